@@ -1,0 +1,3 @@
+// Sidebar entry: placeholder.
+const app = document.getElementById('app');
+if (app) app.textContent = 'Crustdata';
