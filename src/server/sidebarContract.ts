@@ -1,0 +1,211 @@
+// The contract between the sidebar (browser) and the server functions it calls through
+// google.script.run. Types only, so sidebar/src can import it for a typed client. Everything
+// crosses as plain data: timestamps are epoch milliseconds, never Date.
+
+export type KeyScope = 'user' | 'document';
+
+export interface ApiKeyStatus {
+  isSet: boolean;
+  /** At most the last 4 characters, e.g. "••••a1b2". */
+  masked: string | null;
+  scope: KeyScope | null;
+}
+
+export interface FieldGroupInfo {
+  name: string;
+  label: string;
+  description: string;
+  /** Credits per matched profile on top of the 1-credit base (contact +5 at most, dev platform +1). */
+  extraCredits: number;
+  costNote: string;
+  /** Part of the default selection. */
+  isDefault: boolean;
+}
+
+export interface FieldPathInfo {
+  path: string;
+  group: string;
+  header: string;
+}
+
+export interface SourceRange {
+  sheetName: string;
+  /** 1-based column of the identifiers. */
+  column: number;
+  /** 1-based rows, inclusive; firstRow is the header row when hasHeader. */
+  firstRow: number;
+  lastRow: number;
+  hasHeader: boolean;
+}
+
+export interface SourceGuess extends SourceRange {
+  columnLetter: string;
+  headerText: string | null;
+  /** How it was found. */
+  foundBy: 'selection' | 'header' | 'none';
+  dataRows: number;
+}
+
+export interface JobSettings {
+  fields: string[];
+  reenrich: boolean;
+}
+
+export interface SidebarState {
+  sheetName: string;
+  apiKey: ApiKeyStatus;
+  requestsPerMinute: number;
+  groups: FieldGroupInfo[];
+  paths: FieldPathInfo[];
+  /** The last choice on this sheet, or the defaults. */
+  settings: JobSettings;
+  source: SourceGuess | null;
+  job: JobProgress | null;
+  schedule: ScheduleStatus;
+}
+
+export interface SaveApiKeyRequest {
+  /** null removes the key. */
+  apiKey: string | null;
+  scope: KeyScope;
+  /** Optional plan limit, requests per minute. */
+  requestsPerMinute?: number;
+}
+
+export interface ConnectionResult {
+  ok: boolean;
+  message: string;
+  rateLimitPerMinute: number | null;
+  remaining: number | null;
+}
+
+export interface EstimateRequest {
+  source: SourceRange;
+  settings: JobSettings;
+}
+
+export interface Estimate {
+  rows: number;
+  blank: number;
+  invalid: number;
+  uniqueIdentifiers: number;
+  profileUrls: number;
+  emails: number;
+  cached: number;
+  alreadyEnriched: number;
+  toFetch: number;
+  requests: number;
+  /** Credits if every identifier matched (no-match costs nothing). */
+  creditsMax: number;
+  minutes: number;
+  headers: string[];
+  /** A1 notation of where the results would go, e.g. "Sheet1!B1:H301". */
+  targetRange: string;
+  /** Non-empty cells in the target range that the add-on did not write. */
+  conflictCells: number;
+}
+
+export type ConflictChoice = 'insert' | 'overwrite' | 'elsewhere';
+
+export interface StartJobRequest extends EstimateRequest {
+  /** How to treat user data in the target columns; absent = stop and ask. */
+  onConflict?: ConflictChoice;
+  /** With 'elsewhere': the first 1-based column to write to. */
+  targetColumn?: number;
+}
+
+export type StartJobResponse =
+  | { ok: true; job: JobProgress }
+  | { ok: false; reason: 'conflict'; targetRange: string; conflictCells: number; sample: string[] }
+  | { ok: false; reason: 'job_running'; job: JobProgress }
+  | { ok: false; reason: 'no_api_key' | 'invalid'; message: string };
+
+export type JobState = 'running' | 'paused' | 'done' | 'cancelled' | 'error';
+
+export interface JobCounts {
+  enriched: number;
+  notFound: number;
+  invalid: number;
+  failed: number;
+  /** Already enriched with the same fields, or blank. */
+  skipped: number;
+}
+
+export interface JobProgress {
+  jobId: string;
+  sheetName: string;
+  state: JobState;
+  /** Data rows in the job. */
+  total: number;
+  /** Rows written so far (the cursor). */
+  processed: number;
+  counts: JobCounts;
+  startedAt: number;
+  updatedAt: number;
+  etaSeconds: number | null;
+  /** Why it is paused or in error, in words a user can act on. */
+  message: string | null;
+  /** Let the hourly trigger carry on while the sidebar is closed. */
+  continueInBackground: boolean;
+}
+
+export interface JobRef {
+  jobId: string;
+}
+
+export interface ControlJobRequest extends JobRef {
+  action: 'pause' | 'resume' | 'cancel';
+  continueInBackground?: boolean;
+}
+
+export interface SelectFailedResult {
+  rows: number;
+  rangeA1: string | null;
+}
+
+export interface ScheduleRequest {
+  frequency: 'daily' | 'weekly';
+  /** 0..23 in the spreadsheet's time zone. */
+  hour: number;
+  /** 1 (Monday) .. 7 (Sunday), weekly only. */
+  weekday?: number;
+  maxAgeDays: number;
+  forceFetch: boolean;
+  /** Column headers whose changes are marked; default current employer and title. */
+  trackedHeaders?: string[];
+}
+
+export interface LastRunSummary {
+  at: number;
+  refreshed: number;
+  changed: number;
+  notFound: number;
+  failed: number;
+  summary: string;
+}
+
+export interface ScheduleStatus {
+  enabled: boolean;
+  settings: ScheduleRequest | null;
+  nextRunAt: number | null;
+  lastRun: LastRunSummary | null;
+  /** Set when the schedule paused itself (key rejected, credits exhausted). */
+  pausedReason: string | null;
+}
+
+/** Every server function the sidebar may call, for the typed google.script.run client. */
+export interface SidebarServer {
+  sidebarGetState(): SidebarState;
+  sidebarSaveApiKey(request: SaveApiKeyRequest): ApiKeyStatus;
+  sidebarTestConnection(): ConnectionResult;
+  sidebarDetectSource(): SourceGuess | null;
+  sidebarEstimate(request: EstimateRequest): Estimate;
+  sidebarStartJob(request: StartJobRequest): StartJobResponse;
+  sidebarContinueJob(request: JobRef): JobProgress;
+  sidebarControlJob(request: ControlJobRequest): JobProgress;
+  sidebarJobStatus(request: JobRef): JobProgress | null;
+  sidebarSelectFailedRows(request: JobRef): SelectFailedResult;
+  sidebarSetSchedule(request: ScheduleRequest): ScheduleStatus;
+  sidebarStopSchedule(): ScheduleStatus;
+  sidebarScheduleStatus(): ScheduleStatus;
+}
