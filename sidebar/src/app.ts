@@ -1,0 +1,319 @@
+// The sidebar application: loads the state, wires the sections to the typed server client, runs
+// the estimate as choices change, starts jobs (asking on conflicts) and hands them to the driver.
+import type {
+  SidebarState,
+  SourceRange,
+  StartJobRequest,
+  StartJobResponse,
+} from '../../src/server/sidebarContract';
+import { errorMessage, SidebarClient } from './client';
+import { button, el, replaceChildren } from './dom';
+import { defaultFields, FieldCatalog, normalizeFields } from './fields';
+import { describeProgress, plural } from './format';
+import { JobDriver, JobDriverSnapshot } from './jobDriver';
+import { jobPhase } from './jobPhase';
+import { apiKeyView } from './views/apiKeyView';
+import { ConflictAnswer, conflictDialog } from './views/conflictDialog';
+import { estimateView } from './views/estimateView';
+import { fieldsView } from './views/fieldsView';
+import { jobView } from './views/jobView';
+import { scheduleView } from './views/scheduleView';
+import { sourceView } from './views/sourceView';
+
+/** Wait after the last change before asking for an estimate, so typing a row number sends one call. */
+export const ESTIMATE_DEBOUNCE_MS = 400;
+
+export interface SidebarAppOptions {
+  now?: () => number;
+  estimateDebounceMs?: number;
+}
+
+export class SidebarApp {
+  private state: SidebarState | null = null;
+  private catalog: FieldCatalog = { groups: [], paths: [] };
+  private fields: string[] = [];
+  private reenrich = false;
+  private source: SourceRange | null = null;
+  private starting = false;
+  private estimateTimer: ReturnType<typeof setTimeout> | null = null;
+  private estimateSeq = 0;
+  private lastPhase: string | null = null;
+  private readonly now: () => number;
+  private readonly estimateDebounceMs: number;
+
+  private readonly notice = el('p', { className: 'notice', attrs: { role: 'status', 'aria-live': 'polite' } });
+  private readonly alert = el('div', { className: 'notice error', attrs: { role: 'alert' } });
+  private readonly sheetLabel = el('span', { className: 'sheet-name' });
+  private readonly content = el('div', { className: 'content' });
+  private readonly driver: JobDriver;
+  private readonly keyView;
+  private readonly sourceSection;
+  private readonly fieldsSection;
+  private readonly estimate;
+  private readonly run;
+  private readonly schedule;
+  private readonly conflict;
+
+  constructor(
+    private readonly client: SidebarClient,
+    private readonly root: HTMLElement,
+    options: SidebarAppOptions = {},
+  ) {
+    this.now = options.now ?? (() => Date.now());
+    this.estimateDebounceMs = options.estimateDebounceMs ?? ESTIMATE_DEBOUNCE_MS;
+    this.driver = new JobDriver(client, (snapshot) => this.onJob(snapshot));
+
+    this.keyView = apiKeyView({
+      save: async (request) => {
+        const status = await this.call(() => client.sidebarSaveApiKey(request));
+        if (!status || !this.state) return false;
+        this.state.apiKey = status;
+        if (request.requestsPerMinute !== undefined) this.state.requestsPerMinute = request.requestsPerMinute;
+        this.keyView.update(status, this.state.requestsPerMinute);
+        this.say(status.isSet ? 'API key saved.' : 'API key removed.');
+        this.refreshRun();
+        this.scheduleEstimate();
+        return true;
+      },
+      test: async () => (await this.call(() => client.sidebarTestConnection())) ?? null,
+    });
+    this.sourceSection = sourceView({
+      useSelection: async () => {
+        const guess = await this.call(() => client.sidebarDetectSource());
+        if (guess === null) this.say('Select the identifier column (or some of its cells) in the sheet first.');
+        else if (guess && this.state) this.state.source = guess;
+        return guess ?? null;
+      },
+      changed: (source) => {
+        this.source = source;
+        this.refreshRun();
+        this.scheduleEstimate();
+      },
+    });
+    this.fieldsSection = fieldsView((fields) => {
+      this.fields = fields;
+      this.refreshRun();
+      this.scheduleEstimate();
+    });
+    this.estimate = estimateView();
+    this.run = jobView({
+      start: () => void this.start(),
+      pause: () => void this.driver.pause(this.run.background()),
+      resume: () => void this.driver.resume(this.run.background()),
+      cancel: () => void this.driver.cancel(this.run.background()),
+      showFailed: () => this.showFailed(),
+      reenrichChanged: (on) => {
+        this.reenrich = on;
+        this.scheduleEstimate();
+      },
+      backgroundChanged: (on) => void this.backgroundChanged(on),
+    });
+    this.run.estimateSlot.appendChild(this.estimate.root);
+    this.schedule = scheduleView(
+      {
+        save: async (request) => {
+          const status = await this.call(() => client.sidebarSetSchedule(request));
+          if (!status || !this.state) return false;
+          this.state.schedule = status;
+          this.schedule.update(status);
+          this.say('Scheduled refresh is on.');
+          return true;
+        },
+        stop: async () => {
+          const status = await this.call(() => client.sidebarStopSchedule());
+          if (!status || !this.state) return false;
+          this.state.schedule = status;
+          this.schedule.update(status);
+          this.say('Scheduled refresh stopped.');
+          return true;
+        },
+      },
+      this.now,
+    );
+    this.conflict = conflictDialog(root);
+  }
+
+  async boot(): Promise<void> {
+    replaceChildren(this.root, [
+      el('header', { className: 'top' }, [el('h1', { text: 'Crustdata enrichment' }), this.sheetLabel]),
+      this.alert,
+      this.notice,
+      this.content,
+      el('footer', { className: 'gray branding' }, ['Person data by Crustdata. Values are written as text, never as formulas.']),
+    ]);
+    this.alert.hidden = true;
+    replaceChildren(this.content, [el('p', { className: 'gray loading', text: 'Loading…' })]);
+    const state = await this.call(() => this.client.sidebarGetState());
+    if (!state) {
+      replaceChildren(this.content, [button('Try again', () => void this.boot(), 'action')]);
+      return;
+    }
+    this.load(state);
+  }
+
+  private load(state: SidebarState): void {
+    this.state = state;
+    this.catalog = { groups: state.groups, paths: state.paths };
+    const chosen = normalizeFields(this.catalog, state.settings.fields);
+    this.fields = chosen.length ? chosen : defaultFields(this.catalog);
+    this.reenrich = state.settings.reenrich;
+    this.sheetLabel.textContent = state.sheetName;
+    this.sheetLabel.title = `Sheet: ${state.sheetName}`;
+    replaceChildren(this.content, [
+      this.keyView.root,
+      this.sourceSection.root,
+      this.fieldsSection.root,
+      this.run.root,
+      this.schedule.root,
+    ]);
+    this.keyView.update(state.apiKey, state.requestsPerMinute);
+    this.sourceSection.update(state.sheetName, state.source);
+    this.source = this.sourceSection.current();
+    this.fieldsSection.update(this.catalog, this.fields);
+    this.run.setReenrich(this.reenrich);
+    this.schedule.update(state.schedule);
+    this.driver.show(state.job);
+    if (state.job && (state.job.state === 'running' || state.job.state === 'paused')) {
+      this.say(`A job on this sheet is ${state.job.state === 'running' ? 'under way' : 'paused'}: ${describeProgress(state.job)}`);
+    }
+    this.scheduleEstimate();
+  }
+
+  /** Runs a server call; on failure shows the message and resolves to undefined. */
+  private async call<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      const value = await fn();
+      this.alert.hidden = true;
+      return value;
+    } catch (error) {
+      this.fail(errorMessage(error));
+      return undefined;
+    }
+  }
+
+  private say(message: string): void {
+    this.notice.textContent = message;
+  }
+
+  private fail(message: string): void {
+    this.alert.textContent = message;
+    this.alert.hidden = false;
+  }
+
+  private startBlockedBy(): string | null {
+    if (!this.state) return 'Loading…';
+    if (!this.state.apiKey.isSet) return 'Save an API key first.';
+    if (!this.source) return 'Choose the source column and rows.';
+    if (this.fields.length === 0) return 'Choose at least one group or field.';
+    if (this.starting) return 'Starting…';
+    return null;
+  }
+
+  private jobActive(): boolean {
+    const phase = jobPhase(this.driver.snapshot());
+    return phase !== 'idle' && phase !== 'done' && phase !== 'cancelled';
+  }
+
+  private refreshRun(): void {
+    this.run.update(this.driver.snapshot(), this.startBlockedBy());
+    this.estimate.root.hidden = this.jobActive();
+  }
+
+  private scheduleEstimate(): void {
+    if (this.estimateTimer) clearTimeout(this.estimateTimer);
+    const seq = ++this.estimateSeq;
+    if (!this.state) return;
+    if (!this.source) return this.estimate.update({ kind: 'empty', reason: 'Choose the source column to see an estimate.' });
+    if (this.fields.length === 0) return this.estimate.update({ kind: 'empty', reason: 'Choose fields to see an estimate.' });
+    if (this.jobActive()) return;
+    this.estimate.update({ kind: 'loading' });
+    const request = { source: this.source, settings: { fields: this.fields, reenrich: this.reenrich } };
+    this.estimateTimer = setTimeout(async () => {
+      try {
+        const estimate = await this.client.sidebarEstimate(request);
+        if (seq !== this.estimateSeq || !this.state) return;
+        this.estimate.update({ kind: 'ready', estimate, requestsPerMinute: this.state.requestsPerMinute });
+      } catch (error) {
+        if (seq === this.estimateSeq) this.estimate.update({ kind: 'error', message: errorMessage(error) });
+      }
+    }, this.estimateDebounceMs);
+  }
+
+  private async start(answer: ConflictAnswer = null): Promise<void> {
+    if (this.startBlockedBy() !== null || !this.source) return;
+    this.starting = true;
+    this.refreshRun();
+    const request: StartJobRequest = { source: this.source, settings: { fields: this.fields, reenrich: this.reenrich } };
+    if (answer) {
+      request.onConflict = answer.choice;
+      if (answer.choice === 'elsewhere') request.targetColumn = answer.targetColumn;
+    }
+    const response: StartJobResponse | undefined = await this.call(() => this.client.sidebarStartJob(request));
+    this.starting = false;
+    this.refreshRun();
+    if (!response) return;
+    if (response.ok) {
+      this.say('Job started.');
+      this.driver.start(response.job);
+      return;
+    }
+    switch (response.reason) {
+      case 'conflict': {
+        const choice = await this.conflict.ask(response);
+        if (choice) await this.start(choice);
+        else this.say('Nothing was written.');
+        return;
+      }
+      case 'job_running':
+        this.say('A job is already running on this sheet; it is shown below.');
+        this.driver.show(response.job);
+        return;
+      default:
+        this.fail(response.message);
+    }
+  }
+
+  private async showFailed(): Promise<string> {
+    const job = this.driver.snapshot().job;
+    if (!job) return '';
+    const result = await this.call(() => this.client.sidebarSelectFailedRows({ jobId: job.jobId }));
+    if (!result) return '';
+    if (result.rows === 0) return 'No failed rows.';
+    return `Selected ${plural(result.rows, 'row')} in the sheet${result.rangeA1 ? `: ${result.rangeA1}` : ''}.`;
+  }
+
+  private async backgroundChanged(on: boolean): Promise<void> {
+    const snapshot = this.driver.snapshot();
+    // The contract records the switch with a control action; a paused job takes it at once.
+    if (snapshot.job && snapshot.job.state === 'paused' && !snapshot.pending) {
+      await this.driver.pause(on);
+      this.say(on ? 'The job will carry on hourly in the background.' : 'The job stays paused until you resume it.');
+    }
+  }
+
+  private onJob(snapshot: JobDriverSnapshot): void {
+    const phase = jobPhase(snapshot);
+    this.refreshRun();
+    if (phase === this.lastPhase) return;
+    const previous = this.lastPhase;
+    this.lastPhase = phase;
+    if (previous === null) return;
+    if (phase === 'done' || phase === 'cancelled') {
+      if (snapshot.job) this.say(describeProgress(snapshot.job));
+      this.scheduleEstimate();
+      void this.refreshSchedule();
+    } else if (phase === 'paused' && snapshot.job) {
+      this.say(describeProgress(snapshot.job));
+    } else if (phase === 'error' && snapshot.job?.message) {
+      this.say(`Stopped: ${snapshot.job.message}`);
+    }
+  }
+
+  private async refreshSchedule(): Promise<void> {
+    const status = await this.client.sidebarScheduleStatus().catch(() => null);
+    if (status && this.state) {
+      this.state.schedule = status;
+      this.schedule.update(status);
+    }
+  }
+}

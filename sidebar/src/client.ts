@@ -1,0 +1,115 @@
+// A typed, Promise-returning client over google.script.run. Its method names and types come
+// from SidebarServer, so a renamed or retyped server function breaks the sidebar's type-check.
+import type { SidebarServer } from '../../src/server/sidebarContract';
+
+/** The part of google.script.run this sidebar uses (the client-side types clash with the server's). */
+export interface GoogleScriptRun {
+  withSuccessHandler(handler: (value: unknown) => void): GoogleScriptRun;
+  withFailureHandler(handler: (error: unknown) => void): GoogleScriptRun;
+  [serverFunction: string]: unknown;
+}
+
+declare global {
+  interface Window {
+    google?: { script: { run: GoogleScriptRun } };
+  }
+}
+
+export type SidebarClient = {
+  [Name in keyof SidebarServer]: (...args: Parameters<SidebarServer[Name]>) => Promise<ReturnType<SidebarServer[Name]>>;
+};
+
+/** Every server function, listed at run time; the Record type makes the list exhaustive. */
+const SERVER_FUNCTION_SET: Record<keyof SidebarServer, true> = {
+  sidebarGetState: true,
+  sidebarSaveApiKey: true,
+  sidebarTestConnection: true,
+  sidebarDetectSource: true,
+  sidebarEstimate: true,
+  sidebarStartJob: true,
+  sidebarContinueJob: true,
+  sidebarControlJob: true,
+  sidebarJobStatus: true,
+  sidebarSelectFailedRows: true,
+  sidebarSetSchedule: true,
+  sidebarStopSchedule: true,
+  sidebarScheduleStatus: true,
+};
+export const SERVER_FUNCTIONS = Object.keys(SERVER_FUNCTION_SET) as (keyof SidebarServer)[];
+
+/** Apps Script lets a page have at most 10 google.script.run calls in flight (PLATFORM.md). */
+export const MAX_CALLS_IN_FLIGHT = 10;
+
+/** An error from the server or the transport, with the server's message when there is one. */
+export class ServerCallError extends Error {
+  readonly functionName: string;
+  constructor(functionName: string, message: string) {
+    super(message);
+    this.name = 'ServerCallError';
+    this.functionName = functionName;
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error && error.message) return error.message;
+  if (typeof error === 'string' && error) return error;
+  if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
+    return (error as { message: string }).message;
+  }
+  return 'The add-on did not answer. Check your connection and try again.';
+}
+
+/**
+ * Builds the client. `getRun` is asked for a fresh runner per call, because handlers set with
+ * withSuccessHandler stick to the runner object they were set on.
+ */
+export function createClient(getRun: () => GoogleScriptRun, maxInFlight = MAX_CALLS_IN_FLIGHT): SidebarClient {
+  let inFlight = 0;
+  const waiting: Array<() => void> = [];
+
+  const release = () => {
+    inFlight--;
+    const next = waiting.shift();
+    if (next) next();
+  };
+
+  const send = (name: keyof SidebarServer, args: unknown[]) =>
+    new Promise<unknown>((resolve, reject) => {
+      const start = () => {
+        inFlight++;
+        let runner: GoogleScriptRun;
+        try {
+          runner = getRun()
+            .withSuccessHandler((value) => {
+              release();
+              resolve(value);
+            })
+            .withFailureHandler((error) => {
+              release();
+              reject(new ServerCallError(name, errorMessage(error)));
+            });
+          const fn = runner[name];
+          if (typeof fn !== 'function') throw new Error(`The add-on has no function ${name}.`);
+          (fn as (...a: unknown[]) => void).apply(runner, args);
+        } catch (error) {
+          release();
+          reject(new ServerCallError(name, errorMessage(error)));
+        }
+      };
+      if (inFlight < maxInFlight) start();
+      else waiting.push(start);
+    });
+
+  const client = {} as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of SERVER_FUNCTIONS) client[name] = (...args: unknown[]) => send(name, args);
+  return client as unknown as SidebarClient;
+}
+
+/** The client of the page the sidebar runs in (Apps Script's iframe or the playground's shim). */
+export function pageClient(): SidebarClient {
+  return createClient(() => {
+    const run = window.google?.script?.run;
+    if (!run) throw new Error('google.script.run is not available: open the sidebar from the add-on menu.');
+    return run;
+  });
+}

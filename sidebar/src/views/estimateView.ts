@@ -1,0 +1,82 @@
+// The estimate shown before a run: rows, unique identifiers, what is cached or already enriched,
+// requests, credits and time at the current rate limit, and where the results will go.
+import type { Estimate } from '../../../src/server/sidebarContract';
+import { el, replaceChildren } from '../dom';
+import { formatCount, formatMinutes, plural } from '../format';
+
+export type EstimateDisplay =
+  | { kind: 'empty'; reason: string }
+  | { kind: 'loading' }
+  | { kind: 'error'; message: string }
+  | { kind: 'ready'; estimate: Estimate; requestsPerMinute: number };
+
+/** The label/value lines of an estimate, as plain strings (tested without a DOM). */
+export function estimateLines(estimate: Estimate, requestsPerMinute: number): Array<[string, string]> {
+  const rowsDetail: string[] = [];
+  if (estimate.blank) rowsDetail.push(`${formatCount(estimate.blank)} blank`);
+  if (estimate.invalid) rowsDetail.push(`${formatCount(estimate.invalid)} invalid`);
+  const kinds: string[] = [];
+  if (estimate.profileUrls) kinds.push(plural(estimate.profileUrls, 'URL'));
+  if (estimate.emails) kinds.push(plural(estimate.emails, 'email'));
+  return [
+    ['Rows', formatCount(estimate.rows) + (rowsDetail.length ? ` (${rowsDetail.join(', ')})` : '')],
+    ['Unique', formatCount(estimate.uniqueIdentifiers) + (kinds.length ? ` (${kinds.join(', ')})` : '')],
+    ['Cached', formatCount(estimate.cached)],
+    ['Already enriched', formatCount(estimate.alreadyEnriched)],
+    ['To fetch', formatCount(estimate.toFetch)],
+    ['Requests', formatCount(estimate.requests)],
+    ['Credits', estimate.creditsMax > 0 ? `up to ${formatCount(estimate.creditsMax)}` : '0'],
+    ['Time', estimate.requests === 0 ? 'no requests needed' : `${formatMinutes(estimate.minutes)} at ${formatCount(requestsPerMinute)}/min`],
+  ];
+}
+
+export function estimateView(): { root: HTMLElement; update(display: EstimateDisplay): void } {
+  const body = el('div', { className: 'estimate-body' });
+  const root = el('div', { className: 'estimate', attrs: { 'aria-live': 'polite', 'aria-label': 'Estimate' } }, [
+    el('h3', { text: 'Estimate' }),
+    body,
+  ]);
+
+  return {
+    root,
+    update(display) {
+      root.setAttribute('aria-busy', display.kind === 'loading' ? 'true' : 'false');
+      switch (display.kind) {
+        case 'empty':
+          replaceChildren(body, [el('p', { className: 'gray', text: display.reason })]);
+          return;
+        case 'loading':
+          // Keep the last figures visible and dim them, so the panel does not jump.
+          body.classList.add('stale');
+          if (!body.firstChild) replaceChildren(body, [el('p', { className: 'gray', text: 'Counting…' })]);
+          return;
+        case 'error':
+          body.classList.remove('stale');
+          replaceChildren(body, [el('p', { className: 'error', text: display.message })]);
+          return;
+        case 'ready': {
+          body.classList.remove('stale');
+          const { estimate } = display;
+          const list = el(
+            'dl',
+            { className: 'figures' },
+            estimateLines(estimate, display.requestsPerMinute).flatMap(([label, value]) => [
+              el('dt', { text: label }),
+              el('dd', { text: value }),
+            ]),
+          );
+          replaceChildren(body, [
+            list,
+            el('p', { className: 'gray hint' }, ['Results go to ', el('span', { className: 'mono', text: estimate.targetRange }), '.']),
+            estimate.conflictCells > 0
+              ? el('p', {
+                  className: 'warning',
+                  text: `${plural(estimate.conflictCells, 'cell')} there hold other data. You will be asked before anything is overwritten.`,
+                })
+              : null,
+          ]);
+        }
+      }
+    },
+  };
+}

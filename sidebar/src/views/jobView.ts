@@ -1,0 +1,156 @@
+// Run section: re-enrich choice, the estimate, Start, and the job's progress with Pause, Resume,
+// Cancel, Show failed rows and the hourly background switch.
+import { button, checkbox, el, replaceChildren, show, uniqueId } from '../dom';
+import { describeProgress, formatCount, formatDuration, progressPercent } from '../format';
+import type { JobDriverSnapshot } from '../jobDriver';
+import { countLines, jobButtons, jobPhase, PHASE_TITLE } from '../jobPhase';
+
+export interface JobViewActions {
+  start(): void;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+  showFailed(): Promise<string>;
+  reenrichChanged(reenrich: boolean): void;
+  backgroundChanged(on: boolean): void;
+}
+
+export interface JobView {
+  root: HTMLElement;
+  /** Where the estimate panel goes, above Start. */
+  estimateSlot: HTMLElement;
+  update(snapshot: JobDriverSnapshot, startBlockedBy: string | null): void;
+  setReenrich(on: boolean): void;
+  background(): boolean;
+  focusStart(): void;
+}
+
+export function jobView(actions: JobViewActions): JobView {
+  const headingId = uniqueId('h');
+  const reenrich = checkbox('Re-enrich rows already enriched', (on) => actions.reenrichChanged(on), {
+    description: 'Off: rows enriched earlier with the same fields are skipped.',
+  });
+  const estimateSlot = el('div', { className: 'estimate-slot' });
+  const startHint = el('p', { className: 'gray hint start-hint' });
+  const startButton = button('Start', () => actions.start(), 'action start');
+
+  const phaseTitle = el('h3', { className: 'phase' });
+  const bar = el('div', { className: 'bar-fill' });
+  const progressLabelId = uniqueId('pl');
+  const progressBar = el(
+    'div',
+    {
+      className: 'bar',
+      attrs: { role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0, 'aria-labelledby': progressLabelId },
+    },
+    [bar],
+  );
+  const progressText = el('p', { id: progressLabelId, className: 'progress-text', attrs: { 'aria-live': 'polite' } });
+  const counts = el('dl', { className: 'figures counts' });
+  const message = el('p', { className: 'job-message', attrs: { role: 'alert' } });
+  const problem = el('p', { className: 'error job-problem', attrs: { role: 'alert' } });
+
+  const pauseButton = button('Pause', () => actions.pause());
+  const resumeButton = button('Resume', () => actions.resume(), 'action');
+  const cancelButton = button('Cancel', () => actions.cancel());
+  const failedButton = button('Show failed rows', () => void showFailed());
+  const failedResult = el('p', { className: 'gray hint', attrs: { 'aria-live': 'polite' } });
+  const background = checkbox('Continue in background (hourly)', (on) => actions.backgroundChanged(on), {
+    switchRole: true,
+    description: 'When paused or with this sidebar closed, an hourly run carries on with the job.',
+  });
+
+  const progressPanel = el('div', { className: 'progress-panel' }, [
+    phaseTitle,
+    progressBar,
+    progressText,
+    counts,
+    message,
+    problem,
+    el('div', { className: 'buttons' }, [pauseButton, resumeButton, cancelButton, failedButton]),
+    failedResult,
+  ]);
+
+  const root = el('section', { className: 'block run', attrs: { 'aria-labelledby': headingId } }, [
+    el('h2', { id: headingId, text: 'Run' }),
+    reenrich.root,
+    estimateSlot,
+    progressPanel,
+    startHint,
+    el('div', { className: 'buttons' }, [startButton]),
+    background.root,
+  ]);
+
+  async function showFailed(): Promise<void> {
+    failedButton.disabled = true;
+    failedResult.textContent = await actions.showFailed();
+    failedButton.disabled = false;
+  }
+
+  let lastJobId: string | null = null;
+
+  return {
+    root,
+    estimateSlot,
+    update(snapshot, startBlockedBy) {
+      const phase = jobPhase(snapshot);
+      const job = snapshot.job;
+      const buttons = jobButtons(phase, job);
+      root.setAttribute('data-phase', phase);
+      if (job && job.jobId !== lastJobId) {
+        lastJobId = job.jobId;
+        failedResult.textContent = '';
+        background.input.checked = job.continueInBackground;
+      }
+
+      show(progressPanel, job !== null);
+      if (job) {
+        phaseTitle.textContent = PHASE_TITLE[phase];
+        phaseTitle.className = `phase phase-${phase}`;
+        const percent = progressPercent(job);
+        bar.style.width = `${percent}%`;
+        progressBar.setAttribute('aria-valuenow', String(percent));
+        progressBar.setAttribute('aria-valuetext', `${percent}%`);
+        progressText.textContent =
+          phase === 'stalled'
+            ? `${formatCount(job.processed)} of ${formatCount(job.total)} rows done. Press Resume to carry on from this sidebar.`
+            : describeProgress(job);
+        replaceChildren(
+          counts,
+          countLines(job).flatMap(([label, value]) => [
+            el('dt', { text: label }),
+            el('dd', { text: formatCount(value), attrs: { 'data-count': label.toLowerCase().replace(' ', '-') } }),
+          ]),
+        );
+        if (phase === 'running' && job.etaSeconds !== null) {
+          counts.appendChild(el('dt', { text: 'Time left' }));
+          counts.appendChild(el('dd', { text: formatDuration(job.etaSeconds) }));
+        }
+        message.textContent = job.message ?? '';
+        message.className = phase === 'error' ? 'job-message error' : 'job-message';
+        show(message, Boolean(job.message));
+      }
+      problem.textContent = snapshot.problem ?? '';
+      show(problem, Boolean(snapshot.problem));
+
+      show(pauseButton, buttons.pause);
+      show(resumeButton, buttons.resume);
+      show(cancelButton, buttons.cancel);
+      show(failedButton, buttons.showFailed);
+      pauseButton.disabled = buttons.busy;
+      resumeButton.disabled = buttons.busy;
+      cancelButton.disabled = buttons.busy;
+
+      show(startButton, buttons.start);
+      startButton.textContent = phase === 'done' || phase === 'cancelled' ? 'Start again' : 'Start';
+      startButton.disabled = startBlockedBy !== null;
+      startHint.textContent = buttons.start && startBlockedBy ? startBlockedBy : '';
+      show(startHint, buttons.start && startBlockedBy !== null);
+    },
+    setReenrich(on) {
+      reenrich.input.checked = on;
+    },
+    background: () => background.input.checked,
+    focusStart: () => startButton.focus(),
+  };
+}

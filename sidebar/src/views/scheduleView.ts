@@ -1,0 +1,150 @@
+// Keep fresh section: the scheduled refresh of enriched rows (daily or weekly at an hour), its
+// next run, what the last run did, why it paused itself, and Stop refreshing.
+import type { ScheduleRequest, ScheduleStatus } from '../../../src/server/sidebarContract';
+import { button, checkbox, el, field, replaceChildren, show, uniqueId } from '../dom';
+import { describeSchedule, formatCount, formatDateTime, formatHour, parsePositiveInt, weekdayName } from '../format';
+
+export interface ScheduleViewActions {
+  save(request: ScheduleRequest): Promise<boolean>;
+  stop(): Promise<boolean>;
+}
+
+export const DEFAULT_MAX_AGE_DAYS = 7;
+
+/** The last run in one line, for the sidebar and its tests. */
+export function describeLastRun(status: ScheduleStatus, nowMs: number): string | null {
+  const run = status.lastRun;
+  if (!run) return null;
+  const details = [
+    `${formatCount(run.refreshed)} refreshed`,
+    `${formatCount(run.changed)} changed`,
+    run.notFound ? `${formatCount(run.notFound)} not found` : '',
+    run.failed ? `${formatCount(run.failed)} failed` : '',
+  ].filter(Boolean);
+  const summary = run.summary ? `${run.summary} ` : '';
+  return `Last run ${formatDateTime(run.at, nowMs)}: ${summary}(${details.join(', ')}).`;
+}
+
+export function scheduleView(actions: ScheduleViewActions, now: () => number): { root: HTMLElement; update(status: ScheduleStatus): void } {
+  const headingId = uniqueId('h');
+  const statusLine = el('p', { className: 'schedule-status', attrs: { 'aria-live': 'polite' } });
+  const nextLine = el('p', { className: 'gray' });
+  const lastLine = el('p', { className: 'last-run' });
+  const pausedLine = el('p', { className: 'error', attrs: { role: 'alert' } });
+  const formError = el('p', { className: 'error', attrs: { role: 'alert' } });
+
+  const frequency = el('select', {}, [
+    el('option', { attrs: { value: 'daily' }, text: 'Every day' }),
+    el('option', { attrs: { value: 'weekly' }, text: 'Every week' }),
+  ]);
+  const weekday = el(
+    'select',
+    {},
+    [1, 2, 3, 4, 5, 6, 7].map((day) => el('option', { attrs: { value: day }, text: weekdayName(day) })),
+  );
+  const hour = el(
+    'select',
+    {},
+    Array.from({ length: 24 }, (_, h) => el('option', { attrs: { value: h }, text: formatHour(h) })),
+  );
+  hour.value = '6';
+  const maxAge = el('input', {
+    className: 'narrow',
+    attrs: { type: 'number', min: 1, max: 365, step: 1, inputmode: 'numeric', value: DEFAULT_MAX_AGE_DAYS },
+  });
+  const force = checkbox('Request fresh data', () => undefined, {
+    switchRole: true,
+    description:
+      'Sends force_fetch with each refresh. What it does and what it costs depend on your Crustdata account; check with them before relying on it.',
+  });
+  const weekdayField = field('On', weekday);
+  frequency.addEventListener('change', () => show(weekdayField, frequency.value === 'weekly'));
+
+  const saveButton = el('button', { className: 'action', text: 'Keep fresh', attrs: { type: 'submit' } });
+  const stopButton = button('Stop refreshing', () => void stop());
+  const form = el(
+    'form',
+    {
+      className: 'schedule-form',
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          void save();
+        },
+      },
+    },
+    [
+      el('div', { className: 'inline-fields' }, [field('How often', frequency), weekdayField, field('At', hour)]),
+      field('Refresh rows older than (days)', maxAge),
+      force.root,
+      formError,
+      el('div', { className: 'buttons' }, [saveButton, stopButton]),
+    ],
+  );
+
+  const root = el('section', { className: 'block schedule', attrs: { 'aria-labelledby': headingId } }, [
+    el('h2', { id: headingId, text: 'Keep fresh' }),
+    el('p', {
+      className: 'gray hint',
+      text: 'Re-enriches the rows this add-on wrote on a schedule and marks who changed employer or title.',
+    }),
+    statusLine,
+    pausedLine,
+    nextLine,
+    lastLine,
+    form,
+  ]);
+
+  async function save(): Promise<void> {
+    const days = parsePositiveInt(maxAge.value, 365);
+    if (days === null) {
+      formError.textContent = 'Days must be a whole number from 1 to 365.';
+      maxAge.focus();
+      return;
+    }
+    formError.textContent = '';
+    const request: ScheduleRequest = {
+      frequency: frequency.value === 'weekly' ? 'weekly' : 'daily',
+      hour: Number(hour.value),
+      maxAgeDays: days,
+      forceFetch: force.input.checked,
+    };
+    if (request.frequency === 'weekly') request.weekday = Number(weekday.value);
+    saveButton.disabled = true;
+    await actions.save(request);
+    saveButton.disabled = false;
+  }
+
+  async function stop(): Promise<void> {
+    stopButton.disabled = true;
+    await actions.stop();
+    stopButton.disabled = false;
+  }
+
+  function update(status: ScheduleStatus): void {
+    const settings = status.settings;
+    if (settings) {
+      frequency.value = settings.frequency;
+      hour.value = String(settings.hour);
+      weekday.value = String(settings.weekday ?? 1);
+      maxAge.value = String(settings.maxAgeDays);
+      force.input.checked = settings.forceFetch;
+    }
+    show(weekdayField, frequency.value === 'weekly');
+    root.setAttribute('data-enabled', String(status.enabled));
+    replaceChildren(statusLine, [
+      el('strong', { text: status.enabled ? 'On: ' : 'Off.' }),
+      status.enabled && settings ? describeSchedule(settings) + '.' : '',
+    ]);
+    pausedLine.textContent = status.pausedReason ? `Paused: ${status.pausedReason}` : '';
+    show(pausedLine, Boolean(status.pausedReason));
+    nextLine.textContent = status.enabled && status.nextRunAt !== null ? `Next run ${formatDateTime(status.nextRunAt, now())}.` : '';
+    show(nextLine, Boolean(nextLine.textContent));
+    lastLine.textContent = describeLastRun(status, now()) ?? '';
+    show(lastLine, status.lastRun !== null);
+    saveButton.textContent = status.enabled ? 'Update schedule' : 'Keep fresh';
+    show(stopButton, status.enabled || status.pausedReason !== null);
+  }
+
+  return { root, update };
+}
