@@ -1,0 +1,619 @@
+// Unit tests of CRUSTDATA_ENRICH's pure part: arguments, formula parsing, the neighbour plan,
+// output shaping, and the run over a counting fake engine, lock and sheet.
+import { columnsFor, parseFieldSelection } from '../../src/core/catalog';
+import {
+  CUSTOM_FUNCTION_BUDGET_MS,
+  MESSAGES,
+  NEIGHBOUR_BLOCK_ROWS,
+  callLevelError,
+  findEnrichCalls,
+  neighbourBlock,
+  normalizeFieldsInput,
+  normalizeHeader,
+  normalizeIdentifiers,
+  parseCellReference,
+  planNeighbours,
+  redactKey,
+  runCustomFunction,
+  shapeOutput,
+  type CallingCell,
+  type CustomFunctionHost,
+  type SheetReader,
+} from '../../src/core/customFunction';
+import type { EnrichContext, EnrichOptions, EnrichResult } from '../../src/core/enrich';
+import { EnrichError, isEnrichError, type ErrorCode } from '../../src/core/errors';
+import { classifyIdentifier } from '../../src/core/identifiers';
+import type { Lock } from '../../src/core/ports';
+import type { PersonData, RowOutcome } from '../../src/core/types';
+
+const DEFAULT_COLUMNS = columnsFor(parseFieldSelection(null));
+const WIDTH = DEFAULT_COLUMNS.length;
+
+function person(name: string): PersonData {
+  return { basic_profile: { name, headline: `Headline of ${name}` } };
+}
+
+// ---- Arguments --------------------------------------------------------------------------------
+
+describe('normalizeIdentifiers', () => {
+  it('takes a scalar as one cell', () => {
+    expect(normalizeIdentifiers('https://linkedin.com/in/ada')).toEqual({ cells: ['https://linkedin.com/in/ada'], singleCell: true });
+    expect(normalizeIdentifiers('')).toEqual({ cells: [''], singleCell: true });
+  });
+
+  it('takes a one-column 2-D array as rows', () => {
+    expect(normalizeIdentifiers([['a@x.com'], [''], ['b@y.com']])).toEqual({ cells: ['a@x.com', '', 'b@y.com'], singleCell: false });
+  });
+
+  it('refuses a range with more than one column, saying what to pass', () => {
+    const attempt = () => normalizeIdentifiers([['a@x.com', 'Ada'], ['b@y.com', 'Bob']]);
+    expect(attempt).toThrow(EnrichError);
+    expect(attempt).toThrow(/one cell or one column.*2 columns.*A2:A100/);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as EnrichError).code).toBe('invalid_argument');
+    }
+  });
+
+  it('refuses an empty array', () => {
+    expect(() => normalizeIdentifiers([])).toThrow(/empty/);
+  });
+});
+
+describe('normalizeFieldsInput', () => {
+  it('gives null (the default set) for a missing or blank argument', () => {
+    for (const value of [undefined, null, '', '   ', [['']], [[''], ['']]]) expect(normalizeFieldsInput(value)).toBeNull();
+  });
+
+  it('keeps text and flattens a range, skipping blank cells', () => {
+    expect(normalizeFieldsInput('basic_profile, experience')).toBe('basic_profile, experience');
+    expect(normalizeFieldsInput([['basic_profile'], [''], ['experience, education']])).toBe('basic_profile, experience, education');
+    expect(normalizeFieldsInput([['basic_profile.name', '', 'contact']])).toBe('basic_profile.name, contact');
+  });
+
+  it('explains a header flag given in the fields position', () => {
+    expect(() => normalizeFieldsInput(true)).toThrow(/not TRUE.*, , TRUE/);
+  });
+
+  it('lets parseFieldSelection name an unknown field before anything is sent', () => {
+    expect(() => parseFieldSelection(normalizeFieldsInput('basic_profile, salary'))).toThrow(/Unknown field "salary"/);
+  });
+});
+
+describe('normalizeHeader', () => {
+  it.each([
+    [undefined, false],
+    [null, false],
+    ['', false],
+    [true, true],
+    [false, false],
+    ['TRUE', true],
+    [' false ', false],
+    ['yes', true],
+    [1, true],
+    [0, false],
+    [[[true]], true],
+    [[['FALSE']], false],
+  ])('%p -> %p', (value, expected) => {
+    expect(normalizeHeader(value)).toBe(expected);
+  });
+
+  it('refuses anything else with the accepted values', () => {
+    expect(() => normalizeHeader('maybe')).toThrow(/header must be TRUE or FALSE, not "maybe"/);
+    expect(() => normalizeHeader(2)).toThrow(/TRUE or FALSE/);
+    expect(() => normalizeHeader([[true], [false]])).toThrow(/a range/);
+  });
+});
+
+// ---- Formulas ---------------------------------------------------------------------------------
+
+describe('findEnrichCalls', () => {
+  it('splits the arguments of a plain call', () => {
+    expect(findEnrichCalls('=CRUSTDATA_ENRICH(A2)')).toEqual([{ args: ['A2'] }]);
+    expect(findEnrichCalls('=crustdata_enrich( $A$2 , "basic_profile, experience", TRUE)')).toEqual([
+      { args: ['$A$2', '"basic_profile, experience"', 'TRUE'] },
+    ]);
+    expect(findEnrichCalls('=CRUSTDATA_ENRICH(A2,,TRUE)')).toEqual([{ args: ['A2', '', 'TRUE'] }]);
+  });
+
+  it('ignores commas, parentheses and the name inside strings and quoted sheet names', () => {
+    expect(findEnrichCalls(`=CRUSTDATA_ENRICH('Leads, (2024)'!B7, "a,b)")`)).toEqual([{ args: [`'Leads, (2024)'!B7`, '"a,b)"'] }]);
+    expect(findEnrichCalls('="CRUSTDATA_ENRICH(A1)"')).toEqual([]);
+    expect(findEnrichCalls(`=CRUSTDATA_ENRICH('It''s'!A2)`)).toEqual([{ args: [`'It''s'!A2`] }]);
+  });
+
+  it('finds a wrapped call and counts several calls', () => {
+    expect(findEnrichCalls('=IFERROR(CRUSTDATA_ENRICH(A2), "")')).toEqual([{ args: ['A2'] }]);
+    expect(findEnrichCalls('=CRUSTDATA_ENRICH(A2)&CRUSTDATA_ENRICH(A3)')).toHaveLength(2);
+    expect(findEnrichCalls('=MY_CRUSTDATA_ENRICH(A2)')).toEqual([]);
+  });
+
+  it('reads semicolon-separated arguments with decimal commas', () => {
+    expect(findEnrichCalls('=CRUSTDATA_ENRICH(A2; "basic_profile"; WAHR)')).toEqual([{ args: ['A2', '"basic_profile"', 'WAHR'] }]);
+    expect(findEnrichCalls('=CRUSTDATA_ENRICH(A2; ROUND(1,5; 0))')).toEqual([{ args: ['A2', 'ROUND(1,5; 0)'] }]);
+  });
+
+  it('gives nothing for an unclosed call', () => {
+    expect(findEnrichCalls('=CRUSTDATA_ENRICH(A2')).toEqual([]);
+  });
+});
+
+describe('parseCellReference', () => {
+  it.each([
+    ['A2', { sheetName: null, column: 1, row: 2 }],
+    ['$A$2', { sheetName: null, column: 1, row: 2 }],
+    ['b$10', { sheetName: null, column: 2, row: 10 }],
+    ['AA7', { sheetName: null, column: 27, row: 7 }],
+    ['Sheet2!C3', { sheetName: 'Sheet2', column: 3, row: 3 }],
+    [`'My ''leads'', 2024'!$D4`, { sheetName: "My 'leads', 2024", column: 4, row: 4 }],
+  ])('%s', (text, expected) => {
+    expect(parseCellReference(text)).toEqual(expected);
+  });
+
+  it.each(['A2:A10', 'A:A', '"A2"', 'TRIM(A2)', 'A0', 'Leads', '', 'R2C1'])('%s is not a single cell', (text) => {
+    expect(parseCellReference(text)).toBeNull();
+  });
+});
+
+// ---- Neighbour plan -----------------------------------------------------------------------------
+
+describe('neighbourBlock', () => {
+  it('aligns blocks on fixed rows, so every cell of a block computes the same block', () => {
+    expect(neighbourBlock(2, 301)).toEqual({ startRow: 1, rowCount: 301 });
+    expect(neighbourBlock(301, 301)).toEqual({ startRow: 1, rowCount: 301 });
+    expect(neighbourBlock(NEIGHBOUR_BLOCK_ROWS + 1, 2000)).toEqual({ startRow: NEIGHBOUR_BLOCK_ROWS + 1, rowCount: NEIGHBOUR_BLOCK_ROWS });
+    expect(neighbourBlock(7, 1)).toEqual({ startRow: 1, rowCount: 7 });
+  });
+});
+
+describe('planNeighbours', () => {
+  const caller = (row: number, formula: string): CallingCell => ({ sheetName: 'Leads', row, column: 2, formula });
+  const filledDown = (from: number, to: number, make = (r: number) => `=CRUSTDATA_ENRICH(A${r})`) => {
+    const formulas: string[] = [];
+    for (let r = 1; r <= to; r++) formulas.push(r >= from ? make(r) : '');
+    return formulas;
+  };
+
+  it('takes the own row first, then the formulas below, then those above (nearest first)', () => {
+    const plan = planNeighbours(caller(4, '=CRUSTDATA_ENRICH(A4)'), 1, filledDown(2, 7));
+    expect(plan).toEqual({ sheetName: null, column: 1, rows: [4, 5, 6, 7, 3, 2] });
+  });
+
+  it('only counts formulas with the same fields argument on the same column and sheet', () => {
+    const formulas = [
+      '',
+      '=CRUSTDATA_ENRICH(A2, "basic_profile")',
+      '=CRUSTDATA_ENRICH(A3, "basic_profile")',
+      '=CRUSTDATA_ENRICH(A4)', // other fields: another cache entry, not ours to buy
+      '=CRUSTDATA_ENRICH(C5, "basic_profile")', // other column
+      `=CRUSTDATA_ENRICH(Other!A6, "basic_profile")`, // other sheet
+      '=CRUSTDATA_ENRICH(Leads!A7, "basic_profile")', // same sheet, named
+      '=CRUSTDATA_ENRICH(A8:A9, "basic_profile")', // a range
+      '=UPPER(A9)',
+    ];
+    const plan = planNeighbours(caller(2, '=CRUSTDATA_ENRICH(A2, "basic_profile")'), 1, formulas);
+    expect(plan?.rows).toEqual([2, 3, 7]);
+  });
+
+  it('follows references that are offset from the formula row and absolute columns', () => {
+    const plan = planNeighbours(caller(10, '=CRUSTDATA_ENRICH($A11)'), 1, filledDown(10, 12, (r) => `=CRUSTDATA_ENRICH($A${r + 1})`));
+    expect(plan?.rows).toEqual([11, 12, 13]);
+  });
+
+  it('prefetches nothing when the own formula is not one call on one cell', () => {
+    const formulas = filledDown(2, 5);
+    expect(planNeighbours(caller(2, '=CRUSTDATA_ENRICH("https://linkedin.com/in/ada")'), 1, formulas)).toBeNull();
+    expect(planNeighbours(caller(2, '=CRUSTDATA_ENRICH(A2:A5)'), 1, formulas)).toBeNull();
+    expect(planNeighbours(caller(2, '=CRUSTDATA_ENRICH(TRIM(A2))'), 1, formulas)).toBeNull();
+    expect(planNeighbours(caller(2, '=CRUSTDATA_ENRICH(A2)&CRUSTDATA_ENRICH(A3)'), 1, formulas)).toBeNull();
+  });
+
+  it('keeps a wrapped call (IFERROR) batchable', () => {
+    const plan = planNeighbours(caller(2, '=IFERROR(CRUSTDATA_ENRICH(A2),"")'), 1, filledDown(2, 4, (r) => `=IFERROR(CRUSTDATA_ENRICH(A${r}),"")`));
+    expect(plan?.rows).toEqual([2, 3, 4]);
+  });
+
+  it('deduplicates rows referenced twice', () => {
+    const plan = planNeighbours(caller(2, '=CRUSTDATA_ENRICH($A$2)'), 1, ['', '=CRUSTDATA_ENRICH($A$2)', '=CRUSTDATA_ENRICH($A$2)']);
+    expect(plan?.rows).toEqual([2]);
+  });
+});
+
+// ---- Output -----------------------------------------------------------------------------------------
+
+describe('shapeOutput', () => {
+  const shape = (outcomes: RowOutcome[], header = false) =>
+    shapeOutput(outcomes, { columns: DEFAULT_COLUMNS, header, pendingMessage: MESSAGES.pending });
+
+  it('gives one row per outcome, all as wide as the columns, messages in the first cell', () => {
+    const rows = shape([
+      { status: 'matched', identifier: 'u1', person: person('Ada Lovelace'), fetchedAt: 0, fromCache: false },
+      { status: 'blank' },
+      { status: 'invalid', message: 'Invalid LinkedIn URL' },
+      { status: 'not_found', identifier: 'u2', fetchedAt: 0, fromCache: false },
+      { status: 'failed', identifier: 'u3', code: 'server_error', message: 'Crustdata had a server error' },
+      { status: 'pending', identifier: 'u4', message: 'engine text' },
+    ]);
+    expect(rows).toHaveLength(6);
+    for (const row of rows) expect(row).toHaveLength(WIDTH);
+    expect(rows[0][0]).toBe('Ada Lovelace');
+    expect(rows[0][1]).toBe('Headline of Ada Lovelace');
+    expect(rows[1].every((cell) => cell === '')).toBe(true);
+    expect(rows.slice(2).map((row) => row[0])).toEqual([
+      'Invalid LinkedIn URL',
+      'Not found',
+      'Crustdata had a server error',
+      MESSAGES.pending,
+    ]);
+    for (const row of rows.slice(2)) expect(row.slice(1).every((cell) => cell === '')).toBe(true);
+  });
+
+  it('puts one header row on top when asked', () => {
+    const rows = shape([{ status: 'blank' }], true);
+    expect(rows[0]).toEqual(DEFAULT_COLUMNS.map((c) => c.header));
+    expect(rows).toHaveLength(2);
+  });
+
+  it('says how to set or replace the key', () => {
+    const rows = shape([
+      { status: 'failed', identifier: 'u', code: 'missing_api_key', message: 'x' },
+      { status: 'failed', identifier: 'u', code: 'invalid_api_key', message: 'x' },
+    ]);
+    expect(rows[0][0]).toBe(MESSAGES.missingKey);
+    expect(rows[0][0]).toMatch(/Extensions → Crustdata → Set API key…/);
+    expect(rows[1][0]).toMatch(/rejected the API key/);
+  });
+
+  it('returns hostile text as it is (results are values, never parsed) and cuts text over 50,000 characters', () => {
+    const hostile = { basic_profile: { name: '=HYPERLINK("http://evil","x")', headline: '00123', current_title: '+1 415 555 0100' } };
+    const huge = { basic_profile: { name: 'x'.repeat(60_000) } };
+    const rows = shape([
+      { status: 'matched', identifier: 'a', person: hostile, fetchedAt: 0, fromCache: true },
+      { status: 'matched', identifier: 'b', person: huge, fetchedAt: 0, fromCache: true },
+    ]);
+    expect(rows[0].slice(0, 3)).toEqual(['=HYPERLINK("http://evil","x")', '00123', '+1 415 555 0100']);
+    const cut = rows[1][0] as string;
+    expect(cut.length).toBeLessThanOrEqual(50_000);
+    expect(cut).toMatch(/truncated/);
+  });
+});
+
+describe('callLevelError', () => {
+  const failed = (code: ErrorCode): RowOutcome => ({ status: 'failed', identifier: 'u', code, message: code });
+  it('throws the fatal failure when no row got an answer', () => {
+    expect(callLevelError([{ status: 'blank' }, failed('missing_api_key')])?.message).toBe(MESSAGES.missingKey);
+    expect(callLevelError([failed('invalid_api_key')])?.code).toBe('invalid_api_key');
+  });
+  it('keeps per-row messages when some rows have answers or the failure is not fatal', () => {
+    expect(callLevelError([{ status: 'not_found', identifier: 'u', fetchedAt: 0, fromCache: true }, failed('invalid_api_key')])).toBeNull();
+    expect(callLevelError([failed('server_error')])).toBeNull();
+    expect(callLevelError([{ status: 'blank' }])).toBeNull();
+  });
+});
+
+describe('redactKey', () => {
+  it('replaces the key wherever it appears', () => {
+    expect(redactKey('Bearer sk_live_123456 rejected', 'sk_live_123456')).toBe('Bearer •••• rejected');
+    expect(redactKey(42, 'sk_live_123456')).toBe(42);
+    expect(redactKey('nothing here', null)).toBe('nothing here');
+  });
+});
+
+// ---- The run, over fakes -------------------------------------------------------------------------
+
+/** A fake engine with the real one's contract: cache per identifier, ceil(n/25) requests per type, nothing past the deadline. */
+function fakeEngine(options: { notFound?: Set<string>; fail?: { code: ErrorCode; message: string }; maxRequests?: number } = {}) {
+  const cache = new Map<string, PersonData | null>();
+  const log: { kind: string; identifiers: string[] }[] = [];
+  const calls: { cells: number; deadline: number }[] = [];
+  let now = 0;
+  const clock = {
+    now: () => now,
+    sleep: (ms: number) => {
+      now += ms;
+    },
+  };
+  const ctx = { clock, apiKey: 'sk_test_secret_key' } as unknown as EnrichContext;
+  const enrich = (_ctx: EnrichContext, cells: unknown[], opts: EnrichOptions): EnrichResult => {
+    calls.push({ cells: cells.length, deadline: opts.deadline });
+    const classified = cells.map(classifyIdentifier);
+    const missing = new Map<string, string[]>();
+    for (const id of classified) {
+      if (id.kind !== 'profile_url' && id.kind !== 'business_email') continue;
+      if (cache.has(id.normalized)) continue;
+      const list = missing.get(id.kind) ?? [];
+      if (!list.includes(id.normalized)) list.push(id.normalized);
+      missing.set(id.kind, list);
+    }
+    let requests = 0;
+    const failedIds = new Set<string>();
+    if (opts.deadline > clock.now()) {
+      for (const [kind, list] of missing) {
+        for (let i = 0; i < list.length; i += 25) {
+          if (options.maxRequests !== undefined && log.length >= options.maxRequests) break;
+          const batch = list.slice(i, i + 25);
+          log.push({ kind, identifiers: batch });
+          requests++;
+          now += 1500;
+          for (const id of batch) {
+            if (options.fail) failedIds.add(id);
+            else cache.set(id, options.notFound?.has(id) ? null : person(`Person ${id}`));
+          }
+        }
+      }
+    }
+    const outcomes = classified.map((id): RowOutcome => {
+      if (id.kind === 'blank') return { status: 'blank' };
+      if (id.kind === 'invalid') return { status: 'invalid', message: id.message };
+      if (failedIds.has(id.normalized)) return { status: 'failed', identifier: id.normalized, ...options.fail! };
+      if (!cache.has(id.normalized)) return { status: 'pending', identifier: id.normalized, message: 'later' };
+      const found = cache.get(id.normalized);
+      return found
+        ? { status: 'matched', identifier: id.normalized, person: found, fetchedAt: 0, fromCache: true }
+        : { status: 'not_found', identifier: id.normalized, fetchedAt: 0, fromCache: true };
+    });
+    return { outcomes, stats: { requests, retries: 0, rateLimited: 0, cacheHits: 0, creditsUsed: 0 } };
+  };
+  return { ctx, enrich, log, calls, clock, cache };
+}
+
+function countingLock(available = true): Lock & { acquired: number; held: boolean } {
+  const lock = {
+    acquired: 0,
+    held: false,
+    tryLock(_ms: number) {
+      if (!available || lock.held) return false;
+      lock.held = true;
+      lock.acquired++;
+      return true;
+    },
+    releaseLock() {
+      lock.held = false;
+    },
+  };
+  return lock;
+}
+
+/** A sheet with identifiers in column A and CRUSTDATA_ENRICH formulas in column B. */
+function fakeSheet(identifiers: unknown[], formulaFor: (row: number) => string = (row) => `=CRUSTDATA_ENRICH(A${row})`) {
+  let active: CallingCell | null = null;
+  const reads = { formulas: 0, values: 0 };
+  const firstRow = 2;
+  const lastRow = firstRow + identifiers.length - 1;
+  const reader: SheetReader = {
+    callingCell: () => active,
+    lastRow: () => lastRow,
+    formulas(_sheet, column, startRow, rowCount) {
+      reads.formulas++;
+      expect(column).toBe(2);
+      return Array.from({ length: rowCount }, (_, i) => {
+        const row = startRow + i;
+        return row >= firstRow && row <= lastRow ? formulaFor(row) : '';
+      });
+    },
+    values(_sheet, column, startRow, rowCount) {
+      reads.values++;
+      expect(column).toBe(1);
+      return Array.from({ length: rowCount }, (_, i) => identifiers[startRow + i - firstRow] ?? '');
+    },
+  };
+  return {
+    reader,
+    reads,
+    rows: identifiers.map((_, i) => firstRow + i),
+    callFrom(row: number) {
+      active = { sheetName: 'Leads', row, column: 2, formula: formulaFor(row) };
+    },
+    valueAt: (row: number) => identifiers[row - firstRow],
+  };
+}
+
+function url(i: number): string {
+  return `https://www.linkedin.com/in/person-${i}`;
+}
+
+function shuffled<T>(items: T[], seed = 7): T[] {
+  const out = items.slice();
+  let state = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    const j = state % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+describe('runCustomFunction', () => {
+  function host(engine: ReturnType<typeof fakeEngine>, lock: Lock = countingLock(), sheet: SheetReader | null = null): CustomFunctionHost {
+    return { ctx: engine.ctx, enrich: engine.enrich, documentLock: lock, sheet };
+  }
+
+  it('enriches a range with aligned rows, messages and ceil(unique/25) requests per type', () => {
+    const engine = fakeEngine({ notFound: new Set(['nobody@example.com']) });
+    const cells = [[url(1)], [''], ['linkedin.com/in/person-1/'], ['not a url'], ['Nobody@Example.com'], [url(2)]];
+    const run = runCustomFunction(host(engine), cells);
+    expect(run.values.map((row) => row[0])).toEqual([
+      'Person https://www.linkedin.com/in/person-1',
+      '',
+      'Person https://www.linkedin.com/in/person-1',
+      expect.stringMatching(/LinkedIn URL/),
+      'Not found',
+      'Person https://www.linkedin.com/in/person-2',
+    ]);
+    expect(engine.log.map((r) => [r.kind, r.identifiers.length])).toEqual([
+      ['profile_url', 2],
+      ['business_email', 1],
+    ]);
+  });
+
+  it('answers a repeat call from the cache without the lock or a request', () => {
+    const engine = fakeEngine();
+    const lock = countingLock();
+    runCustomFunction(host(engine, lock), [[url(1)], [url(2)]]);
+    const before = engine.log.length;
+    const again = runCustomFunction(host(engine, lock), [[url(1)], [url(2)]], undefined, 'TRUE');
+    expect(engine.log.length).toBe(before);
+    expect(lock.acquired).toBe(1);
+    expect(again.trace.cacheOnly).toBe(true);
+    expect(again.values[0]).toEqual(DEFAULT_COLUMNS.map((c) => c.header));
+  });
+
+  it('gives the engine a deadline 25 s after the start, and a cache-only pass a deadline of now', () => {
+    const engine = fakeEngine();
+    engine.clock.sleep(1000);
+    runCustomFunction({ ...host(engine), startedAt: 400 }, url(1));
+    expect(engine.calls[0].deadline).toBe(1000);
+    expect(engine.calls[engine.calls.length - 1].deadline).toBe(400 + CUSTOM_FUNCTION_BUDGET_MS);
+  });
+
+  it('checks every argument before any request', () => {
+    const engine = fakeEngine();
+    expect(() => runCustomFunction(host(engine), [[url(1)]], 'basic_profile, nonsense')).toThrow(/Unknown field "nonsense"/);
+    expect(() => runCustomFunction(host(engine), [[url(1), 'x']])).toThrow(/one column/);
+    expect(() => runCustomFunction(host(engine), [[url(1)]], '', 'perhaps')).toThrow(/TRUE or FALSE/);
+    expect(engine.calls).toHaveLength(0);
+  });
+
+  it('throws one readable error when the key is missing and nothing could be answered', () => {
+    const engine = fakeEngine({ fail: { code: 'missing_api_key', message: 'engine text' } });
+    let thrown: unknown;
+    try {
+      runCustomFunction(host(engine), url(1));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isEnrichError(thrown) && thrown.message).toBe(MESSAGES.missingKey);
+  });
+
+  it('keeps the API key out of every returned cell and thrown message', () => {
+    const engine = fakeEngine({ fail: { code: 'server_error', message: 'upstream echoed Bearer sk_test_secret_key' } });
+    const run = runCustomFunction(host(engine), [[url(1)]]);
+    expect(JSON.stringify(run.values)).not.toContain('sk_test_secret_key');
+    expect(run.values[0][0]).toBe('upstream echoed Bearer ••••');
+    const fatal = fakeEngine({ fail: { code: 'invalid_api_key', message: 'sk_test_secret_key' } });
+    expect(() => runCustomFunction(host(fatal), url(1))).toThrow(MESSAGES.invalidKey);
+  });
+
+  it('degrades to a message when another cell holds the lock past the deadline', () => {
+    const engine = fakeEngine();
+    const run = runCustomFunction(host(engine, countingLock(false)), [[url(1)], ['']]);
+    expect(run.trace.lockTimedOut).toBe(true);
+    expect(run.values[0][0]).toBe(MESSAGES.busy);
+    expect(run.values[1][0]).toBe('');
+    expect(engine.log).toHaveLength(0);
+  });
+
+  it('marks rows the engine could not reach with how to finish', () => {
+    const engine = fakeEngine({ maxRequests: 1 });
+    const cells = Array.from({ length: 30 }, (_, i) => [url(i)]);
+    const run = runCustomFunction(host(engine), cells);
+    expect(run.values.filter((row) => row[0] === MESSAGES.pending)).toHaveLength(5);
+    expect(MESSAGES.pending).toMatch(/recalculate in a minute, or use the sidebar/);
+  });
+
+  describe('a column of single-cell formulas', () => {
+    function runColumn(identifiers: unknown[], order: 'top-down' | 'shuffled', formulaFor?: (row: number) => string) {
+      const engine = fakeEngine();
+      const lock = countingLock();
+      const sheet = fakeSheet(identifiers, formulaFor);
+      const rows = order === 'top-down' ? sheet.rows : shuffled(sheet.rows);
+      const results = new Map<number, unknown[]>();
+      for (const row of rows) {
+        sheet.callFrom(row);
+        const run = runCustomFunction(host(engine, lock, sheet.reader), sheet.valueAt(row));
+        expect(run.values).toHaveLength(1);
+        results.set(row, run.values[0]);
+      }
+      return { engine, sheet, results, lock };
+    }
+
+    function rangeRequests(identifiers: unknown[]): number {
+      const engine = fakeEngine();
+      runCustomFunction(host(engine), identifiers.map((value) => [value]));
+      return engine.log.length;
+    }
+
+    it.each(['top-down', 'shuffled'] as const)('300 rows (%s) cost exactly what one range formula costs', (order) => {
+      const identifiers = Array.from({ length: 300 }, (_, i) => url(i));
+      const { engine, results, sheet } = runColumn(identifiers, order);
+      expect(rangeRequests(identifiers)).toBe(12);
+      expect(engine.log).toHaveLength(12);
+      for (const batch of engine.log) expect(batch.identifiers).toHaveLength(25);
+      for (const row of sheet.rows) expect(results.get(row)![0]).toBe(`Person ${sheet.valueAt(row)}`);
+    });
+
+    it('mixed types, duplicates, blanks and invalid rows: still ceil(unique/25) per type', () => {
+      const identifiers = Array.from({ length: 300 }, (_, i) => {
+        if (i % 10 === 3) return '';
+        if (i % 17 === 5) return 'nonsense';
+        if (i % 3 === 0) return `lead${i % 90}@company.com`;
+        return url(i % 150);
+      });
+      const { engine, results, sheet } = runColumn(identifiers, 'shuffled');
+      const expected = rangeRequests(identifiers);
+      expect(engine.log.length).toBe(expected);
+      for (const row of sheet.rows) {
+        const value = sheet.valueAt(row) as string;
+        const first = results.get(row)![0];
+        if (value === '') expect(first).toBe('');
+        else if (value === 'nonsense') expect(first).toMatch(/LinkedIn URL or email|LinkedIn URL/);
+        else expect(first).toMatch(/^Person /);
+      }
+    });
+
+    it('blocks of 500 rows keep a long column within 10% of the range formula', () => {
+      const identifiers = Array.from({ length: 1200 }, (_, i) => url(i));
+      const { engine } = runColumn(identifiers, 'shuffled');
+      expect(engine.log.length).toBeLessThanOrEqual(Math.ceil(rangeRequests(identifiers) * 1.1));
+    });
+
+    it('fetches the own identifier first and leaves the rest to the cells that need them', () => {
+      const identifiers = Array.from({ length: 100 }, (_, i) => url(i));
+      const engine = fakeEngine({ maxRequests: 1 });
+      const sheet = fakeSheet(identifiers);
+      sheet.callFrom(60);
+      const run = runCustomFunction(host(engine, countingLock(), sheet.reader), sheet.valueAt(60));
+      expect(run.values[0][0]).toBe(`Person ${url(58)}`);
+      expect(engine.log[0].identifiers[0]).toBe(url(58));
+      expect(run.trace.neighbours).toBe(99);
+    });
+
+    it('reads neighbours only once per block: the other cells find their answer in the cache first', () => {
+      const identifiers = Array.from({ length: 50 }, (_, i) => url(i));
+      const { sheet, lock } = runColumn(identifiers, 'shuffled');
+      expect(sheet.reads.formulas).toBe(1);
+      expect(sheet.reads.values).toBe(1);
+      expect(lock.acquired).toBe(1);
+    });
+
+    it('prefetches nothing when the formula does not reference the value it was given', () => {
+      const engine = fakeEngine();
+      const sheet = fakeSheet(Array.from({ length: 30 }, (_, i) => url(i)));
+      sheet.callFrom(5);
+      const run = runCustomFunction(host(engine, countingLock(), sheet.reader), url(999));
+      expect(run.trace.neighbours).toBe(0);
+      expect(engine.log).toEqual([{ kind: 'profile_url', identifiers: [url(999)] }]);
+    });
+
+    it('still answers its own cell when reading the sheet fails', () => {
+      const engine = fakeEngine();
+      const sheet = fakeSheet([url(1), url(2)]);
+      sheet.callFrom(2);
+      const broken: SheetReader = { ...sheet.reader, formulas: () => { throw new Error('Service unavailable'); } };
+      const run = runCustomFunction(host(engine, countingLock(), broken), url(1));
+      expect(run.values[0][0]).toBe(`Person ${url(1)}`);
+      expect(run.trace.neighbours).toBe(0);
+    });
+
+    it('does not buy rows of formulas that ask for other fields', () => {
+      const identifiers = Array.from({ length: 40 }, (_, i) => url(i));
+      const formulaFor = (row: number) => (row % 2 ? '=CRUSTDATA_ENRICH(A' + row + ', "contact")' : '=CRUSTDATA_ENRICH(A' + row + ')');
+      const engine = fakeEngine();
+      const sheet = fakeSheet(identifiers, formulaFor);
+      sheet.callFrom(2);
+      runCustomFunction(host(engine, countingLock(), sheet.reader), sheet.valueAt(2));
+      expect(engine.log[0].identifiers).toHaveLength(20);
+    });
+  });
+});
