@@ -1,0 +1,162 @@
+// The wire format of POST /person/enrich: building a request, and reading a response into a
+// verdict the engine can act on (results, retry, split, stop). No sending, no waiting here.
+import type { ErrorCode } from './errors';
+import type { Hasher, HttpRequest, HttpResponse } from './ports';
+import { parseRetryAfter } from './retry';
+import type { ServerRateInfo } from './rateWindow';
+import { parseEnrichBody, parseErrorBody, type EnrichResultEntry } from './schemas';
+import type { IdentifierKind } from './types';
+
+export const DEFAULT_API_BASE_URL = 'https://api.crustdata.com';
+export const ENRICH_PATH = '/person/enrich';
+/** Requests without it fail with 400 even with a valid key. */
+export const API_VERSION = '2025-11-01';
+export const MAX_IDENTIFIERS_PER_REQUEST = 25;
+
+/** The request body's property for each identifier type (one type per request). */
+export const IDENTIFIER_PROPERTY: Record<IdentifierKind, string> = {
+  profile_url: 'professional_network_profile_urls',
+  business_email: 'business_emails',
+};
+
+export interface EnrichRequestSpec {
+  kind: IdentifierKind;
+  identifiers: string[];
+  /** Empty: the API's default set. */
+  fields: string[];
+  forceFetch?: boolean;
+  preview?: boolean;
+}
+
+export function buildEnrichRequest(apiBaseUrl: string, apiKey: string, spec: EnrichRequestSpec): HttpRequest {
+  const body: Record<string, unknown> = { [IDENTIFIER_PROPERTY[spec.kind]]: spec.identifiers };
+  if (spec.fields.length) body.fields = spec.fields;
+  if (spec.forceFetch) body.force_fetch = true;
+  if (spec.preview) body.preview = true;
+  return {
+    url: apiBaseUrl.replace(/\/+$/, '') + ENRICH_PATH,
+    method: 'post',
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      'x-api-version': API_VERSION,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    },
+    payload: JSON.stringify(body),
+  };
+}
+
+/**
+ * A short stable fingerprint of the API key for cache keys (rate window, auth memo). Salted with
+ * a fixed label so it matches no other hash of the key; the key itself never leaves memory.
+ */
+export function apiKeyFingerprint(hasher: Hasher, apiKey: string): string {
+  return hasher.sha256Hex(`crustdata-api-key:${apiKey}`).slice(0, 40);
+}
+
+/** What a response means for the batch that was sent. */
+export type EnrichVerdict =
+  | { kind: 'ok'; entries: EnrichResultEntry[] }
+  /** 200 whose body is not the documented array: the batch fails, the run goes on. */
+  | { kind: 'malformed'; message: string }
+  /** 400: something in the batch was refused; split it to find what. */
+  | { kind: 'bad_request'; message: string; fieldProblem: boolean }
+  /** 401/403: no request with this key can succeed now; the run stops. */
+  | { kind: 'fatal'; code: ErrorCode; message: string }
+  | { kind: 'not_found' }
+  /** 429, 5xx, 408: send again after a wait. */
+  | { kind: 'retry'; code: ErrorCode; message: string; retryAt: number | null }
+  /** Any other status: the batch fails with this message. */
+  | { kind: 'failed'; code: ErrorCode; message: string };
+
+export const MESSAGES = {
+  missingKey: 'No Crustdata API key is set. Set one in Extensions → Crustdata → Set API key…',
+  invalidKey: 'Crustdata rejected the API key. Set a new one in Extensions → Crustdata → Set API key…',
+  insufficientCredits: 'Your Crustdata account is out of credits. Add credits in the Crustdata dashboard, then try again.',
+  permissionDenied: 'Crustdata refused this request for your API key (permission denied). Some field groups need extra access on your plan; remove them or ask Crustdata to enable them.',
+  rateLimited: 'Crustdata is rate-limiting this API key; the rows were not fetched in time.',
+  serverError: 'Crustdata had a server error and did not answer after several tries. Try again later.',
+  timeout: 'Crustdata did not answer in time after several tries. Try again later.',
+  missingFromResponse: "Crustdata's answer did not include this identifier.",
+  pending: 'Not fetched yet: the rate limit or the time limit ran out before this row. Run again to finish it; nothing was spent on it.',
+} as const;
+
+export function interpretResponse(response: HttpResponse, now: number): EnrichVerdict {
+  const status = response.status;
+  if (status >= 200 && status < 300) {
+    const parsed = parseEnrichBody(response.body);
+    return parsed.ok ? { kind: 'ok', entries: parsed.entries } : { kind: 'malformed', message: parsed.message };
+  }
+  const error = parseErrorBody(response.body);
+  const apiSays = error.message ? ` Crustdata says: ${clip(error.message)}` : '';
+  if (status === 401) return { kind: 'fatal', code: 'invalid_api_key', message: MESSAGES.invalidKey };
+  if (status === 403) {
+    const text = `${error.type ?? ''} ${error.message ?? ''}`.toLowerCase();
+    return text.includes('credit')
+      ? { kind: 'fatal', code: 'insufficient_credits', message: MESSAGES.insufficientCredits }
+      : { kind: 'fatal', code: 'permission_denied', message: MESSAGES.permissionDenied + apiSays };
+  }
+  if (status === 400 || status === 422) {
+    const message = error.message ? clip(error.message) : `Crustdata refused the request (HTTP ${status}).`;
+    // A refused field selection fails every batch alike; splitting could not isolate it.
+    const fieldProblem = /\bfields?\b/i.test(error.message ?? '') && !/identifier|url|email/i.test(error.message ?? '');
+    return { kind: 'bad_request', message, fieldProblem };
+  }
+  if (status === 404) return { kind: 'not_found' };
+  if (status === 429) {
+    const rate = readRateHeaders(response.headers, now);
+    const retryAt = parseRetryAfter(response.headers['retry-after'], now) ?? rate.resetAt ?? null;
+    return { kind: 'retry', code: 'rate_limited', message: MESSAGES.rateLimited, retryAt };
+  }
+  if (status === 408) return { kind: 'retry', code: 'timeout', message: MESSAGES.timeout, retryAt: null };
+  if (status >= 500) {
+    return {
+      kind: 'retry',
+      code: 'server_error',
+      message: MESSAGES.serverError,
+      retryAt: parseRetryAfter(response.headers['retry-after'], now),
+    };
+  }
+  return { kind: 'failed', code: 'bad_request', message: `Crustdata answered HTTP ${status}.${apiSays}` };
+}
+
+/**
+ * x-ratelimit-* headers. The reset is documented only as "seconds"; a value too large to be a
+ * delay is read as an epoch time (seconds or ms) so either convention works.
+ */
+export function readRateHeaders(headers: Record<string, string>, now: number): ServerRateInfo {
+  const info: ServerRateInfo = {};
+  const limit = readCount(headers['x-ratelimit-limit']);
+  const remaining = readCount(headers['x-ratelimit-remaining']);
+  const reset = Number(headers['x-ratelimit-reset']);
+  if (limit != null) info.limit = limit;
+  if (remaining != null) info.remaining = remaining;
+  if (headers['x-ratelimit-reset'] != null && Number.isFinite(reset) && reset >= 0) {
+    if (reset > 1e12) info.resetAt = reset;
+    else if (reset > 1e9) info.resetAt = reset * 1000;
+    else info.resetAt = now + Math.ceil(reset * 1000);
+  }
+  return info;
+}
+
+export function creditsUsed(headers: Record<string, string>): number {
+  const value = Number(headers['x-credits-used']);
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+function readCount(value: string | undefined): number | null {
+  if (value == null || value.trim() === '') return null;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : null;
+}
+
+/** API messages end up in cells and status columns: keep them short. */
+function clip(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > 300 ? `${oneLine.slice(0, 299)}…` : oneLine;
+}
+
+/** The key an identifier is joined on when the API echoes it slightly differently than sent. */
+export function looseMatchKey(identifier: string): string {
+  return identifier.trim().toLowerCase().replace(/\/+$/, '');
+}

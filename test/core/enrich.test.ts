@@ -1,0 +1,542 @@
+// The engine's rules, each with numbers: requests per identifier type, the matched_on join,
+// fan-out, cache, auth failures, 400 bisection, retries, pacing, deadlines, malformed answers.
+import { authMemoKey, enrichCells, planEnrichment, previewRequest, rateWindowKey, type EnrichOptions } from '../../src/core/enrich';
+import { apiKeyFingerprint, MESSAGES } from '../../src/core/crustdataClient';
+import { seededRandom } from '../../src/core/retry';
+import { ResultCache } from '../../src/core/resultCache';
+import { selectionKey } from '../../src/core/catalog';
+import type { RowOutcome } from '../../src/core/types';
+import { email, fakeWorld, FakeHttp, nodeHasher, okServer, personFor, profileUrl, T0, type FakeReply, type LoggedRequest } from './fakes';
+
+const selection = { fields: ['basic_profile'] };
+const HOUR = 3_600_000;
+
+function options(overrides: Partial<EnrichOptions> = {}): EnrichOptions {
+  return { selection, deadline: T0 + HOUR, retry: { random: seededRandom(42) }, ...overrides };
+}
+
+function names(outcomes: RowOutcome[]): Array<string | null> {
+  return outcomes.map((o) => (o.status === 'matched' ? ((o.person.basic_profile as { name: string }).name) : null));
+}
+
+const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => i + from);
+
+describe('requests', () => {
+  test('ceil(urls/25) + ceil(emails/25) requests, one identifier type each, the selection, the headers', () => {
+    const world = fakeWorld();
+    const cells = [...range(60).map(profileUrl), ...range(30).map(email)];
+    const result = enrichCells(world.ctx, cells, options());
+
+    expect(world.http.log).toHaveLength(3 + 2);
+    expect(result.stats.requests).toBe(5);
+    for (const request of world.http.log) {
+      expect(request.identifiers.length).toBeLessThanOrEqual(25);
+      expect(Object.keys(request.body).filter((k) => k === 'professional_network_profile_urls' || k === 'business_emails')).toHaveLength(1);
+      expect(request.body.fields).toEqual(['basic_profile']);
+      expect(request.body).not.toHaveProperty('force_fetch');
+      expect(request.url).toBe('https://api.crustdata.com/person/enrich');
+      expect(request.method).toBe('post');
+      expect(request.headers.authorization).toBe('Bearer test-key-0123456789abcdef');
+      expect(request.headers['x-api-version']).toBe('2025-11-01');
+      expect(request.headers['content-type']).toBe('application/json');
+    }
+    expect(world.http.log.filter((r) => r.kind === 'profile_url').flatMap((r) => r.identifiers).sort()).toEqual(range(60).map(profileUrl).sort());
+    expect(world.http.log.filter((r) => r.kind === 'business_email').flatMap((r) => r.identifiers).sort()).toEqual(range(30).map(email).sort());
+    expect(names(result.outcomes)).toEqual(cells.map((id) => `Person ${id}`));
+    // All five fit in the window: one fetchAll.
+    expect(world.http.calls).toBe(1);
+    expect(result.stats.creditsUsed).toBe(90);
+  });
+
+  test('force_fetch is sent when asked for', () => {
+    const world = fakeWorld();
+    enrichCells(world.ctx, [profileUrl(1)], options({ forceFetch: true }));
+    expect(world.http.log[0].body.force_fetch).toBe(true);
+  });
+
+  test('results are joined on matched_on, not on position', () => {
+    const world = fakeWorld({ server: okServer({ shuffle: true }) });
+    const cells = range(25).map(profileUrl);
+    const result = enrichCells(world.ctx, cells, options());
+    expect(names(result.outcomes)).toEqual(cells.map((id) => `Person ${id}`));
+  });
+
+  test('duplicates are sent once and fanned out; blank and invalid rows are never sent', () => {
+    const world = fakeWorld();
+    const cells = [
+      'https://www.linkedin.com/in/ada',
+      '',
+      'HTTPS://uk.linkedin.com/in/Ada/?utm_source=x',
+      'not an identifier',
+      'mailto:Ada@Example.com',
+      'ada@example.com',
+      null,
+      'linkedin.com/in/ada/details/experience/',
+    ];
+    const result = enrichCells(world.ctx, cells, options());
+    expect(world.http.log.map((r) => r.identifiers)).toEqual([['https://www.linkedin.com/in/ada'], ['ada@example.com']]);
+    expect(result.outcomes.map((o) => o.status)).toEqual(['matched', 'blank', 'matched', 'invalid', 'matched', 'matched', 'blank', 'matched']);
+    expect(names(result.outcomes)[7]).toBe('Person https://www.linkedin.com/in/ada');
+    expect(result.outcomes[4]).toMatchObject({ identifier: 'ada@example.com' });
+    // Fanned-out rows are separate objects: a caller editing one row cannot change another.
+    expect(result.outcomes[0]).not.toBe(result.outcomes[2]);
+  });
+
+  test('a person with no match is not_found; an identifier missing from the answer fails alone', () => {
+    const server = okServer({ notFound: new Set([profileUrl(2)]) });
+    const world = fakeWorld({
+      server: (request, now) => {
+        const reply = server(request, now) as { body: string };
+        const entries = (JSON.parse(reply.body) as Array<{ matched_on: string }>).filter((e) => e.matched_on !== profileUrl(3));
+        return { ...reply, body: JSON.stringify(entries) };
+      },
+    });
+    const result = enrichCells(world.ctx, range(5).map(profileUrl), options());
+    expect(result.outcomes.map((o) => o.status)).toEqual(['matched', 'matched', 'not_found', 'failed', 'matched']);
+    expect(result.outcomes[3]).toMatchObject({ code: 'malformed_response', message: MESSAGES.missingFromResponse });
+  });
+
+  test('the candidate with the highest confidence wins', () => {
+    const world = fakeWorld({
+      server: (request) => ({
+        body: JSON.stringify([
+          {
+            matched_on: request.identifiers[0],
+            matches: [
+              { confidence_score: 0.4, person_data: { basic_profile: { name: 'Low' } } },
+              { confidence_score: 0.9, person_data: { basic_profile: { name: 'High' } } },
+              { confidence_score: null, person_data: null },
+            ],
+          },
+        ]),
+      }),
+    });
+    expect(names(enrichCells(world.ctx, [email(1)], options()).outcomes)).toEqual(['High']);
+  });
+});
+
+describe('cache', () => {
+  test('a second run answers from the cache and sends nothing, with one getAll', () => {
+    const world = fakeWorld({ server: okServer({ notFound: new Set([profileUrl(4)]) }) });
+    const cells = [...range(30).map(profileUrl), profileUrl(1), email(1)];
+    const first = enrichCells(world.ctx, cells, options());
+    expect(first.stats.cacheHits).toBe(0);
+    const requestsAfterFirst = world.http.log.length;
+    const getAllBefore = world.resultCache.calls.getAll;
+
+    const second = enrichCells(world.ctx, cells, options());
+    expect(world.http.log.length).toBe(requestsAfterFirst);
+    expect(second.stats.requests).toBe(0);
+    expect(second.stats.cacheHits).toBe(31);
+    expect(world.resultCache.calls.getAll - getAllBefore).toBe(1);
+    expect(second.outcomes.map((o) => o.status)).toEqual(first.outcomes.map((o) => o.status));
+    expect(second.outcomes[4]).toMatchObject({ status: 'not_found', fromCache: true });
+    expect(second.outcomes[0]).toMatchObject({ status: 'matched', fromCache: true });
+    expect(names(second.outcomes)).toEqual(names(first.outcomes));
+  });
+
+  test('one putAll per burst, entries keyed by hash, and the key is never stored', () => {
+    const world = fakeWorld();
+    enrichCells(world.ctx, [...range(60).map(profileUrl), email(9)], options());
+    expect(world.resultCache.calls.putAll).toBe(1);
+    expect(world.resultCache.calls.put).toBe(0);
+    const keys = world.resultCache.keys();
+    expect(keys).toHaveLength(61);
+    for (const key of keys) {
+      expect(key.length).toBeLessThanOrEqual(250);
+      expect(key).not.toContain('linkedin');
+    }
+    const everything = [...world.resultCache.entries.entries(), ...world.sharedCache.entries.entries()].map(([k, v]) => k + v.value).join('\n');
+    expect(everything).not.toContain(world.ctx.apiKey as string);
+  });
+
+  test('a different selection is a different cache entry', () => {
+    const world = fakeWorld();
+    enrichCells(world.ctx, [profileUrl(1)], options());
+    enrichCells(world.ctx, [profileUrl(1)], options({ selection: { fields: ['basic_profile', 'experience'] } }));
+    expect(world.http.log).toHaveLength(2);
+  });
+
+  test('maxCacheAgeMs refetches older entries; fresher ones still count', () => {
+    const world = fakeWorld();
+    enrichCells(world.ctx, [profileUrl(1)], options());
+    world.clock.advance(2 * HOUR);
+    enrichCells(world.ctx, [profileUrl(2)], options({ deadline: world.clock.now() + HOUR }));
+    const refresh = enrichCells(world.ctx, [profileUrl(1), profileUrl(2)], options({ deadline: world.clock.now() + HOUR, maxCacheAgeMs: HOUR }));
+    expect(refresh.stats.cacheHits).toBe(1);
+    expect(world.http.log.at(-1)?.identifiers).toEqual([profileUrl(1)]);
+    expect(refresh.outcomes[0]).toMatchObject({ status: 'matched', fromCache: false, fetchedAt: world.clock.now() });
+  });
+
+  test('a 60,000-character summary does not break caching: it is cut to fit a cell and cached', () => {
+    const huge = 'x'.repeat(150_000);
+    const world = fakeWorld({
+      server: (request) => ({
+        body: JSON.stringify([{ matched_on: request.identifiers[0], matches: [{ person_data: { basic_profile: { name: 'Big', summary: huge } } }] }]),
+      }),
+    });
+    const first = enrichCells(world.ctx, [profileUrl(1)], options());
+    // The run itself returns the full data; flattening cuts it visibly for the cell.
+    expect(((first.outcomes[0] as unknown as { person: { basic_profile: { summary: string } } }).person.basic_profile.summary).length).toBe(150_000);
+    const second = enrichCells(world.ctx, [profileUrl(1)], options());
+    expect(second.stats.cacheHits).toBe(1);
+    const summary = (second.outcomes[0] as unknown as { person: { basic_profile: { summary: string } } }).person.basic_profile.summary;
+    expect(summary.length).toBe(50_000);
+    expect(summary.endsWith('…')).toBe(true);
+  });
+
+  test('a value that cannot be shrunk under 100 KB is not cached, and nothing throws', () => {
+    const manyFields = Object.fromEntries(range(20_000).map((i) => [`k${i}`, 'v'.repeat(10)]));
+    const world = fakeWorld({
+      server: (request) => ({ body: JSON.stringify([{ matched_on: request.identifiers[0], matches: [{ person_data: manyFields }] }]) }),
+    });
+    expect(enrichCells(world.ctx, [profileUrl(1)], options()).outcomes[0].status).toBe('matched');
+    expect(world.resultCache.keys()).toHaveLength(0);
+    expect(enrichCells(world.ctx, [profileUrl(1)], options()).stats.requests).toBe(1);
+  });
+});
+
+describe('authentication and permissions', () => {
+  const reply401: FakeReply = { status: 401, body: JSON.stringify({ message: 'Invalid API key in request' }) };
+
+  test('no key: every row fails with missing_api_key and nothing is sent', () => {
+    const world = fakeWorld({ apiKey: null });
+    const result = enrichCells(world.ctx, [profileUrl(1), '', 'junk', email(1)], options());
+    expect(world.http.calls).toBe(0);
+    expect(result.outcomes.map((o) => o.status)).toEqual(['failed', 'blank', 'invalid', 'failed']);
+    expect(result.outcomes[0]).toMatchObject({ code: 'missing_api_key' });
+    expect(result.fatal?.code).toBe('missing_api_key');
+  });
+
+  test('401 stops the run at once, fails the remaining rows, and is remembered for 5 minutes', () => {
+    const world = fakeWorld({ requestsPerMinute: 2, server: () => reply401 });
+    const cells = range(100).map(profileUrl);
+    const result = enrichCells(world.ctx, cells, options());
+    // Two requests fitted the window; the 401 stopped the other two batches from being sent.
+    expect(world.http.log).toHaveLength(2);
+    expect(world.clock.slept).toBe(0);
+    expect(result.fatal).toEqual({ code: 'invalid_api_key', message: MESSAGES.invalidKey });
+    expect(result.outcomes.every((o) => o.status === 'failed' && o.code === 'invalid_api_key')).toBe(true);
+    expect(MESSAGES.invalidKey).toContain('Set API key');
+
+    // Another execution (another cell) with the same key does not ask the API.
+    const other = fakeWorld({ shared: world, server: () => reply401 });
+    const again = enrichCells(other.ctx, [profileUrl(500)], options());
+    expect(other.http.calls).toBe(0);
+    expect(again.outcomes[0]).toMatchObject({ status: 'failed', code: 'invalid_api_key' });
+
+    // A new key is not affected by the old key's memo.
+    const newKey = fakeWorld({ shared: world, apiKey: 'another-key-999', server: okServer() });
+    expect(enrichCells(newKey.ctx, [profileUrl(500)], options()).outcomes[0].status).toBe('matched');
+
+    // After the memo expires the key is tried again.
+    world.clock.advance(5 * 60_000 + 1);
+    const later = fakeWorld({ shared: world, server: okServer() });
+    expect(enrichCells(later.ctx, [profileUrl(500)], options({ deadline: world.clock.now() + HOUR })).outcomes[0].status).toBe('matched');
+  });
+
+  test('rows answered by the cache stay answered when the key is rejected', () => {
+    const world = fakeWorld();
+    enrichCells(world.ctx, [profileUrl(1)], options());
+    const rejected = fakeWorld({ shared: world, server: () => reply401 });
+    const result = enrichCells(rejected.ctx, [profileUrl(1), profileUrl(2)], options());
+    expect(result.outcomes.map((o) => o.status)).toEqual(['matched', 'failed']);
+  });
+
+  test.each([
+    [{ error: { type: 'insufficient_credits', message: 'Not enough credits' } }, 'insufficient_credits'],
+    [{ error: { type: 'permission_error', message: 'Field certifications not allowed for this key' } }, 'permission_denied'],
+    [{ message: 'Forbidden' }, 'permission_denied'],
+  ])('403 %j stops with %s', (body, code) => {
+    const world = fakeWorld({ server: () => ({ status: 403, body: JSON.stringify(body) }), requestsPerMinute: 1 });
+    const result = enrichCells(world.ctx, [...range(30).map(profileUrl), email(1)], options());
+    expect(world.http.log).toHaveLength(1);
+    expect(result.fatal?.code).toBe(code);
+    expect(result.outcomes.every((o) => o.status === 'failed' && o.code === code)).toBe(true);
+  });
+});
+
+describe('400: isolating the bad identifier', () => {
+  function serverRejecting(bad: Set<string>) {
+    const ok = okServer();
+    return (request: LoggedRequest, now: number): FakeReply =>
+      request.identifiers.some((id) => bad.has(id))
+        ? { status: 400, body: JSON.stringify({ error: { type: 'invalid_request', message: 'Invalid profile URL in request', metadata: [] } }) }
+        : ok(request, now);
+  }
+
+  test.each([0, 12, 24])('one bad identifier at position %i costs the other 24 nothing, in log2 steps', (position) => {
+    const cells = range(25).map(profileUrl);
+    const world = fakeWorld({ server: serverRejecting(new Set([cells[position]])) });
+    const result = enrichCells(world.ctx, cells, options());
+
+    expect(result.outcomes.filter((o) => o.status === 'matched')).toHaveLength(24);
+    expect(result.outcomes[position]).toMatchObject({ status: 'failed', code: 'bad_identifier' });
+    expect((result.outcomes[position] as { message: string }).message).toContain('Invalid profile URL in request');
+    // 25 → 13 → 7 → 4 → 2 → 1 at most: one failed request per halving, plus the first.
+    expect(result.stats.badRequests).toBeLessThanOrEqual(1 + Math.ceil(Math.log2(25)));
+    expect(result.stats.badRequests).toBeGreaterThanOrEqual(1 + Math.floor(Math.log2(25)) - 1);
+    // Every halving sends both halves.
+    expect(result.stats.requests).toBe(1 + 2 * (result.stats.badRequests - 1));
+    expect(world.http.log.filter((r) => r.identifiers.length === 1 && r.identifiers[0] === cells[position])).toHaveLength(1);
+  });
+
+  test('a refused field selection stops the run instead of splitting', () => {
+    const world = fakeWorld({
+      server: () => ({ status: 400, body: JSON.stringify({ error: { type: 'invalid_request', message: "Unsupported field: 'basic_profile.nope'" } }) }),
+    });
+    const result = enrichCells(world.ctx, range(50).map(profileUrl), options());
+    expect(result.stats.requests).toBe(2);
+    expect(result.fatal?.code).toBe('unknown_field');
+    expect(result.outcomes.every((o) => o.status === 'failed' && o.code === 'unknown_field')).toBe(true);
+  });
+
+  test('when every single identifier is refused and nothing succeeds, the run stops', () => {
+    const world = fakeWorld({ server: () => ({ status: 400, body: JSON.stringify({ error: { type: 'invalid_request', message: 'Bad request' } }) }) });
+    const result = enrichCells(world.ctx, range(25).map(profileUrl), options());
+    expect(result.fatal?.code).toBe('bad_request');
+    expect(result.stats.requests).toBeLessThan(25);
+    expect(result.outcomes.every((o) => o.status === 'failed')).toBe(true);
+  });
+});
+
+describe('retries', () => {
+  test('a 500 is retried after a backoff and then succeeds', () => {
+    const world = fakeWorld();
+    world.http.script.push({ status: 500, body: JSON.stringify({ error: { type: 'internal_error', message: 'boom' } }) });
+    const result = enrichCells(world.ctx, [profileUrl(1)], options());
+    expect(result.outcomes[0].status).toBe('matched');
+    expect(result.stats).toMatchObject({ requests: 2, retries: 1, serverErrors: 1 });
+    const [first, second] = world.http.log;
+    // Equal jitter on a 1 s base: between 0.5 s and 1 s after the failure came back (1 s latency).
+    expect(second.sentAt - first.sentAt - 1_000).toBeGreaterThanOrEqual(500);
+    expect(second.sentAt - first.sentAt - 1_000).toBeLessThanOrEqual(1_000);
+  });
+
+  test('a 429 waits exactly its Retry-After, and holds back every batch of the key', () => {
+    const world = fakeWorld();
+    world.http.script.push({ status: 429, headers: { 'retry-after': '7' }, body: '{"error":{"type":"rate_limit_error","message":"slow down"}}' });
+    const result = enrichCells(world.ctx, [...range(30).map(profileUrl)], options());
+    expect(result.outcomes.every((o) => o.status === 'matched')).toBe(true);
+    expect(result.stats).toMatchObject({ rateLimited: 1, retries: 1, requests: 3 });
+    const retry = world.http.log[2];
+    expect(retry.sentAt).toBe(T0 + 1_000 + 7_000);
+
+    // Another execution of the same key waits for it too. This one cannot wait (short deadline).
+    world.http.script.push({ status: 429, headers: { 'retry-after': '20' } });
+    const answeredAt = world.clock.now() + 1_000;
+    const short = enrichCells(world.ctx, [profileUrl(100)], options({ deadline: world.clock.now() + 5_000, maxRequestMs: 2_000 }));
+    expect(short.outcomes[0].status).toBe('pending');
+    expect(short.resumeAt).toBe(answeredAt + 20_000);
+    const other = fakeWorld({ shared: world, server: okServer() });
+    enrichCells(other.ctx, [profileUrl(200)], options());
+    expect(other.http.log[0].sentAt).toBe(answeredAt + 20_000);
+  });
+
+  test('a transport timeout fails the whole fetchAll: every batch in it is retried', () => {
+    const world = fakeWorld();
+    world.http.script.push({ transportError: 'Timeout', latencyMs: 60_000 });
+    const result = enrichCells(world.ctx, range(50).map(profileUrl), options());
+    expect(result.outcomes.every((o) => o.status === 'matched')).toBe(true);
+    expect(result.stats).toMatchObject({ requests: 4, retries: 2, transportErrors: 1 });
+    expect(world.http.calls).toBe(2);
+  });
+
+  test('after maxAttempts failures the rows fail with the last error', () => {
+    const world = fakeWorld({ server: () => ({ status: 503, body: 'unavailable' }) });
+    const result = enrichCells(world.ctx, [profileUrl(1), profileUrl(1)], options({ retry: { maxAttempts: 4, random: () => 0.5 } }));
+    expect(world.http.log).toHaveLength(4);
+    expect(result.outcomes.map((o) => o.status)).toEqual(['failed', 'failed']);
+    expect(result.outcomes[0]).toMatchObject({ code: 'server_error', message: MESSAGES.serverError });
+    expect(result.fatal).toBeUndefined();
+    // Backoffs of 0.75, 1.5 and 3 s between the four tries (random 0.5).
+    const gaps = world.http.log.slice(1).map((r, i) => r.sentAt - world.http.log[i].sentAt - 1_000);
+    expect(gaps).toEqual([750, 1_500, 3_000]);
+  });
+
+  test('a malformed answer fails only its batch', () => {
+    const ok = okServer();
+    const world = fakeWorld({ server: (request, now) => (request.kind === 'business_email' ? { body: '<html>oops</html>' } : ok(request, now)) });
+    const result = enrichCells(world.ctx, [profileUrl(1), email(1), profileUrl(2)], options());
+    expect(result.outcomes.map((o) => o.status)).toEqual(['matched', 'failed', 'matched']);
+    expect(result.outcomes[1]).toMatchObject({ code: 'malformed_response' });
+    expect(result.fatal).toBeUndefined();
+  });
+
+  test.each([['{"not":"an array"}'], ['[{"matched_on":"x","matches":{"a":1}}]'], ['']])('a broken envelope %s fails the batch', (body) => {
+    const world = fakeWorld({ server: () => ({ body }) });
+    const result = enrichCells(world.ctx, [profileUrl(1)], options());
+    expect(result.outcomes[0]).toMatchObject({ status: 'failed', code: 'malformed_response' });
+  });
+});
+
+describe('pacing', () => {
+  test('16 requests at 15/min: 15 in one fetchAll, the 16th one window later', () => {
+    const world = fakeWorld();
+    const result = enrichCells(world.ctx, range(16 * 25).map(profileUrl), options());
+    const bursts = world.http.bursts();
+    expect(bursts.map((b) => b.length)).toEqual([15, 1]);
+    expect(bursts[1][0].sentAt - bursts[0][0].sentAt).toBe(61_000);
+    expect(result.stats.rateLimited).toBe(0);
+    expect(result.outcomes.every((o) => o.status === 'matched')).toBe(true);
+  });
+
+  test('the limit is configurable per key plan', () => {
+    const world = fakeWorld({ requestsPerMinute: 60 });
+    enrichCells(world.ctx, range(40 * 25).map(profileUrl), options());
+    expect(world.http.bursts().map((b) => b.length)).toEqual([40]);
+  });
+
+  test('two executions with the same key share one window through the shared cache', () => {
+    const a = fakeWorld();
+    const b = fakeWorld({ shared: a, server: okServer() });
+    enrichCells(a.ctx, range(10 * 25).map(profileUrl), options());
+    enrichCells(b.ctx, range(10 * 25, 1000).map(profileUrl), options());
+    expect(b.http.bursts().map((x) => x.length)).toEqual([5, 5]);
+    expect(b.http.log[5].sentAt).toBe(T0 + 61_000);
+    // The window's state is under a hash of the key, not the key.
+    const fingerprint = apiKeyFingerprint(nodeHasher, a.ctx.apiKey as string);
+    expect(a.sharedCache.keys('cd:rate:')).toEqual([rateWindowKey(fingerprint)]);
+    expect(rateWindowKey(fingerprint)).not.toContain(a.ctx.apiKey as string);
+  });
+
+  test('a server reporting 0 remaining (someone else on the key) is waited out until its reset', () => {
+    const world = fakeWorld({
+      server: okServer({ headers: () => ({ 'x-ratelimit-limit': '15', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '30' }) }),
+    });
+    enrichCells(world.ctx, range(2 * 25).map(profileUrl), options());
+    const bursts = world.http.bursts();
+    expect(bursts.map((b) => b.length)).toEqual([2]);
+    enrichCells(world.ctx, [profileUrl(999)], options());
+    // Reset is 30 s after the answer came back (1 s latency), not 61 s after the send.
+    expect(world.http.log[2].sentAt).toBe(T0 + 1_000 + 30_000);
+  });
+
+  test('sends within a window never exceed the limit, over a long job', () => {
+    const world = fakeWorld({ latencyMs: 2_500 });
+    enrichCells(world.ctx, range(100 * 25).map(profileUrl), options({ deadline: T0 + 10 * HOUR }));
+    const times = world.http.log.map((r) => r.sentAt);
+    for (const t of times) expect(times.filter((u) => u > t - 60_000 && u <= t).length).toBeLessThanOrEqual(15);
+    // 100 requests: 7 full windows, the last burst at 6 × 61 s.
+    expect(times.at(-1)! - T0).toBe(6 * 61_000);
+  });
+});
+
+describe('deadline', () => {
+  test('a 30 s custom function sends what fits and leaves the rest pending, sending nothing it cannot finish', () => {
+    const world = fakeWorld();
+    const a = enrichCells(world.ctx, range(15 * 25).map(profileUrl), options());
+    expect(a.stats.requests).toBe(15);
+    const start = world.clock.now();
+    const cells = range(3 * 25, 5000).map(profileUrl);
+    const result = enrichCells(world.ctx, cells, options({ deadline: start + 30_000, maxRequestMs: 15_000 }));
+    expect(result.stats.requests).toBe(0);
+    expect(world.clock.now()).toBe(start);
+    expect(result.outcomes.every((o) => o.status === 'pending')).toBe(true);
+    expect((result.outcomes[0] as { message: string }).message).toBe(MESSAGES.pending);
+    expect(result.resumeAt).toBe(T0 + 61_000);
+  });
+
+  test('within the deadline it waits for a slot; past it, the rest stays pending', () => {
+    const world = fakeWorld({ requestsPerMinute: 2 });
+    const result = enrichCells(world.ctx, range(6 * 25).map(profileUrl), options({ deadline: T0 + 140_000, maxRequestMs: 20_000 }));
+    // Bursts at 0 and 61 s; one at 122 s could not finish by 140 s, given 20 s per request.
+    expect(world.http.bursts().map((b) => b.map((r) => r.sentAt - T0)[0])).toEqual([0, 61_000]);
+    expect(result.outcomes.filter((o) => o.status === 'matched')).toHaveLength(100);
+    expect(result.outcomes.filter((o) => o.status === 'pending')).toHaveLength(50);
+    expect(world.clock.now()).toBeLessThanOrEqual(T0 + 140_000);
+    // The pending rows are the later ones.
+    expect(result.outcomes.slice(100).every((o) => o.status === 'pending')).toBe(true);
+  });
+
+  test('a backoff that would end past the deadline leaves the batch pending with the last error', () => {
+    const world = fakeWorld({ server: () => ({ status: 502, body: '' }) });
+    const result = enrichCells(world.ctx, [profileUrl(1)], options({ deadline: T0 + 20_000, maxRequestMs: 15_000, retry: { random: () => 0.99 } }));
+    expect(world.http.log.length).toBeGreaterThanOrEqual(1);
+    expect(world.clock.now()).toBeLessThanOrEqual(T0 + 20_000);
+    expect(result.outcomes[0].status).toBe('pending');
+    expect((result.outcomes[0] as { message: string }).message).toContain(MESSAGES.serverError);
+  });
+
+  test('with the default 60 s request budget nothing starts inside a 30 s deadline', () => {
+    const world = fakeWorld();
+    const result = enrichCells(world.ctx, [profileUrl(1)], options({ deadline: T0 + 30_000 }));
+    expect(world.http.calls).toBe(0);
+    expect(result.outcomes[0].status).toBe('pending');
+  });
+});
+
+describe('planEnrichment', () => {
+  test('counts rows, identifiers, cache and requests with one getAll and no request', () => {
+    const world = fakeWorld();
+    enrichCells(world.ctx, range(10).map(profileUrl), options());
+    const calls = world.http.calls;
+    const getAll = world.resultCache.calls.getAll;
+    const cells = [...range(60).map(profileUrl), profileUrl(3), '', 'junk', ...range(26).map(email)];
+    const plan = planEnrichment(world.ctx, cells, selection);
+    expect(plan).toEqual({
+      rows: 89,
+      blank: 1,
+      invalid: 1,
+      unique: 86,
+      profileUrls: 60,
+      emails: 26,
+      cached: 10,
+      toFetch: 76,
+      toFetchProfileUrls: 50,
+      toFetchEmails: 26,
+      requests: 2 + 2,
+    });
+    expect(world.http.calls).toBe(calls);
+    expect(world.resultCache.calls.getAll - getAll).toBe(1);
+    expect(planEnrichment(world.ctx, cells, selection, { maxCacheAgeMs: -1 }).cached).toBe(0);
+  });
+});
+
+describe('previewRequest', () => {
+  test('one preview request reports the key works and the rate limit', () => {
+    const world = fakeWorld({
+      server: okServer({ headers: () => ({ 'x-ratelimit-limit': '15', 'x-ratelimit-remaining': '14', 'x-ratelimit-reset': '60' }) }),
+    });
+    const check = previewRequest(world.ctx);
+    expect(world.http.log).toHaveLength(1);
+    expect(world.http.log[0].body.preview).toBe(true);
+    expect(world.http.log[0].identifiers).toHaveLength(1);
+    expect(check).toMatchObject({ ok: true, rateLimitPerMinute: 15, remaining: 14 });
+    expect(check.message).toContain('15 requests per minute');
+  });
+
+  test('a rejected key says so and is remembered; a good preview clears the memo', () => {
+    const world = fakeWorld({ server: () => ({ status: 401, body: '{"message":"Invalid API key in request"}' }) });
+    const check = previewRequest(world.ctx);
+    expect(check).toMatchObject({ ok: false, code: 'invalid_api_key', message: MESSAGES.invalidKey });
+    const memo = authMemoKey(apiKeyFingerprint(nodeHasher, world.ctx.apiKey as string));
+    expect(world.sharedCache.peek(memo)).toBe('invalid_api_key');
+    const fixed = fakeWorld({ shared: world, server: okServer() });
+    expect(previewRequest(fixed.ctx).ok).toBe(true);
+    expect(world.sharedCache.peek(memo)).toBeNull();
+  });
+
+  test('no key: no request', () => {
+    const world = fakeWorld({ apiKey: null });
+    expect(previewRequest(world.ctx)).toMatchObject({ ok: false, code: 'missing_api_key' });
+    expect(world.http.calls).toBe(0);
+  });
+
+  test('a full window is reported, not waited out for a minute', () => {
+    const world = fakeWorld({ requestsPerMinute: 1 });
+    enrichCells(world.ctx, [profileUrl(1)], options());
+    const check = previewRequest(world.ctx);
+    expect(check).toMatchObject({ ok: false, code: 'rate_limited' });
+    expect(world.http.calls).toBe(1);
+  });
+});
+
+test('the result cache written by the engine is the one planEnrichment and ResultCache read', () => {
+  const world = fakeWorld();
+  enrichCells(world.ctx, [profileUrl(1)], options());
+  const cache = new ResultCache(world.resultCache, nodeHasher, selectionKey(selection));
+  const hit = cache.getMany([{ kind: 'profile_url', normalized: profileUrl(1) }], world.clock.now());
+  expect([...hit.values()][0].person).toEqual(personFor(profileUrl(1)));
+  expect(FakeHttp).toBeDefined();
+});
