@@ -490,14 +490,12 @@ export function creditsPerMatch(selection: FieldSelection): { min: number; max: 
   return { min: BASE_CREDITS, max: Math.min(MAX_CREDITS_PER_MATCH, BASE_CREDITS + extra) };
 }
 
-/** A path's own price, or the sum of the priced paths inside it. */
+/** A path's own price, else the sum of the priced paths directly inside it (none nest below contact). */
 function extraCreditsOf(path: string): number {
   if (path in PATH_EXTRA_CREDITS) return PATH_EXTRA_CREDITS[path];
   let sum = 0;
   for (const [priced, credits] of Object.entries(PATH_EXTRA_CREDITS)) {
-    if (priced.startsWith(path + '.') && !ancestorsOf(priced).some((a) => a !== path && a.startsWith(path + '.') && a in PATH_EXTRA_CREDITS)) {
-      sum += credits;
-    }
+    if (priced.startsWith(path + '.')) sum += credits;
   }
   return sum;
 }

@@ -17,7 +17,8 @@
 //     /recent-activity/, /overlay/…, a locale such as /en) are dropped; so is a /mwlite prefix;
 //   - the slug is percent-decoded (a unicode slug stays unicode, readable and sent as such), then
 //     lower-cased; after decoding it may hold only letters, marks, digits, "-", "_" and ".", 1 to
-//     100 characters, else the URL is invalid (so nothing the API would reject with 400 is sent);
+//     100 characters with at least one letter or digit, else the URL is invalid (so nothing the API
+//     would reject with 400 is sent);
 //   - a member id (ACoAA…, ACwAA…) in place of the slug, or alone in the cell, is invalid: the API
 //     rejects it with a 400 that fails the whole batch;
 //   - /company/, /school/, /showcase/, /jobs/, /posts/, /feed/, /pulse/, /groups/ pages, Sales
@@ -69,6 +70,7 @@ const MAX_SLUG_LENGTH = 100;
 const INVISIBLE_CHARS = /[\u200B-\u200D\u2060\uFEFF]/g;
 const MEMBER_ID = /^AC[a-zA-Z0-9_-]AA[A-Za-z0-9_-]{10,}$/;
 const SLUG_CHARS = /^[\p{L}\p{M}\p{N}_.-]+$/u;
+const SLUG_HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 const LINKEDIN_SUBDOMAIN = /^(www|m|mobile|touch|[a-z]{2})$/;
 
 type Normalized = { ok: true; value: string } | { ok: false; message: string };
@@ -159,7 +161,8 @@ export function normalizeProfileUrl(input: string): Normalized {
   const slug = decodeSlug(segments[1]);
   if (slug === null) return fail(MESSAGES.invalidUrl);
   if (MEMBER_ID.test(slug)) return fail(MESSAGES.memberId);
-  if (slug.length > MAX_SLUG_LENGTH || !SLUG_CHARS.test(slug)) return fail(MESSAGES.invalidUrl);
+  const wellFormed = slug.length <= MAX_SLUG_LENGTH && SLUG_CHARS.test(slug) && SLUG_HAS_LETTER_OR_DIGIT.test(slug);
+  if (!wellFormed) return fail(MESSAGES.invalidUrl);
   return { ok: true, value: PROFILE_URL_PREFIX + slug.toLowerCase() };
 }
 
