@@ -20,7 +20,7 @@ import {
   type CustomFunctionHost,
   type SheetReader,
 } from '../../src/core/customFunction';
-import type { EnrichContext, EnrichOptions, EnrichResult } from '../../src/core/enrich';
+import { emptyStats, type EnrichContext, type EnrichOptions, type EnrichResult } from '../../src/core/enrich';
 import { EnrichError, isEnrichError, type ErrorCode } from '../../src/core/errors';
 import { classifyIdentifier } from '../../src/core/identifiers';
 import type { Lock } from '../../src/core/ports';
@@ -353,7 +353,7 @@ function fakeEngine(options: { notFound?: Set<string>; fail?: { code: ErrorCode;
         ? { status: 'matched', identifier: id.normalized, person: found, fetchedAt: 0, fromCache: true }
         : { status: 'not_found', identifier: id.normalized, fetchedAt: 0, fromCache: true };
     });
-    return { outcomes, stats: { requests, retries: 0, rateLimited: 0, cacheHits: 0, creditsUsed: 0 } };
+    return { outcomes, stats: { ...emptyStats(), requests } };
   };
   return { ctx, enrich, log, calls, clock, cache };
 }

@@ -1,0 +1,527 @@
+// The pure part of =CRUSTDATA_ENRICH(identifiers, [fields], [header]): the arguments as Sheets
+// passes them, the neighbour batch a single-cell formula fetches for the formulas around it, the
+// rectangular output, and the run itself over ports (engine, document lock, sheet reader).
+import { columnsFor, parseFieldSelection, type Column } from './catalog';
+import { truncateCellText } from './cellText';
+import type { EnrichContext, EnrichOptions, EnrichResult } from './enrich';
+import { EnrichError, FATAL_CODES, isEnrichError, type ErrorCode } from './errors';
+import { flattenPerson } from './flatten';
+import type { Lock } from './ports';
+import type { CellValue, FieldSelection, RowOutcome } from './types';
+
+// ---- Messages (quoted in the README and the function's JSDoc) ------------------------------
+
+const SET_KEY_PATH = 'Extensions → Crustdata → Set API key…';
+
+export const MESSAGES = {
+  notFound: 'Not found',
+  pending: 'Rate limit reached — recalculate in a minute, or use the sidebar for large columns',
+  busy: 'Still fetching for other cells — recalculate in a minute, or use the sidebar for large columns',
+  missingKey: `No Crustdata API key: set one in ${SET_KEY_PATH}, then recalculate`,
+  invalidKey: `Crustdata rejected the API key: set a valid one in ${SET_KEY_PATH}, then recalculate`,
+} as const;
+
+/**
+ * A custom function dies at 30 s with "Exceeded maximum execution time". The engine gets 25 s
+ * from the call's start, leaving time for loading the bundle and returning the array.
+ */
+export const CUSTOM_FUNCTION_BUDGET_MS = 25_000;
+/**
+ * The longest one burst of requests may take: the engine starts none later than deadline minus
+ * this, so a slow answer still lands before the 30 s limit (UrlFetch's own timeout is 60 s).
+ */
+export const CUSTOM_FUNCTION_MAX_REQUEST_MS = 12_000;
+/** Time kept after waiting for the document lock, so a late cell still answers from the cache. */
+const LOCK_RESERVE_MS = 2_000;
+
+// ---- Arguments --------------------------------------------------------------------------------
+
+export interface IdentifiersArgument {
+  /** One value per input row (a single cell gives one). */
+  cells: unknown[];
+  /** Sheets passed a scalar: one cell, a literal or a 1x1 range. */
+  singleCell: boolean;
+}
+
+function argumentError(message: string): EnrichError {
+  return new EnrichError('invalid_argument', message);
+}
+
+/** Sheets passes a cell as a scalar and a range as a 2-D array (rows of columns). */
+export function normalizeIdentifiers(value: unknown): IdentifiersArgument {
+  if (!Array.isArray(value)) return { cells: [value], singleCell: true };
+  if (value.length === 0) throw argumentError('identifiers is empty: give a cell or one column, e.g. =CRUSTDATA_ENRICH(A2:A100)');
+  if (!value.every(Array.isArray)) return { cells: value.slice(), singleCell: false };
+  const rows = value as unknown[][];
+  const width = rows.reduce((max, row) => Math.max(max, row.length), 0);
+  if (width > 1) {
+    throw argumentError(
+      `identifiers must be one cell or one column, but the range has ${width} columns: ` +
+        'use a single column such as =CRUSTDATA_ENRICH(A2:A100)',
+    );
+  }
+  return { cells: rows.map((row) => (row.length ? row[0] : '')), singleCell: false };
+}
+
+function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+/**
+ * The fields argument as one comma-separated text for parseFieldSelection, or null for the
+ * default set. A range of cells (2-D array) is flattened, skipping blank cells.
+ */
+export function normalizeFieldsInput(value: unknown): string | null {
+  const cells: unknown[] = Array.isArray(value) ? (value as unknown[]).flat(2) : [value];
+  const parts: string[] = [];
+  for (const cell of cells) {
+    if (isBlank(cell)) continue;
+    if (typeof cell === 'boolean') {
+      // =CRUSTDATA_ENRICH(A2:A10, TRUE) is almost always a header flag in the wrong place.
+      throw argumentError(
+        `fields must be text such as "basic_profile, experience", not ${cell ? 'TRUE' : 'FALSE'}. ` +
+          'To add a header row leave fields empty: =CRUSTDATA_ENRICH(A2:A100, , TRUE)',
+      );
+    }
+    parts.push(String(cell).trim());
+  }
+  return parts.length ? parts.join(', ') : null;
+}
+
+const TRUE_WORDS = new Set(['true', 'yes', 'y', '1', 'on', 'vrai', 'wahr', 'verdadero', 'vero']);
+const FALSE_WORDS = new Set(['false', 'no', 'n', '0', 'off', 'faux', 'falsch', 'falso']);
+
+/** TRUE/FALSE as Sheets passes them, or the same as text or 1/0; blank means FALSE. */
+export function normalizeHeader(value: unknown): boolean {
+  let cell = value;
+  while (Array.isArray(cell) && cell.length === 1) cell = cell[0];
+  if (isBlank(cell)) return false;
+  if (typeof cell === 'boolean') return cell;
+  if (typeof cell === 'number' && (cell === 0 || cell === 1)) return cell === 1;
+  if (typeof cell === 'string') {
+    const word = cell.trim().toLowerCase();
+    if (TRUE_WORDS.has(word)) return true;
+    if (FALSE_WORDS.has(word)) return false;
+  }
+  const shown = Array.isArray(cell) ? 'a range' : JSON.stringify(String(cell)).slice(0, 40);
+  throw argumentError(`header must be TRUE or FALSE, not ${shown}: e.g. =CRUSTDATA_ENRICH(A2:A100, , TRUE)`);
+}
+
+// ---- Formulas: which cell a single-cell call refers to -----------------------------------------
+
+/** One CRUSTDATA_ENRICH( … ) call found in a formula: its top-level arguments as written. */
+export interface EnrichCallText {
+  args: string[];
+}
+
+const FUNCTION_NAME = 'CRUSTDATA_ENRICH';
+
+/**
+ * Every CRUSTDATA_ENRICH call in a formula, with its arguments split at top-level separators
+ * (`,` or, in locales that use it, `;`), ignoring text in "strings" and 'sheet names'.
+ */
+export function findEnrichCalls(formula: string): EnrichCallText[] {
+  const calls: EnrichCallText[] = [];
+  const upper = formula.toUpperCase();
+  let i = 0;
+  while (i < formula.length) {
+    const ch = formula[i];
+    if (ch === '"' || ch === "'") {
+      i = skipQuoted(formula, i);
+      continue;
+    }
+    if (upper.startsWith(FUNCTION_NAME, i) && !/[A-Z0-9_.]/.test(upper[i - 1] ?? '')) {
+      let open = i + FUNCTION_NAME.length;
+      while (formula[open] === ' ') open++;
+      if (formula[open] === '(') {
+        const parsed = splitArguments(formula, open + 1);
+        if (parsed) calls.push({ args: parsed.args });
+        i = open + 1; // nested calls inside the arguments are found too
+        continue;
+      }
+    }
+    i++;
+  }
+  return calls;
+}
+
+/** Index just past a quoted run starting at `start`; a doubled quote is an escaped one. */
+function skipQuoted(text: string, start: number): number {
+  const quote = text[start];
+  let i = start + 1;
+  while (i < text.length) {
+    if (text[i] === quote) {
+      if (text[i + 1] === quote) {
+        i += 2;
+        continue;
+      }
+      return i + 1;
+    }
+    i++;
+  }
+  return text.length;
+}
+
+function splitArguments(formula: string, start: number): { args: string[]; end: number } | null {
+  const pieces: { text: string; separator: string }[] = [];
+  let depth = 0;
+  let pieceStart = start;
+  let i = start;
+  while (i < formula.length) {
+    const ch = formula[i];
+    if (ch === '"' || ch === "'") {
+      i = skipQuoted(formula, i);
+      continue;
+    }
+    if (ch === '(' || ch === '{') depth++;
+    else if (ch === ')' || ch === '}') {
+      if (depth === 0) {
+        if (ch === '}') return null;
+        pieces.push({ text: formula.slice(pieceStart, i), separator: '' });
+        return { args: joinPieces(pieces), end: i };
+      }
+      depth--;
+    } else if ((ch === ',' || ch === ';') && depth === 0) {
+      pieces.push({ text: formula.slice(pieceStart, i), separator: ch });
+      pieceStart = i + 1;
+    }
+    i++;
+  }
+  return null;
+}
+
+/** Where `;` separates arguments, a `,` at top level is a decimal comma: glue those back. */
+function joinPieces(pieces: { text: string; separator: string }[]): string[] {
+  const semicolons = pieces.some((p) => p.separator === ';');
+  const args: string[] = [];
+  let current = '';
+  for (const piece of pieces) {
+    current += piece.text;
+    if (semicolons && piece.separator === ',') {
+      current += ',';
+      continue;
+    }
+    args.push(current.trim());
+    current = '';
+  }
+  if (args.length === 1 && args[0] === '') return [];
+  return args;
+}
+
+export interface CellReference {
+  /** null: the formula's own sheet. */
+  sheetName: string | null;
+  column: number;
+  row: number;
+}
+
+const CELL_REFERENCE = /^(?:(?:'((?:[^']|'')+)'|([^\s'!(),;:"]+))!)?\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})$/;
+
+/** A single-cell A1 reference (`A2`, `$A$2`, `Sheet1!A2`, `'My sheet'!$A2`), else null. */
+export function parseCellReference(text: string): CellReference | null {
+  const match = CELL_REFERENCE.exec(text.trim());
+  if (!match) return null;
+  const sheetName = match[1] !== undefined ? match[1].replace(/''/g, "'") : (match[2] ?? null);
+  let column = 0;
+  for (const letter of match[3].toUpperCase()) column = column * 26 + (letter.charCodeAt(0) - 64);
+  if (column > 18_278) return null;
+  return { sheetName, column, row: Number(match[4]) };
+}
+
+// ---- Neighbour batching --------------------------------------------------------------------------
+
+/**
+ * Filled-down single-cell formulas are grouped in aligned blocks of this many formula rows: every
+ * cell of a block computes the same set of identifiers, so, fetched under the document lock, the
+ * block costs ceil(unique/25) requests per identifier type whatever order Sheets runs its cells in.
+ */
+export const NEIGHBOUR_BLOCK_ROWS = 500;
+
+export interface CallingCell {
+  sheetName: string;
+  row: number;
+  column: number;
+  /** The formula text of the calling cell (getActiveRange().getFormula()). */
+  formula: string;
+}
+
+/** The rows (1-based, sheet rows) of the calling column that make up the caller's block. */
+export function neighbourBlock(row: number, lastRow: number): { startRow: number; rowCount: number } {
+  const startRow = Math.floor((row - 1) / NEIGHBOUR_BLOCK_ROWS) * NEIGHBOUR_BLOCK_ROWS + 1;
+  const endRow = Math.max(row, Math.min(startRow + NEIGHBOUR_BLOCK_ROWS - 1, lastRow));
+  return { startRow, rowCount: endRow - startRow + 1 };
+}
+
+export interface NeighbourPlan {
+  /** The sheet holding the identifiers (null: the caller's sheet). */
+  sheetName: string | null;
+  column: number;
+  /** Identifier rows to fetch, the caller's own first, then the formulas below it, then above. */
+  rows: number[];
+}
+
+function argumentKey(text: string | undefined): string {
+  return (text ?? '').trim();
+}
+
+function sameSheet(a: string | null, b: string | null, callerSheet: string): boolean {
+  return (a ?? callerSheet).toLowerCase() === (b ?? callerSheet).toLowerCase();
+}
+
+/**
+ * Which identifier cells the block's formulas ask for: those whose formula holds exactly one
+ * CRUSTDATA_ENRICH call, on a single cell of the same column as the caller's, with the same fields
+ * argument (so the same cache entry answers them). Returns null when the caller's own formula is
+ * not such a call (a literal, a range, a wrapped expression): then nothing is prefetched, because
+ * prefetching rows nobody asked for would spend the user's credits.
+ */
+export function planNeighbours(caller: CallingCell, blockStartRow: number, blockFormulas: string[]): NeighbourPlan | null {
+  const ownCalls = findEnrichCalls(caller.formula);
+  if (ownCalls.length !== 1) return null;
+  const ownRef = parseCellReference(ownCalls[0].args[0] ?? '');
+  if (!ownRef) return null;
+  const fieldsKey = argumentKey(ownCalls[0].args[1]);
+
+  const below: number[] = [];
+  const above: number[] = [];
+  blockFormulas.forEach((formula, index) => {
+    const formulaRow = blockStartRow + index;
+    if (formulaRow === caller.row || !formula) return;
+    const calls = findEnrichCalls(formula);
+    if (calls.length !== 1 || argumentKey(calls[0].args[1]) !== fieldsKey) return;
+    const ref = parseCellReference(calls[0].args[0] ?? '');
+    if (!ref || ref.column !== ownRef.column || !sameSheet(ref.sheetName, ownRef.sheetName, caller.sheetName)) return;
+    // A block's formulas point at nearby rows; a stray far reference would only widen the read.
+    if (Math.abs(ref.row - ownRef.row) > 2 * NEIGHBOUR_BLOCK_ROWS) return;
+    (formulaRow > caller.row ? below : above).push(ref.row);
+  });
+  above.reverse();
+  const rows = [...new Set([ownRef.row, ...below, ...above])];
+  return { sheetName: ownRef.sheetName, column: ownRef.column, rows };
+}
+
+// ---- Output ----------------------------------------------------------------------------------------
+
+/**
+ * A cell as the custom function returns it: text stays exactly as given (a custom function's
+ * results are values, never parsed, so no apostrophe marker), cut visibly under the cell limit.
+ */
+export function fitCell(value: CellValue): CellValue {
+  return typeof value === 'string' ? truncateCellText(value) : value;
+}
+
+function failureMessage(code: ErrorCode, message: string): string {
+  if (code === 'missing_api_key') return MESSAGES.missingKey;
+  if (code === 'invalid_api_key') return MESSAGES.invalidKey;
+  return message;
+}
+
+export interface ShapeOptions {
+  columns: Column[];
+  header: boolean;
+  /** The message for rows the engine left pending. */
+  pendingMessage: string;
+}
+
+/** One output row per outcome (plus the header row), every row as wide as the columns. */
+export function shapeOutput(outcomes: RowOutcome[], options: ShapeOptions): CellValue[][] {
+  const width = Math.max(1, options.columns.length);
+  const messageRow = (message: string): CellValue[] => {
+    const row: CellValue[] = new Array(width).fill('');
+    row[0] = fitCell(message);
+    return row;
+  };
+  const rows: CellValue[][] = [];
+  if (options.header) rows.push(options.columns.length ? options.columns.map((c) => c.header) : ['']);
+  for (const outcome of outcomes) {
+    switch (outcome.status) {
+      case 'blank':
+        rows.push(new Array(width).fill(''));
+        break;
+      case 'invalid':
+        rows.push(messageRow(outcome.message));
+        break;
+      case 'not_found':
+        rows.push(messageRow(MESSAGES.notFound));
+        break;
+      case 'failed':
+        rows.push(messageRow(failureMessage(outcome.code, outcome.message)));
+        break;
+      case 'pending':
+        rows.push(messageRow(options.pendingMessage));
+        break;
+      case 'matched': {
+        const values = flattenPerson(outcome.person, options.columns).map(fitCell);
+        while (values.length < width) values.push('');
+        rows.push(values.slice(0, width));
+        break;
+      }
+    }
+  }
+  return rows;
+}
+
+/** Failures no row can escape: the key, the account, or a field selection the API refuses. */
+function failsEveryRow(code: ErrorCode): boolean {
+  return FATAL_CODES.has(code) || code === 'unknown_field';
+}
+
+/**
+ * The error the whole call should throw, if any: when no row got an answer and a row failed for a
+ * reason no other row can escape (no key, key rejected, no credits), one readable error in the
+ * formula's cell says what to do better than the same message on every row.
+ */
+export function callLevelError(outcomes: RowOutcome[]): EnrichError | null {
+  let fatal: EnrichError | null = null;
+  for (const outcome of outcomes) {
+    if (outcome.status === 'matched' || outcome.status === 'not_found') return null;
+    if (outcome.status === 'failed' && failsEveryRow(outcome.code) && !fatal) {
+      fatal = new EnrichError(outcome.code, failureMessage(outcome.code, outcome.message));
+    }
+  }
+  return fatal;
+}
+
+/** The API key must never reach a cell: scrub it from anything shown, whatever produced the text. */
+export function redactKey<T extends CellValue>(value: T, apiKey: string | null): T {
+  if (!apiKey || apiKey.length < 4 || typeof value !== 'string' || !value.includes(apiKey)) return value;
+  return value.split(apiKey).join('••••') as T;
+}
+
+// ---- The run ---------------------------------------------------------------------------------------
+
+/** Reads around the calling cell (SpreadsheetApp in a custom function is read-only, which is all this needs). */
+export interface SheetReader {
+  /** The cell holding the formula, or null when there is none (run from the editor, a test). */
+  callingCell(): CallingCell | null;
+  lastRow(sheetName: string): number;
+  /** One column's formulas ('' where none), rows startRow .. startRow + rowCount - 1. */
+  formulas(sheetName: string, column: number, startRow: number, rowCount: number): string[];
+  /** One column's values, rows startRow .. startRow + rowCount - 1. */
+  values(sheetName: string, column: number, startRow: number, rowCount: number): unknown[];
+}
+
+export type EnrichFunction = (ctx: EnrichContext, cells: unknown[], options: EnrichOptions) => EnrichResult;
+
+export interface CustomFunctionHost {
+  ctx: EnrichContext;
+  enrich: EnrichFunction;
+  /** A document lock: one cell of this spreadsheet fetches at a time, the others then hit the cache. */
+  documentLock: Lock;
+  sheet: SheetReader | null;
+  /** When the execution started (clock time); default: now. */
+  startedAt?: number;
+}
+
+export interface CustomFunctionRun {
+  values: CellValue[][];
+  /** What it cost and how it went, for tests and logs (no identifiers, no key). */
+  trace: {
+    requests: number;
+    cacheOnly: boolean;
+    neighbours: number;
+    lockTimedOut: boolean;
+  };
+}
+
+function unresolved(outcome: RowOutcome): boolean {
+  return outcome.status === 'pending';
+}
+
+/**
+ * What the cache (and the engine's memo of a rejected key) can answer without a request: a
+ * deadline that has already passed lets the engine start nothing.
+ */
+function cacheOnly(host: CustomFunctionHost, cells: unknown[], selection: FieldSelection): RowOutcome[] {
+  const now = host.ctx.clock.now();
+  return host.enrich(host.ctx, cells, { selection, deadline: now, maxRequestMs: CUSTOM_FUNCTION_MAX_REQUEST_MS }).outcomes;
+}
+
+/**
+ * Identifier cells to fetch together with the caller's own (first), or just the caller's own when
+ * the formula cannot be read back (then nothing extra is fetched).
+ */
+function neighbourCells(host: CustomFunctionHost, ownValue: unknown): unknown[] {
+  const sheet = host.sheet;
+  if (!sheet) return [ownValue];
+  try {
+    const caller = sheet.callingCell();
+    if (!caller) return [ownValue];
+    const block = neighbourBlock(caller.row, sheet.lastRow(caller.sheetName));
+    const formulas = sheet.formulas(caller.sheetName, caller.column, block.startRow, block.rowCount);
+    const plan = planNeighbours(caller, block.startRow, formulas);
+    if (!plan) return [ownValue];
+    const first = Math.min(...plan.rows);
+    const last = Math.max(...plan.rows);
+    const values = sheet.values(plan.sheetName ?? caller.sheetName, plan.column, first, last - first + 1);
+    const cells = plan.rows.map((row) => values[row - first]);
+    // The reference must really be what Sheets passed us; if not, the parse was wrong: fetch only our own.
+    if (String(cells[0] ?? '').trim() !== String(ownValue ?? '').trim()) return [ownValue];
+    cells[0] = ownValue;
+    return cells;
+  } catch {
+    return [ownValue]; // batching is an optimisation; reading neighbours must never fail the cell
+  }
+}
+
+/** Runs one CRUSTDATA_ENRICH call. Throws EnrichError for call-level failures (arguments, key). */
+export function runCustomFunction(
+  host: CustomFunctionHost,
+  identifiers: unknown,
+  fields?: unknown,
+  header?: unknown,
+): CustomFunctionRun {
+  const { ctx } = host;
+  const deadline = (host.startedAt ?? ctx.clock.now()) + CUSTOM_FUNCTION_BUDGET_MS;
+  // Every argument is checked before anything is read or sent.
+  const input = normalizeIdentifiers(identifiers);
+  const selection = parseFieldSelection(normalizeFieldsInput(fields));
+  const columns = columnsFor(selection);
+  const withHeader = normalizeHeader(header);
+  const trace = { requests: 0, cacheOnly: true, neighbours: 0, lockTimedOut: false };
+
+  const finish = (outcomes: RowOutcome[], pendingMessage: string): CustomFunctionRun => {
+    const error = callLevelError(outcomes);
+    if (error) throw new EnrichError(error.code, redactKey(error.message, ctx.apiKey));
+    const values = shapeOutput(outcomes, { columns, header: withHeader, pendingMessage }).map((row) =>
+      row.map((value) => redactKey(value, ctx.apiKey)),
+    );
+    return { values, trace };
+  };
+
+  // Recalculation, reopening and copies: answered from the cache without waiting for anyone.
+  let outcomes = cacheOnly(host, input.cells, selection);
+  if (!outcomes.some(unresolved)) return finish(outcomes, MESSAGES.pending);
+
+  const waitMs = Math.max(0, deadline - ctx.clock.now() - LOCK_RESERVE_MS);
+  if (!host.documentLock.tryLock(waitMs)) {
+    trace.lockTimedOut = true;
+    return finish(cacheOnly(host, input.cells, selection), MESSAGES.busy);
+  }
+  try {
+    // Whoever held the lock may have fetched our rows meanwhile.
+    outcomes = cacheOnly(host, input.cells, selection);
+    if (!outcomes.some(unresolved)) return finish(outcomes, MESSAGES.pending);
+    trace.cacheOnly = false;
+    if (input.singleCell) {
+      const cells = neighbourCells(host, input.cells[0]);
+      trace.neighbours = cells.length - 1;
+      const result = host.enrich(ctx, cells, { selection, deadline, maxRequestMs: CUSTOM_FUNCTION_MAX_REQUEST_MS });
+      trace.requests = result.stats.requests;
+      outcomes = result.outcomes.slice(0, 1);
+    } else {
+      const result = host.enrich(ctx, input.cells, { selection, deadline, maxRequestMs: CUSTOM_FUNCTION_MAX_REQUEST_MS });
+      trace.requests = result.stats.requests;
+      outcomes = result.outcomes;
+    }
+  } finally {
+    host.documentLock.releaseLock();
+  }
+  return finish(outcomes, MESSAGES.pending);
+}
+
+/** The text of an error as the formula's cell shows it (#ERROR! tooltip). */
+export function errorText(error: unknown, apiKey: string | null): string {
+  const message = isEnrichError(error) ? error.message : String((error as Error)?.message ?? error);
+  return redactKey(message, apiKey);
+}
