@@ -1,0 +1,734 @@
+// The bulk job: enriches one identifier column in blocks of rows, each block one engine call,
+// one setValues for its values and one for its status cells, and saves its cursor after every
+// block, so a killed execution loses nothing and a resume never writes a row twice.
+// Pure: the sheet, document properties, lock, clock and engine arrive through ports.
+import { columnsFor, creditsPerMatch, parseFieldSelection, selectionKey, type Column } from './catalog';
+import { toSheetValue } from './cellText';
+import { compileFlattener } from './flatten';
+import type { EnrichOptions, EnrichResult } from './enrich';
+import { FATAL_CODES, isEnrichError } from './errors';
+import { classifyIdentifier } from './identifiers';
+import {
+  emptyCounts,
+  findJob,
+  isActive,
+  listJobs,
+  loadJob,
+  saveJob,
+  saveSettings,
+  toProgress,
+  type StoredJob,
+} from './jobState';
+import { withLock, type Clock, type KeyValueStore, type Lock } from './ports';
+import {
+  contiguousStart,
+  findConflicts,
+  isSettled,
+  layoutMarks,
+  parseStatus,
+  rangeA1,
+  readLayouts,
+  rowRuns,
+  sheetRangeA1,
+  STATUS_HEADER,
+  statusText,
+  type ColumnMark,
+  type ConflictReport,
+  type Layout,
+  type SheetGateway,
+} from './sheetTarget';
+import type { CellValue, ClassifiedIdentifier, FieldSelection, IdentifierKind } from './types';
+import type {
+  ConflictChoice,
+  Estimate,
+  JobCounts,
+  JobProgress,
+  SelectFailedResult,
+  StartJobResponse,
+} from '../server/sidebarContract';
+
+/** What the job needs from the engine (src/core/enrich.ts, bound to a context by the server). */
+export interface JobEngine {
+  enrich(cells: unknown[], options: EnrichOptions): EnrichResult;
+  /** How many of these identifiers (kind + normalized) the result cache holds for the selection. */
+  countCached(identifiers: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection): number;
+  requestsPerMinute: number;
+}
+
+export interface JobTuning {
+  /** Rows per block: one engine call and two setValues each. */
+  blockSize: number;
+  /** Time a slice may start requests in; a sidebar call lasts about this plus one request. */
+  sliceBudgetMs: number;
+  /** The longest one request may take (UrlFetch gives up at about 60 s). */
+  maxRequestMs: number;
+  /** How long the document lock is awaited for a state update. */
+  lockTimeoutMs: number;
+  /** Consecutive failed slices (sheet or transport trouble) before the job pauses itself. */
+  maxConsecutiveErrors: number;
+}
+
+export const DEFAULT_TUNING: JobTuning = {
+  blockSize: 50,
+  sliceBudgetMs: 30_000,
+  maxRequestMs: 60_000,
+  lockTimeoutMs: 10_000,
+  maxConsecutiveErrors: 5,
+};
+
+export interface JobDeps {
+  gateway: SheetGateway;
+  /** Document properties. */
+  store: KeyValueStore;
+  /** Document lock: held only for a state read-modify-write, never for a whole slice. */
+  lock: Lock;
+  clock: Clock;
+  engine: JobEngine;
+  newId(): string;
+  tuning?: Partial<JobTuning>;
+}
+
+/** The identifier column of a job, its sheet named by id as well as by name. */
+export interface JobSource {
+  sheetId: number;
+  sheetName: string;
+  column: number;
+  /** The header row when hasHeader, else the first data row. */
+  firstRow: number;
+  lastRow: number;
+  hasHeader: boolean;
+}
+
+export interface Placement {
+  onConflict?: ConflictChoice;
+  targetColumn?: number;
+}
+
+export interface StartOptions extends Placement {
+  fields: string[];
+  reenrich: boolean;
+  continueInBackground?: boolean;
+}
+
+const tuningOf = (deps: JobDeps): JobTuning => ({ ...DEFAULT_TUNING, ...deps.tuning });
+
+// ---- Where the results go ------------------------------------------------------------------
+
+export interface TargetPlan {
+  firstColumn: number;
+  /** Status column plus one per data column. */
+  numColumns: number;
+  columns: Column[];
+  /** Columns of earlier layouts of this same identifier column: the add-on's to rewrite. */
+  ownedColumns: Set<number>;
+  /** An earlier layout right there with exactly these columns and selection: its rows can be skipped. */
+  sameSelectionLayout: Layout | null;
+  conflicts: ConflictReport;
+  /** Why this place cannot be used at all (e.g. it covers the identifiers). */
+  invalidReason: string | null;
+}
+
+export function planTarget(deps: JobDeps, source: JobSource, selection: FieldSelection, placement: Placement): TargetPlan {
+  const columns = columnsFor(selection);
+  const numColumns = columns.length + 1;
+  const layouts = [...readLayouts(deps.gateway.readColumnMarks(source.sheetId)).values()];
+  const ofThisSource = layouts.filter((layout) => layout.sourceColumn === source.column);
+  const ownedColumns = new Set<number>();
+  for (const layout of ofThisSource) {
+    if (layout.statusColumn !== null) ownedColumns.add(layout.statusColumn);
+    for (const column of layout.dataColumns.values()) ownedColumns.add(column);
+  }
+
+  let firstColumn: number;
+  if (placement.onConflict === 'elsewhere' && placement.targetColumn !== undefined) firstColumn = placement.targetColumn;
+  else if (placement.onConflict === 'insert') firstColumn = source.column + 1;
+  else {
+    // Results already written for this column, wherever they moved, are where new ones go.
+    const placed = ofThisSource
+      .map((layout) => layout.statusColumn)
+      .filter((column): column is number => column !== null)
+      .sort((a, b) => (a > source.column ? a : a + 1e6) - (b > source.column ? b : b + 1e6));
+    firstColumn = placed[0] ?? source.column + 1;
+  }
+
+  let invalidReason: string | null = null;
+  if (firstColumn <= source.column && firstColumn + numColumns - 1 >= source.column) {
+    invalidReason = `The results need ${numColumns} columns from the chosen column on, and that would cover the identifiers. Choose a column to their right, or further left.`;
+  }
+
+  const ids = columns.map((column) => column.id);
+  const key = selectionKey(selection);
+  const sameSelectionLayout =
+    ofThisSource.find((layout) => layout.statusColumn === firstColumn && layout.selectionKey === key && contiguousStart(layout, ids) === firstColumn) ?? null;
+
+  const conflicts =
+    placement.onConflict === 'insert' || invalidReason
+      ? { cells: 0, sample: [] }
+      : findConflicts(deps.gateway, source.sheetId, { firstRow: source.firstRow, lastRow: source.lastRow, firstColumn, numColumns }, ownedColumns);
+  return { firstColumn, numColumns, columns, ownedColumns, sameSelectionLayout, conflicts, invalidReason };
+}
+
+// ---- Estimate --------------------------------------------------------------------------------
+
+const MAX_PER_REQUEST = 25;
+const identifierKey = (id: { kind: string; normalized: string }) => `${id.kind} ${id.normalized}`;
+
+function dataFirstRowOf(source: { firstRow: number; hasHeader: boolean }): number {
+  return source.firstRow + (source.hasHeader ? 1 : 0);
+}
+
+export function estimateJob(deps: JobDeps, source: JobSource, options: StartOptions): Estimate {
+  const selection = parseFieldSelection(options.fields);
+  const plan = planTarget(deps, source, selection, options);
+  const dataFirstRow = dataFirstRowOf(source);
+  const rows = Math.max(0, source.lastRow - dataFirstRow + 1);
+  const sourceValues = rows ? deps.gateway.readValues(source.sheetId, dataFirstRow, source.column, rows, 1).map((r) => r[0]) : [];
+  const settled = new Set<number>();
+  if (plan.sameSelectionLayout && !options.reenrich && rows) {
+    const statuses = deps.gateway.readValues(source.sheetId, dataFirstRow, plan.firstColumn, rows, 1);
+    statuses.forEach((row, i) => {
+      if (isSettled(parseStatus(row[0]))) settled.add(i);
+    });
+  }
+
+  let blank = 0;
+  let invalid = 0;
+  let alreadyEnriched = 0;
+  const unique = new Map<string, { kind: IdentifierKind; normalized: string; settled: boolean }>();
+  sourceValues.forEach((cell, i) => {
+    const id = classifyIdentifier(cell);
+    if (id.kind === 'blank') blank++;
+    else if (id.kind === 'invalid') invalid++;
+    else {
+      const key = identifierKey(id);
+      const entry = unique.get(key) ?? { kind: id.kind, normalized: id.normalized, settled: false };
+      if (settled.has(i)) {
+        alreadyEnriched++;
+        entry.settled = true;
+      }
+      unique.set(key, entry);
+    }
+  });
+  // A row whose identifier is settled in another row is copied from it, not fetched.
+  const needed = [...unique.values()].filter((id) => !id.settled);
+  const cached = needed.length ? deps.engine.countCached(needed, selection) : 0;
+  const toFetch = Math.max(0, needed.length - cached);
+  // The cache is counted as a whole; requests assume the uncached share splits like the rest.
+  const urls = needed.filter((id) => id.kind === 'profile_url').length;
+  const uncachedShare = needed.length ? toFetch / needed.length : 0;
+  const urlsToFetch = Math.round(urls * uncachedShare);
+  const requests = Math.ceil(urlsToFetch / MAX_PER_REQUEST) + Math.ceil((toFetch - urlsToFetch) / MAX_PER_REQUEST);
+  const perMinute = Math.max(1, deps.engine.requestsPerMinute);
+  return {
+    rows,
+    blank,
+    invalid,
+    uniqueIdentifiers: unique.size,
+    profileUrls: [...unique.values()].filter((id) => id.kind === 'profile_url').length,
+    emails: [...unique.values()].filter((id) => id.kind === 'business_email').length,
+    cached,
+    alreadyEnriched,
+    toFetch,
+    requests,
+    creditsMax: toFetch * creditsPerMatch(selection).max,
+    minutes: Math.round((requests / perMinute) * 10) / 10,
+    headers: [STATUS_HEADER, ...plan.columns.map((column) => column.header)],
+    targetRange: sheetRangeA1(source.sheetName, rangeA1(source.firstRow, plan.firstColumn, source.lastRow - source.firstRow + 1, plan.numColumns)),
+    conflictCells: plan.conflicts.cells,
+  };
+}
+
+// ---- Start -----------------------------------------------------------------------------------
+
+export function startJob(deps: JobDeps, source: JobSource, options: StartOptions): StartJobResponse {
+  const tuning = tuningOf(deps);
+  const selection = parseFieldSelection(options.fields);
+  const outcome = withLock(deps.lock, tuning.lockTimeoutMs, (): StartJobResponse => {
+    const previous = loadJob(deps.store, source.sheetId);
+    if (previous && isActive(previous.state)) return { ok: false, reason: 'job_running', job: toProgress(previous) };
+
+    let plan = planTarget(deps, source, selection, options);
+    if (plan.invalidReason) return { ok: false, reason: 'invalid', message: plan.invalidReason };
+    if (plan.conflicts.cells > 0 && options.onConflict !== 'overwrite') {
+      return {
+        ok: false,
+        reason: 'conflict',
+        targetRange: sheetRangeA1(source.sheetName, rangeA1(source.firstRow, plan.firstColumn, source.lastRow - source.firstRow + 1, plan.numColumns)),
+        conflictCells: plan.conflicts.cells,
+        sample: plan.conflicts.sample,
+      };
+    }
+    if (options.onConflict === 'insert') {
+      deps.gateway.insertColumnsAfter(source.sheetId, source.column, plan.numColumns);
+      plan = planTarget(deps, source, selection, options);
+    }
+    const lastColumn = plan.firstColumn + plan.numColumns - 1;
+    const width = deps.gateway.size(source.sheetId).columns;
+    if (width < lastColumn) deps.gateway.insertColumnsAfter(source.sheetId, width, lastColumn - width);
+
+    const jobId = deps.newId();
+    const ids = plan.columns.map((column) => column.id);
+    const key = selectionKey(selection);
+    const incoming = layoutMarks(jobId, source.column, plan.firstColumn, ids, selection.fields, key, source.hasHeader);
+    const existing = deps.gateway.readColumnMarks(source.sheetId);
+    // Columns of a layout this one replaces, outside the new columns, would keep stale data
+    // under stale headers that no refresh updates: they are the add-on's, so they are cleared.
+    const leftovers = supersededColumns(existing, plan.firstColumn, lastColumn);
+    for (const [first, count] of leftovers) deps.gateway.clearValues(source.sheetId, source.firstRow, first, source.lastRow - source.firstRow + 1, count);
+    deps.gateway.removeColumnMarks(source.sheetId, marksToRemove(existing, plan.firstColumn, lastColumn));
+    deps.gateway.addColumnMarks(source.sheetId, incoming);
+    if (source.hasHeader) {
+      const headers = [STATUS_HEADER, ...plan.columns.map((column) => column.header)];
+      deps.gateway.writeValues(source.sheetId, source.firstRow, plan.firstColumn, [headers.map(toSheetValue)]);
+    }
+    saveSettings(deps.store, source.sheetId, { fields: selection.fields, reenrich: options.reenrich });
+
+    const now = deps.clock.now();
+    const dataFirstRow = dataFirstRowOf(source);
+    const job: StoredJob = {
+      v: 1,
+      jobId,
+      sheetId: source.sheetId,
+      sheetName: source.sheetName,
+      layoutId: jobId,
+      sourceColumn: source.column,
+      hasHeader: source.hasHeader,
+      firstRow: source.firstRow,
+      dataFirstRow,
+      lastRow: source.lastRow,
+      fields: selection.fields,
+      selectionKey: key,
+      reenrich: options.reenrich,
+      skipSettled: !options.reenrich && plan.sameSelectionLayout !== null,
+      state: 'running',
+      pausedBy: null,
+      cursor: dataFirstRow,
+      pendingBlock: null,
+      counts: emptyCounts(),
+      requests: 0,
+      creditsUsed: 0,
+      startedAt: now,
+      updatedAt: now,
+      workMs: 0,
+      etaSeconds: null,
+      message: null,
+      consecutiveErrors: 0,
+      continueInBackground: options.continueInBackground ?? false,
+      lease: null,
+      blockSize: tuning.blockSize,
+    };
+    saveJob(deps.store, job);
+    return { ok: true, job: toProgress(job) };
+  });
+  if ('lockTimedOut' in outcome) return { ok: false, reason: 'invalid', message: 'The spreadsheet is busy with another add-on task. Try again in a moment.' };
+  return outcome;
+}
+
+/**
+ * Marks that go when a layout takes the columns first..last: every mark on those columns, and
+ * every mark of a layout that had a column there (it is replaced as a whole).
+ */
+export function marksToRemove(existing: ColumnMark[], first: number, last: number): ColumnMark[] {
+  const replaced = replacedLayouts(existing, first, last);
+  return existing.filter((mark) => replaced.has(mark.record.t) || (mark.column >= first && mark.column <= last));
+}
+
+function replacedLayouts(existing: ColumnMark[], first: number, last: number): Set<string> {
+  return new Set(existing.filter((mark) => mark.record.role !== 'source' && mark.column >= first && mark.column <= last).map((mark) => mark.record.t));
+}
+
+/** Result columns of replaced layouts outside first..last, as [first column, count] runs. */
+export function supersededColumns(existing: ColumnMark[], first: number, last: number): Array<[number, number]> {
+  const replaced = replacedLayouts(existing, first, last);
+  const columns = [
+    ...new Set(existing.filter((mark) => replaced.has(mark.record.t) && mark.record.role !== 'source' && (mark.column < first || mark.column > last)).map((mark) => mark.column)),
+  ].sort((a, b) => a - b);
+  return rowRuns(columns).map(([a, b]) => [a, b - a + 1]);
+}
+
+// ---- Slices ----------------------------------------------------------------------------------
+
+class LeaseLost extends Error {}
+
+type RowPlan =
+  | { action: 'keep'; counted: keyof JobCounts }
+  | { action: 'write'; values: unknown[]; status: string; counted: keyof JobCounts }
+  | { action: 'fetch'; fetchIndex: number };
+
+/** Runs the job of one sheet for one slice of time; returns its state afterwards. */
+export function runSlice(deps: JobDeps, sheetId: number, budgetMs?: number): StoredJob | null {
+  const tuning = tuningOf(deps);
+  const budget = budgetMs ?? tuning.sliceBudgetMs;
+  const token = deps.newId();
+  const start = deps.clock.now();
+  const claimed = withLock(deps.lock, tuning.lockTimeoutMs, () => {
+    const job = loadJob(deps.store, sheetId);
+    if (!job || job.state !== 'running') return job;
+    if (job.lease && job.lease.until > start) return job; // another execution is on it
+    job.lease = { token, until: start + budget + tuning.maxRequestMs + 30_000 };
+    saveJob(deps.store, job);
+    return job;
+  });
+  if (!claimed || 'lockTimedOut' in claimed) return loadJob(deps.store, sheetId);
+  if (claimed.lease?.token !== token) return claimed;
+
+  const session = new SliceSession(deps, tuning, claimed, token, start, budget);
+  try {
+    session.run();
+  } catch (error) {
+    if (!(error instanceof LeaseLost)) session.recordFailure(error);
+  } finally {
+    session.releaseLease();
+  }
+  return loadJob(deps.store, sheetId);
+}
+
+class SliceSession {
+  private job: StoredJob;
+  private readonly sendUntil: number;
+  private readonly workMsBefore: number;
+
+  constructor(
+    private readonly deps: JobDeps,
+    private readonly tuning: JobTuning,
+    job: StoredJob,
+    private readonly token: string,
+    private readonly start: number,
+    budget: number,
+  ) {
+    this.job = job;
+    this.sendUntil = start + budget;
+    this.workMsBefore = job.workMs;
+  }
+
+  run(): void {
+    const { deps, job } = this;
+    const { gateway } = deps;
+    const sheetName = gateway.sheetName(job.sheetId);
+    if (sheetName === null) return this.stop('error', 'The sheet of this job was deleted.');
+    const selection = parseFieldSelection(job.fields);
+    const columns = columnsFor(selection);
+    const flatten = compileFlattener(columns);
+    const ids = columns.map((column) => column.id);
+    const layout = readLayouts(gateway.readColumnMarks(job.sheetId)).get(job.layoutId);
+    const statusColumn = layout ? contiguousStart(layout, ids) : null;
+    const sourceColumn = layout?.sourceColumn ?? null;
+    if (sourceColumn === null) return this.stop('error', 'The identifier column of this job was deleted, so it stopped. Start a new job.');
+    if (statusColumn === null) {
+      return this.stop('error', 'The result columns were deleted or moved apart, so the job stopped rather than write in the wrong place. Start a new job.');
+    }
+
+    const lastRow = Math.min(job.lastRow, gateway.size(job.sheetId).rows);
+    const first = job.dataFirstRow;
+    const numRows = lastRow - first + 1;
+    if (numRows <= 0 || job.cursor > lastRow) return this.finish({ sheetName });
+
+    const sourceValues = gateway.readValues(job.sheetId, first, sourceColumn, numRows, 1).map((row) => row[0]);
+    const target = gateway.readValues(job.sheetId, first, statusColumn, numRows, columns.length + 1);
+    const classified = sourceValues.map(classifyIdentifier);
+    // Settled rows above the cursor answer for their identifier: a duplicate further down is
+    // copied from them, so no identifier is requested twice even when the cache has let it go.
+    const settledRowOf = new Map<string, number>();
+    const noteSettled = (index: number) => {
+      const id = classified[index];
+      if ((id.kind === 'profile_url' || id.kind === 'business_email') && isSettled(parseStatus(target[index][0]))) {
+        const key = identifierKey(id);
+        if (!settledRowOf.has(key)) settledRowOf.set(key, index);
+      }
+    };
+    for (let index = 0; index < job.cursor - first; index++) noteSettled(index);
+
+    while (this.job.cursor <= lastRow && deps.clock.now() < this.sendUntil) {
+      const from = this.job.cursor;
+      const to = Math.min(from + this.job.blockSize - 1, lastRow);
+      const plans: RowPlan[] = [];
+      const fetchCells: unknown[] = [];
+      const pending = this.job.pendingBlock;
+      for (let row = from; row <= to; row++) {
+        const index = row - first;
+        const id = classified[index];
+        const current = parseStatus(target[index][0]);
+        const maybeOurs = pending !== null && row >= pending.from && row <= pending.to;
+        if (id.kind === 'blank') plans.push({ action: 'keep', counted: 'skipped' });
+        else if (this.job.skipSettled && !maybeOurs && isSettled(current)) {
+          plans.push({ action: 'keep', counted: 'skipped' });
+          noteSettled(index);
+        } else if (id.kind === 'invalid') {
+          plans.push({ action: 'write', values: blankRow(columns.length), status: statusText({ kind: 'invalid', message: id.message }), counted: 'invalid' });
+        } else {
+          const copyFrom = settledRowOf.get(identifierKey(id));
+          if (copyFrom !== undefined) {
+            const settled = parseStatus(target[copyFrom][0]);
+            plans.push({ action: 'write', values: target[copyFrom].slice(1), status: String(target[copyFrom][0]), counted: settled.kind === 'enriched' ? 'enriched' : 'notFound' });
+          } else {
+            plans.push({ action: 'fetch', fetchIndex: fetchCells.length });
+            fetchCells.push(sourceValues[index]);
+          }
+        }
+      }
+
+      let result: EnrichResult | null = null;
+      if (fetchCells.length) {
+        result = deps.engine.enrich(fetchCells, { selection, deadline: this.sendUntil + this.tuning.maxRequestMs, maxRequestMs: this.tuning.maxRequestMs });
+        this.job.requests += result.stats.requests;
+        this.job.creditsUsed += result.stats.creditsUsed;
+      }
+
+      // Rows are written up to the first one the engine could not answer (out of time, or a
+      // key problem that stops every request), so the cursor stays "first row not written".
+      let cut = to + 1;
+      let fatal = result?.fatal ?? null;
+      const rowsOut: CellValue[][] = [];
+      const statusesOut: CellValue[][] = [];
+      const counts = { ...this.job.counts };
+      for (let row = from; row <= to; row++) {
+        const index = row - first;
+        const plan = plans[row - from];
+        let values: unknown[];
+        let status: unknown;
+        let counted: keyof JobCounts;
+        if (plan.action === 'keep') {
+          values = target[index].slice(1);
+          status = target[index][0];
+          counted = plan.counted;
+        } else if (plan.action === 'write') {
+          values = plan.values;
+          status = plan.status;
+          counted = plan.counted;
+        } else {
+          const outcome = result!.outcomes[plan.fetchIndex];
+          if (outcome.status === 'pending' || (outcome.status === 'failed' && FATAL_CODES.has(outcome.code))) {
+            if (outcome.status === 'failed') fatal = fatal ?? { code: outcome.code, message: outcome.message };
+            cut = row;
+            break;
+          }
+          if (outcome.status === 'matched') {
+            values = flatten(outcome.person);
+            status = statusText({ kind: 'enriched', date: deps.gateway.formatDate(outcome.fetchedAt) });
+            counted = 'enriched';
+          } else if (outcome.status === 'not_found') {
+            values = blankRow(columns.length);
+            status = statusText({ kind: 'not_found' });
+            counted = 'notFound';
+          } else if (outcome.status === 'failed') {
+            // A row that failed keeps what it had: a later run can fill it.
+            values = target[index].slice(1);
+            status = statusText({ kind: 'error', message: outcome.message });
+            counted = 'failed';
+          } else {
+            // The engine classifies like this job does, so only an invalid row can land here.
+            values = blankRow(columns.length);
+            status = statusText({ kind: 'invalid', message: outcome.status === 'invalid' ? outcome.message : 'Blank' });
+            counted = 'invalid';
+          }
+        }
+        rowsOut.push(values.map(protectRead));
+        statusesOut.push([protectRead(status)]);
+        target[index] = [status, ...values];
+        counts[counted]++;
+      }
+
+      if (cut > from) {
+        this.commit({ pendingBlock: { from, to: cut - 1 } });
+        gateway.writeValues(job.sheetId, from, statusColumn + 1, rowsOut);
+        gateway.writeValues(job.sheetId, from, statusColumn, statusesOut);
+        this.commit({ cursor: cut, pendingBlock: null, counts, consecutiveErrors: 0, message: null });
+        for (let row = from; row < cut; row++) noteSettled(row - first);
+      }
+      if (fatal) return this.stop('paused', fatal.message, sheetName);
+      if (cut <= to) break; // out of time for now
+      if (this.job.state !== 'running') return;
+    }
+    if (this.job.cursor > lastRow) return this.finish({ sheetName });
+    this.commit({ sheetName, etaSeconds: this.eta(classified, settledRowOf, lastRow) });
+  }
+
+  private eta(classified: ClassifiedIdentifier[], settledRowOf: Map<string, number>, lastRow: number): number {
+    const remaining = new Set<string>();
+    let urls = 0;
+    for (let row = this.job.cursor; row <= lastRow; row++) {
+      const id = classified[row - this.job.dataFirstRow];
+      if (id.kind !== 'profile_url' && id.kind !== 'business_email') continue;
+      const key = identifierKey(id);
+      if (settledRowOf.has(key) || remaining.has(key)) continue;
+      remaining.add(key);
+      if (id.kind === 'profile_url') urls++;
+    }
+    const requests = Math.ceil(urls / MAX_PER_REQUEST) + Math.ceil((remaining.size - urls) / MAX_PER_REQUEST);
+    return Math.round((requests * 60) / Math.max(1, this.deps.engine.requestsPerMinute));
+  }
+
+  private finish(patch: Partial<StoredJob>): void {
+    this.commit({ ...patch, state: 'done', etaSeconds: null, message: null, pendingBlock: null });
+  }
+
+  private stop(state: 'paused' | 'error', message: string, sheetName?: string): void {
+    this.commit({ state, message, pausedBy: state === 'paused' ? 'problem' : null, etaSeconds: null, ...(sheetName ? { sheetName } : {}) });
+  }
+
+  /** A slice that threw: the job stays running unless it keeps failing. */
+  recordFailure(error: unknown): void {
+    const detail = isEnrichError(error) || error instanceof Error ? error.message : String(error);
+    try {
+      const failures = this.job.consecutiveErrors + 1;
+      if (failures >= this.tuning.maxConsecutiveErrors) {
+        this.commit({ consecutiveErrors: failures, state: 'paused', pausedBy: 'problem', message: `Stopped after repeated problems: ${detail}` });
+      } else {
+        this.commit({ consecutiveErrors: failures, message: `A problem interrupted the job; it carries on: ${detail}` });
+      }
+    } catch {
+      // Out of time or out of lock: the next slice starts from the saved cursor anyway.
+    }
+  }
+
+  /**
+   * Saves this slice's progress into the latest stored state, keeping what the sidebar changed
+   * meanwhile (pause, cancel, background), under the document lock.
+   */
+  commit(patch: Partial<StoredJob>): void {
+    const { deps } = this;
+    const saved = withLock(deps.lock, this.tuning.lockTimeoutMs, () => {
+      const latest = loadJob(deps.store, this.job.sheetId);
+      if (!latest || latest.jobId !== this.job.jobId || latest.lease?.token !== this.token) throw new LeaseLost();
+      const now = deps.clock.now();
+      const merged: StoredJob = {
+        ...latest,
+        cursor: this.job.cursor,
+        counts: this.job.counts,
+        requests: this.job.requests,
+        creditsUsed: this.job.creditsUsed,
+        pendingBlock: this.job.pendingBlock,
+        consecutiveErrors: this.job.consecutiveErrors,
+        ...patch,
+        updatedAt: now,
+        workMs: this.workMsBefore + (now - this.start),
+      };
+      // The user's cancel or pause wins over what the slice was about to say.
+      if (latest.state !== 'running') {
+        merged.state = latest.state;
+        merged.pausedBy = latest.pausedBy;
+        merged.message = latest.message;
+      }
+      saveJob(deps.store, merged);
+      return merged;
+    });
+    if ('lockTimedOut' in saved) throw new Error('The spreadsheet stayed busy; progress is saved up to the previous block.');
+    this.job = saved;
+  }
+
+  releaseLease(): void {
+    try {
+      withLock(this.deps.lock, this.tuning.lockTimeoutMs, () => {
+        const latest = loadJob(this.deps.store, this.job.sheetId);
+        if (latest && latest.lease?.token === this.token) saveJob(this.deps.store, { ...latest, lease: null });
+      });
+    } catch {
+      // A killed execution leaves the lease to expire on its own.
+    }
+  }
+}
+
+function blankRow(width: number): string[] {
+  return new Array<string>(width).fill('');
+}
+
+/** Values read back from the sheet come without their text marker: protect them again. */
+function protectRead(value: unknown): CellValue {
+  if (Object.prototype.toString.call(value) === '[object Date]') return value as unknown as CellValue;
+  return toSheetValue(value);
+}
+
+// ---- Control, status, failed rows -----------------------------------------------------------
+
+export type ControlAction = 'pause' | 'resume' | 'cancel';
+
+export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, continueInBackground?: boolean): StoredJob | null {
+  const tuning = tuningOf(deps);
+  const outcome = withLock(deps.lock, tuning.lockTimeoutMs, () => {
+    const job = findJob(deps.store, jobId);
+    if (!job) return null;
+    if (continueInBackground !== undefined) job.continueInBackground = continueInBackground;
+    if (action === 'pause' && job.state === 'running') {
+      job.state = 'paused';
+      job.pausedBy = 'user';
+      job.message = null;
+    } else if (action === 'resume' && job.state === 'paused') {
+      job.state = 'running';
+      job.pausedBy = null;
+      job.message = null;
+      job.consecutiveErrors = 0;
+    } else if (action === 'cancel' && isActive(job.state)) {
+      job.state = 'cancelled';
+      job.pausedBy = null;
+      job.etaSeconds = null;
+      job.message = null;
+    }
+    job.updatedAt = deps.clock.now();
+    saveJob(deps.store, job);
+    return job;
+  });
+  if (outcome && 'lockTimedOut' in outcome) return findJob(deps.store, jobId);
+  return outcome;
+}
+
+/** The rows of a job whose status is an error, selected in the sheet so the user sees them. */
+export function selectFailedRows(deps: JobDeps, jobId: string): SelectFailedResult {
+  const job = findJob(deps.store, jobId);
+  const none = { rows: 0, rangeA1: null };
+  if (!job || deps.gateway.sheetName(job.sheetId) === null) return none;
+  const layout = readLayouts(deps.gateway.readColumnMarks(job.sheetId)).get(job.layoutId);
+  const statusColumn = layout?.statusColumn ?? null;
+  const lastWritten = Math.min(job.cursor - 1, job.lastRow, deps.gateway.size(job.sheetId).rows);
+  if (statusColumn === null || lastWritten < job.dataFirstRow) return none;
+  const statuses = deps.gateway.readValues(job.sheetId, job.dataFirstRow, statusColumn, lastWritten - job.dataFirstRow + 1, 1);
+  const failed: number[] = [];
+  statuses.forEach((row, i) => {
+    if (parseStatus(row[0]).kind === 'error') failed.push(job.dataFirstRow + i);
+  });
+  if (!failed.length) return none;
+  // Sheets' RangeList takes any number of ranges, but a long list helps nobody: the first 50 runs.
+  const ranges = rowRuns(failed)
+    .slice(0, 50)
+    .map(([a, b]) => rangeA1(a, statusColumn, b - a + 1, 1));
+  deps.gateway.selectRanges(job.sheetId, ranges);
+  return { rows: failed.length, rangeA1: ranges.join(', ') };
+}
+
+export function jobProgress(deps: JobDeps, jobId: string): JobProgress | null {
+  const job = findJob(deps.store, jobId);
+  return job ? toProgress(job) : null;
+}
+
+/** Runs slices of one sheet's job until it stops running or the time is spent (menu, trigger). */
+export function runFor(deps: JobDeps, sheetId: number, totalMs: number): StoredJob | null {
+  const tuning = tuningOf(deps);
+  const end = deps.clock.now() + totalMs;
+  let job = loadJob(deps.store, sheetId);
+  while (job && job.state === 'running' && deps.clock.now() + tuning.sliceBudgetMs + tuning.maxRequestMs < end) {
+    const before = job.cursor;
+    job = runSlice(deps, sheetId);
+    // No progress: another execution holds the job, or the rate window is shut; stop here.
+    if (!job || job.cursor === before) break;
+  }
+  return job;
+}
+
+/**
+ * For the hourly trigger (src/server/refreshApi.ts's onScheduledRun): carries on every job the
+ * user let continue in the background, running or paused by the user, never one that stopped
+ * on a problem the user must fix. Returns the jobs it touched.
+ */
+export function continueBackgroundJobs(deps: JobDeps, budgetMs: number): JobProgress[] {
+  const end = deps.clock.now() + budgetMs;
+  const touched: JobProgress[] = [];
+  for (const candidate of listJobs(deps.store)) {
+    if (!candidate.continueInBackground) continue;
+    if (!(candidate.state === 'running' || (candidate.state === 'paused' && candidate.pausedBy === 'user'))) continue;
+    if (candidate.state === 'paused') controlJob(deps, candidate.jobId, 'resume');
+    const left = end - deps.clock.now();
+    if (left <= 0) break;
+    const job = runFor(deps, candidate.sheetId, left);
+    if (job) touched.push(toProgress(job));
+  }
+  return touched;
+}

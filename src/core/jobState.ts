@@ -1,0 +1,148 @@
+// The bulk job's state as it lives in document properties between executions: one JSON value
+// per sheet (key per sheet id, so one job per sheet), validated with zod when read back and
+// kept far below the 9 KB property limit by holding no per-row data.
+import * as z from 'zod/mini';
+import type { KeyValueStore } from './ports';
+import type { JobCounts, JobProgress, JobState } from '../server/sidebarContract';
+
+export const JOB_KEY_PREFIX = 'crustdata.job.';
+export const SETTINGS_KEY_PREFIX = 'crustdata.settings.';
+/** Properties allow 9 KB per value; stay well below so a long message never breaks a save. */
+export const MAX_STATE_BYTES = 8000;
+
+const count = z.number().check(z.int(), z.gte(0));
+const row = z.number().check(z.int(), z.gte(1));
+
+const CountsSchema = z.object({ enriched: count, notFound: count, invalid: count, failed: count, skipped: count });
+
+const StoredJobSchema = z.object({
+  v: z.literal(1),
+  jobId: z.string(),
+  sheetId: z.number(),
+  sheetName: z.string(),
+  /** Names the columns this job laid out (their developer metadata carries it). */
+  layoutId: z.string(),
+  /** The identifier column when the job started; the metadata on it says where it is now. */
+  sourceColumn: row,
+  hasHeader: z.boolean(),
+  /** Header row, or the first data row when there is none. */
+  firstRow: row,
+  dataFirstRow: row,
+  lastRow: row,
+  fields: z.array(z.string()),
+  selectionKey: z.string(),
+  reenrich: z.boolean(),
+  /** Rows already enriched with the same fields in these columns are left as they are. */
+  skipSettled: z.boolean(),
+  state: z.enum(['running', 'paused', 'done', 'cancelled', 'error']),
+  /** Who paused it: the background trigger resumes only what the user paused, never an error. */
+  pausedBy: z.nullable(z.enum(['user', 'problem'])),
+  /** The first data row not yet written. */
+  cursor: row,
+  /** A block whose write may have started but whose cursor was not saved yet (killed between). */
+  pendingBlock: z.nullable(z.object({ from: row, to: row })),
+  counts: CountsSchema,
+  requests: count,
+  creditsUsed: count,
+  startedAt: z.number(),
+  updatedAt: z.number(),
+  /** Time spent inside slices, for the rate shown to the user. */
+  workMs: count,
+  etaSeconds: z.nullable(z.number()),
+  message: z.nullable(z.string()),
+  /** Slices in a row that threw; the job pauses itself after a few. */
+  consecutiveErrors: count,
+  continueInBackground: z.boolean(),
+  /** The execution running a slice now; others leave the job alone until `until`. */
+  lease: z.nullable(z.object({ token: z.string(), until: z.number() })),
+  blockSize: z.number().check(z.int(), z.gte(1), z.lte(500)),
+});
+
+export type StoredJob = z.infer<typeof StoredJobSchema>;
+
+export function jobKey(sheetId: number): string {
+  return JOB_KEY_PREFIX + sheetId;
+}
+
+export function emptyCounts(): JobCounts {
+  return { enriched: 0, notFound: 0, invalid: 0, failed: 0, skipped: 0 };
+}
+
+/** A value that fails validation (hand-edited, older version) reads as no job rather than a crash. */
+export function parseStoredJob(raw: string | null): StoredJob | null {
+  if (!raw) return null;
+  try {
+    const parsed = StoredJobSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export function loadJob(store: KeyValueStore, sheetId: number): StoredJob | null {
+  return parseStoredJob(store.get(jobKey(sheetId)));
+}
+
+export function saveJob(store: KeyValueStore, job: StoredJob): void {
+  let text = JSON.stringify(job);
+  if (text.length > MAX_STATE_BYTES && job.message) {
+    text = JSON.stringify({ ...job, message: job.message.slice(0, 500) });
+  }
+  store.set(jobKey(job.sheetId), text);
+}
+
+/** Every job stored in this document (one per sheet), for lookups by job id and the trigger. */
+export function listJobs(store: KeyValueStore): StoredJob[] {
+  const jobs: StoredJob[] = [];
+  for (const key of store.keys()) {
+    if (!key.startsWith(JOB_KEY_PREFIX)) continue;
+    const job = parseStoredJob(store.get(key));
+    if (job) jobs.push(job);
+  }
+  return jobs;
+}
+
+export function findJob(store: KeyValueStore, jobId: string): StoredJob | null {
+  return listJobs(store).find((job) => job.jobId === jobId) ?? null;
+}
+
+export function isActive(state: JobState): boolean {
+  return state === 'running' || state === 'paused';
+}
+
+export function toProgress(job: StoredJob): JobProgress {
+  return {
+    jobId: job.jobId,
+    sheetName: job.sheetName,
+    state: job.state,
+    total: job.lastRow - job.dataFirstRow + 1,
+    processed: job.cursor - job.dataFirstRow,
+    counts: { ...job.counts },
+    startedAt: job.startedAt,
+    updatedAt: job.updatedAt,
+    etaSeconds: job.state === 'running' || job.state === 'paused' ? job.etaSeconds : null,
+    message: job.message,
+    continueInBackground: job.continueInBackground,
+  };
+}
+
+// ---- Last settings per sheet ----------------------------------------------------------------
+
+const SettingsSchema = z.object({ fields: z.array(z.string()), reenrich: z.boolean() });
+
+export type StoredSettings = z.infer<typeof SettingsSchema>;
+
+export function loadSettings(store: KeyValueStore, sheetId: number): StoredSettings | null {
+  const raw = store.get(SETTINGS_KEY_PREFIX + sheetId);
+  if (!raw) return null;
+  try {
+    const parsed = SettingsSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveSettings(store: KeyValueStore, sheetId: number, settings: StoredSettings): void {
+  store.set(SETTINGS_KEY_PREFIX + sheetId, JSON.stringify({ fields: settings.fields, reenrich: settings.reenrich }));
+}

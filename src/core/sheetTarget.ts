@@ -1,0 +1,253 @@
+// Where the bulk job writes and how it recognises its own columns later: the SheetGateway port
+// (one call per block read or write), the status texts, the developer-metadata records on the
+// columns the add-on wrote, and the conflict check that protects the user's data.
+// The scheduled refresh reads the same conventions (parseStatus, readLayouts).
+import * as z from 'zod/mini';
+import type { CellValue } from './types';
+
+/** Developer metadata key on every column the add-on wrote, and on the identifier column. */
+export const COLUMN_METADATA_KEY = 'crustdata.column';
+/** Header of the status column (the first result column, just right of the results' source). */
+export const STATUS_HEADER = 'Crustdata status';
+
+const ColumnRecordSchema = z.discriminatedUnion('role', [
+  z.object({ v: z.literal(1), role: z.literal('source'), t: z.string() }),
+  z.object({
+    v: z.literal(1),
+    role: z.literal('status'),
+    t: z.string(),
+    /** The field selection the rows below were enriched with. */
+    fields: z.array(z.string()),
+    sel: z.string(),
+    header: z.boolean(),
+  }),
+  z.object({ v: z.literal(1), role: z.literal('data'), t: z.string(), id: z.string() }),
+]);
+
+/**
+ * What one column's metadata says. `t` names the layout: the set of columns one job laid out
+ * (its job id), so several enriched ranges on one sheet stay apart.
+ */
+export type ColumnRecord = z.infer<typeof ColumnRecordSchema>;
+
+export interface ColumnMark {
+  /** 1-based column where the metadata is now (it follows inserted and moved columns). */
+  column: number;
+  record: ColumnRecord;
+}
+
+export function encodeColumnRecord(record: ColumnRecord): string {
+  return JSON.stringify(record);
+}
+
+/** Metadata written by something else, or by a future version, is ignored rather than trusted. */
+export function decodeColumnRecord(value: string | null): ColumnRecord | null {
+  if (!value) return null;
+  try {
+    const parsed = ColumnRecordSchema.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The adapter over one spreadsheet (src/server/sheetGateway.ts). Sheets are named by id: names change. */
+export interface SheetGateway {
+  /** The sheet's current name, or null when it was deleted. */
+  sheetName(sheetId: number): string | null;
+  /** getMaxRows / getMaxColumns. */
+  size(sheetId: number): { rows: number; columns: number };
+  /** One getValues over a rectangle (rows and columns 1-based). */
+  readValues(sheetId: number, row: number, column: number, numRows: number, numColumns: number): unknown[][];
+  /** One getFormulas over a rectangle: a formula that shows '' is still the user's. */
+  readFormulas(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][];
+  /** One setValues over a rectangle. */
+  writeValues(sheetId: number, row: number, column: number, values: CellValue[][]): void;
+  /** One clearContent over a rectangle (values only; formats stay). */
+  clearValues(sheetId: number, row: number, column: number, numRows: number, numColumns: number): void;
+  /** Every column mark with key COLUMN_METADATA_KEY on the sheet (one finder call). */
+  readColumnMarks(sheetId: number): ColumnMark[];
+  /** Adds one developer metadata entry per mark, on the whole column. */
+  addColumnMarks(sheetId: number, marks: ColumnMark[]): void;
+  /** Removes the entries that match these marks (same column, same record). */
+  removeColumnMarks(sheetId: number, marks: ColumnMark[]): void;
+  /** insertColumnsAfter; also used to grow a sheet that is too narrow. */
+  insertColumnsAfter(sheetId: number, column: number, count: number): void;
+  /** yyyy-MM-dd in the spreadsheet's time zone. */
+  formatDate(epochMs: number): string;
+  /** Activates a list of ranges (A1 without the sheet name), so the user sees them. */
+  selectRanges(sheetId: number, rangesA1: string[]): void;
+}
+
+// ---- Status texts ----------------------------------------------------------------------
+
+export type RowStatus =
+  | { kind: 'enriched'; date: string }
+  | { kind: 'not_found' }
+  | { kind: 'invalid'; message: string }
+  | { kind: 'error'; message: string }
+  | { kind: 'none' };
+
+const ENRICHED = /^Enriched (\d{4}-\d{2}-\d{2})$/;
+const INVALID_PREFIX = 'Invalid identifier: ';
+const ERROR_PREFIX = 'Error: ';
+const NOT_FOUND = 'Not found';
+
+export function statusText(status: RowStatus): string {
+  switch (status.kind) {
+    case 'enriched':
+      return `Enriched ${status.date}`;
+    case 'not_found':
+      return NOT_FOUND;
+    case 'invalid':
+      return INVALID_PREFIX + status.message;
+    case 'error':
+      return ERROR_PREFIX + status.message;
+    case 'none':
+      return '';
+  }
+}
+
+export function parseStatus(cell: unknown): RowStatus {
+  const text = typeof cell === 'string' ? cell.trim() : '';
+  const enriched = ENRICHED.exec(text);
+  if (enriched) return { kind: 'enriched', date: enriched[1] };
+  if (text === NOT_FOUND) return { kind: 'not_found' };
+  if (text.startsWith(INVALID_PREFIX)) return { kind: 'invalid', message: text.slice(INVALID_PREFIX.length) };
+  if (text.startsWith(ERROR_PREFIX)) return { kind: 'error', message: text.slice(ERROR_PREFIX.length) };
+  return { kind: 'none' };
+}
+
+/** A row whose data is as good as a fresh request with the same fields would make it. */
+export function isSettled(status: RowStatus): boolean {
+  return status.kind === 'enriched' || status.kind === 'not_found';
+}
+
+// ---- Layouts: the columns one job wrote --------------------------------------------------
+
+export interface Layout {
+  id: string;
+  sourceColumn: number | null;
+  statusColumn: number | null;
+  /** Fields and selection key recorded on the status column. */
+  fields: string[];
+  selectionKey: string | null;
+  hasHeader: boolean;
+  /** Data column id -> current column. */
+  dataColumns: Map<string, number>;
+}
+
+export function readLayouts(marks: ColumnMark[]): Map<string, Layout> {
+  const layouts = new Map<string, Layout>();
+  for (const { column, record } of marks) {
+    let layout = layouts.get(record.t);
+    if (!layout) {
+      layout = { id: record.t, sourceColumn: null, statusColumn: null, fields: [], selectionKey: null, hasHeader: false, dataColumns: new Map() };
+      layouts.set(record.t, layout);
+    }
+    if (record.role === 'source') layout.sourceColumn = column;
+    else if (record.role === 'status') {
+      layout.statusColumn = column;
+      layout.fields = record.fields;
+      layout.selectionKey = record.sel;
+      layout.hasHeader = record.header;
+    } else layout.dataColumns.set(record.id, column);
+  }
+  return layouts;
+}
+
+/**
+ * Where a layout's columns are now, if they still sit side by side in the order written:
+ * status column first, then the data columns in catalog order. Null when a column was
+ * deleted or moved apart (the job then stops rather than write in the wrong place).
+ */
+export function contiguousStart(layout: Layout, columnIds: string[]): number | null {
+  const start = layout.statusColumn;
+  if (start === null) return null;
+  for (let i = 0; i < columnIds.length; i++) {
+    if (layout.dataColumns.get(columnIds[i]) !== start + 1 + i) return null;
+  }
+  if (layout.dataColumns.size !== columnIds.length) return null;
+  return start;
+}
+
+export function layoutMarks(layoutId: string, sourceColumn: number, firstColumn: number, columnIds: string[], fields: string[], selectionKey: string, hasHeader: boolean): ColumnMark[] {
+  return [
+    { column: sourceColumn, record: { v: 1, role: 'source', t: layoutId } },
+    { column: firstColumn, record: { v: 1, role: 'status', t: layoutId, fields, sel: selectionKey, header: hasHeader } },
+    ...columnIds.map((id, i) => ({ column: firstColumn + 1 + i, record: { v: 1 as const, role: 'data' as const, t: layoutId, id } })),
+  ];
+}
+
+// ---- A1 notation -------------------------------------------------------------------------
+
+export function columnLetter(column: number): string {
+  let letters = '';
+  for (let n = column; n > 0; n = Math.floor((n - 1) / 26)) letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
+  return letters;
+}
+
+export function rangeA1(row: number, column: number, numRows: number, numColumns: number): string {
+  const start = `${columnLetter(column)}${row}`;
+  if (numRows === 1 && numColumns === 1) return start;
+  return `${start}:${columnLetter(column + numColumns - 1)}${row + numRows - 1}`;
+}
+
+export function sheetRangeA1(sheetName: string, a1: string): string {
+  const plain = /^[A-Za-z_][A-Za-z0-9_]*$/.test(sheetName) && !/^[A-Za-z]{1,3}\d+$/.test(sheetName);
+  return `${plain ? sheetName : `'${sheetName.replace(/'/g, "''")}'`}!${a1}`;
+}
+
+/** Contiguous runs of row numbers (sorted ascending) as [first, last] pairs. */
+export function rowRuns(rows: number[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (const row of rows) {
+    const last = runs[runs.length - 1];
+    if (last && row === last[1] + 1) last[1] = row;
+    else runs.push([row, row]);
+  }
+  return runs;
+}
+
+// ---- The conflict check --------------------------------------------------------------------
+
+export interface ConflictReport {
+  cells: number;
+  /** A few of them, "D7: Sales lead", for the sidebar to show (escaped there). */
+  sample: string[];
+}
+
+/**
+ * Counts cells in the target that hold something the add-on did not write: any non-empty
+ * value or formula in a column that no layout of this same identifier column owns.
+ */
+export function findConflicts(
+  gateway: SheetGateway,
+  sheetId: number,
+  target: { firstRow: number; lastRow: number; firstColumn: number; numColumns: number },
+  ownedColumns: ReadonlySet<number>,
+): ConflictReport {
+  const numRows = target.lastRow - target.firstRow + 1;
+  const size = gateway.size(sheetId);
+  const readableColumns = Math.min(target.numColumns, size.columns - target.firstColumn + 1);
+  if (numRows <= 0 || readableColumns <= 0) return { cells: 0, sample: [] };
+  const values = gateway.readValues(sheetId, target.firstRow, target.firstColumn, numRows, readableColumns);
+  const formulas = gateway.readFormulas(sheetId, target.firstRow, target.firstColumn, numRows, readableColumns);
+  let cells = 0;
+  const sample: string[] = [];
+  for (let r = 0; r < numRows; r++) {
+    for (let c = 0; c < readableColumns; c++) {
+      const column = target.firstColumn + c;
+      if (ownedColumns.has(column)) continue;
+      const value = values[r]?.[c];
+      const formula = formulas[r]?.[c] ?? '';
+      if ((value === '' || value === null || value === undefined) && !formula) continue;
+      cells++;
+      if (sample.length < 5) {
+        const shown = formula || String(value);
+        sample.push(`${columnLetter(column)}${target.firstRow + r}: ${shown.length > 40 ? shown.slice(0, 39) + '…' : shown}`);
+      }
+    }
+  }
+  return { cells, sample };
+}

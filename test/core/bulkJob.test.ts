@@ -1,0 +1,640 @@
+// The bulk job over fakes: an in-memory sheet gateway that parses what it is given the way
+// Sheets would, property store, lock and clock from test/core/fakes.ts, and the real engine
+// over the fake HTTP server, so request counts are the engine's own.
+import {
+  continueBackgroundJobs,
+  controlJob,
+  estimateJob,
+  runFor,
+  runSlice,
+  selectFailedRows,
+  startJob,
+  type JobDeps,
+  type JobSource,
+} from '../../src/core/bulkJob';
+import { columnsFor, parseFieldSelection } from '../../src/core/catalog';
+import { jobEngineFor } from '../../src/core/jobEngine';
+import { jobKey, loadJob, MAX_STATE_BYTES } from '../../src/core/jobState';
+import type { KeyValueStore } from '../../src/core/ports';
+import {
+  COLUMN_METADATA_KEY,
+  decodeColumnRecord,
+  encodeColumnRecord,
+  parseStatus,
+  STATUS_HEADER,
+  type ColumnMark,
+  type SheetGateway,
+} from '../../src/core/sheetTarget';
+import type { CellValue } from '../../src/core/types';
+import { email, fakeWorld, okServer, personFor, profileUrl, type FakeServer, type FakeWorld } from './fakes';
+
+// ---- Fakes ---------------------------------------------------------------------------------
+
+interface FakeCell {
+  value: unknown;
+  formula: string;
+}
+
+interface FakeSheet {
+  name: string;
+  cells: FakeCell[][];
+  maxRows: number;
+  maxColumns: number;
+  /** Developer metadata: [column, key, value]. */
+  metadata: Array<{ column: number; key: string; value: string }>;
+}
+
+/** Thrown by every fake call once the "execution" is killed, until revived. */
+class Killed extends Error {}
+
+class FakeSheets implements SheetGateway {
+  readonly sheets = new Map<number, FakeSheet>();
+  readonly calls: Record<string, number> = {};
+  selected: string[] = [];
+  /** Every setValues: where and how big. */
+  writes: Array<{ row: number; column: number; rows: number; columns: number }> = [];
+  killed = false;
+  /** Kill the execution when this call (0-based, any method) starts. */
+  killAtCall: number | null = null;
+  private callNumber = 0;
+
+  addSheet(sheetId: number, name: string, rows: unknown[][], maxColumns = 26): void {
+    const maxRows = Math.max(rows.length, 10);
+    const cells: FakeCell[][] = [];
+    for (let r = 0; r < maxRows; r++) {
+      cells.push(Array.from({ length: maxColumns }, (_, c) => ({ value: rows[r]?.[c] ?? '', formula: '' })));
+    }
+    this.sheets.set(sheetId, { name, cells, maxRows, maxColumns, metadata: [] });
+  }
+
+  private enter(method: string): FakeSheet | undefined {
+    if (this.killAtCall !== null && this.callNumber >= this.killAtCall) this.killed = true;
+    this.callNumber++;
+    if (this.killed) throw new Killed(`killed at ${method}`);
+    this.calls[method] = (this.calls[method] ?? 0) + 1;
+    return undefined;
+  }
+
+  private sheet(sheetId: number): FakeSheet {
+    const sheet = this.sheets.get(sheetId);
+    if (!sheet) throw new Error('no such sheet');
+    return sheet;
+  }
+
+  sheetName(sheetId: number): string | null {
+    this.enter('sheetName');
+    return this.sheets.get(sheetId)?.name ?? null;
+  }
+  size(sheetId: number) {
+    this.enter('size');
+    const sheet = this.sheet(sheetId);
+    return { rows: sheet.maxRows, columns: sheet.maxColumns };
+  }
+  readValues(sheetId: number, row: number, column: number, numRows: number, numColumns: number): unknown[][] {
+    this.enter('readValues');
+    return this.rect(sheetId, row, column, numRows, numColumns).map((cells) => cells.map((cell) => cell.value));
+  }
+  readFormulas(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][] {
+    this.enter('readFormulas');
+    return this.rect(sheetId, row, column, numRows, numColumns).map((cells) => cells.map((cell) => cell.formula));
+  }
+  writeValues(sheetId: number, row: number, column: number, values: CellValue[][]): void {
+    this.enter('writeValues');
+    const numColumns = values[0].length;
+    this.writes.push({ row, column, rows: values.length, columns: numColumns });
+    if (values.some((line) => line.length !== numColumns)) throw new Error('ragged rows');
+    this.rect(sheetId, row, column, values.length, numColumns).forEach((cells, r) => cells.forEach((cell, c) => Object.assign(cell, parseLikeSheets(values[r][c]))));
+  }
+  clearValues(sheetId: number, row: number, column: number, numRows: number, numColumns: number): void {
+    this.enter('clearValues');
+    this.rect(sheetId, row, column, numRows, numColumns).forEach((cells) => cells.forEach((cell) => Object.assign(cell, { value: '', formula: '' })));
+  }
+  readColumnMarks(sheetId: number): ColumnMark[] {
+    this.enter('readColumnMarks');
+    return this.sheet(sheetId)
+      .metadata.filter((entry) => entry.key === COLUMN_METADATA_KEY)
+      .flatMap((entry) => {
+        const record = decodeColumnRecord(entry.value);
+        return record ? [{ column: entry.column, record }] : [];
+      });
+  }
+  addColumnMarks(sheetId: number, marks: ColumnMark[]): void {
+    this.enter('addColumnMarks');
+    for (const mark of marks) this.sheet(sheetId).metadata.push({ column: mark.column, key: COLUMN_METADATA_KEY, value: encodeColumnRecord(mark.record) });
+  }
+  removeColumnMarks(sheetId: number, marks: ColumnMark[]): void {
+    this.enter('removeColumnMarks');
+    const sheet = this.sheet(sheetId);
+    const doomed = new Set(marks.map((mark) => `${mark.column} ${encodeColumnRecord(mark.record)}`));
+    sheet.metadata = sheet.metadata.filter((entry) => !doomed.has(`${entry.column} ${entry.value}`));
+  }
+  insertColumnsAfter(sheetId: number, column: number, count: number): void {
+    this.enter('insertColumnsAfter');
+    this.insertColumnsByUser(sheetId, column, count);
+  }
+  /** Also what the user does between slices: metadata follows its column. */
+  insertColumnsByUser(sheetId: number, column: number, count: number): void {
+    const sheet = this.sheet(sheetId);
+    for (const row of sheet.cells) row.splice(column, 0, ...Array.from({ length: count }, () => ({ value: '', formula: '' })));
+    sheet.maxColumns += count;
+    for (const entry of sheet.metadata) if (entry.column > column) entry.column += count;
+  }
+  formatDate(epochMs: number): string {
+    this.enter('formatDate');
+    return new Date(epochMs).toISOString().slice(0, 10);
+  }
+  selectRanges(sheetId: number, ranges: string[]): void {
+    this.enter('selectRanges');
+    this.selected = ranges;
+  }
+
+  private rect(sheetId: number, row: number, column: number, numRows: number, numColumns: number): FakeCell[][] {
+    const sheet = this.sheet(sheetId);
+    if (row < 1 || column < 1 || row + numRows - 1 > sheet.maxRows || column + numColumns - 1 > sheet.maxColumns) {
+      throw new Error(`Range ${row},${column} ${numRows}x${numColumns} is outside the sheet`);
+    }
+    return sheet.cells.slice(row - 1, row - 1 + numRows).map((cells) => cells.slice(column - 1, column - 1 + numColumns));
+  }
+
+  /** Values as getValues would show them. */
+  grid(sheetId: number): unknown[][] {
+    return this.sheet(sheetId).cells.map((cells) => cells.map((cell) => cell.value));
+  }
+  formulas(sheetId: number): string[] {
+    return this.sheet(sheetId).cells.flatMap((cells) => cells.map((cell) => cell.formula).filter(Boolean));
+  }
+  setCell(sheetId: number, row: number, column: number, value: unknown): void {
+    this.sheet(sheetId).cells[row - 1][column - 1] = { value, formula: '' };
+  }
+}
+
+/** What Sheets makes of a value given to setValues (enough of it to catch a missing marker). */
+function parseLikeSheets(value: CellValue): FakeCell {
+  if (typeof value !== 'string') return { value, formula: '' };
+  if (value.startsWith("'")) return { value: value.slice(1), formula: '' };
+  if (value.startsWith('=')) return { value: '#FORMULA', formula: value };
+  if (/^[+-]?\d+(\.\d+)?$/.test(value.trim())) return { value: Number(value), formula: '' };
+  if (/^(true|false)$/i.test(value.trim())) return { value: value.trim().toUpperCase() === 'TRUE', formula: '' };
+  return { value, formula: '' };
+}
+
+class FakeStore implements KeyValueStore {
+  readonly values = new Map<string, string>();
+  writes = 0;
+  constructor(private readonly sheets: FakeSheets) {}
+  get(key: string) {
+    if (this.sheets.killed) throw new Killed('killed at properties');
+    return this.values.get(key) ?? null;
+  }
+  set(key: string, value: string) {
+    if (this.sheets.killed) throw new Killed('killed at properties');
+    if (value.length > 9 * 1024) throw new Error('Argument too large: value');
+    this.writes++;
+    this.values.set(key, value);
+  }
+  delete(key: string) {
+    this.values.delete(key);
+  }
+  keys() {
+    return [...this.values.keys()];
+  }
+}
+
+// ---- World ---------------------------------------------------------------------------------
+
+const SHEET = 7;
+const SOURCE: JobSource = { sheetId: SHEET, sheetName: 'Leads', column: 1, firstRow: 1, lastRow: 0, hasHeader: true };
+
+interface World {
+  sheets: FakeSheets;
+  store: FakeStore;
+  engine: FakeWorld;
+  deps: JobDeps;
+}
+
+function world(options: { server?: FakeServer; apiKey?: string | null; blockSize?: number } = {}): World {
+  const engine = fakeWorld({ server: options.server, apiKey: options.apiKey });
+  const sheets = new FakeSheets();
+  const store = new FakeStore(sheets);
+  let id = 0;
+  const deps: JobDeps = {
+    gateway: sheets,
+    store,
+    lock: engine.lock,
+    clock: engine.clock,
+    engine: jobEngineFor(engine.ctx),
+    newId: () => `id${++id}`,
+    tuning: { blockSize: options.blockSize ?? 25 },
+  };
+  return { sheets, store, engine, deps };
+}
+
+/** A column: header, then identifiers with duplicates, blanks, invalid cells and emails. */
+function sampleColumn(rows: number): unknown[] {
+  const column: unknown[] = ['LinkedIn'];
+  for (let i = 0; i < rows; i++) {
+    if (i % 17 === 5) column.push('');
+    else if (i % 23 === 7) column.push('not a profile');
+    else if (i % 10 === 3) column.push(profileUrl(Math.floor(i / 2)).toUpperCase() + '/?utm_source=x'); // a duplicate form
+    else if (i % 9 === 4) column.push(email(i));
+    else column.push(profileUrl(i));
+  }
+  return column;
+}
+
+function setup(rows: number, options: Parameters<typeof world>[0] = {}) {
+  const w = world(options);
+  const column = sampleColumn(rows);
+  w.sheets.addSheet(SHEET, 'Leads', column.map((cell) => [cell]));
+  return { ...w, source: { ...SOURCE, lastRow: column.length } };
+}
+
+const FIELDS = ['basic_profile.name', 'basic_profile.headline'];
+const start = (w: World, source: JobSource, extra: Partial<Parameters<typeof startJob>[2]> = {}) => startJob(w.deps, source, { fields: FIELDS, reenrich: false, ...extra });
+
+function drive(w: World, maxSlices = 500): void {
+  for (let i = 0; i < maxSlices; i++) {
+    const job = runSlice(w.deps, SHEET);
+    if (!job || job.state !== 'running') return;
+    w.engine.clock.advance(500); // the sidebar's round trip
+  }
+  throw new Error('job did not finish');
+}
+
+function sentIdentifiers(w: World): string[] {
+  return w.engine.http.log.flatMap((request) => request.identifiers);
+}
+
+// ---- Tests ---------------------------------------------------------------------------------
+
+describe('a job from start to end', () => {
+  test('enriches every row once, with a header, a status per row and two writes per block', () => {
+    const w = setup(300);
+    const response = start(w, w.source);
+    expect(response.ok).toBe(true);
+    drive(w);
+    const job = loadJob(w.store, SHEET)!;
+    expect(job.state).toBe('done');
+
+    const grid = w.sheets.grid(SHEET);
+    expect(grid[0].slice(0, 4)).toEqual(['LinkedIn', STATUS_HEADER, 'Name', 'Headline']);
+    const statuses = grid.slice(1, 301).map((row) => parseStatus(row[1]).kind);
+    expect(statuses.filter((kind) => kind === 'invalid').length).toBe(job.counts.invalid);
+    expect(job.counts.enriched + job.counts.notFound + job.counts.invalid + job.counts.failed + job.counts.skipped).toBe(300);
+    expect(job.counts.failed).toBe(0);
+
+    // Each normalized identifier reached the API once, duplicates in any form included.
+    const sent = sentIdentifiers(w);
+    expect(new Set(sent).size).toBe(sent.length);
+    for (let r = 1; r <= 300; r++) {
+      const cell = grid[r][0];
+      if (cell === '' || cell === 'not a profile') continue;
+      expect(grid[r][1]).toMatch(/^Enriched \d{4}-\d{2}-\d{2}$/);
+      const name = String(grid[r][2]);
+      expect(name.startsWith('Person ')).toBe(true);
+      expect(name.toLowerCase()).toContain(String(cell).toLowerCase().replace(/\/\?utm_source=x$/, '').replace('https://www.', ''));
+    }
+    // Per block: one write for the values, then one for the status cells (the block's commit),
+    // whatever the block holds; plus the header row once.
+    const [header, ...blocks] = w.sheets.writes;
+    expect(header).toEqual({ row: 1, column: 2, rows: 1, columns: 3 });
+    expect(blocks.length % 2).toBe(0);
+    for (let i = 0; i < blocks.length; i += 2) {
+      expect(blocks[i]).toMatchObject({ column: 3, columns: 2 });
+      expect(blocks[i + 1]).toEqual({ row: blocks[i].row, column: 2, rows: blocks[i].rows, columns: 1 });
+      expect(blocks[i].rows).toBeLessThanOrEqual(25);
+    }
+    expect(blocks.filter((write) => write.columns === 1).reduce((sum, write) => sum + write.rows, 0)).toBe(300);
+    expect(w.sheets.formulas(SHEET)).toEqual([]);
+  });
+
+  test('state stays small and holds no identifier', () => {
+    const w = setup(200);
+    start(w, w.source);
+    drive(w);
+    const raw = w.store.values.get(jobKey(SHEET))!;
+    expect(raw.length).toBeLessThan(MAX_STATE_BYTES / 4);
+    expect(raw).not.toMatch(/linkedin|example\.com/);
+  });
+
+  test('hostile text from the API is written as text, never a formula', () => {
+    const server: FakeServer = (request) => ({
+      status: 200,
+      body: JSON.stringify(
+        request.identifiers.map((identifier) => ({
+          matched_on: identifier,
+          match_type: 'professional_network_profile_url',
+          matches: [{ confidence_score: 1, person_data: { basic_profile: { name: '=IMPORTXML("http://x","//a")', headline: '00123' } } }],
+        })),
+      ),
+    });
+    const w = setup(30, { server });
+    start(w, w.source);
+    drive(w);
+    const grid = w.sheets.grid(SHEET);
+    expect(w.sheets.formulas(SHEET)).toEqual([]);
+    expect(grid[1][2]).toBe('=IMPORTXML("http://x","//a")');
+    expect(grid[1][3]).toBe('00123');
+  });
+});
+
+describe('killed executions', () => {
+  /** The same job without interruption, as the reference. */
+  function reference(rows: number): unknown[][] {
+    const w = setup(rows);
+    start(w, w.source);
+    drive(w);
+    return w.sheets.grid(SHEET);
+  }
+
+  test.each([3, 7, 12, 20, 31, 44, 58, 71])('killed at Sheets/properties call %i and resumed: same sheet, nothing sent twice', (killAt) => {
+    const expected = reference(120);
+    const w = setup(120);
+    start(w, w.source);
+    w.sheets.killAtCall = killAt;
+    // Slices until the kill; then the execution is gone (every service throws).
+    for (let i = 0; i < 100 && !w.sheets.killed; i++) {
+      try {
+        runSlice(w.deps, SHEET);
+      } catch (error) {
+        if (!(error instanceof Killed)) throw error;
+      }
+    }
+    w.sheets.killed = false;
+    w.sheets.killAtCall = null;
+    w.engine.lock.held = false; // a killed execution's lock is released by Apps Script
+    w.engine.clock.advance(5 * 60_000); // any lease it held has expired
+    drive(w);
+    expect(loadJob(w.store, SHEET)!.state).toBe('done');
+    expect(w.sheets.grid(SHEET)).toEqual(expected);
+    const sent = sentIdentifiers(w);
+    expect(new Set(sent).size).toBe(sent.length);
+    const counts = loadJob(w.store, SHEET)!.counts;
+    expect(counts.enriched + counts.notFound + counts.invalid + counts.failed + counts.skipped).toBe(120);
+  });
+
+  test('an exception inside a slice keeps the job running and the next slice carries on', () => {
+    const w = setup(60);
+    start(w, w.source);
+    let thrown = 0;
+    const original = w.sheets.writeValues.bind(w.sheets);
+    w.sheets.writeValues = (...args) => {
+      if (thrown++ === 2) throw new Error('Service Spreadsheets timed out');
+      original(...args);
+    };
+    const after = runSlice(w.deps, SHEET)!;
+    expect(after.state).toBe('running');
+    expect(after.message).toContain('Service Spreadsheets timed out');
+    expect(after.lease).toBeNull();
+    drive(w);
+    expect(loadJob(w.store, SHEET)!.state).toBe('done');
+  });
+});
+
+describe('the overwrite guard', () => {
+  function withUserData() {
+    const w = setup(40);
+    w.sheets.setCell(SHEET, 5, 3, 'my notes');
+    w.sheets.setCell(SHEET, 9, 2, 42);
+    return w;
+  }
+
+  test('stops at user data in the target and says where', () => {
+    const w = withUserData();
+    const response = start(w, w.source);
+    expect(response).toMatchObject({ ok: false, reason: 'conflict', conflictCells: 2, targetRange: 'Leads!B1:D41' });
+    expect((response as { sample: string[] }).sample).toEqual(['C5: my notes', 'B9: 42']);
+    expect(w.sheets.calls.writeValues ?? 0).toBe(0);
+    expect(loadJob(w.store, SHEET)).toBeNull();
+  });
+
+  test('insert puts new columns after the identifiers and keeps the user data', () => {
+    const w = withUserData();
+    const response = start(w, w.source, { onConflict: 'insert' });
+    expect(response.ok).toBe(true);
+    drive(w);
+    const grid = w.sheets.grid(SHEET);
+    expect(grid[0].slice(1, 4)).toEqual([STATUS_HEADER, 'Name', 'Headline']);
+    expect(grid[4][5]).toBe('my notes');
+    expect(grid[8][4]).toBe(42);
+  });
+
+  test('overwrite writes over it', () => {
+    const w = withUserData();
+    expect(start(w, w.source, { onConflict: 'overwrite' }).ok).toBe(true);
+    drive(w);
+    expect(w.sheets.grid(SHEET)[4][2]).not.toBe('my notes');
+  });
+
+  test('elsewhere writes from the chosen column, and refuses one that covers the identifiers', () => {
+    const w = withUserData();
+    expect(start(w, w.source, { onConflict: 'elsewhere', targetColumn: 6 }).ok).toBe(true);
+    drive(w);
+    const grid = w.sheets.grid(SHEET);
+    expect(grid[0].slice(5, 8)).toEqual([STATUS_HEADER, 'Name', 'Headline']);
+    expect(grid[4][2]).toBe('my notes');
+
+    const other = withUserData();
+    expect(start(other, other.source, { onConflict: 'elsewhere', targetColumn: 1 })).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+
+  test('the add-on\'s own columns are not a conflict for the next job on the same column', () => {
+    const w = setup(40);
+    start(w, w.source);
+    drive(w);
+    expect(start(w, w.source, { reenrich: true }).ok).toBe(true);
+  });
+
+  test('a second job while one is active is refused', () => {
+    const w = setup(40);
+    start(w, w.source);
+    expect(start(w, w.source)).toMatchObject({ ok: false, reason: 'job_running' });
+  });
+});
+
+describe('already enriched rows', () => {
+  test('are skipped with the same fields, fetched again with re-enrich or other fields', () => {
+    const w = setup(80);
+    start(w, w.source);
+    drive(w);
+    const requests = w.engine.http.log.length;
+    const firstCounts = loadJob(w.store, SHEET)!.counts;
+
+    start(w, w.source);
+    drive(w);
+    const second = loadJob(w.store, SHEET)!;
+    expect(w.engine.http.log.length).toBe(requests);
+    expect(second.counts.skipped).toBe(firstCounts.enriched + firstCounts.notFound + firstCounts.skipped);
+
+    const estimate = estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false });
+    expect(estimate.alreadyEnriched).toBe(firstCounts.enriched + firstCounts.notFound);
+    expect(estimate.toFetch).toBe(0);
+
+    // Re-enrich: answered from the cache, every row rewritten.
+    start(w, w.source, { reenrich: true });
+    drive(w);
+    expect(loadJob(w.store, SHEET)!.counts.enriched).toBe(firstCounts.enriched);
+
+    // Other fields: other columns, fetched anew.
+    expect(startJob(w.deps, w.source, { fields: ['basic_profile.name'], reenrich: false }).ok).toBe(true);
+    drive(w);
+    expect(w.engine.http.log.length).toBeGreaterThan(requests);
+    const grid = w.sheets.grid(SHEET);
+    expect(grid[0].slice(1, 4)).toEqual([STATUS_HEADER, 'Name', '']);
+    // The replaced layout's extra column is cleared, not left stale under its old header.
+    expect(grid.slice(0, 81).every((row) => row[3] === '')).toBe(true);
+  });
+});
+
+describe('problems', () => {
+  test('a rejected key pauses the job where it stopped; resume carries on after the fix', () => {
+    let reject = false;
+    const ok = okServer();
+    const server: FakeServer = (request, now) => (reject ? { status: 401, body: '{"error":"bad key"}' } : ok(request, now));
+    const w = setup(800, { server });
+    start(w, w.source);
+    runSlice(w.deps, SHEET);
+    const before = loadJob(w.store, SHEET)!;
+    expect(before.cursor).toBeGreaterThan(2);
+    reject = true;
+    w.engine.clock.advance(60_000);
+    const paused = runSlice(w.deps, SHEET)!;
+    expect(paused.state).toBe('paused');
+    expect(paused.message).toMatch(/key/i);
+    const statuses = w.sheets.grid(SHEET).slice(1, 801).map((row) => String(row[1]));
+    expect(paused.cursor).toBeGreaterThanOrEqual(before.cursor);
+    expect(statuses.slice(paused.cursor - 1).every((status) => status === '')).toBe(true);
+    expect(statuses.some((status) => status.startsWith('Error'))).toBe(false);
+
+    reject = false;
+    w.engine.sharedCache.entries.clear(); // the engine's memo of the bad key
+    controlJob(w.deps, paused.jobId, 'resume');
+    drive(w);
+    const done = loadJob(w.store, SHEET)!;
+    expect(done.state).toBe('done');
+    expect(done.counts.failed).toBe(0);
+  });
+
+  test('rows that keep failing are marked and can be selected; the job goes on', () => {
+    const bad = new Set([profileUrl(10), profileUrl(11)]);
+    const ok = okServer();
+    const server: FakeServer = (request, now) => (request.identifiers.some((id) => bad.has(id)) ? { status: 500, body: 'oops' } : ok(request, now));
+    const w = setup(60, { server });
+    const response = start(w, w.source);
+    drive(w);
+    const job = loadJob(w.store, SHEET)!;
+    expect(job.state).toBe('done');
+    expect(job.counts.failed).toBeGreaterThan(0);
+    const result = selectFailedRows(w.deps, (response as { job: { jobId: string } }).job.jobId);
+    expect(result.rows).toBe(job.counts.failed);
+    expect(w.sheets.selected.length).toBeGreaterThan(0);
+    expect(w.sheets.selected.every((a1) => a1.startsWith('B'))).toBe(true);
+  });
+
+  test('columns moved apart stop the job instead of writing in the wrong place', () => {
+    const w = setup(800);
+    start(w, w.source);
+    runSlice(w.deps, SHEET);
+    w.sheets.insertColumnsByUser(SHEET, 2, 1); // between the status column and the data
+    w.engine.clock.advance(60_000);
+    const job = runSlice(w.deps, SHEET)!;
+    expect(job.state).toBe('error');
+    expect(job.message).toMatch(/moved/);
+  });
+
+  test('a column inserted left of the identifiers: the job follows its columns', () => {
+    const w = setup(800);
+    start(w, w.source);
+    runSlice(w.deps, SHEET);
+    w.sheets.insertColumnsByUser(SHEET, 0, 1);
+    drive(w);
+    const grid = w.sheets.grid(SHEET);
+    expect(grid[0].slice(0, 5)).toEqual(['', 'LinkedIn', STATUS_HEADER, 'Name', 'Headline']);
+    expect(loadJob(w.store, SHEET)!.state).toBe('done');
+    expect(grid.slice(1, 801).every((row) => row[1] === '' || row[2] !== '')).toBe(true);
+    expect(grid.slice(1, 801).every((row) => row[5] === '')).toBe(true);
+  });
+});
+
+describe('control', () => {
+  test('pause during a slice wins over the slice; resume and cancel', () => {
+    const w = setup(200);
+    const response = start(w, w.source);
+    const jobId = (response as { job: { jobId: string } }).job.jobId;
+    const original = w.engine.http.fetchAll.bind(w.engine.http);
+    let paused = false;
+    w.engine.http.fetchAll = (requests) => {
+      if (!paused) {
+        paused = true;
+        controlJob(w.deps, jobId, 'pause'); // the sidebar's call, while the slice runs
+      }
+      return original(requests);
+    };
+    const job = runSlice(w.deps, SHEET)!;
+    expect(job.state).toBe('paused');
+    expect(job.pausedBy).toBe('user');
+    expect(job.cursor).toBe(w.source.firstRow + 1 + 25); // the block under way was still written
+
+    expect(runSlice(w.deps, SHEET)!.cursor).toBe(job.cursor); // paused: no work
+    controlJob(w.deps, jobId, 'resume');
+    runSlice(w.deps, SHEET);
+    const cancelled = controlJob(w.deps, jobId, 'cancel')!;
+    expect(cancelled.state).toBe('cancelled');
+    expect(runSlice(w.deps, SHEET)!.cursor).toBe(cancelled.cursor);
+  });
+
+  test('the background trigger carries on jobs the user let go, not ones stopped on a problem', () => {
+    const w = setup(100);
+    const response = start(w, w.source, { continueInBackground: true });
+    const jobId = (response as { job: { jobId: string } }).job.jobId;
+    controlJob(w.deps, jobId, 'pause');
+    const touched = continueBackgroundJobs(w.deps, 5 * 60_000);
+    expect(touched.map((job) => job.jobId)).toEqual([jobId]);
+    expect(loadJob(w.store, SHEET)!.state).toBe('done');
+
+    const other = setup(40);
+    const otherResponse = start(other, other.source);
+    controlJob(other.deps, (otherResponse as { job: { jobId: string } }).job.jobId, 'pause');
+    expect(continueBackgroundJobs(other.deps, 60_000)).toEqual([]);
+  });
+
+  test('runFor stops near its time limit', () => {
+    const w = setup(3000);
+    start(w, w.source);
+    const startedAt = w.engine.clock.now();
+    const job = runFor(w.deps, SHEET, 5 * 60_000)!;
+    expect(job.state).toBe('running');
+    expect(w.engine.clock.now() - startedAt).toBeLessThanOrEqual(5 * 60_000);
+    expect(job.cursor).toBeGreaterThan(100);
+  });
+});
+
+describe('estimate', () => {
+  test('counts rows, identifiers, requests, credits and time', () => {
+    const w = setup(100);
+    const estimate = estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false });
+    const column = sampleColumn(100);
+    expect(estimate.rows).toBe(100);
+    expect(estimate.blank).toBe(column.filter((cell) => cell === '').length);
+    expect(estimate.invalid).toBe(column.filter((cell) => cell === 'not a profile').length);
+    expect(estimate.profileUrls + estimate.emails).toBe(estimate.uniqueIdentifiers);
+    expect(estimate.toFetch).toBe(estimate.uniqueIdentifiers);
+    expect(estimate.requests).toBe(Math.ceil(estimate.profileUrls / 25) + Math.ceil(estimate.emails / 25));
+    expect(estimate.creditsMax).toBe(estimate.toFetch);
+    expect(estimate.minutes).toBeCloseTo(estimate.requests / 15, 1);
+    expect(estimate.headers).toEqual([STATUS_HEADER, ...columnsFor(parseFieldSelection(FIELDS)).map((c) => c.header)]);
+    expect(estimate.targetRange).toBe('Leads!B1:D101');
+    expect(estimate.conflictCells).toBe(0);
+
+    // After a job, everything is cached or enriched.
+    start(w, w.source);
+    drive(w);
+    const again = estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: true });
+    expect(again.cached).toBe(again.uniqueIdentifiers);
+    expect(again.requests).toBe(0);
+  });
+});
+
+test('personFor is what the fake server answers (guards the name check above)', () => {
+  expect(personFor('x')).toMatchObject({ basic_profile: { name: 'Person x' } });
+});
