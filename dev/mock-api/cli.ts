@@ -1,0 +1,74 @@
+// `npm run mock-api -- [--port 8787] [--rpm 15] [--key demo-key] [--latency-scale 1]`: runs the
+// mock Crustdata API on loopback for manual tries and the playground.
+import { DEMO_API_KEY, ENRICH_PATH, API_VERSION, MockCrustdataApi } from './handler';
+import { SPECIAL } from './dataset';
+import { startMockServer } from './server';
+
+interface CliOptions {
+  port: number;
+  rpm: number;
+  key: string;
+  latencyScale: number;
+}
+
+const USAGE = 'usage: npm run mock-api -- [--port 8787] [--rpm 15] [--key demo-key] [--latency-scale 1]';
+
+export function parseCliArgs(argv: readonly string[]): CliOptions {
+  const options: CliOptions = { port: 8787, rpm: 15, key: DEMO_API_KEY, latencyScale: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
+    const number = Number(value);
+    switch (flag) {
+      case '--port':
+        if (!Number.isInteger(number) || number < 0 || number > 65535) throw new Error(`--port must be 0..65535\n${USAGE}`);
+        options.port = number;
+        break;
+      case '--rpm':
+        if (!Number.isInteger(number) || number < 1) throw new Error(`--rpm must be a positive integer\n${USAGE}`);
+        options.rpm = number;
+        break;
+      case '--key':
+        if (!value.trim()) throw new Error(`--key must not be empty\n${USAGE}`);
+        options.key = value.trim();
+        break;
+      case '--latency-scale':
+        if (!(number >= 0)) throw new Error(`--latency-scale must be a number >= 0\n${USAGE}`);
+        options.latencyScale = number;
+        break;
+      default:
+        throw new Error(`unknown option ${flag}\n${USAGE}`);
+    }
+  }
+  return options;
+}
+
+async function main(): Promise<void> {
+  let options: CliOptions;
+  try {
+    options = parseCliArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exitCode = 2;
+    return;
+  }
+  const api = new MockCrustdataApi({ keys: { [options.key]: { label: 'cli', requestsPerMinute: options.rpm } } });
+  const server = await startMockServer(api, { port: options.port, latencyScale: options.latencyScale });
+  const example = JSON.stringify({ professional_network_profile_urls: [SPECIAL.hostileHeadline.profileUrl], fields: ['basic_profile'] });
+  console.log(`Mock Crustdata API listening on ${server.url}`);
+  console.log(`  endpoint:  POST ${server.url}${ENRICH_PATH}`);
+  console.log(`  API key:   ${options.key}   (authorization: Bearer ${options.key})`);
+  console.log(`  header:    x-api-version: ${API_VERSION}`);
+  console.log(`  limit:     ${options.rpm} requests per minute; latency x${options.latencyScale}`);
+  console.log(`  people:    https://www.linkedin.com/in/synthetic-<n>, synthetic-<n>@<company>.example, and ~300 samples`);
+  console.log(`  try:       curl -s -X POST ${server.url}${ENRICH_PATH} -H 'authorization: Bearer ${options.key}' -H 'x-api-version: ${API_VERSION}' -H 'content-type: application/json' -d '${example}'`);
+  const stop = () => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+// Run only as the entry file (scripts/run-ts.mjs puts it in argv[1]), so tests can import parseCliArgs.
+if (/[\\/]mock-api[\\/]cli\.ts$/.test(process.argv[1] ?? '')) void main();
