@@ -1,0 +1,110 @@
+// LockService: document, script and user locks. The emulator runs one execution at a time, so a
+// test stands in for "another execution" with LockTable.holdUntil(); waiting for the lock lets
+// virtual time pass, inside the waiting execution's time limit. Locks are released when an
+// execution ends, as Apps Script does.
+import type { Execution } from '../execution';
+import { ServiceError } from '../execution';
+
+export type LockName = 'script' | 'document' | `user:${string}`;
+
+interface Holder {
+  executionId?: number;
+  /** Held by a simulated other execution until this time. */
+  untilMs?: number;
+}
+
+export class LockTable {
+  private readonly holders = new Map<LockName, Holder>();
+
+  /** Simulates another execution holding the lock until untilMs. */
+  holdUntil(name: LockName, untilMs: number): void {
+    this.holders.set(name, { untilMs });
+  }
+
+  holderOf(name: LockName, nowMs: number): Holder | null {
+    const holder = this.holders.get(name);
+    if (!holder) return null;
+    if (holder.untilMs !== undefined && holder.untilMs <= nowMs) {
+      this.holders.delete(name);
+      return null;
+    }
+    return holder;
+  }
+
+  acquire(name: LockName, exec: Execution): void {
+    this.holders.set(name, { executionId: exec.id });
+    exec.heldLocks.add(name);
+  }
+
+  release(name: LockName, exec: Execution): void {
+    if (this.holders.get(name)?.executionId === exec.id) this.holders.delete(name);
+    exec.heldLocks.delete(name);
+  }
+
+  releaseAll(exec: Execution): void {
+    for (const name of [...exec.heldLocks]) this.release(name as LockName, exec);
+  }
+}
+
+export class Lock {
+  constructor(
+    private readonly exec: Execution,
+    private readonly table: LockTable,
+    private readonly name: LockName,
+  ) {}
+
+  tryLock(timeoutInMillis: number): boolean {
+    this.exec.enter('LockService.Lock.tryLock');
+    return this.acquire(timeoutInMillis);
+  }
+
+  waitLock(timeoutInMillis: number): void {
+    this.exec.enter('LockService.Lock.waitLock');
+    if (!this.acquire(timeoutInMillis)) throw new ServiceError('Lock timeout: another process was holding the lock for too long.');
+  }
+
+  releaseLock(): void {
+    this.exec.enter('LockService.Lock.releaseLock');
+    this.table.release(this.name, this.exec);
+  }
+
+  hasLock(): boolean {
+    this.exec.enter('LockService.Lock.hasLock');
+    return this.exec.heldLocks.has(this.name);
+  }
+
+  private acquire(timeoutMs: number): boolean {
+    const timeout = Math.max(0, Number(timeoutMs) || 0);
+    const now = this.exec.clock.now();
+    const holder = this.table.holderOf(this.name, now);
+    if (!holder || holder.executionId === this.exec.id) {
+      this.table.acquire(this.name, this.exec);
+      return true;
+    }
+    if (holder.untilMs !== undefined && holder.untilMs - now <= timeout) {
+      this.exec.passTime(holder.untilMs - now);
+      this.table.acquire(this.name, this.exec);
+      return true;
+    }
+    // Held by a simulated execution past our timeout (or by a leaked execution: never freed).
+    this.exec.passTime(timeout);
+    return false;
+  }
+}
+
+export function createLockService(exec: Execution, table: LockTable) {
+  return {
+    getDocumentLock(): Lock {
+      exec.enter('LockService.getDocumentLock');
+      return new Lock(exec, table, 'document');
+    },
+    getScriptLock(): Lock {
+      exec.enter('LockService.getScriptLock');
+      return new Lock(exec, table, 'script');
+    },
+    getUserLock(): Lock {
+      exec.enter('LockService.getUserLock');
+      return new Lock(exec, table, `user:${exec.user}`);
+    },
+  };
+}
