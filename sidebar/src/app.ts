@@ -70,7 +70,6 @@ export class SidebarApp {
         this.state.apiKey = status;
         if (request.requestsPerMinute !== undefined) this.state.requestsPerMinute = request.requestsPerMinute;
         this.keyView.update(status, this.state.requestsPerMinute);
-        this.say(status.isSet ? 'API key saved.' : 'API key removed.');
         this.refreshRun();
         this.scheduleEstimate();
         return true;

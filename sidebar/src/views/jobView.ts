@@ -141,6 +141,8 @@ export function jobView(actions: JobViewActions): JobView {
       resumeButton.disabled = buttons.busy;
       cancelButton.disabled = buttons.busy;
 
+      // The switch rides on Pause/Resume/Cancel, so it only means something while a job is open.
+      show(background.root, job !== null && !buttons.start);
       show(startButton, buttons.start);
       startButton.textContent = phase === 'done' || phase === 'cancelled' ? 'Start again' : 'Start';
       startButton.disabled = startBlockedBy !== null;

@@ -1,0 +1,43 @@
+// What the playground page needs from whatever runs the server side: run a sidebar call, show
+// the sheet, and let the grid set the active selection. Two implementations: the emulator
+// running dist/Code.js (emulatorBackend.ts) and a quick in-memory fake (fakeServer.ts).
+import type { SidebarServer } from '../../src/server/sidebarContract';
+
+export interface GridCell {
+  /** The displayed text (the page escapes it; it is never parsed as HTML). */
+  v: string;
+  /** Cell note, e.g. the old value marked by a refresh. */
+  n?: string;
+  /** Background colour, when not white. */
+  b?: string;
+  /** A formula, when the cell holds one (shown so a reviewer sees nothing became a formula). */
+  f?: string;
+}
+
+export interface GridSelection {
+  row: number;
+  column: number;
+  numRows: number;
+  numColumns: number;
+}
+
+export interface GridSnapshot {
+  sheets: string[];
+  sheetName: string;
+  rows: number;
+  columns: number;
+  cells: GridCell[][];
+  selection: GridSelection | null;
+  /** Changes whenever the sheet changes, so the page redraws only then. */
+  version: string;
+}
+
+export type SidebarFunctionName = keyof SidebarServer;
+
+export interface PlaygroundBackend {
+  readonly description: string;
+  call(name: SidebarFunctionName, args: unknown[]): Promise<unknown>;
+  grid(sheetName?: string): GridSnapshot;
+  select(sheetName: string, selection: GridSelection): void;
+  close(): Promise<void>;
+}

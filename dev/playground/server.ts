@@ -1,0 +1,212 @@
+// `npm start`: the local playground. A node:http server on localhost with a page showing the
+// spreadsheet (the emulator's in-memory sheet) and the REAL dist/Sidebar.html beside it in an
+// iframe, whose google.script.run is a shim that POSTs here; each call runs through the backend
+// (by default the emulator running dist/Code.js in FULL mode against the mock API).
+import { build } from 'esbuild';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { SERVER_FUNCTIONS } from '../../sidebar/src/client';
+import type { GridSelection, PlaygroundBackend, SidebarFunctionName } from './backend';
+import { createBackend } from './backends';
+import { shimScript } from './shim';
+
+const root = path.resolve(__dirname, '../..');
+const SIDEBAR_FILE = path.join(root, 'dist/Sidebar.html');
+const MAX_BODY_BYTES = 1_000_000;
+
+export interface PlaygroundOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  backend: PlaygroundBackend;
+  /** Function names the shim offers; default: every SidebarServer function. */
+  functionNames?: readonly string[];
+}
+
+export interface Playground {
+  url: string;
+  backend: PlaygroundBackend;
+  close(): Promise<void>;
+}
+
+function pageHtml(description: string): string {
+  const escaped = description.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Crustdata for Google Sheets: playground</title>
+<style>
+  html, body { margin: 0; height: 100%; font-family: Arial, sans-serif; font-size: 13px; color: #202124; }
+  body { display: grid; grid-template-rows: auto 1fr; }
+  .bar { display: flex; align-items: center; gap: 12px; padding: 8px 12px; border-bottom: 1px solid #dadce0; background: #f8f9fa; }
+  .bar h1 { font-size: 16px; margin: 0; font-weight: normal; }
+  .bar .gray { color: #5f6368; }
+  main { display: grid; grid-template-columns: 1fr 300px; min-height: 0; }
+  .sheet-pane { display: grid; grid-template-rows: auto 1fr auto; min-width: 0; min-height: 0; }
+  .formula-bar { padding: 4px 8px; border-bottom: 1px solid #dadce0; color: #5f6368; }
+  #grid { overflow: auto; min-height: 0; user-select: none; }
+  table.sheet { border-collapse: collapse; table-layout: fixed; }
+  table.sheet th, table.sheet td { border: 1px solid #e2e3e3; height: 20px; padding: 0 4px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 180px; width: 140px; }
+  table.sheet th { background: #f8f9fa; color: #5f6368; font-weight: normal; position: sticky; top: 0; z-index: 1; cursor: pointer; text-align: center; }
+  table.sheet th.row-head { position: sticky; left: 0; width: 36px; min-width: 36px; z-index: 0; }
+  table.sheet th.corner { width: 36px; left: 0; z-index: 2; }
+  table.sheet td.selected { background: #e8f0fe !important; outline: 1px solid #1a73e8; outline-offset: -1px; }
+  table.sheet td.has-note { box-shadow: inset -6px 6px 0 -4px #f9ab00; }
+  table.sheet td.formula { color: #d93025; }
+  #tabs { display: flex; gap: 2px; padding: 4px 8px; border-top: 1px solid #dadce0; background: #f8f9fa; }
+  .tab { border: 0; background: none; padding: 4px 12px; cursor: pointer; font-size: 13px; }
+  .tab.active { background: #e8f0fe; color: #1a73e8; font-weight: bold; border-radius: 4px; }
+  aside { border-left: 1px solid #dadce0; display: grid; grid-template-rows: auto 1fr; min-height: 0; }
+  aside .title { padding: 10px 12px; font-size: 15px; border-bottom: 1px solid #dadce0; }
+  aside iframe { border: 0; width: 300px; height: 100%; }
+</style>
+</head>
+<body>
+  <div class="bar"><h1>Crustdata for Google Sheets</h1><span class="gray">playground · ${escaped}</span></div>
+  <main>
+    <section class="sheet-pane" aria-label="Spreadsheet">
+      <div class="formula-bar" id="selection">No selection</div>
+      <div id="grid" aria-label="Sheet cells"></div>
+      <div id="tabs" aria-label="Sheets"></div>
+    </section>
+    <aside aria-label="Add-on sidebar">
+      <div class="title">Crustdata</div>
+      <iframe id="sidebar" title="Crustdata sidebar" src="/sidebar"></iframe>
+    </aside>
+  </main>
+  <script src="/page.js"></script>
+</body>
+</html>`;
+}
+
+/** The real built sidebar, with the google.script.run shim placed before any of its scripts. */
+export function sidebarWithShim(sidebarHtml: string, functionNames: readonly string[]): string {
+  const shim = `<script>${shimScript(functionNames).replace(/<\/script/gi, '<\\/script')}</script>`;
+  const at = sidebarHtml.search(/<head[^>]*>/i);
+  if (at < 0) return shim + sidebarHtml;
+  const end = sidebarHtml.indexOf('>', at) + 1;
+  return sidebarHtml.slice(0, end) + shim + sidebarHtml.slice(end);
+}
+
+async function pageScript(): Promise<string> {
+  const result = await build({
+    entryPoints: [path.join(__dirname, 'page.ts')],
+    bundle: true,
+    format: 'iife',
+    target: 'es2019',
+    platform: 'browser',
+    write: false,
+    logLevel: 'warning',
+  });
+  return result.outputFiles[0].text;
+}
+
+function readBody(request: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error('request too large'));
+        request.destroy();
+      } else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function send(response: http.ServerResponse, status: number, type: string, body: string): void {
+  response.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' });
+  response.end(body);
+}
+
+function isSelection(value: unknown): value is GridSelection {
+  const s = value as GridSelection;
+  return (
+    !!s &&
+    [s.row, s.column, s.numRows, s.numColumns].every((n) => Number.isInteger(n) && n >= 1 && n <= 1_000_000)
+  );
+}
+
+export async function startPlayground(options: PlaygroundOptions): Promise<Playground> {
+  const { backend } = options;
+  const functionNames = options.functionNames ?? SERVER_FUNCTIONS;
+  const allowed = new Set<string>(functionNames);
+  const script = await pageScript();
+  const page = pageHtml(backend.description);
+
+  const server = http.createServer(async (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    try {
+      if (request.method === 'GET' && url.pathname === '/') return send(response, 200, 'text/html', page);
+      if (request.method === 'GET' && url.pathname === '/page.js') return send(response, 200, 'text/javascript', script);
+      if (request.method === 'GET' && url.pathname === '/sidebar') {
+        if (!fs.existsSync(SIDEBAR_FILE)) return send(response, 500, 'text/plain', 'dist/Sidebar.html is missing: run npm run build');
+        return send(response, 200, 'text/html', sidebarWithShim(fs.readFileSync(SIDEBAR_FILE, 'utf8'), functionNames));
+      }
+      if (request.method === 'GET' && url.pathname === '/api/grid') {
+        return send(response, 200, 'application/json', JSON.stringify(backend.grid(url.searchParams.get('sheet') ?? undefined)));
+      }
+      if (request.method === 'POST' && url.pathname === '/api/select') {
+        const body = JSON.parse(await readBody(request)) as { sheetName?: unknown; selection?: unknown };
+        if (typeof body.sheetName !== 'string' || !isSelection(body.selection)) return send(response, 400, 'text/plain', 'bad selection');
+        backend.select(body.sheetName, body.selection);
+        return send(response, 200, 'application/json', '{"ok":true}');
+      }
+      if (request.method === 'POST' && url.pathname === '/rpc') {
+        const body = JSON.parse(await readBody(request)) as { name?: unknown; args?: unknown };
+        if (typeof body.name !== 'string' || !allowed.has(body.name) || !Array.isArray(body.args)) {
+          return send(response, 400, 'application/json', JSON.stringify({ ok: false, error: `Script function not found: ${String(body.name)}` }));
+        }
+        try {
+          const value = await backend.call(body.name as SidebarFunctionName, body.args);
+          return send(response, 200, 'application/json', JSON.stringify({ ok: true, value: value ?? null }));
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          return send(response, 200, 'application/json', JSON.stringify({ ok: false, error: message }));
+        }
+      }
+      send(response, 404, 'text/plain', 'not found');
+    } catch (error) {
+      send(response, 500, 'text/plain', error instanceof Error ? error.message : String(error));
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://localhost:${port}/`,
+    backend,
+    async close() {
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await backend.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const backend = await createBackend(process.env);
+  const port = process.env.PORT === undefined ? 8080 : Number(process.env.PORT);
+  const playground = await startPlayground({ port, backend });
+  console.log(`Playground: ${playground.url}  (${backend.description})`);
+  console.log('Ctrl+C stops it.');
+  const stop = () => void playground.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === __filename) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
