@@ -1,0 +1,245 @@
+// The engine against the mock Crustdata API in-process, on the virtual clock: a 2,000-row job
+// with duplicates, invalid rows and injected 5xx, 429 and hung requests, checked request by
+// request against the mock's own log (issue 3's "done when").
+import { parseFieldSelection } from '../../src/core/catalog';
+import { enrichCells, type EnrichResult } from '../../src/core/enrich';
+import { MAX_IDENTIFIERS_PER_REQUEST } from '../../src/core/crustdataClient';
+import { dedupeIdentifiers } from '../../src/core/identifiers';
+import { HttpTransportError, type Http, type HttpRequest, type HttpResponse } from '../../src/core/ports';
+import { seededRandom } from '../../src/core/retry';
+import { syntheticBusinessEmail, syntheticProfileUrl } from '../../dev/mock-api/dataset';
+import { MockCrustdataApi, type Fault } from '../../dev/mock-api/handler';
+import { FakeCache, FakeClock, FakeLock, nodeHasher, T0 } from './fakes';
+
+const KEY = 'engine-test-key';
+const FETCH_TIMEOUT_MS = 60_000;
+
+/**
+ * UrlFetchApp.fetchAll over the mock: every request of a call reaches the mock at the same
+ * instant, the call lasts as long as its slowest answer, and one answer past 60 s fails it all.
+ * `faultsAt` injects a fault into the n-th request (0-based) the mock receives.
+ */
+class MockApiHttp implements Http {
+  calls = 0;
+  received = 0;
+  /** Identifiers whose 200 answer reached the engine, with how often. */
+  readonly delivered = new Map<string, number>();
+  timedOutRequests = 0;
+  /** 429 and 5xx answers that reached the engine (a hung fetchAll delivers none of its answers). */
+  deliveredFailures = 0;
+  /** x-credits-used of the answers that reached the engine. */
+  deliveredCredits = 0;
+
+  constructor(
+    private readonly api: MockCrustdataApi,
+    private readonly clock: FakeClock,
+    private readonly faultsAt: Map<number, Fault> = new Map(),
+  ) {}
+
+  fetchAll(requests: HttpRequest[]): HttpResponse[] {
+    this.calls++;
+    const now = this.clock.now();
+    const responses = requests.map((request) => {
+      const fault = this.faultsAt.get(this.received++);
+      if (fault) this.api.enqueueFaults([fault]);
+      return this.api.handle({ method: request.method, path: new URL(request.url).pathname, headers: request.headers, body: request.payload ?? '' }, now);
+    });
+    const latency = Math.max(...responses.map((r) => r.latencyMs));
+    if (latency >= FETCH_TIMEOUT_MS) {
+      this.clock.advance(FETCH_TIMEOUT_MS);
+      this.timedOutRequests += requests.length;
+      throw new HttpTransportError('Timeout: the request took longer than 60 s');
+    }
+    this.clock.advance(latency);
+    responses.forEach((response, i) => {
+      if (response.status === 429 || response.status >= 500) this.deliveredFailures++;
+      this.deliveredCredits += Number(response.headers['x-credits-used'] ?? 0);
+      if (response.status !== 200) return;
+      try {
+        for (const entry of JSON.parse(response.body) as Array<{ matched_on: string }>) {
+          this.delivered.set(entry.matched_on, (this.delivered.get(entry.matched_on) ?? 0) + 1);
+        }
+      } catch {
+        void i; // A malformed answer delivers nothing.
+      }
+    });
+    return responses.map(({ status, headers, body }) => ({ status, headers, body }));
+  }
+}
+
+/** 2,000 rows: 65% unique (URLs and emails alike), 30% duplicates in other pasted forms, 5% invalid. */
+function buildJob(rows: number, seed: number): unknown[] {
+  const random = seededRandom(seed);
+  const uniqueCount = Math.round(rows * 0.65);
+  const unique = Array.from({ length: uniqueCount }, (_, i) => (i % 2 === 0 ? syntheticProfileUrl(i) : syntheticBusinessEmail(i)));
+  const variants = (id: string): string[] =>
+    id.includes('@')
+      ? [id.toUpperCase(), ` ${id} `, `mailto:${id}`]
+      : [`${id}/`, `${id}?utm_source=sheet`, id.replace('https://www.', 'http://uk.').toUpperCase(), id.replace('https://', '') + '/details/experience/'];
+  const cells: unknown[] = [...unique];
+  for (let i = 0; i < Math.round(rows * 0.3); i++) {
+    const original = unique[Math.floor(random() * unique.length)];
+    const forms = variants(original);
+    cells.push(forms[Math.floor(random() * forms.length)]);
+  }
+  const junk = ['not a url', 'https://www.linkedin.com/company/acme', 'someone@', 42, 'https://example.com/in/x', 'ACoAAB1234567890abcdef'];
+  while (cells.length < rows) cells.push(junk[cells.length % junk.length]);
+  // Shuffle so duplicates and invalid rows are spread through the column.
+  for (let i = cells.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [cells[i], cells[j]] = [cells[j], cells[i]];
+  }
+  return cells;
+}
+
+interface JobRun {
+  api: MockCrustdataApi;
+  http: MockApiHttp;
+  clock: FakeClock;
+  result: EnrichResult;
+  durationMs: number;
+  urls: number;
+  emails: number;
+}
+
+function runJob(cells: unknown[], perMinute: number, faultsAt: Map<number, Fault>): JobRun {
+  const clock = new FakeClock();
+  const api = new MockCrustdataApi({ keys: { [KEY]: { label: 'engine', requestsPerMinute: perMinute } } });
+  const http = new MockApiHttp(api, clock, faultsAt);
+  const ctx = {
+    http,
+    clock,
+    hasher: nodeHasher,
+    resultCache: new FakeCache(clock),
+    sharedCache: new FakeCache(clock),
+    lock: new FakeLock(),
+    apiKey: KEY,
+    apiBaseUrl: 'https://api.crustdata.com',
+    requestsPerMinute: perMinute,
+  };
+  const { unique } = dedupeIdentifiers(cells);
+  const result = enrichCells(ctx, cells, {
+    selection: parseFieldSelection('basic_profile, experience'),
+    deadline: T0 + 6 * 3_600_000,
+    retry: { random: seededRandom(3) },
+  });
+  return {
+    api,
+    http,
+    clock,
+    result,
+    durationMs: clock.now() - T0,
+    urls: unique.filter((id) => id.kind === 'profile_url').length,
+    emails: unique.filter((id) => id.kind === 'business_email').length,
+  };
+}
+
+function checkJob(cells: unknown[], run: JobRun, perMinute: number): { base: number; forced: number; floorMs: number } {
+  const { api, http, result } = run;
+  const log = api.requestLog();
+  const { classified, unique } = dedupeIdentifiers(cells);
+
+  // Every row has its outcome; every valid identifier matched, each delivered exactly once.
+  expect(result.outcomes).toHaveLength(cells.length);
+  classified.forEach((cell, row) => {
+    const outcome = result.outcomes[row];
+    if (cell.kind === 'blank' || cell.kind === 'invalid') expect(outcome.status).toBe(cell.kind);
+    else expect(outcome).toMatchObject({ status: 'matched', identifier: cell.normalized });
+  });
+  expect(http.delivered.size).toBe(unique.length);
+  expect([...http.delivered.values()].every((n) => n === 1)).toBe(true);
+
+  // Requests: one per 25 of each type, plus exactly the retries the faults forced.
+  const base = Math.ceil(run.urls / MAX_IDENTIFIERS_PER_REQUEST) + Math.ceil(run.emails / MAX_IDENTIFIERS_PER_REQUEST);
+  const forced = http.deliveredFailures + http.timedOutRequests;
+  expect(log.length).toBe(base + forced);
+  expect(result.stats.requests).toBe(log.length);
+  expect(result.stats.retries).toBe(forced);
+
+  // No 400 caused by the engine, no 429 the headers could have avoided (only injected ones).
+  expect(log.filter((e) => e.status === 400)).toHaveLength(0);
+  expect(log.filter((e) => e.status === 429 && e.fault !== '429')).toHaveLength(0);
+  expect(result.stats.rateLimited).toBeLessThanOrEqual(log.filter((e) => e.fault === '429').length);
+  // Credits as the engine saw them; a hung fetchAll's answers (charged by the API) never arrive.
+  expect(result.stats.creditsUsed).toBe(http.deliveredCredits);
+  expect(result.stats.creditsUsed).toBeGreaterThan(0);
+
+  // Never more than the limit in any 60 s of the mock's own clock.
+  const counted = log.filter((e) => e.counted).map((e) => e.atMs);
+  for (const t of counted) expect(counted.filter((u) => u > t - 60_000 && u <= t).length).toBeLessThanOrEqual(perMinute);
+
+  return { base, forced, floorMs: Math.ceil(log.length / perMinute) * 60_000 };
+}
+
+describe('a 2,000-row job against the mock API', () => {
+  const cells = buildJob(2_000, 11);
+  // Faults at fixed places in the request stream: two 5xx, an HTML 502, a 429 with Retry-After,
+  // and one hung request (past UrlFetch's 60 s) that takes its whole fetchAll down with it.
+  const faults = new Map<number, Fault>([
+    [3, { type: '500' }],
+    [17, { type: '429', retryAfterSeconds: 5 }],
+    [20, { type: '502' }],
+    [33, { type: 'slow' }],
+    [41, { type: '503' }],
+  ]);
+
+  test('at 15/min: every valid identifier enriched once, only forced retries, within 5% of the floor', () => {
+    const run = runJob(cells, 15, faults);
+    const { base, forced, floorMs } = checkJob(cells, run, 15);
+    expect(run.urls + run.emails).toBeGreaterThan(1_200);
+    expect(base).toBe(52);
+    // The hung request's fetchAll held a full burst: all of it is sent again.
+    expect(run.http.timedOutRequests).toBeGreaterThan(1);
+    expect(run.http.deliveredFailures).toBeGreaterThanOrEqual(3);
+    expect(run.result.stats.rateLimited).toBe(1);
+    expect(forced).toBe(run.http.deliveredFailures + run.http.timedOutRequests);
+    // The limit allows ceil(requests / 15) windows; the run may not take 5% longer than that.
+    expect(run.durationMs).toBeLessThanOrEqual(floorMs * 1.05);
+    // And the window is used fully: no more windows than the requests need, plus the hung minute.
+    const tightFloor = (Math.ceil(run.api.requestLog().length / 15) - 1) * 60_000;
+    expect(run.durationMs).toBeLessThanOrEqual(tightFloor * 1.05 + 60_000);
+  });
+
+  test('at 15/min without faults: exactly ceil(URLs/25) + ceil(emails/25) requests, in the fastest the limit allows', () => {
+    const run = runJob(cells, 15, new Map());
+    const { base, forced } = checkJob(cells, run, 15);
+    expect(forced).toBe(0);
+    expect(run.api.requestLog()).toHaveLength(base);
+    // 52 requests at 15/min: bursts at 0, 1, 2 and 3 minutes (plus the window margin), then one answer.
+    const tightFloorMs = (Math.ceil(base / 15) - 1) * 60_000;
+    expect(run.durationMs).toBeLessThanOrEqual(tightFloorMs * 1.05);
+    expect(run.result.stats.bursts).toBe(4);
+  });
+
+  test('at 60/min: one burst for the whole job', () => {
+    const run = runJob(cells, 60, new Map());
+    const { base } = checkJob(cells, run, 60);
+    expect(run.result.stats.bursts).toBe(1);
+    expect(run.http.calls).toBe(1);
+    expect(run.api.requestLog()).toHaveLength(base);
+  });
+});
+
+test('a second job over the same column costs no request while the cache holds', () => {
+  const cells = buildJob(300, 5);
+  const clock = new FakeClock();
+  const api = new MockCrustdataApi({ keys: { [KEY]: { requestsPerMinute: 15 } } });
+  const http = new MockApiHttp(api, clock);
+  const ctx = {
+    http,
+    clock,
+    hasher: nodeHasher,
+    resultCache: new FakeCache(clock),
+    sharedCache: new FakeCache(clock),
+    lock: new FakeLock(),
+    apiKey: KEY,
+    apiBaseUrl: 'https://api.crustdata.com',
+    requestsPerMinute: 15,
+  };
+  const selection = parseFieldSelection('basic_profile');
+  enrichCells(ctx, cells, { selection, deadline: T0 + 3_600_000 });
+  const sent = api.requestLog().length;
+  const again = enrichCells(ctx, cells, { selection, deadline: clock.now() + 3_600_000 });
+  expect(api.requestLog()).toHaveLength(sent);
+  expect(again.outcomes.filter((o) => o.status === 'matched').every((o) => o.status === 'matched' && o.fromCache)).toBe(true);
+});

@@ -1,0 +1,123 @@
+// The shared sliding window: slots per key across executions, release times, the server's word.
+import { RateWindow, type RateWindowOptions } from '../../src/core/rateWindow';
+import { FakeCache, FakeClock, FakeLock, T0 } from './fakes';
+
+function setup(overrides: Partial<RateWindowOptions> = {}) {
+  const clock = new FakeClock();
+  const cache = new FakeCache(clock);
+  const lock = new FakeLock();
+  const make = (more: Partial<RateWindowOptions> = {}) =>
+    new RateWindow({ cache, lock, clock, stateKey: 'cd:rate:abc', limit: 15, ...overrides, ...more });
+  return { clock, cache, lock, window: make(), make };
+}
+
+test('grants up to the limit, then names the time the oldest send ages out (plus the margin)', () => {
+  const { window, clock } = setup();
+  expect(window.reserve(10)).toEqual({ granted: 10, nextSlotAt: T0 });
+  clock.advance(5_000);
+  expect(window.reserve(10)).toEqual({ granted: 5, nextSlotAt: T0 + 5_000 });
+  expect(window.reserve(1)).toEqual({ granted: 0, nextSlotAt: T0 + 61_000 });
+  clock.advance(56_000);
+  // The 10 from T0 are free; the 5 from T0+5 s are not.
+  expect(window.reserve(15)).toEqual({ granted: 10, nextSlotAt: T0 + 61_000 });
+  expect(window.reserve(1).nextSlotAt).toBe(T0 + 66_000);
+});
+
+test('every reservation takes the lock and releases it', () => {
+  const { window, lock } = setup();
+  window.reserve(3);
+  window.reserve(3);
+  expect(lock.acquisitions).toBe(2);
+  expect(lock.held).toBe(false);
+});
+
+test('two windows on the same cache and key share the slots; another key has its own', () => {
+  const { make } = setup();
+  const a = make();
+  const b = make();
+  const otherKey = make({ stateKey: 'cd:rate:other' });
+  expect(a.reserve(12).granted).toBe(12);
+  expect(b.reserve(12).granted).toBe(3);
+  expect(otherKey.reserve(12).granted).toBe(12);
+});
+
+test('a busy lock grants nothing and suggests trying again in a second', () => {
+  const { window, lock, clock } = setup();
+  lock.failNext = 1;
+  expect(window.reserve(5)).toEqual({ granted: 0, nextSlotAt: clock.now() + 1_000 });
+  expect(window.reserve(5).granted).toBe(5);
+});
+
+test('blockUntil (Retry-After) stops every reservation until then', () => {
+  const { window, make, clock } = setup();
+  window.blockUntil(T0 + 7_000);
+  expect(make().reserve(1)).toEqual({ granted: 0, nextSlotAt: T0 + 7_000 });
+  clock.advance(7_000);
+  expect(window.reserve(1).granted).toBe(1);
+});
+
+test('a 0 remaining our own sends explain changes nothing: they age out on our side', () => {
+  const { window, clock } = setup();
+  window.reserve(15);
+  clock.advance(1_000);
+  window.observe({ limit: 15, remaining: 0, resetAt: clock.now() + 60_000 }, T0);
+  expect(window.reserve(1).nextSlotAt).toBe(T0 + 61_000);
+});
+
+test('usage the server reports beyond ours holds its slots until the server resets', () => {
+  const { window, clock } = setup();
+  window.reserve(3);
+  clock.advance(1_000);
+  // 15 - 5 remaining = 10 used, we sent 3: someone else used 7 on this key.
+  window.observe({ limit: 15, remaining: 5, resetAt: T0 + 40_000 }, T0);
+  expect(window.reserve(15).granted).toBe(5);
+  expect(window.reserve(1).nextSlotAt).toBe(T0 + 40_000);
+  clock.advance(40_000);
+  // The other tool's slots are back; ours (8 since T0) hold until T0 + 61 s.
+  expect(window.reserve(15).granted).toBe(7);
+});
+
+test('0 remaining with foreign usage blocks until the reset even if our sends age out first', () => {
+  const { window, clock } = setup();
+  window.reserve(1);
+  clock.advance(500);
+  window.observe({ limit: 15, remaining: 0, resetAt: T0 + 90_000 }, T0);
+  clock.advance(65_000);
+  expect(window.reserve(1)).toEqual({ granted: 0, nextSlotAt: T0 + 90_000 });
+});
+
+test('a lower limit reported by the server wins over the configured one', () => {
+  const { window, clock } = setup({ limit: 60 });
+  window.reserve(1);
+  window.observe({ limit: 10, remaining: 9 }, T0);
+  clock.advance(1);
+  expect(window.reserve(60).granted).toBe(9);
+});
+
+test('the shared state stays small and expires', () => {
+  const { window, cache, clock } = setup({ limit: 6000 });
+  for (let i = 0; i < 300; i++) {
+    window.reserve(20);
+    clock.advance(200);
+  }
+  const raw = cache.peek('cd:rate:abc') as string;
+  expect(raw.length).toBeLessThan(10_000);
+  expect(JSON.parse(raw).sends.length).toBe(300);
+  clock.advance(3 * 61_000);
+  expect(cache.peek('cd:rate:abc')).toBeNull();
+});
+
+test('an unreadable state counts as empty', () => {
+  const { window, cache } = setup();
+  cache.put('cd:rate:abc', '{not json', 60);
+  expect(window.reserve(4).granted).toBe(4);
+  cache.put('cd:rate:abc', JSON.stringify({ sends: [['x', 2], [T0, 'y']] }), 60);
+  expect(window.reserve(15).granted).toBe(15);
+});
+
+test('peek reads without reserving', () => {
+  const { window } = setup();
+  window.reserve(10);
+  expect(window.peek().granted).toBe(5);
+  expect(window.peek().granted).toBe(5);
+});
