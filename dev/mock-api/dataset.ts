@@ -682,6 +682,8 @@ const SPECIAL_SPECS: SpecialSpec[] = [
         past.push(employmentEntry(rng, { company: COMPANIES[i % COMPANIES.length], title: TITLES[i % TITLES.length], startYear, startMonth: (i % 2) * 6 + 1, endYear: startYear + (i % 2), endMonth: i % 2 ? 1 : 7 }, false));
       }
       d.experience!.employment_details!.past = past.reverse();
+      // A fixed-term contract: a current role with an end date in the future.
+      Object.assign(currentJob(d)!, { employment_type: 'Contract', end_date: '2026-06-30' });
       d.education = { schools: Array.from({ length: 12 }, (_, i) => educationEntry(rng, 2020 - i * 2)) };
       d.certifications = Array.from({ length: 30 }, () => certificationEntry(rng));
       d.honors = Array.from({ length: 25 }, () => honorEntry(rng));
