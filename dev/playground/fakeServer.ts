@@ -76,7 +76,7 @@ export class FakeSidebarServer implements SidebarServer {
   private readonly ownColumns = new Map<string, Set<number>>();
   private version = 0;
 
-  constructor(private readonly options: FakeServerOptions = {}) {
+  constructor(options: FakeServerOptions = {}) {
     const rows = options.rows ?? sampleIdentifierRows();
     this.sheets.set(SAMPLE_SHEET_NAME, rows.map((value) => [value]));
   }

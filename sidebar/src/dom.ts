@@ -1,5 +1,5 @@
-// A tiny DOM builder. Text only ever goes in through textContent or attribute values, never
-// innerHTML, so a headline like `<img src=x onerror=alert(1)>` or a sheet name shows as text.
+// A tiny DOM builder. Text only ever goes in through textContent or attribute values, never as
+// markup, so a headline like `<img src=x onerror=alert(1)>` or a sheet name shows as text.
 
 type Child = Node | string | null | undefined | false;
 

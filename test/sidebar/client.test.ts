@@ -1,0 +1,73 @@
+// The typed google.script.run client: Promises over handlers, at most 10 calls in flight,
+// errors with the server's message, and a function list that matches the add-on's entry points.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createClient, GoogleScriptRun, MAX_CALLS_IN_FLIGHT, SERVER_FUNCTIONS, ServerCallError } from '../../sidebar/src/client';
+
+type Pending = { name: string; args: unknown[]; ok: (v: unknown) => void; fail: (e: unknown) => void };
+
+/** A google.script.run that parks every call until the test answers it. */
+function fakeRun(names: readonly string[] = SERVER_FUNCTIONS) {
+  const pending: Pending[] = [];
+  const make = (ok: (v: unknown) => void = () => {}, fail: (e: unknown) => void = () => {}): GoogleScriptRun => {
+    const runner: GoogleScriptRun = {
+      withSuccessHandler: (fn) => make(fn, fail),
+      withFailureHandler: (fn) => make(ok, fn),
+    };
+    for (const name of names) runner[name] = (...args: unknown[]) => pending.push({ name, args, ok, fail });
+    return runner;
+  };
+  return { run: make(), pending };
+}
+
+test('a call resolves with the server value and passes its argument through', async () => {
+  const { run, pending } = fakeRun();
+  const client = createClient(() => run);
+  const answer = client.sidebarJobStatus({ jobId: 'j1' });
+  expect(pending).toHaveLength(1);
+  expect(pending[0]).toMatchObject({ name: 'sidebarJobStatus', args: [{ jobId: 'j1' }] });
+  pending[0].ok(null);
+  await expect(answer).resolves.toBeNull();
+});
+
+test('a server failure rejects with its message and the function name', async () => {
+  const { run, pending } = fakeRun();
+  const client = createClient(() => run);
+  const answer = client.sidebarGetState();
+  pending[0].fail(new Error('The API key was rejected.'));
+  await expect(answer).rejects.toEqual(expect.any(ServerCallError));
+  await expect(answer).rejects.toMatchObject({ message: 'The API key was rejected.', functionName: 'sidebarGetState' });
+});
+
+test('no more than 10 calls are in flight; the rest wait their turn', async () => {
+  const { run, pending } = fakeRun();
+  const client = createClient(() => run);
+  const answers = Array.from({ length: 14 }, (_, i) => client.sidebarJobStatus({ jobId: `j${i}` }));
+  expect(pending).toHaveLength(MAX_CALLS_IN_FLIGHT);
+  pending[0].ok(null);
+  pending[1].fail('boom');
+  await Promise.resolve();
+  expect(pending).toHaveLength(12);
+  for (const call of pending.slice(2)) call.ok(null);
+  await Promise.resolve();
+  for (const call of pending.slice(12)) call.ok(null);
+  const results = await Promise.allSettled(answers);
+  expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+  expect(pending.map((p) => (p.args[0] as { jobId: string }).jobId)).toEqual(Array.from({ length: 14 }, (_, i) => `j${i}`));
+});
+
+test('a function the page does not offer rejects instead of throwing', async () => {
+  const { run } = fakeRun(['sidebarGetState']);
+  const client = createClient(() => run);
+  await expect(client.sidebarStopSchedule()).rejects.toThrow(/no function sidebarStopSchedule/);
+  // The slot was given back.
+  await expect(Promise.race([client.sidebarStopSchedule().catch(() => 'ok'), Promise.resolve('stuck')])).resolves.toBeDefined();
+});
+
+test('every function the client knows is an entry point Apps Script can call', () => {
+  const entrySource = fs.readFileSync(path.join(__dirname, '../../src/entrypoints.ts'), 'utf8');
+  const exported = new Set([...entrySource.matchAll(/^export function (\w+)\(/gm)].map((m) => m[1]));
+  for (const name of SERVER_FUNCTIONS) expect(exported).toContain(name);
+  const sidebarEntries = [...exported].filter((name) => name.startsWith('sidebar'));
+  expect(new Set(SERVER_FUNCTIONS)).toEqual(new Set(sidebarEntries));
+});

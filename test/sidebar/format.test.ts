@@ -1,0 +1,111 @@
+// Formatting and parsing the sidebar relies on for what it shows and what it sends.
+import {
+  columnToLetter,
+  describeProgress,
+  describeSchedule,
+  formatCount,
+  formatDateTime,
+  formatDuration,
+  letterToColumn,
+  maskedKeyLabel,
+  parsePositiveInt,
+  progressPercent,
+} from '../../sidebar/src/format';
+import type { JobProgress } from '../../src/server/sidebarContract';
+
+function job(overrides: Partial<JobProgress> = {}): JobProgress {
+  return {
+    jobId: 'j1',
+    sheetName: 'Leads',
+    state: 'running',
+    total: 300,
+    processed: 120,
+    counts: { enriched: 100, notFound: 10, invalid: 5, failed: 2, skipped: 3 },
+    startedAt: 0,
+    updatedAt: 0,
+    etaSeconds: 250,
+    message: null,
+    continueInBackground: false,
+    ...overrides,
+  };
+}
+
+describe('numbers and durations', () => {
+  test('counts get thousands separators', () => {
+    expect(formatCount(0)).toBe('0');
+    expect(formatCount(1234567)).toBe('1,234,567');
+    expect(formatCount(-1500)).toBe('-1,500');
+  });
+
+  test('durations read as rough human times', () => {
+    expect(formatDuration(null)).toBe('unknown');
+    expect(formatDuration(20)).toBe('under a minute');
+    expect(formatDuration(250)).toBe('about 4 min');
+    expect(formatDuration(3600)).toBe('about 1 h');
+    expect(formatDuration(4800)).toBe('about 1 h 20 min');
+  });
+
+  test('progress percent is clamped and never NaN', () => {
+    expect(progressPercent({ processed: 0, total: 0 })).toBe(0);
+    expect(progressPercent({ processed: 150, total: 300 })).toBe(50);
+    expect(progressPercent({ processed: 400, total: 300 })).toBe(100);
+    expect(progressPercent({ processed: 299, total: 300 })).toBe(99);
+  });
+});
+
+describe('column letters and row numbers', () => {
+  test('letters and columns round-trip across one, two and three letters', () => {
+    for (const [column, letters] of [[1, 'A'], [26, 'Z'], [27, 'AA'], [52, 'AZ'], [703, 'AAA'], [18278, 'ZZZ']] as const) {
+      expect(columnToLetter(column)).toBe(letters);
+      expect(letterToColumn(letters)).toBe(column);
+    }
+  });
+
+  test('letters are read case-insensitively and junk is refused', () => {
+    expect(letterToColumn(' bc ')).toBe(55);
+    expect(letterToColumn('')).toBeNull();
+    expect(letterToColumn('A1')).toBeNull();
+    expect(letterToColumn('ABCD')).toBeNull();
+    expect(letterToColumn('<b>')).toBeNull();
+  });
+
+  test('row numbers must be whole and positive', () => {
+    expect(parsePositiveInt('12')).toBe(12);
+    expect(parsePositiveInt('0')).toBeNull();
+    expect(parsePositiveInt('1.5')).toBeNull();
+    expect(parsePositiveInt('-3')).toBeNull();
+    expect(parsePositiveInt('70', 60)).toBeNull();
+  });
+});
+
+describe('sentences', () => {
+  test('progress sentence per state', () => {
+    expect(describeProgress(job())).toBe('120 of 300 rows done, about 4 min left.');
+    expect(describeProgress(job({ state: 'paused' }))).toBe('Paused: 120 of 300 rows done.');
+    expect(describeProgress(job({ state: 'done', processed: 300 }))).toBe('Finished: 300 rows.');
+    expect(describeProgress(job({ state: 'cancelled' }))).toBe('Cancelled after 120 of 300 rows.');
+  });
+
+  test('schedule description names day, hour, age and fresh data', () => {
+    expect(describeSchedule({ frequency: 'daily', hour: 6, maxAgeDays: 7, forceFetch: false })).toBe(
+      'every day at 06:00, rows older than 7 days',
+    );
+    expect(describeSchedule({ frequency: 'weekly', weekday: 7, hour: 18, maxAgeDays: 1, forceFetch: true })).toBe(
+      'every Sunday at 18:00, rows older than 1 day, fresh data requested',
+    );
+  });
+
+  test('dates near today are relative, others carry the date', () => {
+    const now = new Date(2025, 10, 12, 9, 30).getTime();
+    expect(formatDateTime(new Date(2025, 10, 12, 14, 5).getTime(), now)).toBe('today 14:05');
+    expect(formatDateTime(new Date(2025, 10, 13, 6, 0).getTime(), now)).toBe('tomorrow 06:00');
+    expect(formatDateTime(new Date(2025, 10, 11, 23, 0).getTime(), now)).toBe('yesterday 23:00');
+    expect(formatDateTime(new Date(2025, 10, 17, 6, 0).getTime(), now)).toBe('Mon 17 Nov 06:00');
+  });
+
+  test('a key label never shows more than the last four characters', () => {
+    expect(maskedKeyLabel('••••a1b2')).toBe('••••a1b2');
+    expect(maskedKeyLabel('sk_live_0123456789')).toBe('••••6789');
+    expect(maskedKeyLabel(null)).toBe('••••');
+  });
+});

@@ -1,0 +1,197 @@
+// The job loop: one continue call in flight at a time while running, Pause/Resume/Cancel through
+// the control call, retries on failed calls, and picking up a job nobody is driving.
+import type { ControlJobRequest, JobProgress, JobRef } from '../../src/server/sidebarContract';
+import { JobDriver, JobDriverServer, JobDriverSnapshot } from '../../sidebar/src/jobDriver';
+import { jobPhase } from '../../sidebar/src/jobPhase';
+
+/** A server that processes `step` rows per continue call and records what it was asked. */
+class FakeJobServer implements JobDriverServer {
+  job: JobProgress;
+  calls: string[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  /** When set, continue calls wait for release(). */
+  hold = false;
+  failNext = 0;
+  private waiting: Array<() => void> = [];
+
+  constructor(total = 300, private readonly step = 50) {
+    this.job = {
+      jobId: 'job-1',
+      sheetName: 'Leads',
+      state: 'running',
+      total,
+      processed: 0,
+      counts: { enriched: 0, notFound: 0, invalid: 0, failed: 0, skipped: 0 },
+      startedAt: 0,
+      updatedAt: 0,
+      etaSeconds: null,
+      message: null,
+      continueInBackground: false,
+    };
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    next?.();
+  }
+
+  async sidebarContinueJob(request: JobRef): Promise<JobProgress> {
+    this.calls.push(`continue:${request.jobId}`);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (this.hold) await new Promise<void>((resolve) => this.waiting.push(resolve));
+      await Promise.resolve();
+      if (this.failNext > 0) {
+        this.failNext--;
+        throw new Error('Exceeded maximum execution time');
+      }
+      if (this.job.state === 'running') {
+        this.job.processed = Math.min(this.job.total, this.job.processed + this.step);
+        this.job.counts.enriched = this.job.processed;
+        if (this.job.processed === this.job.total) this.job.state = 'done';
+      }
+      return { ...this.job, counts: { ...this.job.counts } };
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  async sidebarControlJob(request: ControlJobRequest): Promise<JobProgress> {
+    this.calls.push(`control:${request.action}:${request.continueInBackground}`);
+    if (request.continueInBackground !== undefined) this.job.continueInBackground = request.continueInBackground;
+    if (request.action === 'pause' && this.job.state === 'running') this.job.state = 'paused';
+    if (request.action === 'resume' && (this.job.state === 'paused' || this.job.state === 'error')) this.job.state = 'running';
+    if (request.action === 'cancel') this.job.state = 'cancelled';
+    return { ...this.job, counts: { ...this.job.counts } };
+  }
+
+  async sidebarJobStatus(): Promise<JobProgress | null> {
+    this.calls.push('status');
+    return { ...this.job, counts: { ...this.job.counts } };
+  }
+}
+
+function setup(server: FakeJobServer) {
+  const snapshots: JobDriverSnapshot[] = [];
+  const sleeps: number[] = [];
+  const driver = new JobDriver(server, (s) => snapshots.push(s), {
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    retryDelaysMs: [10, 20, 30],
+  });
+  const settled = () =>
+    new Promise<JobDriverSnapshot>((resolve) => {
+      const check = () => {
+        const s = driver.snapshot();
+        if (!s.driving && !s.pending) resolve(s);
+        else setTimeout(check, 0);
+      };
+      check();
+    });
+  return { driver, snapshots, sleeps, settled };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 0));
+  if (!condition()) throw new Error('condition never held');
+}
+
+test('a started job is driven to the end with one continue call in flight at a time', async () => {
+  const server = new FakeJobServer(300, 50);
+  const { driver, snapshots, settled } = setup(server);
+  driver.start({ ...server.job });
+  const final = await settled();
+  expect(final.job?.state).toBe('done');
+  expect(final.job?.processed).toBe(300);
+  expect(server.calls.filter((c) => c.startsWith('continue'))).toHaveLength(6);
+  expect(server.maxInFlight).toBe(1);
+  // Progress was shown between calls, rising.
+  const seen = snapshots.map((s) => s.job?.processed ?? 0);
+  expect(seen).toEqual(expect.arrayContaining([50, 100, 150, 200, 250, 300]));
+  expect(jobPhase(final)).toBe('done');
+});
+
+test('Pause stops the loop, tells the server, and reads the final state once the last call ends', async () => {
+  const server = new FakeJobServer(300, 50);
+  server.hold = true;
+  const { driver, settled } = setup(server);
+  driver.start({ ...server.job });
+  server.release();
+  await until(() => server.job.processed === 50 && server.inFlight === 1);
+  const pausing = driver.pause(true);
+  expect(jobPhase(driver.snapshot())).toBe('pausing');
+  server.release();
+  await pausing;
+  const final = await settled();
+  expect(final.job?.state).toBe('paused');
+  expect(final.job?.continueInBackground).toBe(true);
+  const continues = server.calls.filter((c) => c.startsWith('continue')).length;
+  expect(server.calls).toContain('control:pause:true');
+  expect(server.calls[server.calls.length - 1]).toBe('status');
+  // Nothing more is sent after the pause.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(server.calls.filter((c) => c.startsWith('continue'))).toHaveLength(continues);
+});
+
+test('Resume of a paused job goes through the server, then drives it to the end', async () => {
+  const server = new FakeJobServer(100, 50);
+  server.job.state = 'paused';
+  const { driver, settled } = setup(server);
+  driver.show({ ...server.job });
+  expect(jobPhase(driver.snapshot())).toBe('paused');
+  await driver.resume(false);
+  const final = await settled();
+  expect(server.calls[0]).toBe('control:resume:false');
+  expect(final.job?.state).toBe('done');
+});
+
+test('a job left running by a closed sidebar is picked up without a control call', async () => {
+  const server = new FakeJobServer(100, 50);
+  server.job.processed = 50;
+  const { driver, settled } = setup(server);
+  driver.show({ ...server.job });
+  expect(jobPhase(driver.snapshot())).toBe('stalled');
+  await driver.resume(false);
+  const final = await settled();
+  expect(server.calls).toEqual(['continue:job-1']);
+  expect(final.job?.state).toBe('done');
+});
+
+test('Cancel stops the loop and leaves the job cancelled', async () => {
+  const server = new FakeJobServer(1000, 50);
+  server.hold = true;
+  const { driver, settled } = setup(server);
+  driver.start({ ...server.job });
+  const cancelling = driver.cancel(false);
+  server.release();
+  await cancelling;
+  const final = await settled();
+  expect(final.job?.state).toBe('cancelled');
+  expect(server.calls.filter((c) => c.startsWith('continue'))).toHaveLength(1);
+});
+
+test('failed continue calls are retried after a wait, and a lasting failure leaves Resume', async () => {
+  const server = new FakeJobServer(100, 50);
+  server.failNext = 2;
+  const { driver, sleeps, settled } = setup(server);
+  driver.start({ ...server.job });
+  let final = await settled();
+  expect(final.job?.state).toBe('done');
+  expect(sleeps).toEqual([10, 20]);
+  expect(final.problem).toBeNull();
+
+  const stuck = new FakeJobServer(100, 50);
+  stuck.failNext = 10;
+  const second = setup(stuck);
+  second.driver.start({ ...stuck.job });
+  final = await second.settled();
+  expect(stuck.calls.filter((c) => c.startsWith('continue'))).toHaveLength(4);
+  expect(final.problem).toMatch(/Exceeded maximum execution time.*Resume/);
+  expect(jobPhase(final)).toBe('stalled');
+  stuck.failNext = 0;
+  await second.driver.resume(false);
+  expect((await second.settled()).job?.state).toBe('done');
+});

@@ -1,0 +1,49 @@
+// The Run section's phase and buttons for each job state and sidebar activity.
+import type { JobProgress } from '../../src/server/sidebarContract';
+import { countLines, jobButtons, jobPhase } from '../../sidebar/src/jobPhase';
+
+const job = (state: JobProgress['state'], counts: Partial<JobProgress['counts']> = {}): JobProgress => ({
+  jobId: 'j',
+  sheetName: 'S',
+  state,
+  total: 10,
+  processed: 4,
+  counts: { enriched: 2, notFound: 1, invalid: 0, failed: 0, skipped: 1, ...counts },
+  startedAt: 0,
+  updatedAt: 0,
+  etaSeconds: null,
+  message: null,
+  continueInBackground: false,
+});
+
+test('phase follows the server state, what this sidebar does, and pending control calls', () => {
+  expect(jobPhase({ job: null, driving: false, pending: null, problem: null })).toBe('idle');
+  expect(jobPhase({ job: job('running'), driving: true, pending: null, problem: null })).toBe('running');
+  expect(jobPhase({ job: job('running'), driving: false, pending: null, problem: null })).toBe('stalled');
+  expect(jobPhase({ job: job('running'), driving: true, pending: 'pause', problem: null })).toBe('pausing');
+  expect(jobPhase({ job: job('paused'), driving: false, pending: 'resume', problem: null })).toBe('resuming');
+  expect(jobPhase({ job: job('paused'), driving: false, pending: null, problem: null })).toBe('paused');
+  expect(jobPhase({ job: job('error'), driving: false, pending: null, problem: null })).toBe('error');
+  expect(jobPhase({ job: job('done'), driving: false, pending: null, problem: null })).toBe('done');
+  expect(jobPhase({ job: job('cancelled'), driving: false, pending: null, problem: null })).toBe('cancelled');
+});
+
+test('each phase offers only the buttons that make sense', () => {
+  const offered = (phase: Parameters<typeof jobButtons>[0], j: JobProgress | null = job('running')) => {
+    const b = jobButtons(phase, j);
+    return (['start', 'pause', 'resume', 'cancel', 'showFailed'] as const).filter((k) => b[k]);
+  };
+  expect(offered('idle', null)).toEqual(['start']);
+  expect(offered('running')).toEqual(['pause', 'cancel']);
+  expect(offered('paused')).toEqual(['resume', 'cancel']);
+  expect(offered('stalled')).toEqual(['resume', 'cancel']);
+  expect(offered('error', job('error', { failed: 3 }))).toEqual(['resume', 'cancel', 'showFailed']);
+  expect(offered('done', job('done', { invalid: 2 }))).toEqual(['start', 'showFailed']);
+  expect(offered('done', job('done'))).toEqual(['start']);
+  expect(jobButtons('pausing', job('running')).busy).toBe(true);
+});
+
+test('counts list done, matched, not found, invalid, failed, and skipped only when there are some', () => {
+  expect(countLines(job('running', { skipped: 0 })).map(([label]) => label)).toEqual(['Done', 'Matched', 'Not found', 'Invalid', 'Failed']);
+  expect(countLines(job('running')).map(([label]) => label)).toContain('Skipped');
+});

@@ -1,0 +1,70 @@
+// Pure parts of the sections (source form, estimate lines, last run), and a guard that no
+// sidebar source can turn data into HTML.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Estimate, ScheduleStatus } from '../../src/server/sidebarContract';
+import { estimateLines } from '../../sidebar/src/views/estimateView';
+import { describeLastRun } from '../../sidebar/src/views/scheduleView';
+import { describeGuess, parseSource } from '../../sidebar/src/views/sourceView';
+
+test('the source form becomes a SourceRange or a message', () => {
+  expect(parseSource('Leads', { column: 'b', firstRow: '1', lastRow: '301', hasHeader: true })).toEqual({
+    source: { sheetName: 'Leads', column: 2, firstRow: 1, lastRow: 301, hasHeader: true },
+  });
+  expect(parseSource('Leads', { column: '2', firstRow: '1', lastRow: '3', hasHeader: false })).toEqual({ error: expect.stringMatching(/column letter/) });
+  expect(parseSource('Leads', { column: 'A', firstRow: '5', lastRow: '3', hasHeader: false })).toEqual({ error: expect.stringMatching(/before/) });
+  expect(parseSource('Leads', { column: 'A', firstRow: '1', lastRow: '1', hasHeader: true })).toEqual({ error: expect.stringMatching(/header/) });
+});
+
+test('the guess says how the column was found', () => {
+  const guess = { sheetName: 'S', column: 3, columnLetter: 'C', firstRow: 1, lastRow: 11, hasHeader: true, headerText: 'Profile URL', dataRows: 10 };
+  expect(describeGuess({ ...guess, foundBy: 'header' })).toBe('Found column C by “Profile URL”, 10 data rows.');
+  expect(describeGuess({ ...guess, foundBy: 'selection' })).toBe('From your selection: column C, 10 data rows.');
+  expect(describeGuess(null)).toMatch(/Use selection/);
+});
+
+test('estimate lines show rows, unique, cached, requests, credits and time', () => {
+  const estimate: Estimate = {
+    rows: 300, blank: 9, invalid: 5, uniqueIdentifiers: 273, profileUrls: 242, emails: 31, cached: 20, alreadyEnriched: 3,
+    toFetch: 250, requests: 11, creditsMax: 1500, minutes: 0.7, headers: [], targetRange: 'Leads!B1:G301', conflictCells: 0,
+  };
+  const lines = Object.fromEntries(estimateLines(estimate, 15));
+  expect(lines).toEqual({
+    Rows: '300 (9 blank, 5 invalid)',
+    Unique: '273 (242 URLs, 31 emails)',
+    Cached: '20',
+    'Already enriched': '3',
+    'To fetch': '250',
+    Requests: '11',
+    Credits: 'up to 1,500',
+    Time: 'under a minute at 15/min',
+  });
+  expect(Object.fromEntries(estimateLines({ ...estimate, requests: 0, creditsMax: 0 }, 15))).toMatchObject({ Time: 'no requests needed', Credits: '0' });
+});
+
+test('the last run reads as one line with its counts', () => {
+  const now = new Date(2025, 10, 12, 9, 0).getTime();
+  const status: ScheduleStatus = {
+    enabled: true, settings: null, nextRunAt: null, pausedReason: null,
+    lastRun: { at: new Date(2025, 10, 12, 6, 2).getTime(), refreshed: 300, changed: 14, notFound: 2, failed: 0, summary: '14 people changed jobs.' },
+  };
+  expect(describeLastRun(status, now)).toBe('Last run today 06:02: 14 people changed jobs. (300 refreshed, 14 changed, 2 not found).');
+  expect(describeLastRun({ ...status, lastRun: null }, now)).toBeNull();
+});
+
+test('no sidebar source writes HTML from strings', () => {
+  const dir = path.join(__dirname, '../../sidebar/src');
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(path.join(d, entry.name));
+      else if (entry.name.endsWith('.ts')) files.push(path.join(d, entry.name));
+    }
+  };
+  walk(dir);
+  expect(files.length).toBeGreaterThan(5);
+  for (const file of files) {
+    const source = fs.readFileSync(file, 'utf8');
+    expect({ file, hits: source.match(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/g) }).toEqual({ file, hits: null });
+  }
+});
