@@ -367,8 +367,9 @@ function formatDatePattern(wall: WallClock, pattern: string): string {
     const f = token.text;
     if (f[0] === 'y') out += f.length <= 2 ? pad(wall.year % 100, 2) : String(wall.year);
     else if (f[0] === 'd') {
-      if (f.length >= 4) out += WEEKDAYS[new Date(Date.UTC(2000, wall.month - 1, wall.day)).getUTCDay()];
-      else if (f.length === 3) out += WEEKDAYS[new Date(Date.UTC(2000, wall.month - 1, wall.day)).getUTCDay()].slice(0, 3);
+      const weekday = WEEKDAYS[new Date(wallAsUtc(wall)).getUTCDay()];
+      if (f.length >= 4) out += weekday;
+      else if (f.length === 3) out += weekday.slice(0, 3);
       else out += pad(wall.day, f.length);
     } else if (f[0] === 'h') {
       const hour = twelveHour ? ((wall.hour + 11) % 12) + 1 : wall.hour;
