@@ -79,6 +79,7 @@ export const MESSAGES = {
   timeout: 'Crustdata did not answer in time after several tries. Try again later.',
   missingFromResponse: "Crustdata's answer did not include this identifier.",
   pending: 'Not fetched yet: the rate limit or the time limit ran out before this row. Run again to finish it; nothing was spent on it.',
+  pendingAfterError: 'Not fetched yet: Crustdata failed and the time ran out before another try. Run again to finish it.',
 } as const;
 
 export function interpretResponse(response: HttpResponse, now: number): EnrichVerdict {

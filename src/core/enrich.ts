@@ -236,7 +236,7 @@ class EnrichRun {
           key,
           this.fatal
             ? { status: 'failed', code: this.fatal.code, message: this.fatal.message }
-            : { status: 'pending', message: batch.lastError ? `${MESSAGES.pending} Last try: ${batch.lastError.message}` : MESSAGES.pending },
+            : { status: 'pending', message: batch.lastError ? `${MESSAGES.pendingAfterError} (${batch.lastError.message})` : MESSAGES.pending },
         );
       }
     }

@@ -455,7 +455,7 @@ describe('deadline', () => {
     expect(world.http.log.length).toBeGreaterThanOrEqual(1);
     expect(world.clock.now()).toBeLessThanOrEqual(T0 + 20_000);
     expect(result.outcomes[0].status).toBe('pending');
-    expect((result.outcomes[0] as { message: string }).message).toContain(MESSAGES.serverError);
+    expect((result.outcomes[0] as { message: string }).message).toBe(`${MESSAGES.pendingAfterError} (${MESSAGES.serverError})`);
   });
 
   test('with the default 60 s request budget nothing starts inside a 30 s deadline', () => {
