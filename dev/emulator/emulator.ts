@@ -17,6 +17,7 @@ import {
   type ExecutionMode,
 } from './execution';
 import { Realm } from './realm';
+import { sheetsShape, type CellValue } from './customFunction';
 import { topLevelFunctions, type TopLevelFunction } from './scriptInfo';
 import { CacheStores, createCacheService, type CacheOptions } from './services/cache';
 import { createHtmlService, directoryHtmlFiles, type HtmlFiles } from './services/html';
@@ -30,7 +31,6 @@ import { createUrlFetchApp, URL_FETCH_DAILY_QUOTA, UrlFetchState, type FetchReco
 import { createUtilities, UuidSource } from './services/utilities';
 import { defaultSpreadsheetAppFactory, type SpreadsheetAppFactory } from './spreadsheetBridge';
 import { SpreadsheetModel } from './spreadsheet/model';
-import { CELL_TOO_LONG_MESSAGE, MAX_CELL_CHARS } from './spreadsheet/values';
 import type { Transport } from './transport';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -108,8 +108,6 @@ export interface ExecutionResult {
   user: string;
   startMs: number;
 }
-
-export type CellValue = string | number | boolean | Date;
 
 export interface CustomFunctionResult extends ExecutionResult {
   /** What the cells show: the returned grid, or the error code alone. */
@@ -224,7 +222,12 @@ export class AppsScriptEmulator {
   }
 
   private install(source: string, fileName: string, manifest: Manifest | null, htmlFiles: HtmlFiles): this {
-    const script = new vm.Script(source, { filename: fileName });
+    let script: vm.Script;
+    try {
+      script = new vm.Script(source, { filename: fileName });
+    } catch (error) {
+      throw new EmulatorError(`${fileName} failed to load: ${describeError(error).message}`);
+    }
     const functions = new Map(topLevelFunctions(source, fileName).map((f) => [f.name, f]));
     this.loaded = { script, source, functions, manifest, htmlFiles };
     this.urlFetch = new UrlFetchState(this.transport, manifest?.urlFetchWhitelist ?? null, this.options.urlFetchDailyQuota ?? URL_FETCH_DAILY_QUOTA);
@@ -603,45 +606,6 @@ function columnLetters(column: number): string {
 
 function quoteSheet(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `'${name.replace(/'/g, "''")}'`;
-}
-
-type Shaped = { values: CellValue[][] } | { code: '#ERROR!' | '#NUM!' | '#VALUE!'; message: string };
-
-/**
- * What Sheets shows for a custom function's return value: a scalar in one cell, a 1-D array down a
- * column, a 2-D array as a block. Stricter than Sheets in one way: rows of different lengths are an
- * error here (Sheets pads them), because the add-on promises a rectangular result.
- */
-export function sheetsShape(value: unknown, functionName: string): Shaped {
-  const cell = (v: unknown): CellValue | Shaped => {
-    if (v === null || v === undefined) return '';
-    if (typeof v === 'number') return Number.isFinite(v) ? v : { code: '#NUM!', message: `${functionName} returned ${v}.` };
-    if (typeof v === 'string') {
-      return v.length > MAX_CELL_CHARS ? { code: '#ERROR!', message: CELL_TOO_LONG_MESSAGE } : v;
-    }
-    if (typeof v === 'boolean' || types.isDate(v)) return v as CellValue;
-    return { code: '#ERROR!', message: `${functionName} returned ${Array.isArray(v) ? 'an array nested too deep' : 'an object'} in a cell; return values or a 2-D array.` };
-  };
-  const rows: unknown[][] = Array.isArray(value)
-    ? value.length === 0
-      ? [['']]
-      : value.map((line) => (Array.isArray(line) ? line : [line]))
-    : [[value]];
-  const widths = new Set(rows.map((line) => line.length));
-  if (widths.size > 1 || widths.has(0)) {
-    return { code: '#ERROR!', message: `${functionName} returned rows of different lengths (${[...widths].join(', ')} cells); the result must be rectangular.` };
-  }
-  const values: CellValue[][] = [];
-  for (const line of rows) {
-    const out: CellValue[] = [];
-    for (const v of line) {
-      const shaped = cell(v);
-      if (typeof shaped === 'object' && shaped !== null && !types.isDate(shaped)) return shaped as Shaped;
-      out.push(shaped as CellValue);
-    }
-    values.push(out);
-  }
-  return { values };
 }
 
 /** google.script.run's rule: primitives, arrays and plain objects only. */

@@ -1,6 +1,7 @@
 // The Apps Script emulator: runs dist/Code.js locally with fake services and a virtual clock, for
 // the tests, the playground, the demo and the benchmarks. See dev/emulator/README.md.
 export * from './clock';
+export * from './customFunction';
 export * from './emulator';
 export * from './execution';
 export * from './httpTransport';

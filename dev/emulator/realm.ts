@@ -155,6 +155,9 @@ export class Realm {
     const proxy = new Proxy(target, {
       get: (obj, prop) => {
         const value = Reflect.get(obj, prop, obj);
+        // A frozen property must come back as itself (Proxy invariant).
+        const own = Object.getOwnPropertyDescriptor(obj, prop);
+        if (own && !own.configurable && !own.writable && 'value' in own) return value;
         if (typeof value === 'function') return this.wrapMethod(obj, prop, value as Function);
         return this.toScript(value);
       },
