@@ -699,6 +699,24 @@ export function jobProgress(deps: JobDeps, jobId: string): JobProgress | null {
   return job ? toProgress(job) : null;
 }
 
+/**
+ * One sidebar call: a slice of work. When another execution holds the job (a slice still
+ * running, or one killed before it let go), waits for it within the budget instead of answering
+ * at once, so a sidebar that calls again straight away does not spin.
+ */
+export function continueSlice(deps: JobDeps, sheetId: number, budgetMs?: number): StoredJob | null {
+  const budget = budgetMs ?? tuningOf(deps).sliceBudgetMs;
+  const end = deps.clock.now() + budget;
+  for (;;) {
+    const job = runSlice(deps, sheetId, Math.max(1, end - deps.clock.now()));
+    const now = deps.clock.now();
+    if (!job || job.state !== 'running' || !job.lease || job.lease.until <= now) return job;
+    const wait = Math.min(job.lease.until - now, end - now, 5_000);
+    if (wait <= 0) return job;
+    deps.clock.sleep(wait);
+  }
+}
+
 /** Runs slices of one sheet's job until it stops running or the time is spent (menu, trigger). */
 export function runFor(deps: JobDeps, sheetId: number, totalMs: number): StoredJob | null {
   const tuning = tuningOf(deps);

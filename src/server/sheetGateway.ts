@@ -1,0 +1,102 @@
+// The SheetGateway port over SpreadsheetApp: each method is one Sheets call (or one finder call
+// plus the removals it asks for), so the bulk job's calls per block stay constant. Also builds
+// the bulk job's dependencies for one execution.
+import { appsScriptClock, lockOf } from '../adapters/appsScript';
+import type { JobDeps, JobTuning } from '../core/bulkJob';
+import { jobEngineFor } from '../core/jobEngine';
+import { createEnrichContext, documentStore } from './context';
+import { COLUMN_METADATA_KEY, columnLetter, decodeColumnRecord, encodeColumnRecord, type ColumnMark, type SheetGateway } from '../core/sheetTarget';
+
+type Spreadsheet = GoogleAppsScript.Spreadsheet.Spreadsheet;
+type Sheet = GoogleAppsScript.Spreadsheet.Sheet;
+
+export function sheetGatewayFor(spreadsheet: Spreadsheet): SheetGateway {
+  const sheetOf = (sheetId: number): Sheet => {
+    const sheet = spreadsheet.getSheetById(sheetId);
+    if (!sheet) throw new Error('The sheet of this job no longer exists.');
+    return sheet;
+  };
+  const wholeColumn = (sheet: Sheet, column: number) => sheet.getRange(`${columnLetter(column)}:${columnLetter(column)}`);
+  const findMarks = (sheet: Sheet) => sheet.createDeveloperMetadataFinder().withKey(COLUMN_METADATA_KEY).find();
+  const columnOf = (metadata: GoogleAppsScript.Spreadsheet.DeveloperMetadata): number | null => metadata.getLocation().getColumn()?.getColumn() ?? null;
+  let timeZone: string | null = null;
+  const dates = new Map<number, string>();
+
+  return {
+    sheetName: (sheetId) => spreadsheet.getSheetById(sheetId)?.getName() ?? null,
+    size: (sheetId) => {
+      const sheet = sheetOf(sheetId);
+      return { rows: sheet.getMaxRows(), columns: sheet.getMaxColumns() };
+    },
+    readValues: (sheetId, row, column, numRows, numColumns) => sheetOf(sheetId).getRange(row, column, numRows, numColumns).getValues(),
+    readFormulas: (sheetId, row, column, numRows, numColumns) => sheetOf(sheetId).getRange(row, column, numRows, numColumns).getFormulas(),
+    writeValues: (sheetId, row, column, values) => {
+      if (!values.length) return;
+      sheetOf(sheetId).getRange(row, column, values.length, values[0].length).setValues(values);
+    },
+    clearValues: (sheetId, row, column, numRows, numColumns) => {
+      sheetOf(sheetId).getRange(row, column, numRows, numColumns).clearContent();
+    },
+    readColumnMarks: (sheetId) => {
+      const marks: ColumnMark[] = [];
+      for (const metadata of findMarks(sheetOf(sheetId))) {
+        const column = columnOf(metadata);
+        const record = decodeColumnRecord(metadata.getValue());
+        if (column !== null && record) marks.push({ column, record });
+      }
+      return marks;
+    },
+    addColumnMarks: (sheetId, marks) => {
+      const sheet = sheetOf(sheetId);
+      for (const mark of marks) wholeColumn(sheet, mark.column).addDeveloperMetadata(COLUMN_METADATA_KEY, encodeColumnRecord(mark.record));
+    },
+    removeColumnMarks: (sheetId, marks) => {
+      if (!marks.length) return;
+      const doomed = new Set(marks.map((mark) => `${mark.column} ${encodeColumnRecord(mark.record)}`));
+      for (const metadata of findMarks(sheetOf(sheetId))) {
+        const column = columnOf(metadata);
+        const record = decodeColumnRecord(metadata.getValue());
+        if (column !== null && record && doomed.has(`${column} ${encodeColumnRecord(record)}`)) metadata.remove();
+      }
+    },
+    insertColumnsAfter: (sheetId, column, count) => {
+      sheetOf(sheetId).insertColumnsAfter(column, count);
+    },
+    formatDate: (epochMs) => {
+      // Rows of a block share their fetch time: one formatDate per minute, not per row.
+      const minute = Math.floor(epochMs / 60_000);
+      let text = dates.get(minute);
+      if (text === undefined) {
+        timeZone ??= spreadsheet.getSpreadsheetTimeZone() || Session.getScriptTimeZone();
+        text = Utilities.formatDate(new Date(epochMs), timeZone, 'yyyy-MM-dd');
+        dates.set(minute, text);
+      }
+      return text;
+    },
+    selectRanges: (sheetId, rangesA1) => {
+      if (!rangesA1.length) return;
+      const sheet = sheetOf(sheetId);
+      sheet.activate();
+      // A RangeList selects every run at once; where it is missing, the first run is shown.
+      const withList = sheet as Sheet & { getRangeList?: (a1: string[]) => GoogleAppsScript.Spreadsheet.RangeList };
+      if (typeof withList.getRangeList === 'function') withList.getRangeList(rangesA1).activate();
+      else sheet.getRange(rangesA1[0]).activate();
+    },
+  };
+}
+
+/** The job's ports for this execution: this spreadsheet, document properties, the document lock. */
+export function createJobDeps(tuning?: Partial<JobTuning>): JobDeps {
+  const clock = appsScriptClock;
+  let sequence = 0;
+  return {
+    gateway: sheetGatewayFor(SpreadsheetApp.getActiveSpreadsheet()),
+    store: documentStore(),
+    lock: lockOf(LockService.getDocumentLock()),
+    clock,
+    engine: jobEngineFor(createEnrichContext()),
+    // Short ids: they go into every column's developer metadata (30,000 characters per sheet).
+    newId: () => `${clock.now().toString(36)}${(sequence++).toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`,
+    tuning,
+  };
+}

@@ -1,0 +1,88 @@
+// Schemas for everything the sidebar sends (google.script.run arguments are untrusted browser
+// input). Shape and ranges here; what depends on the spreadsheet (the sheet exists, the rows fit)
+// and on the catalog (known fields) is checked in sidebarApi.ts.
+import * as z from 'zod/mini';
+import { EnrichError } from '../core/errors';
+
+// Sheets' own limits: 10 million cells, 18,278 columns (ZZZ); a sheet name is at most 100 characters.
+const MAX_ROW = 10_000_000;
+const MAX_COLUMN = 18_278;
+
+const row = z.number().check(z.int(), z.gte(1), z.lte(MAX_ROW));
+const column = z.number().check(z.int(), z.gte(1), z.lte(MAX_COLUMN));
+
+export const SourceRangeSchema = z
+  .object({
+    sheetName: z.string().check(z.minLength(1), z.maxLength(100)),
+    column,
+    firstRow: row,
+    lastRow: row,
+    hasHeader: z.boolean(),
+  })
+  .check(
+    z.refine((source) => source.lastRow >= source.firstRow + (source.hasHeader ? 1 : 0), {
+      message: 'the range has no data row',
+      path: ['lastRow'],
+    }),
+  );
+
+export const JobSettingsSchema = z.object({
+  fields: z.array(z.string().check(z.maxLength(200))).check(z.maxLength(300)),
+  reenrich: z.boolean(),
+});
+
+export const EstimateRequestSchema = z.object({ source: SourceRangeSchema, settings: JobSettingsSchema });
+
+export const StartJobRequestSchema = z.object({
+  source: SourceRangeSchema,
+  settings: JobSettingsSchema,
+  onConflict: z.optional(z.enum(['insert', 'overwrite', 'elsewhere'])),
+  targetColumn: z.optional(column),
+  continueInBackground: z.optional(z.boolean()),
+});
+
+const jobId = z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9_-]+$/));
+
+export const JobRefSchema = z.object({ jobId });
+
+export const ControlJobRequestSchema = z.object({
+  jobId,
+  action: z.enum(['pause', 'resume', 'cancel']),
+  continueInBackground: z.optional(z.boolean()),
+});
+
+export const SaveApiKeyRequestSchema = z.object({
+  // Keys are printable ASCII without spaces; anything else is a paste gone wrong.
+  apiKey: z.nullable(z.string().check(z.minLength(8), z.maxLength(512), z.regex(/^[\x21-\x7e]+$/))),
+  scope: z.enum(['user', 'document']),
+  requestsPerMinute: z.optional(z.number().check(z.int(), z.gte(1), z.lte(6000))),
+});
+
+const WHAT: Record<string, string> = {
+  apiKey: 'The API key (8 to 512 characters, no spaces)',
+  scope: 'Where to keep the key',
+  requestsPerMinute: 'Requests per minute (1 to 6000)',
+  sheetName: 'The sheet',
+  column: 'The column',
+  firstRow: 'The first row',
+  lastRow: 'The last row',
+  hasHeader: 'Whether row 1 is a header',
+  fields: 'The fields',
+  reenrich: 'Re-enrich',
+  onConflict: 'What to do with data in the way',
+  targetColumn: 'The target column',
+  continueInBackground: 'Continue in the background',
+  jobId: 'The job',
+  action: 'The action',
+};
+
+/** Parses a request or throws an EnrichError('invalid_argument') whose message names the field. */
+export function parseRequest<T>(schema: z.ZodMiniType<T>, input: unknown, what: string): T {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = [...issue.path].reverse().find((part): part is string => typeof part === 'string');
+  const subject = field ? (WHAT[field] ?? field) : what;
+  const detail = issue.message && !/^Invalid input/.test(issue.message) ? `: ${issue.message}` : ' is missing or not valid';
+  throw new EnrichError('invalid_argument', `${subject}${detail}.`);
+}
