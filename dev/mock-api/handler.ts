@@ -212,12 +212,12 @@ const ALLOWED_BODY_KEYS = new Set([
 /**
  * What the mock accepts as a profile URL (anything else fails the whole batch with 400):
  * http or https, host linkedin.com or www.linkedin.com, path /in/<slug> with at most one
- * trailing slash; scheme, host and "/in/" in any case; the slug is letters (any script),
+ * trailing slash; scheme, host and "/in/" in any case; the slug is letters (any script, with their marks),
  * digits, '-', '_' or %-escapes, and is matched case-insensitively. Refused: query strings,
  * fragments, more path segments, other subdomains (uk., mobile), ports, whitespace, a missing
  * scheme, and member ids (ACoA…) whether bare or after /in/.
  */
-const PROFILE_URL = /^https?:\/\/(?:www\.)?linkedin\.com\/in\/([\p{L}\p{N}_%-]+)\/?$/iu;
+const PROFILE_URL = /^https?:\/\/(?:www\.)?linkedin\.com\/in\/([\p{L}\p{M}\p{N}_%-]+)\/?$/iu;
 const MEMBER_ID = /^ACoA/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 

@@ -69,7 +69,9 @@ const MAX_SLUG_LENGTH = 100;
 // Trim() leaves these alone; they arrive with text copied from web pages.
 const INVISIBLE_CHARS = /[\u200B-\u200D\u2060\uFEFF]/g;
 const MEMBER_ID = /^AC[a-zA-Z0-9_-]AA[A-Za-z0-9_-]{10,}$/;
-const SLUG_CHARS = /^[\p{L}\p{M}\p{N}_.-]+$/u;
+// LinkedIn slugs are letters (any script, with their marks), digits, "-" and "_"; the API
+// refuses anything else with a 400 for the whole batch, so such a cell is invalid here.
+const SLUG_CHARS = /^[\p{L}\p{M}\p{N}_-]+$/u;
 const SLUG_HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 const LINKEDIN_SUBDOMAIN = /^(www|m|mobile|touch|[a-z]{2})$/;
 

@@ -37,7 +37,7 @@ describe('profile URLs: every pasted form becomes https://www.linkedin.com/in/<s
     ['<https://www.linkedin.com/in/ada-lovelace>', ADA],
     ['"https://www.linkedin.com/in/ada-lovelace"', ADA],
     ['https://www.linkedin.com/in/ada-lovelace-9b1a2c3d', 'https://www.linkedin.com/in/ada-lovelace-9b1a2c3d'],
-    ['https://www.linkedin.com/in/a_b.c', 'https://www.linkedin.com/in/a_b.c'],
+    ['https://www.linkedin.com/in/a_b-c', 'https://www.linkedin.com/in/a_b-c'],
     // Percent-encoded unicode slugs are decoded and kept as unicode.
     ['https://www.linkedin.com/in/jos%C3%A9-garc%C3%ADa', 'https://www.linkedin.com/in/josé-garcía'],
     ['https://www.linkedin.com/in/José-García/', 'https://www.linkedin.com/in/josé-garcía'],
@@ -46,6 +46,10 @@ describe('profile URLs: every pasted form becomes https://www.linkedin.com/in/<s
   ];
   test.each(cases)('%j -> %s', (cell, expected) => {
     expect(classifyIdentifier(cell)).toEqual({ kind: 'profile_url', normalized: expected });
+  });
+
+  test('a slug with characters the API refuses (a dot) is invalid here, not a 400 for its batch', () => {
+    expect(classifyIdentifier('https://www.linkedin.com/in/a_b.c').kind).toBe('invalid');
   });
 
   test('the normalized form is a fixed point', () => {
