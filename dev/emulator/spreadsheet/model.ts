@@ -195,12 +195,22 @@ export function indexAfterMove(i: number, start: number, count: number, destinat
   return i;
 }
 
-function moveBlock<T>(items: T[], start0: number, count: number, destination0: number): void {
+/** Inserts `count` empty slots at `index` without spreading arguments (a 100,000-row insert must not overflow the stack). */
+function insertSlots<T>(items: (T | undefined)[], index: number, count: number, fill?: T[]): void {
+  if (index >= items.length && !fill) return;
+  if (items.length < index) items.length = index;
+  const tail = items.splice(index);
+  items.length = index + count;
+  if (fill) for (let i = 0; i < count; i += 1) items[index + i] = fill[i];
+  for (let i = 0; i < tail.length; i += 1) items[index + count + i] = tail[i];
+}
+
+function moveBlock<T>(items: (T | undefined)[], start0: number, count: number, destination0: number): void {
   const needed = Math.max(start0 + count, destination0);
   if (items.length < needed) items.length = needed;
   const block = items.splice(start0, count);
   const insertAt = destination0 > start0 ? destination0 - count : destination0;
-  items.splice(insertAt, 0, ...block);
+  insertSlots(items, insertAt, count, block);
 }
 
 export class SheetModel {
@@ -211,7 +221,7 @@ export class SheetModel {
   frozenColumns = 0;
   deleted = false;
   /** rows[r-1][c-1]; sparse: untouched rows and cells are undefined. */
-  readonly rows: (Cell | undefined)[][] = [];
+  readonly rows: ((Cell | undefined)[] | undefined)[] = [];
   readonly columnWidths = new Map<number, number>();
   /** The selection Sheets remembers per sheet; it comes back when the sheet is activated. */
   selection: { range: RangeRef; currentRow: number; currentColumn: number } = {
@@ -474,13 +484,12 @@ export class SheetModel {
       throw new SheetsException(`Sheets allows at most ${MAX_COLUMNS} columns.`);
     }
     this.spreadsheet.checkCellBudget(dimension === 'ROWS' ? count * this.maxColumns : count * this.maxRows);
-    const fillers = () => new Array(count);
     if (dimension === 'ROWS') {
-      if (before - 1 < this.rows.length) this.rows.splice(before - 1, 0, ...fillers());
+      insertSlots(this.rows, before - 1, count);
       this.maxRows += count;
       if (before <= this.frozenRows) this.frozenRows += count;
     } else {
-      for (const cells of this.rows) if (cells && before - 1 < cells.length) cells.splice(before - 1, 0, ...fillers());
+      for (const cells of this.rows) if (cells) insertSlots(cells, before - 1, count);
       this.maxColumns += count;
       if (before <= this.frozenColumns) this.frozenColumns += count;
       this.shiftWidths((c) => (c >= before ? c + count : c));

@@ -75,9 +75,9 @@ describe('selection', () => {
     model.addSheet('Leads');
     model.select('Leads!A2:A20');
     expect(app.getActiveRange().getA1Notation()).toBe('A2:A20');
-    expect(app.getActiveSpreadsheet().getActiveRange().getSheet().getName()).toBe('Leads');
-    expect(app.getActiveSpreadsheet().getSelection().getActiveRange().getA1Notation()).toBe('A2:A20');
-    expect(app.getSelection().getCurrentCell().getA1Notation()).toBe('A2');
+    expect(app.getActiveSpreadsheet().getActiveRange()?.getSheet().getName()).toBe('Leads');
+    expect(app.getActiveSpreadsheet().getSelection().getActiveRange()?.getA1Notation()).toBe('A2:A20');
+    expect(app.getSelection().getCurrentCell()?.getA1Notation()).toBe('A2');
     expect(app.getActiveSheet().getName()).toBe('Leads');
   });
 
@@ -204,6 +204,16 @@ describe('inserting, deleting and moving rows and columns', () => {
     const { sheet } = setup([['r1'], ['r2'], ['r3']]);
     sheet.moveRows(sheet.getRange('3:3'), 1);
     expect(sheet.getRange('A1:A3').getValues()).toEqual([['r3'], ['r1'], ['r2']]);
+  });
+
+  it('handles large inserts and moves (no argument spreading limits)', () => {
+    const { sheet } = setup([['top'], ['bottom']]);
+    sheet.insertRowsAfter(1, 200000);
+    expect(sheet.getRange(200002, 1).getValue()).toBe('bottom');
+    sheet.moveRows(sheet.getRange(1, 1, 150000, 1), 200003);
+    expect(sheet.getRange(200002, 1).getValue()).toBe('');
+    expect(sheet.getRange(50003, 1).getValue()).toBe('top');
+    expect(sheet.getRange(50002, 1).getValue()).toBe('bottom');
   });
 
   it('keeps frozen rows and names', () => {
