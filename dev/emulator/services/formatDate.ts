@@ -131,15 +131,20 @@ export function formatDate(ms: number, timeZone: string, pattern: string): strin
   for (let i = 0; i < pattern.length; ) {
     const ch = pattern[i];
     if (ch === "'") {
-      const end = pattern.indexOf("'", i + 1);
-      if (end === i + 1) {
+      // '' is a literal quote, inside or outside quoted text.
+      if (pattern[i + 1] === "'") {
         out += "'";
         i += 2;
         continue;
       }
-      if (end < 0) throw new Error('Unterminated quote');
-      out += pattern.slice(i + 1, end).replace(/''/g, "'");
-      i = end + 1;
+      let j = i + 1;
+      for (; j < pattern.length; j++) {
+        if (pattern[j] !== "'") out += pattern[j];
+        else if (pattern[j + 1] === "'") out += pattern[j++];
+        else break;
+      }
+      if (j >= pattern.length) throw new Error('Unterminated quote');
+      i = j + 1;
       continue;
     }
     if (/[A-Za-z]/.test(ch)) {
