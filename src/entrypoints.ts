@@ -48,13 +48,20 @@ export function menuHelp() {
 // ---- Custom function -----------------------------------------------------------------
 
 /**
- * Enriches LinkedIn profile URLs or business emails with Crustdata person data.
- * Results are cached for 6 hours, so recalculating costs no credits while the cache holds.
+ * Enriches LinkedIn profile URLs or business emails with Crustdata person data: one output row per
+ * input row. Default columns: Name, Headline, Current title, Location, Current employer, Current
+ * company domain, Current start date, Other current roles, Profile URL. A row that cannot be
+ * enriched shows a short message in its first cell ("Not found", "Invalid LinkedIn URL", "Rate
+ * limit reached — recalculate in a minute, or use the sidebar for large columns"); a blank row
+ * stays blank. Results are cached for 6 hours, so recalculating or copying the formula costs no
+ * credits while the cache holds, and a column of =CRUSTDATA_ENRICH(A2) formulas filled down is
+ * fetched 25 rows per request, like one range formula. Needs an API key: Extensions → Crustdata →
+ * Set API key…
  *
- * @param {A2:A100} identifiers A cell or single column of LinkedIn profile URLs or business emails.
- * @param {"basic_profile, experience"} fields Optional. Comma-separated field groups or dot-paths, or a range holding them. Default: name, headline, title, employer, location, profile URL.
- * @param {FALSE} header Optional. TRUE puts a header row on top. Default FALSE, so each output row sits beside its input row.
- * @return Enriched columns, one row per input row.
+ * @param {A2:A100} identifiers One cell or one column of LinkedIn profile URLs (any pasted form) or business emails; both may be mixed.
+ * @param {"basic_profile, experience"} fields Optional. Comma-separated field groups (basic_profile, experience, education, skills, contact, social_handles, dev_platform_profiles, professional_network, certifications, honors) or dot-paths such as basic_profile.name, or a range holding them. Empty: the default columns.
+ * @param {FALSE} header Optional. TRUE adds one header row on top. Default FALSE, so output row i belongs to input row i and the formula can sit beside its input.
+ * @return One row per input row (after the header row, if asked for), one column per field.
  * @customfunction
  */
 export function CRUSTDATA_ENRICH(identifiers: unknown, fields?: unknown, header?: unknown) {
