@@ -1,8 +1,26 @@
-// Picks the playground's backend from the environment: PLAYGROUND_BACKEND=fake for the quick
-// in-memory fake, otherwise the emulator running dist/Code.js.
+// Picks the playground's backend from the environment:
+//   (default)                  the emulator running dist/Code.js against the mock API
+//   CRUSTDATA_API_KEY=...      the emulator against the real API (the key is stored in the
+//                              emulator's user properties, never sent to the page)
+//   PLAYGROUND_RPM=600         the mock's rate limit (default 15, like the real API)
+//   PLAYGROUND_SPEED=10        virtual time may run this much faster than the wall clock (mock)
+//   PLAYGROUND_BACKEND=fake    a quick in-memory fake of the server functions (not the add-on)
 import type { PlaygroundBackend } from './backend';
+import { createEmulatorBackend } from './emulatorBackend';
 import { fakeBackend } from './fakeServer';
 
-export async function createBackend(env: NodeJS.ProcessEnv): Promise<PlaygroundBackend> {
-  return fakeBackend();
+function positive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const number = Number(value);
+  if (!(number > 0)) throw new Error(`${name} must be a positive number, not "${value}"`);
+  return number;
+}
+
+export function createBackend(env: NodeJS.ProcessEnv): PlaygroundBackend {
+  if (env.PLAYGROUND_BACKEND === 'fake') return fakeBackend();
+  return createEmulatorBackend({
+    realApiKey: env.CRUSTDATA_API_KEY || undefined,
+    mockRequestsPerMinute: positive('PLAYGROUND_RPM', env.PLAYGROUND_RPM),
+    speed: positive('PLAYGROUND_SPEED', env.PLAYGROUND_SPEED),
+  });
 }

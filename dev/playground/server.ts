@@ -194,7 +194,7 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
 }
 
 async function main(): Promise<void> {
-  const backend = await createBackend(process.env);
+  const backend = createBackend(process.env);
   const port = process.env.PORT === undefined ? 8080 : Number(process.env.PORT);
   const playground = await startPlayground({ port, backend });
   console.log(`Playground: ${playground.url}  (${backend.description})`);

@@ -242,7 +242,13 @@ export class SidebarApp {
     if (this.startBlockedBy() !== null || !this.source) return;
     this.starting = true;
     this.refreshRun();
-    const request: StartJobRequest = { source: this.source, settings: { fields: this.fields, reenrich: this.reenrich } };
+    // continueInBackground is accepted by the server's start validation but missing from the
+    // contract's StartJobRequest type; sent as an extra property until the contract has it.
+    const request: StartJobRequest & { continueInBackground?: boolean } = {
+      source: this.source,
+      settings: { fields: this.fields, reenrich: this.reenrich },
+      continueInBackground: this.run.background(),
+    };
     if (answer) {
       request.onConflict = answer.choice;
       if (answer.choice === 'elsewhere') request.targetColumn = answer.targetColumn;
@@ -283,11 +289,16 @@ export class SidebarApp {
 
   private async backgroundChanged(on: boolean): Promise<void> {
     const snapshot = this.driver.snapshot();
-    // The contract records the switch with a control action; a paused job takes it at once.
-    if (snapshot.job && snapshot.job.state === 'paused' && !snapshot.pending) {
-      await this.driver.pause(on);
-      this.say(on ? 'The job will carry on hourly in the background.' : 'The job stays paused until you resume it.');
-    }
+    const job = snapshot.job;
+    if (!job || snapshot.pending) return; // no job yet: Start sends the switch
+    // The contract records the switch only along with a control action. Pause on a paused job and
+    // Resume on a running one change nothing but the switch.
+    if (job.state === 'paused') await this.driver.pause(on);
+    else if (job.state === 'running') {
+      const updated = await this.call(() => this.client.sidebarControlJob({ jobId: job.jobId, action: 'resume', continueInBackground: on }));
+      if (!updated) return;
+    } else return;
+    this.say(on ? 'The job will carry on hourly in the background when this sidebar is not driving it.' : 'The job only runs while this sidebar is open.');
   }
 
   private onJob(snapshot: JobDriverSnapshot): void {

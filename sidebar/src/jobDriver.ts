@@ -27,9 +27,12 @@ export interface JobDriverOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Waits before retrying a failed continue call; its length is how many retries. */
   retryDelaysMs?: number[];
+  /** Waits after continue calls that moved no row, growing to the last. */
+  idleDelaysMs?: number[];
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [2000, 5000, 15000];
+const DEFAULT_IDLE_DELAYS_MS = [1000, 2000, 5000, 10000];
 
 export class JobDriver {
   private job: JobProgress | null = null;
@@ -42,6 +45,7 @@ export class JobDriver {
   private activeLoop: number | null = null;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly retryDelaysMs: number[];
+  private readonly idleDelaysMs: number[];
 
   constructor(
     private readonly server: JobDriverServer,
@@ -50,6 +54,7 @@ export class JobDriver {
   ) {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.idleDelaysMs = options.idleDelaysMs ?? DEFAULT_IDLE_DELAYS_MS;
   }
 
   snapshot(): JobDriverSnapshot {
@@ -152,6 +157,7 @@ export class JobDriver {
 
   private async loop(jobId: string, generation: number): Promise<void> {
     let failures = 0;
+    let idle = 0;
     while (generation === this.generation) {
       let progress: JobProgress;
       try {
@@ -171,9 +177,16 @@ export class JobDriver {
       if (generation !== this.generation) return;
       failures = 0;
       this.problem = null;
+      const before = this.job?.processed ?? -1;
       this.job = progress;
       if (progress.state !== 'running') return;
       this.emit();
+      // No row moved: another execution holds the job (a second sidebar, the hourly run). Ask
+      // again later rather than spend an execution a second on it.
+      if (progress.processed === before) {
+        await this.sleep(this.idleDelaysMs[Math.min(idle, this.idleDelaysMs.length - 1)]);
+        idle++;
+      } else idle = 0;
     }
   }
 

@@ -195,3 +195,28 @@ test('failed continue calls are retried after a wait, and a lasting failure leav
   await second.driver.resume(false);
   expect((await second.settled()).job?.state).toBe('done');
 });
+
+test('continue calls that move no row are spaced out instead of repeated at once', async () => {
+  const server = new FakeJobServer(100, 50);
+  let stuck = 3;
+  const original = server.sidebarContinueJob.bind(server);
+  server.sidebarContinueJob = async (ref) => {
+    if (stuck > 0) {
+      stuck--;
+      server.calls.push('continue:held-elsewhere');
+      return { ...server.job, counts: { ...server.job.counts } };
+    }
+    return original(ref);
+  };
+  const sleeps: number[] = [];
+  const driver = new JobDriver(server, () => undefined, {
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    idleDelaysMs: [5, 50],
+  });
+  driver.start({ ...server.job });
+  await until(() => !driver.snapshot().driving);
+  expect(driver.snapshot().job?.state).toBe('done');
+  expect(sleeps).toEqual([5, 50, 50]);
+});

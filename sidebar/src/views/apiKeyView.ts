@@ -161,12 +161,11 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
     }
     resultLine.className = result.ok ? 'result ok' : 'result error';
     const parts = [result.message];
-    if (result.rateLimitPerMinute !== null) {
-      parts.push(
-        `Rate limit: ${formatCount(result.rateLimitPerMinute)} requests a minute` +
-          (result.remaining !== null ? `, ${formatCount(result.remaining)} left now.` : '.'),
-      );
+    // The server's message may already name the limit; add only what it leaves out.
+    if (result.rateLimitPerMinute !== null && !/rate limit/i.test(result.message)) {
+      parts.push(`Rate limit: ${formatCount(result.rateLimitPerMinute)} requests a minute.`);
     }
+    if (result.remaining !== null) parts.push(`${formatCount(result.remaining)} left this minute.`);
     resultLine.textContent = parts.join(' ');
   }
 

@@ -128,6 +128,9 @@ export function fieldsView(changed: (fields: string[]) => void): FieldsView {
       if (nextCatalog !== catalog) {
         catalog = nextCatalog;
         build();
+        // A remembered choice of single fields is only visible with the picker open.
+        const groupNames = new Set(catalog.groups.map((g) => g.name));
+        advanced.open = nextFields.some((f) => !groupNames.has(f));
       }
       fields = nextFields;
       sync();

@@ -57,7 +57,7 @@ export function jobView(actions: JobViewActions): JobView {
   const failedResult = el('p', { className: 'gray hint', attrs: { 'aria-live': 'polite' } });
   const background = checkbox('Continue in background (hourly)', (on) => actions.backgroundChanged(on), {
     switchRole: true,
-    description: 'When paused or with this sidebar closed, an hourly run carries on with the job.',
+    description: 'If you pause or close this sidebar, an hourly run carries on with the job.',
   });
 
   const progressPanel = el('div', { className: 'progress-panel' }, [
@@ -141,8 +141,6 @@ export function jobView(actions: JobViewActions): JobView {
       resumeButton.disabled = buttons.busy;
       cancelButton.disabled = buttons.busy;
 
-      // The switch rides on Pause/Resume/Cancel, so it only means something while a job is open.
-      show(background.root, job !== null && !buttons.start);
       show(startButton, buttons.start);
       startButton.textContent = phase === 'done' || phase === 'cancelled' ? 'Start again' : 'Start';
       startButton.disabled = startBlockedBy !== null;

@@ -1,0 +1,162 @@
+// The playground's real backend: the Apps Script emulator running dist/Code.js, each sidebar call
+// an execution in FULL mode (emulator.runFromSidebar), against the mock Crustdata API in-process
+// or against the real API over HTTP when a key is given.
+//
+// Time, with the mock: a virtual clock that never falls behind the wall clock, and each call's
+// answer is held back (without blocking Node) until the wall clock has caught up with the
+// virtual time the execution used, divided by `speed`. So at speed 1 a call that paced itself for
+// 30 s under the rate limit takes 30 s, as in Apps Script, while the HTTP server, the grid and
+// the other calls stay responsive. With the real API, time is the real clock (sleeps block).
+import { AppsScriptEmulator, httpTransport, inProcessTransport, realClock, SpreadsheetModel, VirtualClock } from '../emulator';
+import type { HttpTransport } from '../emulator';
+import { quoteSheetName } from '../emulator/spreadsheet/a1';
+import { DEMO_API_KEY, MockCrustdataApi } from '../mock-api/handler';
+import type { GridCell, GridSelection, GridSnapshot, PlaygroundBackend, SidebarFunctionName } from './backend';
+import { SAMPLE_SHEET_NAME, sampleIdentifierRows } from './sampleSheet';
+
+export interface EmulatorBackendOptions {
+  /** The mock API's limit for its demo key (requests per minute). Default 15, like the real API. */
+  mockRequestsPerMinute?: number;
+  /** How much faster than the wall clock virtual time may run (mock only). Default 1. */
+  speed?: number;
+  /** Use the real API with this key (stored as the user's key at start; never sent to the page). */
+  realApiKey?: string;
+  /** Rows of the sample sheet's identifier column (header first). */
+  rows?: string[];
+  /** Mock latency per answer (ms); default the mock's realistic model. */
+  mockLatencyMs?: number;
+}
+
+export interface EmulatorBackend extends PlaygroundBackend {
+  readonly emulator: AppsScriptEmulator;
+  readonly model: SpreadsheetModel;
+  /** Present with the mock API. */
+  readonly api: MockCrustdataApi | null;
+  /** Calls held at the gate wait until it opens (tests use it to pause mid-job deterministically). */
+  holdCalls(names: SidebarFunctionName[]): void;
+  releaseCalls(): void;
+}
+
+const GRID_MIN_COLUMNS = 8;
+
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(36);
+}
+
+export function createEmulatorBackend(options: EmulatorBackendOptions = {}): EmulatorBackend {
+  const real = Boolean(options.realApiKey);
+  const speed = Math.max(0.01, options.speed ?? 1);
+  const virtual = new VirtualClock(Date.now());
+  const clock = real ? realClock : virtual;
+  const model = new SpreadsheetModel({ now: () => clock.now(), name: 'Crustdata playground' });
+  const rows = options.rows ?? sampleIdentifierRows();
+  // parse=false: identifiers stay the text they were pasted as.
+  model.addSheet(SAMPLE_SHEET_NAME, rows.map((value) => [value]), { parse: false });
+  model.select(`${quoteSheetName(SAMPLE_SHEET_NAME)}!A1`);
+
+  let api: MockCrustdataApi | null = null;
+  let http: HttpTransport | null = null;
+  if (real) {
+    http = httpTransport();
+  } else {
+    api = new MockCrustdataApi({
+      keys: { [DEMO_API_KEY]: { label: 'demo', requestsPerMinute: options.mockRequestsPerMinute ?? 15 } },
+      latency: options.mockLatencyMs === undefined ? undefined : { baseMs: options.mockLatencyMs, perIdentifierMs: 0, errorMs: options.mockLatencyMs },
+    });
+  }
+  const emulator = new AppsScriptEmulator({
+    clock,
+    model,
+    transport: http ?? inProcessTransport(api!),
+    triggerJitterMs: 0,
+  }).load();
+  emulator.openDocument('LIMITED');
+  if (options.realApiKey) {
+    const saved = emulator.runFromSidebar('sidebarSaveApiKey', { apiKey: options.realApiKey, scope: 'user' });
+    if (!saved.ok) throw new Error(`Could not store the API key in the emulator: ${saved.error}`);
+  }
+
+  let held = new Set<SidebarFunctionName>();
+  let gate: Promise<void> = Promise.resolve();
+  let openGate: () => void = () => undefined;
+
+  const waitRealTime = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+  return {
+    description: real ? 'emulator running dist/Code.js against the REAL Crustdata API' : `emulator running dist/Code.js, mock API (key ${DEMO_API_KEY})`,
+    emulator,
+    model,
+    api,
+    async call(name: SidebarFunctionName, args: unknown[]) {
+      if (held.has(name)) await gate;
+      const realStart = Date.now();
+      if (!real && virtual.now() < realStart) virtual.setTime(realStart);
+      const virtualStart = clock.now();
+      const result = emulator.runFromSidebar(name, ...args);
+      if (!real) {
+        const due = realStart + (clock.now() - virtualStart) / speed;
+        if (due > Date.now()) await waitRealTime(due - Date.now());
+      }
+      if (!result.ok) throw new Error(result.error ?? 'The add-on failed.');
+      return result.value;
+    },
+    grid(sheetName?: string): GridSnapshot {
+      const live = model.sheets.filter((s) => !s.deleted);
+      const sheet = (sheetName && live.find((s) => s.name === sheetName)) || model.activeSheet || live[0];
+      const lastRow = sheet.lastRow();
+      const columns = Math.max(GRID_MIN_COLUMNS, sheet.lastColumn() + 2);
+      const cells: GridCell[][] = [];
+      for (let r = 1; r <= lastRow; r++) {
+        const line: GridCell[] = [];
+        for (let c = 1; c <= columns; c++) {
+          const cell = sheet.cellAt(r, c);
+          const out: GridCell = { v: sheet.display(cell) };
+          if (cell?.note) out.n = cell.note;
+          if (cell?.background && cell.background !== '#ffffff') out.b = cell.background;
+          if (cell?.formula) out.f = cell.formula;
+          line.push(out);
+        }
+        cells.push(line);
+      }
+      const range = sheet.selection.range;
+      const selection: GridSelection = {
+        row: range.row,
+        column: range.column,
+        numRows: (range.endRow ?? Math.max(lastRow, range.row)) - range.row + 1,
+        numColumns: (range.endColumn ?? columns) - range.column + 1,
+      };
+      const snapshot = {
+        sheets: live.map((s) => s.name),
+        sheetName: sheet.name,
+        rows: lastRow,
+        columns,
+        cells,
+        selection: model.activeSheet === sheet ? selection : null,
+      };
+      return { ...snapshot, version: `${model.revision}.${hash(JSON.stringify(snapshot))}` };
+    },
+    select(sheetName, s) {
+      const end = { row: s.row + s.numRows - 1, column: s.column + s.numColumns - 1 };
+      const letters = (column: number) => {
+        let out = '';
+        for (let n = column; n > 0; n = Math.floor((n - 1) / 26)) out = String.fromCharCode(65 + ((n - 1) % 26)) + out;
+        return out;
+      };
+      model.select(`${quoteSheetName(sheetName)}!${letters(s.column)}${s.row}:${letters(end.column)}${end.row}`);
+    },
+    holdCalls(names) {
+      held = new Set(names);
+      gate = new Promise<void>((resolve) => (openGate = resolve));
+    },
+    releaseCalls() {
+      held = new Set();
+      openGate();
+    },
+    async close() {
+      openGate();
+      await http?.close();
+    },
+  };
+}
