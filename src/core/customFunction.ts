@@ -1,7 +1,7 @@
 // The pure part of =CRUSTDATA_ENRICH(identifiers, [fields], [header]): the arguments as Sheets
 // passes them, the neighbour batch a single-cell formula fetches for the formulas around it, the
 // rectangular output, and the run itself over ports (engine, document lock, sheet reader).
-import { columnsFor, parseFieldSelection, type Column } from './catalog';
+import { columnsFor, parseFieldSelection, selectionKey, type Column } from './catalog';
 import { truncateCellText } from './cellText';
 import type { EnrichContext, EnrichOptions, EnrichResult } from './enrich';
 import { EnrichError, FATAL_CODES, isEnrichError, type ErrorCode } from './errors';
@@ -428,13 +428,78 @@ function unresolved(outcome: RowOutcome): boolean {
   return outcome.status === 'pending';
 }
 
+// ---- Failures, remembered briefly --------------------------------------------------------------
+
+/**
+ * How long a row's failure is shown again instead of asking the API: long enough that the other
+ * cells of a column do not each retry a failing server, short enough that recalculating soon after
+ * tries again. A refused identifier will not change its mind soon.
+ */
+export const FAILURE_MEMO_SECONDS: Partial<Record<ErrorCode, number>> = {
+  server_error: 60,
+  timeout: 60,
+  malformed_response: 60,
+  rate_limited: 60,
+  bad_request: 60,
+  bad_identifier: 600,
+};
+const FAILURE_MEMO_PREFIX = 'cd:cf-fail:';
+
+function failureMemoKey(ctx: EnrichContext, identifier: string, selection: FieldSelection): string {
+  return FAILURE_MEMO_PREFIX + ctx.hasher.sha256Hex(`${identifier}\n${selectionKey(selection)}`);
+}
+
+/** Pending rows that failed a moment ago get that failure back instead of another try. */
+function applyFailureMemo(ctx: EnrichContext, outcomes: RowOutcome[], selection: FieldSelection): RowOutcome[] {
+  const pending = outcomes.filter((o): o is Extract<RowOutcome, { status: 'pending' }> => o.status === 'pending');
+  if (!pending.length) return outcomes;
+  let memo: Record<string, string>;
+  try {
+    memo = ctx.resultCache.getAll([...new Set(pending.map((o) => failureMemoKey(ctx, o.identifier, selection)))]);
+  } catch {
+    return outcomes;
+  }
+  return outcomes.map((outcome) => {
+    if (outcome.status !== 'pending') return outcome;
+    const raw = memo[failureMemoKey(ctx, outcome.identifier, selection)];
+    if (!raw) return outcome;
+    try {
+      const { code, message } = JSON.parse(raw) as { code: ErrorCode; message: string };
+      return typeof code === 'string' && typeof message === 'string' ? { status: 'failed', identifier: outcome.identifier, code, message } : outcome;
+    } catch {
+      return outcome;
+    }
+  });
+}
+
+function rememberFailures(ctx: EnrichContext, outcomes: RowOutcome[], selection: FieldSelection): void {
+  const byTtl = new Map<number, Record<string, string>>();
+  for (const outcome of outcomes) {
+    if (outcome.status !== 'failed') continue;
+    const ttl = FAILURE_MEMO_SECONDS[outcome.code];
+    if (!ttl) continue;
+    const entries = byTtl.get(ttl) ?? {};
+    entries[failureMemoKey(ctx, outcome.identifier, selection)] = JSON.stringify({
+      code: outcome.code,
+      message: redactKey(outcome.message, ctx.apiKey),
+    });
+    byTtl.set(ttl, entries);
+  }
+  try {
+    for (const [ttl, entries] of byTtl) ctx.resultCache.putAll(entries, ttl);
+  } catch {
+    // Without the memo the next cell tries again; nothing else is lost.
+  }
+}
+
 /**
  * What the cache (and the engine's memo of a rejected key) can answer without a request: a
  * deadline that has already passed lets the engine start nothing.
  */
 function cacheOnly(host: CustomFunctionHost, cells: unknown[], selection: FieldSelection): RowOutcome[] {
   const now = host.ctx.clock.now();
-  return host.enrich(host.ctx, cells, { selection, deadline: now, maxRequestMs: CUSTOM_FUNCTION_MAX_REQUEST_MS }).outcomes;
+  const outcomes = host.enrich(host.ctx, cells, { selection, deadline: now, maxRequestMs: CUSTOM_FUNCTION_MAX_REQUEST_MS }).outcomes;
+  return applyFailureMemo(host.ctx, outcomes, selection);
 }
 
 /**
@@ -508,10 +573,12 @@ export function runCustomFunction(
       trace.neighbours = cells.length - 1;
       const result = host.enrich(ctx, cells, { selection, deadline, maxRequestMs: CUSTOM_FUNCTION_MAX_REQUEST_MS });
       trace.requests = result.stats.requests;
+      rememberFailures(ctx, result.outcomes, selection);
       outcomes = result.outcomes.slice(0, 1);
     } else {
       const result = host.enrich(ctx, input.cells, { selection, deadline, maxRequestMs: CUSTOM_FUNCTION_MAX_REQUEST_MS });
       trace.requests = result.stats.requests;
+      rememberFailures(ctx, result.outcomes, selection);
       outcomes = result.outcomes;
     }
   } finally {

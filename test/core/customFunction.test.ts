@@ -25,6 +25,7 @@ import { EnrichError, isEnrichError, type ErrorCode } from '../../src/core/error
 import { classifyIdentifier } from '../../src/core/identifiers';
 import type { Lock } from '../../src/core/ports';
 import type { PersonData, RowOutcome } from '../../src/core/types';
+import { FakeCache, nodeHasher } from './fakes';
 
 const DEFAULT_COLUMNS = columnsFor(parseFieldSelection(null));
 const WIDTH = DEFAULT_COLUMNS.length;
@@ -303,7 +304,7 @@ describe('redactKey', () => {
 // ---- The run, over fakes -------------------------------------------------------------------------
 
 /** A fake engine with the real one's contract: cache per identifier, ceil(n/25) requests per type, nothing past the deadline. */
-function fakeEngine(options: { notFound?: Set<string>; fail?: { code: ErrorCode; message: string }; maxRequests?: number } = {}) {
+function fakeEngine(options: { notFound?: Set<string>; fail?: { code: ErrorCode; message: string }; failTimes?: number; maxRequests?: number } = {}) {
   const cache = new Map<string, PersonData | null>();
   const log: { kind: string; identifiers: string[] }[] = [];
   const calls: { cells: number; deadline: number }[] = [];
@@ -314,7 +315,9 @@ function fakeEngine(options: { notFound?: Set<string>; fail?: { code: ErrorCode;
       now += ms;
     },
   };
-  const ctx = { clock, apiKey: 'sk_test_secret_key' } as unknown as EnrichContext;
+  const resultCache = new FakeCache(clock);
+  const ctx = { clock, apiKey: 'sk_test_secret_key', hasher: nodeHasher, resultCache } as unknown as EnrichContext;
+  let failuresLeft = options.failTimes ?? Infinity;
   const enrich = (_ctx: EnrichContext, cells: unknown[], opts: EnrichOptions): EnrichResult => {
     calls.push({ cells: cells.length, deadline: opts.deadline });
     const classified = cells.map(classifyIdentifier);
@@ -336,8 +339,9 @@ function fakeEngine(options: { notFound?: Set<string>; fail?: { code: ErrorCode;
           log.push({ kind, identifiers: batch });
           requests++;
           now += 1500;
+          const failing = options.fail && failuresLeft-- > 0;
           for (const id of batch) {
-            if (options.fail) failedIds.add(id);
+            if (failing) failedIds.add(id);
             else cache.set(id, options.notFound?.has(id) ? null : person(`Person ${id}`));
           }
         }
@@ -355,7 +359,7 @@ function fakeEngine(options: { notFound?: Set<string>; fail?: { code: ErrorCode;
     });
     return { outcomes, stats: { ...emptyStats(), requests } };
   };
-  return { ctx, enrich, log, calls, clock, cache };
+  return { ctx, enrich, log, calls, clock, cache, resultCache };
 }
 
 function countingLock(available = true): Lock & { acquired: number; held: boolean } {
@@ -510,6 +514,30 @@ describe('runCustomFunction', () => {
     const run = runCustomFunction(host(engine), cells);
     expect(run.values.filter((row) => row[0] === MESSAGES.pending)).toHaveLength(5);
     expect(MESSAGES.pending).toMatch(/recalculate in a minute, or use the sidebar/);
+  });
+
+  it('remembers a failing server briefly, so the next cells show the failure instead of retrying', () => {
+    const engine = fakeEngine({ fail: { code: 'server_error', message: 'Crustdata had a server error' }, failTimes: 1 });
+    const sheet = fakeSheet(Array.from({ length: 10 }, (_, i) => url(i)));
+    const lock = countingLock();
+    sheet.callFrom(2);
+    expect(runCustomFunction(host(engine, lock, sheet.reader), sheet.valueAt(2)).values[0][0]).toBe('Crustdata had a server error');
+    sheet.callFrom(7);
+    const next = runCustomFunction(host(engine, lock, sheet.reader), sheet.valueAt(7));
+    expect(next.values[0][0]).toBe('Crustdata had a server error');
+    expect(engine.log).toHaveLength(1);
+    expect(lock.acquired).toBe(1);
+    engine.clock.sleep(61_000);
+    expect(runCustomFunction(host(engine, lock, sheet.reader), sheet.valueAt(7)).values[0][0]).toBe(`Person ${url(5)}`);
+    expect(engine.log).toHaveLength(2);
+    const stored = [...engine.resultCache.entries.values()].map((entry) => entry.value).join();
+    expect(stored).not.toContain('sk_test_secret_key');
+  });
+
+  it('does not remember failures that recalculating could fix at once or that stop every row', () => {
+    const engine = fakeEngine({ fail: { code: 'invalid_api_key', message: 'rejected' } });
+    expect(() => runCustomFunction(host(engine), url(1))).toThrow();
+    expect(engine.resultCache.entries.size).toBe(0);
   });
 
   describe('a column of single-cell formulas', () => {

@@ -225,8 +225,6 @@ describe('CRUSTDATA_ENRICH in the emulator', () => {
       }
       const range = rangeFormulaRequests(identifiers);
       const cells = w.requests();
-      // eslint-disable-next-line no-console
-      console.log(`filled down (${order}): ${cells.total} requests (${cells.urls} URL, ${cells.emails} email); one range formula: ${range}`);
       expect(cells.total).toBeLessThanOrEqual(Math.floor(range * 1.1));
       expect(cells.badRequests + cells.rateLimited).toBe(0);
     });
