@@ -165,11 +165,6 @@ export class Execution {
     this.onCall = init.onCall;
   }
 
-  /** The auth mode scripts see (custom functions report CUSTOM_FUNCTION). */
-  get authMode(): string {
-    return this.mode;
-  }
-
   /** Called before every fake service method. */
   enter(name: string, mutates = false): void {
     this.calls[name] = (this.calls[name] ?? 0) + 1;

@@ -73,11 +73,6 @@ export class Realm {
     }
   }
 
-  globalFunction(name: string): Function | undefined {
-    const value = (this.context as Record<string, unknown>)[name];
-    return typeof value === 'function' ? (value as Function) : undefined;
-  }
-
   /** True for an object created inside this vm (its prototype chain ends in the vm's Object). */
   isScriptObject(value: object): boolean {
     return value instanceof this.intrinsics.ObjectCtor;
