@@ -1,8 +1,64 @@
-// Scheduled refresh: sidebar calls and the trigger handler. Placeholder.
-const notReady = (): never => {
-  throw new Error('not ready');
-};
-export const setSchedule = (request: unknown) => notReady();
-export const stopSchedule = notReady;
-export const scheduleStatus = notReady;
-export const onScheduledRun = (e: unknown) => notReady();
+// Keep fresh on Apps Script: the sidebar's schedule calls, the menu's Refresh now and the hourly
+// trigger's handler, each a thin wrapper that builds the ports and calls src/core/refreshControl.ts.
+import { appsScriptClock, lockOf } from '../adapters/appsScript';
+import { continueBackgroundJobs } from '../core/bulkJob';
+import { enrichCells } from '../core/enrich';
+import * as control from '../core/refreshControl';
+import { createEnrichContext, documentStore } from './context';
+import { refreshSheetFor, spreadsheetTimeZone, triggerPortFor } from './refreshGateway';
+import { createJobDeps } from './sheetGateway';
+import type { ScheduleStatus } from './sidebarContract';
+
+function controlDeps(): control.ControlDeps {
+  const spreadsheet = SpreadsheetApp.getActiveSpreadsheet();
+  let context: ReturnType<typeof createEnrichContext> | null = null;
+  return {
+    sheet: refreshSheetFor(spreadsheet),
+    store: documentStore(),
+    lock: lockOf(LockService.getDocumentLock()),
+    clock: appsScriptClock,
+    zone: spreadsheetTimeZone(spreadsheet),
+    // The context reads the key and rate limit; only a run that has rows to fetch needs it.
+    engine: { enrich: (cells, options) => enrichCells((context ??= createEnrichContext()), cells, options) },
+    newId: () => Utilities.getUuid(),
+    triggers: triggerPortFor(spreadsheet),
+    activeSheetId: () => spreadsheet.getActiveSheet()?.getSheetId() ?? null,
+    continueBackgroundJobs: (budgetMs) => continueBackgroundJobs(createJobDeps(), budgetMs),
+  };
+}
+
+/** Sidebar: Keep fresh (turn the schedule on or change it). */
+export function setSchedule(request: unknown): ScheduleStatus {
+  return control.setSchedule(controlDeps(), request);
+}
+
+/** Sidebar: Stop refreshing. */
+export function stopSchedule(): ScheduleStatus {
+  return control.stopSchedule(controlDeps());
+}
+
+/** Sidebar: whether the schedule is on, its next run, the last run, why it paused. */
+export function scheduleStatus(): ScheduleStatus {
+  return control.scheduleStatus(controlDeps());
+}
+
+/** The hourly trigger: the refresh when due, then background bulk jobs; removes itself when idle. */
+export function onScheduledRun(e: unknown): control.TickReport {
+  return control.onTick(controlDeps(), e);
+}
+
+/** Menu: Refresh now. Runs the refresh once here and tells the user what it did. */
+export function runRefreshNow(): control.RefreshNowResult {
+  const result = control.refreshNow(controlDeps());
+  const ui = SpreadsheetApp.getUi();
+  ui.alert('Refresh now', result.message, ui.ButtonSet.OK);
+  return result;
+}
+
+/**
+ * Makes sure the hourly trigger exists, for a bulk job the user lets continue in the background.
+ * Call from a user action (a sidebar call): triggers can only be created in FULL auth mode.
+ */
+export function ensureHourlyTrigger(): void {
+  control.ensureTrigger(controlDeps());
+}

@@ -1,0 +1,281 @@
+// Keep fresh's controls: turning the schedule on and off from the sidebar, its status, Refresh
+// now, and the hourly trigger's run. One hourly time-driven trigger (handler onScheduledRun)
+// serves both the schedule and the bulk jobs the user lets continue in the background: an add-on
+// gets one time-driven trigger per user per document, and an hourly one lets a pass that needs
+// several executions carry on the next hour instead of the next day. Whether a daily or weekly
+// refresh is due is decided here, in code, from the settings and the spreadsheet's time zone.
+import { EnrichError } from './errors';
+import { listJobs } from './jobState';
+import { runRefresh, resolveLayoutId, tuningOf, type RefreshDeps, type RunOutcome } from './refresh';
+import { loadRefreshState, saveRefreshState, type RefreshState } from './refreshState';
+import {
+  HOUR_MS,
+  isScheduleActive,
+  lastSlotAtOrBefore,
+  loadSchedule,
+  nextSlotAfter,
+  parseScheduleRequest,
+  saveSchedule,
+  type RefreshTarget,
+  type StoredSchedule,
+} from './schedule';
+import { withLock } from './ports';
+import type { ScheduleStatus } from '../server/sidebarContract';
+
+/** The trigger's handler: src/entrypoints.ts onScheduledRun. */
+export const TRIGGER_HANDLER = 'onScheduledRun';
+/** An active schedule whose trigger has not run for this long has lost its trigger (or its quota). */
+export const STALE_AFTER_MS = 3 * HOUR_MS;
+
+export interface TriggerInfo {
+  id: string;
+  handler: string;
+}
+
+/** This user's time-driven triggers in this document (ScriptApp). */
+export interface TriggerPort {
+  list(): TriggerInfo[];
+  /** An hourly time-driven trigger for the handler; returns its unique id. */
+  createHourly(handler: string): string;
+  remove(id: string): void;
+}
+
+export interface ControlDeps extends RefreshDeps {
+  triggers: TriggerPort;
+  /** The sheet the user is on (sidebar and menu calls); null in a trigger. */
+  activeSheetId(): number | null;
+  /** Carries on the bulk jobs the user let continue in the background (bulkJob.continueBackgroundJobs). */
+  continueBackgroundJobs?(budgetMs: number): unknown;
+}
+
+const BUSY_MESSAGE = 'The spreadsheet is busy with another add-on task. Try again in a moment.';
+
+// ---- The trigger ---------------------------------------------------------------------------------
+
+/** Jobs the hourly trigger should carry on (the bulk job's rule, bulkJob.continueBackgroundJobs). */
+export function hasBackgroundWork(deps: Pick<RefreshDeps, 'store'>): boolean {
+  return listJobs(deps.store).some(
+    (job) => job.continueInBackground && (job.state === 'running' || (job.state === 'paused' && job.pausedBy === 'user')),
+  );
+}
+
+/**
+ * The one hourly trigger, created if missing; never a second one however often this is called
+ * (they are found by handler name). Must run from a user action in FULL auth mode.
+ */
+export function ensureTrigger(deps: Pick<ControlDeps, 'triggers'>): string {
+  const all = deps.triggers.list();
+  const ours = all.filter((trigger) => trigger.handler === TRIGGER_HANDLER);
+  if (ours.length) {
+    for (const extra of ours.slice(1)) deps.triggers.remove(extra.id);
+    return ours[0].id;
+  }
+  try {
+    return deps.triggers.createHourly(TRIGGER_HANDLER);
+  } catch (error) {
+    // One time-driven trigger per user per document: one left by an older version blocks ours.
+    const others = all.filter((trigger) => trigger.handler !== TRIGGER_HANDLER);
+    if (others.length) {
+      for (const other of others) deps.triggers.remove(other.id);
+      try {
+        return deps.triggers.createHourly(TRIGGER_HANDLER);
+      } catch {
+        // Reported below with the first error.
+      }
+    }
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new EnrichError('permission_denied', `Google Sheets would not create the hourly trigger that runs the schedule (${detail}). Reload the spreadsheet, open the sidebar and try again.`);
+  }
+}
+
+function removeTriggers(deps: Pick<ControlDeps, 'triggers'>, onlyId?: string): boolean {
+  let removed = false;
+  for (const trigger of deps.triggers.list()) {
+    if (trigger.handler !== TRIGGER_HANDLER || (onlyId && trigger.id !== onlyId)) continue;
+    deps.triggers.remove(trigger.id);
+    removed = true;
+  }
+  return removed;
+}
+
+// ---- Sidebar ---------------------------------------------------------------------------------------
+
+/**
+ * The enriched range to keep fresh: on the sheet the user is on, else the schedule's, else the
+ * sheet of the latest bulk job. Named by sheet id and layout id, never by position.
+ */
+export function findTarget(deps: ControlDeps): RefreshTarget | null {
+  const schedule = loadSchedule(deps.store);
+  const candidates: number[] = [];
+  const active = deps.activeSheetId();
+  if (active !== null) candidates.push(active);
+  if (schedule) candidates.push(schedule.target.sheetId);
+  for (const job of listJobs(deps.store).sort((a, b) => b.updatedAt - a.updatedAt)) candidates.push(job.sheetId);
+  for (const sheetId of [...new Set(candidates)]) {
+    const sheetName = deps.sheet.sheetName(sheetId);
+    if (sheetName === null) continue;
+    const preferred = schedule && schedule.target.sheetId === sheetId ? schedule.target.layoutId : null;
+    const layoutId = resolveLayoutId(deps.sheet, deps.store, sheetId, preferred);
+    if (layoutId) return { sheetId, sheetName, layoutId };
+  }
+  return null;
+}
+
+/** Keep fresh: validates the settings, makes sure the trigger exists, saves the schedule. */
+export function setSchedule(deps: ControlDeps, request: unknown): ScheduleStatus {
+  const settings = parseScheduleRequest(request);
+  const target = findTarget(deps);
+  if (!target) {
+    throw new EnrichError('invalid_argument', 'There is no enriched range to keep fresh yet. Enrich a column first (Start, above), then turn on Keep fresh.');
+  }
+  const triggerId = ensureTrigger(deps);
+  const now = deps.clock.now();
+  const saved = withLock(deps.lock, tuningOf(deps).lockTimeoutMs, () => {
+    const state = loadRefreshState(deps.store);
+    const schedule: StoredSchedule = { v: 1, enabled: true, settings, target, pausedReason: null, triggerId, updatedAt: now };
+    // The first run is the next scheduled time, not now (Refresh now is there for that).
+    const slot = lastSlotAtOrBefore(settings, deps.zone, now);
+    state.servedSlot = state.servedSlot === null ? slot : Math.max(state.servedSlot, slot);
+    if (state.pass && (state.pass.sheetId !== target.sheetId || state.pass.layoutId !== target.layoutId)) state.pass = null;
+    state.consecutiveErrors = 0;
+    saveSchedule(deps.store, schedule);
+    saveRefreshState(deps.store, state);
+    return true;
+  });
+  if (saved !== true) throw new EnrichError('busy', BUSY_MESSAGE);
+  return scheduleStatus(deps);
+}
+
+/** Stop refreshing: the schedule goes off, and so does the trigger unless a background job needs it. */
+export function stopSchedule(deps: ControlDeps): ScheduleStatus {
+  const now = deps.clock.now();
+  const saved = withLock(deps.lock, tuningOf(deps).lockTimeoutMs, () => {
+    const schedule = loadSchedule(deps.store);
+    if (schedule) saveSchedule(deps.store, { ...schedule, enabled: false, pausedReason: null, updatedAt: now });
+    const state = loadRefreshState(deps.store);
+    if (state.pass) {
+      state.pass = null;
+      saveRefreshState(deps.store, state);
+    }
+    return true;
+  });
+  if (saved !== true) throw new EnrichError('busy', BUSY_MESSAGE);
+  if (!hasBackgroundWork(deps)) removeTriggers(deps);
+  return scheduleStatus(deps);
+}
+
+export function scheduleStatus(deps: RefreshDeps): ScheduleStatus {
+  const schedule = loadSchedule(deps.store);
+  const state = loadRefreshState(deps.store);
+  const now = deps.clock.now();
+  const enabled = schedule?.enabled ?? false;
+  let pausedReason = enabled ? (schedule?.pausedReason ?? null) : null;
+  if (schedule && enabled && !pausedReason) {
+    const lastSign = Math.max(state.lastTickAt ?? 0, schedule.updatedAt);
+    if (now - lastSign > STALE_AFTER_MS) {
+      pausedReason = `The schedule has not run since ${deps.sheet.formatDate(lastSign)}: its hourly trigger was removed or ran out of its daily time. Click Keep fresh to turn it on again.`;
+    }
+  }
+  return {
+    enabled,
+    settings: schedule?.settings ?? null,
+    nextRunAt: schedule && enabled && !pausedReason ? nextRunAt(deps, schedule, state, now) : null,
+    lastRun: state.lastRun,
+    pausedReason,
+  };
+}
+
+/** The next scheduled time, or the next hourly run when a pass is due or carrying on. */
+export function nextRunAt(deps: Pick<RefreshDeps, 'zone'>, schedule: StoredSchedule, state: RefreshState, now: number): number {
+  const nextTick = Math.max(now, (state.lastTickAt ?? now) + HOUR_MS);
+  if (state.pass) return nextTick;
+  const slot = lastSlotAtOrBefore(schedule.settings, deps.zone, now);
+  if (state.servedSlot === null || slot > state.servedSlot) return nextTick;
+  return nextSlotAfter(schedule.settings, deps.zone, now);
+}
+
+// ---- Refresh now -------------------------------------------------------------------------------------
+
+export interface RefreshNowResult {
+  message: string;
+  status: ScheduleStatus;
+}
+
+/** Menu: Refresh now, the same refresh once in this execution (or its next part, if one is under way). */
+export function refreshNow(deps: ControlDeps): RefreshNowResult {
+  const start = deps.clock.now();
+  const before = loadSchedule(deps.store);
+  const outcome = runRefresh(deps, { origin: 'manual', until: start + tuningOf(deps).runBudgetMs, target: before ? null : findTarget(deps) });
+  let message: string;
+  switch (outcome.kind) {
+    case 'busy':
+      message = 'A refresh is already running. It carries on by itself; the sidebar shows what it did.';
+      break;
+    case 'idle':
+      message = outcome.message;
+      break;
+    case 'paused':
+      message = `The refresh stopped: ${outcome.message}`;
+      break;
+    case 'ran': {
+      message = outcome.summary.summary;
+      if (outcome.phase === 'continues' && !isScheduleActive(loadSchedule(deps.store))) message += ' Choose Refresh now again to go on.';
+      // It worked with the key as it is now: a schedule paused by a key or credit problem can go on.
+      const schedule = loadSchedule(deps.store);
+      if (schedule && schedule.enabled && schedule.pausedReason && (outcome.summary.refreshed || outcome.summary.notFound)) {
+        const triggerId = ensureTrigger(deps);
+        saveSchedule(deps.store, { ...schedule, pausedReason: null, triggerId, updatedAt: deps.clock.now() });
+        message += ' The schedule is running again.';
+      }
+      break;
+    }
+  }
+  return { message, status: scheduleStatus(deps) };
+}
+
+// ---- The hourly trigger -----------------------------------------------------------------------------------
+
+export interface TickReport {
+  refresh: RunOutcome['kind'] | 'skipped';
+  message: string | null;
+  backgroundJobs: boolean;
+  triggerRemoved: boolean;
+}
+
+function triggerUidOf(event: unknown): string | null {
+  const uid = (event as { triggerUid?: unknown } | null)?.triggerUid;
+  return typeof uid === 'string' || typeof uid === 'number' ? String(uid) : null;
+}
+
+/**
+ * One hourly run: the schedule's refresh if due (or carrying on), then background bulk jobs with
+ * the time left, all inside one budget well short of 6 minutes. A trigger with nothing left to do
+ * removes itself, so a stopped schedule leaves no hourly executions behind.
+ */
+export function onTick(deps: ControlDeps, event: unknown): TickReport {
+  const tuning = tuningOf(deps);
+  const start = deps.clock.now();
+  const until = start + tuning.runBudgetMs;
+  const uid = triggerUidOf(event);
+  const schedule = loadSchedule(deps.store);
+  // Another user's trigger (or one from before the schedule moved) leaves the refresh to the schedule's own.
+  const isScheduleTrigger = !schedule?.triggerId || !uid || schedule.triggerId === uid;
+  const background = Boolean(deps.continueBackgroundJobs) && hasBackgroundWork(deps);
+  const report: TickReport = { refresh: 'skipped', message: null, backgroundJobs: false, triggerRemoved: false };
+  try {
+    if (isScheduleTrigger) {
+      const outcome = runRefresh(deps, { origin: 'schedule', until: background ? start + tuning.runBudgetMs / 2 : until });
+      report.refresh = outcome.kind;
+      report.message = outcome.kind === 'idle' || outcome.kind === 'paused' ? outcome.message : outcome.kind === 'ran' ? outcome.summary.summary : null;
+    }
+    if (deps.continueBackgroundJobs && hasBackgroundWork(deps) && until - deps.clock.now() > 0) {
+      report.backgroundJobs = true;
+      deps.continueBackgroundJobs(until - deps.clock.now());
+    }
+  } finally {
+    const after = loadSchedule(deps.store);
+    const scheduleNeedsMe = isScheduleActive(after) && (!after.triggerId || !uid || after.triggerId === uid);
+    if (!scheduleNeedsMe && !hasBackgroundWork(deps)) report.triggerRemoved = removeTriggers(deps, uid ?? undefined);
+  }
+  return report;
+}

@@ -1,0 +1,113 @@
+// What the scheduled refresh keeps between executions, in one document property: the pass in
+// progress (its cursor and counts), the lease that keeps two runs apart, the last run's summary.
+// No per-row data, so it stays far below the 9 KB property limit whatever the sheet's size.
+import * as z from 'zod/mini';
+import type { KeyValueStore } from './ports';
+import type { LastRunSummary } from '../server/sidebarContract';
+
+export const REFRESH_STATE_KEY = 'crustdata.refresh';
+
+const count = z.number().check(z.int(), z.gte(0));
+
+const PassCountsSchema = z.object({
+  /** Rows the pass found older than the threshold. */
+  due: count,
+  /** Rows that got fresh data. */
+  refreshed: count,
+  /** Rows with at least one tracked value changed. */
+  changed: count,
+  notFound: count,
+  failed: count,
+  /** Changes per tracked header ("Current employer" -> 14). */
+  changedBy: z.record(z.string(), count),
+});
+
+const PassSchema = z.object({
+  id: z.string(),
+  origin: z.enum(['schedule', 'manual']),
+  startedAt: z.number(),
+  sheetId: z.number(),
+  sheetName: z.string(),
+  layoutId: z.string(),
+  /** Rows whose data is from this date or earlier are refreshed. */
+  cutoffDate: z.string(),
+  /** Cached results fetched since then are fresh enough. */
+  freshSinceMs: z.number(),
+  forceFetch: z.boolean(),
+  trackedHeaders: z.array(z.string()),
+  /** The next row to look at. */
+  cursorRow: z.number().check(z.int(), z.gte(1)),
+  /**
+   * The identifier of the row just above the cursor, so a run after rows were inserted or
+   * deleted finds its place by identifier instead of trusting the row number.
+   */
+  anchor: z.nullable(z.string()),
+  counts: PassCountsSchema,
+  runs: count,
+  /** A failure worth showing in the summary (the first one of the pass). */
+  firstFailure: z.nullable(z.string()),
+});
+
+const LeaseSchema = z.object({ token: z.string(), until: z.number() });
+
+const SummarySchema = z.object({
+  at: z.number(),
+  refreshed: count,
+  changed: count,
+  notFound: count,
+  failed: count,
+  summary: z.string(),
+});
+
+const RefreshStateSchema = z.object({
+  v: z.literal(1),
+  /** The scheduled time whose pass has been started; a later slot makes a run due. */
+  servedSlot: z.nullable(z.number()),
+  pass: z.nullable(PassSchema),
+  lease: z.nullable(LeaseSchema),
+  lastRun: z.nullable(SummarySchema),
+  /** The latest pass that found changes, so a quiet pass after it can still say what changed. */
+  lastChange: z.nullable(z.object({ at: z.number(), text: z.string() })),
+  /** When the trigger last ran, for "next run" while a pass carries on hour by hour. */
+  lastTickAt: z.nullable(z.number()),
+  /** Trigger runs in a row that failed unexpectedly; a few pause the schedule. */
+  consecutiveErrors: count,
+});
+
+export type PassCounts = z.infer<typeof PassCountsSchema>;
+export type RefreshPass = z.infer<typeof PassSchema>;
+export type RefreshState = z.infer<typeof RefreshStateSchema>;
+export type { LastRunSummary };
+
+export function emptyRefreshState(): RefreshState {
+  return { v: 1, servedSlot: null, pass: null, lease: null, lastRun: null, lastChange: null, lastTickAt: null, consecutiveErrors: 0 };
+}
+
+export function emptyPassCounts(): PassCounts {
+  return { due: 0, refreshed: 0, changed: 0, notFound: 0, failed: 0, changedBy: {} };
+}
+
+/** Anything unreadable starts afresh: a refresh state is never worth a crash. */
+export function loadRefreshState(store: KeyValueStore): RefreshState {
+  const raw = store.get(REFRESH_STATE_KEY);
+  if (!raw) return emptyRefreshState();
+  try {
+    const parsed = RefreshStateSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : emptyRefreshState();
+  } catch {
+    return emptyRefreshState();
+  }
+}
+
+const MAX_TEXT = 500;
+
+export function saveRefreshState(store: KeyValueStore, state: RefreshState): void {
+  // Texts come from error messages and headers: cap them so the value stays well under 9 KB.
+  const capped: RefreshState = {
+    ...state,
+    pass: state.pass ? { ...state.pass, firstFailure: state.pass.firstFailure?.slice(0, MAX_TEXT) ?? null, anchor: state.pass.anchor?.slice(0, MAX_TEXT) ?? null } : null,
+    lastRun: state.lastRun ? { ...state.lastRun, summary: state.lastRun.summary.slice(0, 2 * MAX_TEXT) } : null,
+    lastChange: state.lastChange ? { ...state.lastChange, text: state.lastChange.text.slice(0, MAX_TEXT) } : null,
+  };
+  store.set(REFRESH_STATE_KEY, JSON.stringify(capped));
+}

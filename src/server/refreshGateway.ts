@@ -1,0 +1,95 @@
+// Apps Script adapters for the scheduled refresh's ports: the sheet (the bulk job's gateway plus
+// notes, backgrounds and the Changes column's developer metadata), the spreadsheet's time zone,
+// and this user's triggers. Each method is one service call or one finder call; no logic here.
+import { CHANGES_METADATA_KEY } from '../core/changeTracking';
+import type { RefreshSheet } from '../core/refresh';
+import type { TriggerPort } from '../core/refreshControl';
+import type { TimeZone } from '../core/schedule';
+import { columnLetter } from '../core/sheetTarget';
+import { sheetGatewayFor } from './sheetGateway';
+
+type Spreadsheet = GoogleAppsScript.Spreadsheet.Spreadsheet;
+type Sheet = GoogleAppsScript.Spreadsheet.Sheet;
+
+export function refreshSheetFor(spreadsheet: Spreadsheet): RefreshSheet {
+  const base = sheetGatewayFor(spreadsheet);
+  const sheetOf = (sheetId: number): Sheet => {
+    const sheet = spreadsheet.getSheetById(sheetId);
+    if (!sheet) throw new Error('The sheet being refreshed no longer exists.');
+    return sheet;
+  };
+  const changesMarks = (sheet: Sheet) => sheet.createDeveloperMetadataFinder().withKey(CHANGES_METADATA_KEY).find();
+  const layoutOf = (value: string | null): string | null => {
+    try {
+      const parsed = JSON.parse(value ?? '') as { v?: unknown; t?: unknown };
+      return parsed && parsed.v === 1 && typeof parsed.t === 'string' ? parsed.t : null;
+    } catch {
+      return null;
+    }
+  };
+  return {
+    sheetName: base.sheetName,
+    size: base.size,
+    readValues: base.readValues,
+    writeValues: base.writeValues,
+    readColumnMarks: base.readColumnMarks,
+    insertColumnsAfter: base.insertColumnsAfter,
+    formatDate: base.formatDate,
+    readNotes: (sheetId, row, column, numRows, numColumns) => sheetOf(sheetId).getRange(row, column, numRows, numColumns).getNotes(),
+    writeNotes: (sheetId, row, column, notes) => {
+      if (notes.length) sheetOf(sheetId).getRange(row, column, notes.length, notes[0].length).setNotes(notes);
+    },
+    readBackgrounds: (sheetId, row, column, numRows, numColumns) => sheetOf(sheetId).getRange(row, column, numRows, numColumns).getBackgrounds(),
+    writeBackgrounds: (sheetId, row, column, colors) => {
+      if (colors.length) sheetOf(sheetId).getRange(row, column, colors.length, colors[0].length).setBackgrounds(colors);
+    },
+    readChangesMarks: (sheetId) => {
+      const marks: Array<{ column: number; layoutId: string }> = [];
+      for (const metadata of changesMarks(sheetOf(sheetId))) {
+        const column = metadata.getLocation().getColumn()?.getColumn() ?? null;
+        const layoutId = layoutOf(metadata.getValue());
+        if (column !== null && layoutId) marks.push({ column, layoutId });
+      }
+      return marks;
+    },
+    markChangesColumn: (sheetId, column, layoutId) => {
+      const sheet = sheetOf(sheetId);
+      for (const metadata of changesMarks(sheet)) {
+        if (metadata.getLocation().getColumn()?.getColumn() === column) metadata.remove();
+      }
+      const letter = columnLetter(column);
+      sheet.getRange(`${letter}:${letter}`).addDeveloperMetadata(CHANGES_METADATA_KEY, JSON.stringify({ v: 1, t: layoutId }));
+    },
+  };
+}
+
+/** The spreadsheet's time zone through Utilities.formatDate's 'Z' (e.g. "+0530"), memoised per hour. */
+export function spreadsheetTimeZone(spreadsheet: Spreadsheet): TimeZone {
+  let zone: string | null = null;
+  const byHour = new Map<number, number>();
+  return {
+    offsetMs(epochMs) {
+      const hour = Math.floor(epochMs / 3_600_000);
+      const known = byHour.get(hour);
+      if (known !== undefined) return known;
+      zone ??= spreadsheet.getSpreadsheetTimeZone() || Session.getScriptTimeZone();
+      const text = Utilities.formatDate(new Date(hour * 3_600_000), zone, 'Z');
+      const match = /^([+-])(\d{2}):?(\d{2})$/.exec(text.trim());
+      const offset = match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) * 60_000 : 0;
+      byHour.set(hour, offset);
+      return offset;
+    },
+  };
+}
+
+/** This user's time-driven triggers of the add-on in this spreadsheet (add-ons get one). */
+export function triggerPortFor(spreadsheet: Spreadsheet): TriggerPort {
+  const clockTriggers = () => ScriptApp.getUserTriggers(spreadsheet).filter((trigger) => trigger.getEventType() === ScriptApp.EventType.CLOCK);
+  return {
+    list: () => clockTriggers().map((trigger) => ({ id: trigger.getUniqueId(), handler: trigger.getHandlerFunction() })),
+    createHourly: (handler) => ScriptApp.newTrigger(handler).timeBased().everyHours(1).create().getUniqueId(),
+    remove: (id) => {
+      for (const trigger of clockTriggers()) if (trigger.getUniqueId() === id) ScriptApp.deleteTrigger(trigger);
+    },
+  };
+}
