@@ -300,6 +300,7 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
       selectionKey: key,
       reenrich: options.reenrich,
       skipSettled: !options.reenrich && plan.sameSelectionLayout !== null,
+      retryPass: false,
       state: 'running',
       pausedBy: null,
       cursor: dataFirstRow,
@@ -350,8 +351,12 @@ export function supersededColumns(existing: ColumnMark[], first: number, last: n
 
 class LeaseLost extends Error {}
 
+/** The longest a slice waits for the rate window to open (keeps a call well inside 6 minutes). */
+const MAX_WINDOW_WAIT_MS = 60_000;
+
 type RowPlan =
-  | { action: 'keep'; counted: keyof JobCounts }
+  /** Left as it is; counted under `counted` (null: already counted, in the second pass). */
+  | { action: 'keep'; counted: keyof JobCounts | null }
   | { action: 'write'; values: unknown[]; status: string; counted: keyof JobCounts }
   | { action: 'fetch'; fetchIndex: number };
 
@@ -385,7 +390,9 @@ export function runSlice(deps: JobDeps, sheetId: number, budgetMs?: number): Sto
 
 class SliceSession {
   private job: StoredJob;
-  private readonly sendUntil: number;
+  /** No request starts after this; moved once when the rate window opens just after it. */
+  private sendUntil: number;
+  private waitedForWindow = false;
   private readonly workMsBefore: number;
 
   constructor(
@@ -421,7 +428,8 @@ class SliceSession {
     const lastRow = Math.min(job.lastRow, gateway.size(job.sheetId).rows);
     const first = job.dataFirstRow;
     const numRows = lastRow - first + 1;
-    if (numRows <= 0 || job.cursor > lastRow) return this.finish({ sheetName });
+    if (numRows <= 0) return this.finish({ sheetName });
+    if (job.cursor > lastRow) return this.endOfPass(sheetName);
 
     const sourceValues = gateway.readValues(job.sheetId, first, sourceColumn, numRows, 1).map((row) => row[0]);
     const target = gateway.readValues(job.sheetId, first, statusColumn, numRows, columns.length + 1);
@@ -436,10 +444,21 @@ class SliceSession {
         if (!settledRowOf.has(key)) settledRowOf.set(key, index);
       }
     };
-    for (let index = 0; index < job.cursor - first; index++) noteSettled(index);
+    // The second pass (retryPass) retries the rows that failed in the first; the rest is settled.
+    const retrying = job.retryPass;
+    const hasError = (index: number) => parseStatus(target[index][0]).kind === 'error' && classified[index].kind !== 'blank' && classified[index].kind !== 'invalid';
+    for (let index = 0; index < (retrying ? numRows : job.cursor - first); index++) noteSettled(index);
 
     while (this.job.cursor <= lastRow && deps.clock.now() < this.sendUntil) {
-      const from = this.job.cursor;
+      let from = this.job.cursor;
+      if (retrying) {
+        // Blocks without a failed row are passed over without a write.
+        while (from <= lastRow && !hasError(from - first)) from++;
+        if (from > lastRow) {
+          this.job = { ...this.job, cursor: from };
+          break;
+        }
+      }
       const to = Math.min(from + this.job.blockSize - 1, lastRow);
       const plans: RowPlan[] = [];
       const fetchCells: unknown[] = [];
@@ -449,7 +468,8 @@ class SliceSession {
         const id = classified[index];
         const current = parseStatus(target[index][0]);
         const maybeOurs = pending !== null && row >= pending.from && row <= pending.to;
-        if (id.kind === 'blank') plans.push({ action: 'keep', counted: 'skipped' });
+        if (retrying && !hasError(index)) plans.push({ action: 'keep', counted: null });
+        else if (id.kind === 'blank') plans.push({ action: 'keep', counted: 'skipped' });
         else if (this.job.skipSettled && !maybeOurs && isSettled(current)) {
           plans.push({ action: 'keep', counted: 'skipped' });
           noteSettled(index);
@@ -486,7 +506,7 @@ class SliceSession {
         const plan = plans[row - from];
         let values: unknown[];
         let status: unknown;
-        let counted: keyof JobCounts;
+        let counted: keyof JobCounts | null;
         if (plan.action === 'keep') {
           values = target[index].slice(1);
           status = target[index][0];
@@ -525,28 +545,53 @@ class SliceSession {
         rowsOut.push(values.map(protectRead));
         statusesOut.push([protectRead(status)]);
         target[index] = [status, ...values];
-        counts[counted]++;
+        if (counted !== null) {
+          // A retried row leaves "failed" for whatever it is now (failed again included).
+          if (retrying) counts.failed--;
+          counts[counted]++;
+        }
       }
 
       if (cut > from) {
-        this.commit({ pendingBlock: { from, to: cut - 1 } });
+        this.commit({ cursor: from, pendingBlock: { from, to: cut - 1 } });
         gateway.writeValues(job.sheetId, from, statusColumn + 1, rowsOut);
         gateway.writeValues(job.sheetId, from, statusColumn, statusesOut);
         this.commit({ cursor: cut, pendingBlock: null, counts, consecutiveErrors: 0, message: null });
         for (let row = from; row < cut; row++) noteSettled(row - first);
       }
       if (fatal) return this.stop('paused', fatal.message, sheetName);
+      if (cut === from && result?.resumeAt !== undefined) {
+        // Nothing could be sent before the slice's end: the rate window (or a Retry-After) opens
+        // later. Wait for it here, once, rather than answer at once and have the sidebar call
+        // again and again while the window is shut.
+        const wait = result.resumeAt - deps.clock.now();
+        if (!this.waitedForWindow && wait <= MAX_WINDOW_WAIT_MS) {
+          this.waitedForWindow = true;
+          this.sendUntil = Math.max(this.sendUntil, result.resumeAt + 1_000);
+          continue;
+        }
+        deps.clock.sleep(Math.max(1_000, Math.min(wait, MAX_WINDOW_WAIT_MS)));
+        break;
+      }
       if (cut <= to) break; // out of time for now
       if (this.job.state !== 'running') return;
     }
-    if (this.job.cursor > lastRow) return this.finish({ sheetName });
-    this.commit({ sheetName, etaSeconds: this.eta(classified, settledRowOf, lastRow) });
+    if (this.job.cursor > lastRow) return this.endOfPass(sheetName);
+    this.commit({ sheetName, etaSeconds: this.eta(classified, settledRowOf, lastRow, retrying ? hasError : () => true) });
   }
 
-  private eta(classified: ClassifiedIdentifier[], settledRowOf: Map<string, number>, lastRow: number): number {
+  /** The end of the rows: done, or once more over the rows that failed (a fault may have passed). */
+  private endOfPass(sheetName: string): void {
+    if (this.job.retryPass || this.job.counts.failed === 0) return this.finish({ sheetName });
+    this.commit({ sheetName, retryPass: true, cursor: this.job.dataFirstRow, pendingBlock: null });
+    if (this.deps.clock.now() < this.sendUntil) this.run();
+  }
+
+  private eta(classified: ClassifiedIdentifier[], settledRowOf: Map<string, number>, lastRow: number, needsFetch: (index: number) => boolean): number {
     const remaining = new Set<string>();
     let urls = 0;
     for (let row = this.job.cursor; row <= lastRow; row++) {
+      if (!needsFetch(row - this.job.dataFirstRow)) continue;
       const id = classified[row - this.job.dataFirstRow];
       if (id.kind !== 'profile_url' && id.kind !== 'business_email') continue;
       const key = identifierKey(id);
@@ -678,7 +723,7 @@ export function selectFailedRows(deps: JobDeps, jobId: string): SelectFailedResu
   if (!job || deps.gateway.sheetName(job.sheetId) === null) return none;
   const layout = readLayouts(deps.gateway.readColumnMarks(job.sheetId)).get(job.layoutId);
   const statusColumn = layout?.statusColumn ?? null;
-  const lastWritten = Math.min(job.cursor - 1, job.lastRow, deps.gateway.size(job.sheetId).rows);
+  const lastWritten = Math.min(job.retryPass || job.state === 'done' ? job.lastRow : job.cursor - 1, job.lastRow, deps.gateway.size(job.sheetId).rows);
   if (statusColumn === null || lastWritten < job.dataFirstRow) return none;
   const statuses = deps.gateway.readValues(job.sheetId, job.dataFirstRow, statusColumn, lastWritten - job.dataFirstRow + 1, 1);
   const failed: number[] = [];

@@ -34,6 +34,8 @@ const StoredJobSchema = z.object({
   reenrich: z.boolean(),
   /** Rows already enriched with the same fields in these columns are left as they are. */
   skipSettled: z.boolean(),
+  /** The second pass, over the rows that failed in the first (the cursor starts again at the top). */
+  retryPass: z.boolean(),
   state: z.enum(['running', 'paused', 'done', 'cancelled', 'error']),
   /** Who paused it: the background trigger resumes only what the user paused, never an error. */
   pausedBy: z.nullable(z.enum(['user', 'problem'])),
@@ -116,12 +118,13 @@ export function toProgress(job: StoredJob): JobProgress {
     sheetName: job.sheetName,
     state: job.state,
     total: job.lastRow - job.dataFirstRow + 1,
-    processed: job.cursor - job.dataFirstRow,
+    // In the second pass every row has been written once: progress stays at the end.
+    processed: job.retryPass ? job.lastRow - job.dataFirstRow + 1 : job.cursor - job.dataFirstRow,
     counts: { ...job.counts },
     startedAt: job.startedAt,
     updatedAt: job.updatedAt,
     etaSeconds: job.state === 'running' || job.state === 'paused' ? job.etaSeconds : null,
-    message: job.message,
+    message: job.message ?? (job.retryPass && job.state === 'running' ? `Trying the ${job.counts.failed} failed rows once more.` : null),
     continueInBackground: job.continueInBackground,
   };
 }

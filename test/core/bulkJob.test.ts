@@ -531,6 +531,35 @@ describe('problems', () => {
     expect(w.sheets.selected.every((a1) => a1.startsWith('B'))).toBe(true);
   });
 
+  test('rows that failed once get a second try at the end of the job', () => {
+    const flaky = profileUrl(0);
+    let failedOnce = false;
+    const ok = okServer();
+    const server: FakeServer = (request, now) => {
+      if (!failedOnce && request.identifiers.includes(flaky)) {
+        failedOnce = true;
+        return { status: 200, body: 'not json' }; // a malformed answer fails its batch without a retry
+      }
+      return ok(request, now);
+    };
+    const w = setup(200, { server });
+    start(w, w.source);
+    drive(w);
+    const job = loadJob(w.store, SHEET)!;
+    expect(failedOnce).toBe(true);
+    expect(job.retryPass).toBe(true);
+    expect(job.state).toBe('done');
+    expect(job.counts.failed).toBe(0);
+    expect(job.counts.enriched + job.counts.notFound + job.counts.invalid + job.counts.skipped).toBe(200);
+    const grid = w.sheets.grid(SHEET);
+    expect(grid.slice(1, 201).some((row) => String(row[1]).startsWith('Error'))).toBe(false);
+    // The second pass wrote only the block that held the failed rows.
+    const statusWrites = w.sheets.writes.filter((write) => write.columns === 1 && write.row > 1);
+    const rowsWritten = statusWrites.reduce((sum, write) => sum + write.rows, 0);
+    expect(rowsWritten).toBeGreaterThan(200);
+    expect(rowsWritten).toBeLessThanOrEqual(200 + 25);
+  });
+
   test('columns moved apart stop the job instead of writing in the wrong place', () => {
     const w = setup(800);
     start(w, w.source);
