@@ -151,14 +151,7 @@ export function setApiKey(): void {
 }
 
 export function refreshNow(): void {
-  // The scheduled refresh is its own module; until it offers runRefreshNow the item says so.
-  const runRefreshNow = Object.entries(refreshApi).find(([name]) => name === 'runRefreshNow')?.[1];
-  if (typeof runRefreshNow === 'function') {
-    (runRefreshNow as () => unknown)();
-    return;
-  }
-  const ui = SpreadsheetApp.getUi();
-  ui.alert(TITLE, 'Refresh is not available yet in this version.', ui.ButtonSet.OK);
+  refreshApi.runRefreshNow();
 }
 
 export function help(): void {

@@ -188,6 +188,9 @@ export function startJob(request: unknown): StartJobResponse {
   if (parsed.onConflict === 'elsewhere' && parsed.targetColumn === undefined) {
     return { ok: false, reason: 'invalid', message: 'Choose the column where the results should start.' };
   }
+  // The hourly trigger carries a job on while the sidebar is closed; it is made here, from the
+  // user's click (FULL auth), before the job depends on it.
+  if (parsed.continueInBackground) refreshApi.ensureHourlyTrigger();
   return job.startJob(createJobDeps(), jobSource, {
     fields,
     reenrich: parsed.settings.reenrich,
@@ -209,6 +212,7 @@ export function controlJob(request: unknown): JobProgress {
   const { jobId, action, continueInBackground } = parseRequest(ControlJobRequestSchema, request, 'The job control request');
   const deps = createJobDeps();
   requireJob(deps, jobId);
+  if (continueInBackground && action !== 'cancel') refreshApi.ensureHourlyTrigger();
   const after = job.controlJob(deps, jobId, action, continueInBackground);
   if (!after) throw new EnrichError('invalid_argument', 'This job no longer exists.');
   return toProgress(after);

@@ -27,6 +27,8 @@ export interface JobWorld {
   killAtSheetsCall(n: number | null): void;
   /** Kills the execution when the n-th request from now is in flight (a hung fetch at the limit). */
   killAtRequest(n: number | null): void;
+  /** Requests carrying any of these identifiers get a 500, every time (a row that keeps failing). */
+  alwaysFailing: Set<string>;
 }
 
 export function jobWorld(options: { requestsPerMinute?: number } = {}): JobWorld {
@@ -36,9 +38,14 @@ export function jobWorld(options: { requestsPerMinute?: number } = {}): JobWorld
   let sheetsCallsLeft: number | null = null;
   let requestsLeft: number | null = null;
   const inner = inProcessTransport(api);
+  const alwaysFailing = new Set<string>();
   const transport: Transport = {
     send(requests, nowMs) {
-      const results = inner.send(requests, nowMs);
+      const results = inner.send(requests, nowMs).map((result, i) =>
+        [...alwaysFailing].some((id) => (requests[i].body ?? '').includes(JSON.stringify(id)))
+          ? { status: 500, headers: { 'content-type': 'application/json' }, body: '{"error":{"type":"internal_error","message":"boom"}}', latencyMs: 200 }
+          : result,
+      );
       // A fetchAll that outlasts the execution: the emulator stops it at the 6-minute limit, and
       // the script sees none of its answers.
       const killed = requestsLeft !== null && requestsLeft < requests.length;
@@ -84,6 +91,7 @@ export function jobWorld(options: { requestsPerMinute?: number } = {}): JobWorld
     killAtRequest: (n) => {
       requestsLeft = n;
     },
+    alwaysFailing,
   };
 }
 

@@ -1,0 +1,197 @@
+// Every function the sidebar calls, through google.script.run as the emulator models it (plain
+// data both ways, FULL mode), with the real dist/Code.js and the mock API. Needs `npm run build`.
+import { ScriptError } from '../../dev/emulator';
+import { syntheticBusinessEmail, syntheticProfileUrl } from '../../dev/mock-api/dataset';
+import type { ApiKeyStatus, ConnectionResult, Estimate, JobProgress, SelectFailedResult, SidebarState, SourceGuess, StartJobResponse } from '../../src/server/sidebarContract';
+import { driveJob, jobWorld, startRequest, TEST_KEY, withSheet, type JobWorld } from './jobHarness';
+
+function column(rows: number): string[] {
+  return Array.from({ length: rows }, (_, n) => (n % 4 === 3 ? syntheticBusinessEmail(n) : syntheticProfileUrl(n)));
+}
+
+/** The message the sidebar's failure handler would show. */
+function failure(world: JobWorld, name: string, ...args: unknown[]): string {
+  try {
+    world.emu.callFromSidebar(name, ...args);
+  } catch (error) {
+    if (error instanceof ScriptError) return error.result.error ?? '';
+    throw error;
+  }
+  throw new Error(`${name} did not fail`);
+}
+
+describe('state and key', () => {
+  test('getState: everything the sidebar shows, as plain data, the key masked', () => {
+    const world = jobWorld();
+    withSheet(world, 'Leads', column(20));
+    const state = world.emu.callFromSidebar('sidebarGetState') as SidebarState;
+    expect(state.sheetName).toBe('Leads');
+    expect(state.apiKey).toEqual({ isSet: true, masked: `••••${TEST_KEY.slice(-4)}`, scope: 'user' });
+    expect(JSON.stringify(state)).not.toContain(TEST_KEY);
+    expect(state.groups.map((group) => group.name)).toHaveLength(10);
+    expect(state.paths.length).toBeGreaterThan(20);
+    expect(state.settings.reenrich).toBe(false);
+    expect(state.settings.fields.length).toBeGreaterThan(0);
+    expect(state.source).toMatchObject({ sheetName: 'Leads', column: 1, firstRow: 1, lastRow: 21, hasHeader: true, dataRows: 20, headerText: 'LinkedIn' });
+    expect(state.job).toBeNull();
+    expect(state.schedule).toMatchObject({ enabled: false });
+    expect(state.requestsPerMinute).toBe(15);
+  });
+
+  test('saveApiKey: replace, rate limit, remove; refuses what is not a key', () => {
+    const world = jobWorld();
+    withSheet(world, 'Leads', column(5));
+    const saved = world.emu.callFromSidebar('sidebarSaveApiKey', { apiKey: 'another-key-12345678', scope: 'document', requestsPerMinute: 60 }) as ApiKeyStatus;
+    expect(saved).toEqual({ isSet: true, masked: '••••5678', scope: 'document' });
+    expect((world.emu.callFromSidebar('sidebarGetState') as SidebarState).requestsPerMinute).toBe(60);
+    expect(world.emu.callFromSidebar('sidebarSaveApiKey', { apiKey: null, scope: 'user' })).toEqual({ isSet: false, masked: null, scope: null });
+    expect(failure(world, 'sidebarSaveApiKey', { apiKey: 'has a space inside', scope: 'user' })).toMatch(/API key/);
+    expect(failure(world, 'sidebarSaveApiKey', { apiKey: 'abcdefghij', scope: 'everyone' })).toMatch(/Where to keep the key/);
+    expect(failure(world, 'sidebarSaveApiKey', 'abcdefghij')).toMatch(/not valid/);
+  });
+
+  test('testConnection: one preview request, no credit; a rejected key says so', () => {
+    const world = jobWorld();
+    withSheet(world, 'Leads', column(5));
+    const ok = world.emu.callFromSidebar('sidebarTestConnection') as ConnectionResult;
+    expect(ok.ok).toBe(true);
+    expect(ok.message).toMatch(/works/);
+    const log = world.api.requestLog();
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ preview: true, creditsUsed: 0 });
+    world.emu.callFromSidebar('sidebarSaveApiKey', { apiKey: 'wrong-key-00000000', scope: 'user' });
+    const bad = world.emu.callFromSidebar('sidebarTestConnection') as ConnectionResult;
+    expect(bad.ok).toBe(false);
+    expect(bad.message).toMatch(/rejected/);
+  });
+});
+
+describe('source detection', () => {
+  test('from the selection, from a header name, from the content; null on an empty sheet', () => {
+    const world = jobWorld();
+    const sheet = world.emu.model.addSheet('Mixed', [
+      ['Name', 'Company', 'Work email', 'Notes'],
+      ...column(30).map((id, i) => [`Person ${i}`, 'Acme', syntheticBusinessEmail(i), id]),
+    ]);
+    world.emu.model.activateSheet(sheet);
+    world.emu.model.select('Mixed!B3');
+    expect(world.emu.callFromSidebar('sidebarDetectSource')).toMatchObject({ column: 3, foundBy: 'header', hasHeader: true, headerText: 'Work email', lastRow: 31 });
+    world.emu.model.select('Mixed!D5:D12');
+    expect(world.emu.callFromSidebar('sidebarDetectSource')).toMatchObject({ column: 4, columnLetter: 'D', foundBy: 'selection', firstRow: 5, lastRow: 12, hasHeader: false, dataRows: 8 });
+
+    const plain = world.emu.model.addSheet('Plain', column(10).map((id) => [id]));
+    world.emu.model.activateSheet(plain);
+    world.emu.model.select('Plain!A1');
+    expect(world.emu.callFromSidebar('sidebarDetectSource')).toMatchObject({ column: 1, hasHeader: false, firstRow: 1, lastRow: 10 });
+
+    const empty = world.emu.model.addSheet('Empty', []);
+    world.emu.model.activateSheet(empty);
+    expect(world.emu.callFromSidebar('sidebarDetectSource') as SourceGuess | null).toBeNull();
+  });
+});
+
+describe('estimate and start validate what the browser sends', () => {
+  test('unknown sheet, rows outside the sheet, unknown fields, wrong types', () => {
+    const world = jobWorld();
+    const source = withSheet(world, 'Leads', column(10));
+    const settings = { fields: [], reenrich: false };
+    expect(failure(world, 'sidebarEstimate', { source: { ...source, sheetName: 'Nope' }, settings })).toMatch(/no sheet named "Nope"/);
+    expect(failure(world, 'sidebarEstimate', { source: { ...source, lastRow: 5_000_000 }, settings })).toMatch(/outside the sheet/);
+    expect(failure(world, 'sidebarEstimate', { source: { ...source, column: '1' }, settings })).toMatch(/The column/);
+    expect(failure(world, 'sidebarEstimate', { source: { ...source, firstRow: 0 }, settings })).toMatch(/The first row/);
+    expect(failure(world, 'sidebarEstimate', { source: { ...source, lastRow: 1 }, settings })).toMatch(/no data row/);
+    expect(failure(world, 'sidebarEstimate', { source, settings: { fields: ['basic_profile.nam'], reenrich: false } })).toMatch(/Unknown field "basic_profile.nam"/);
+    expect(failure(world, 'sidebarEstimate', { source, settings: { fields: 'basic_profile', reenrich: false } })).toMatch(/The fields/);
+    expect(failure(world, 'sidebarContinueJob', { jobId: '../../etc' })).toMatch(/The job/);
+    expect(failure(world, 'sidebarContinueJob', { jobId: 'nosuchjob' })).toMatch(/no longer exists/);
+    expect(world.emu.callFromSidebar('sidebarStartJob', startRequest(source, ['no.such.field']))).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+
+  test('estimate: the numbers the sidebar shows before running', () => {
+    const world = jobWorld();
+    const ids = [...column(60), syntheticProfileUrl(1).toUpperCase(), '', 'not an identifier'];
+    const source = withSheet(world, 'Leads', ids);
+    const estimate = world.emu.callFromSidebar('sidebarEstimate', { source, settings: { fields: ['basic_profile', 'contact.business_emails'], reenrich: false } }) as Estimate;
+    expect(estimate).toMatchObject({ rows: 63, blank: 1, invalid: 1, uniqueIdentifiers: 60, profileUrls: 45, emails: 15, cached: 0, alreadyEnriched: 0, toFetch: 60, requests: 3 });
+    expect(estimate.creditsMax).toBe(60 * 2);
+    expect(estimate.minutes).toBeCloseTo(3 / 15, 1);
+    expect(estimate.targetRange).toMatch(/^Leads!B1:[A-Z]+64$/);
+    expect(estimate.headers[0]).toBe('Crustdata status');
+  });
+
+  test('start without a key, and a second job on the same sheet', () => {
+    const world = jobWorld();
+    const source = withSheet(world, 'Leads', column(10));
+    world.emu.callFromSidebar('sidebarSaveApiKey', { apiKey: null, scope: 'user' });
+    expect(world.emu.callFromSidebar('sidebarStartJob', startRequest(source, []))).toMatchObject({ ok: false, reason: 'no_api_key' });
+    world.emu.callFromSidebar('sidebarSaveApiKey', { apiKey: TEST_KEY, scope: 'user' });
+    expect(world.emu.callFromSidebar('sidebarStartJob', startRequest(source, []))).toMatchObject({ ok: true });
+    expect(world.emu.callFromSidebar('sidebarStartJob', startRequest(source, []))).toMatchObject({ ok: false, reason: 'job_running' });
+  });
+});
+
+describe('running a job from the sidebar', () => {
+  test('pause, resume, cancel, status; the last settings are remembered for the sheet', () => {
+    const world = jobWorld();
+    const source = withSheet(world, 'Leads', column(600));
+    const fields = ['basic_profile.name'];
+    const { job } = world.emu.callFromSidebar('sidebarStartJob', startRequest(source, fields)) as Extract<StartJobResponse, { ok: true }>;
+    const first = world.emu.callFromSidebar('sidebarContinueJob', { jobId: job.jobId }) as JobProgress;
+    expect(first.state).toBe('running');
+    expect(first.processed).toBeGreaterThan(0);
+    expect(first.processed).toBeLessThan(600);
+    expect(first.etaSeconds).toBeGreaterThan(0);
+
+    const paused = world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'pause' }) as JobProgress;
+    expect(paused.state).toBe('paused');
+    const still = world.emu.callFromSidebar('sidebarContinueJob', { jobId: job.jobId }) as JobProgress;
+    expect(still.processed).toBe(paused.processed);
+    expect(world.emu.callFromSidebar('sidebarJobStatus', { jobId: job.jobId })).toEqual(still);
+    expect((world.emu.callFromSidebar('sidebarGetState') as SidebarState).job).toMatchObject({ jobId: job.jobId, state: 'paused' });
+
+    world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'resume' });
+    const more = world.emu.callFromSidebar('sidebarContinueJob', { jobId: job.jobId }) as JobProgress;
+    expect(more.processed).toBeGreaterThan(paused.processed);
+    const cancelled = world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'cancel' }) as JobProgress;
+    expect(cancelled).toMatchObject({ state: 'cancelled', etaSeconds: null });
+    expect((world.emu.callFromSidebar('sidebarGetState') as SidebarState).settings).toEqual({ fields, reenrich: false });
+    expect(world.emu.callFromSidebar('sidebarJobStatus', { jobId: 'unknown' })).toBeNull();
+  });
+
+  test('a rejected key pauses the job with a message the user can act on', () => {
+    const world = jobWorld();
+    const source = withSheet(world, 'Leads', column(100));
+    const { job } = world.emu.callFromSidebar('sidebarStartJob', startRequest(source, [])) as Extract<StartJobResponse, { ok: true }>;
+    world.api.revokeKey(TEST_KEY);
+    const progress = world.emu.callFromSidebar('sidebarContinueJob', { jobId: job.jobId }) as JobProgress;
+    expect(progress.state).toBe('paused');
+    expect(progress.message).toMatch(/rejected the API key/);
+    expect(progress.processed).toBe(0);
+  });
+
+  test('selectFailedRows activates the failed rows and says where they are', () => {
+    const world = jobWorld();
+    const source = withSheet(world, 'Leads', column(60));
+    world.alwaysFailing.add(syntheticBusinessEmail(3)); // its batch of emails fails in both passes
+    const { job } = world.emu.callFromSidebar('sidebarStartJob', startRequest(source, ['basic_profile.name'])) as Extract<StartJobResponse, { ok: true }>;
+    const done = driveJob(world, job.jobId).progress;
+    expect(done.state).toBe('done');
+    expect(done.counts.failed).toBeGreaterThan(0);
+    const selected = world.emu.callFromSidebar('sidebarSelectFailedRows', { jobId: job.jobId }) as SelectFailedResult;
+    expect(selected.rows).toBe(done.counts.failed);
+    expect(selected.rangeA1).toMatch(/^B\d+/);
+    const sheet = world.emu.model.sheet('Leads');
+    const activeRow = sheet.selection ? world.emu.model.activeRange().range.row : 0;
+    expect(String(sheet.cell(activeRow, 2).value)).toMatch(/^Error: /);
+  });
+
+  test('continue in the background: the hourly trigger carries the job on with the sidebar closed', () => {
+    const world = jobWorld();
+    const source = withSheet(world, 'Leads', column(900));
+    const { job } = world.emu.callFromSidebar('sidebarStartJob', startRequest(source, ['basic_profile.name'], { continueInBackground: true })) as Extract<StartJobResponse, { ok: true }>;
+    expect(world.emu.triggers.forUser(world.emu.users[0])).toHaveLength(1);
+    world.emu.callFromSidebar('sidebarContinueJob', { jobId: job.jobId });
+    world.emu.runDueTriggers(world.clock.now() + 3 * 60 * 60_000);
+    expect((world.emu.callFromSidebar('sidebarJobStatus', { jobId: job.jobId }) as JobProgress).state).toBe('done');
+  });
+});
