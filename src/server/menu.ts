@@ -4,6 +4,7 @@ import * as job from '../core/bulkJob';
 import type { JobDeps, JobSource } from '../core/bulkJob';
 import { DEFAULT_FIELDS } from '../core/catalog';
 import { loadJob, loadSettings, toProgress } from '../core/jobState';
+import { columnLetter } from '../core/sheetTarget';
 import type { JobProgress, StartJobResponse } from './sidebarContract';
 import { maskApiKey, readApiKey, writeApiKey } from './context';
 import * as refreshApi from './refreshApi';
@@ -61,9 +62,9 @@ export function enrichSelection(): void {
     const confirm = ui.alert(
       'Enrich selected rows?',
       [
-        `${estimate.rows} rows in ${estimate.targetRange.split('!')[0]}, column ${source.column}: ${estimate.uniqueIdentifiers} unique identifiers, ${estimate.invalid} invalid, ${estimate.blank} blank.`,
+        `${estimate.rows} rows of column ${columnLetter(source.column)} in ${source.sheetName}: ${estimate.uniqueIdentifiers} unique identifiers, ${estimate.invalid} invalid, ${estimate.blank} blank.`,
         `Already enriched: ${estimate.alreadyEnriched}. In the cache: ${estimate.cached}.`,
-        `To fetch: ${estimate.toFetch} in ${estimate.requests} requests, at most ${estimate.creditsMax} credits, about ${estimate.minutes} minutes.`,
+        `To fetch: ${estimate.toFetch} in ${plural(estimate.requests, 'request')}, at most ${plural(estimate.creditsMax, 'credit')}, about ${plural(estimate.minutes, 'minute')}.`,
         `Results go to ${estimate.targetRange} (${estimate.headers.length} columns: ${estimate.headers.slice(0, 4).join(', ')}${estimate.headers.length > 4 ? ', …' : ''}).`,
         estimate.conflictCells ? `${estimate.conflictCells} cells there hold other data: you will be asked what to do.` : '',
       ]
@@ -117,6 +118,10 @@ function selectedSource(): JobSource | null {
     if (source.lastRow < source.firstRow + (source.hasHeader ? 1 : 0)) return null;
   }
   return source;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function summary(progress: JobProgress): string {

@@ -188,9 +188,13 @@ describe('running a job from the sidebar', () => {
   test('continue in the background: the hourly trigger carries the job on with the sidebar closed', () => {
     const world = jobWorld();
     const source = withSheet(world, 'Leads', column(900));
-    const { job } = world.emu.callFromSidebar('sidebarStartJob', startRequest(source, ['basic_profile.name'], { continueInBackground: true })) as Extract<StartJobResponse, { ok: true }>;
-    expect(world.emu.triggers.forUser(world.emu.users[0])).toHaveLength(1);
+    const { job } = world.emu.callFromSidebar('sidebarStartJob', startRequest(source, ['basic_profile.name'])) as Extract<StartJobResponse, { ok: true }>;
     world.emu.callFromSidebar('sidebarContinueJob', { jobId: job.jobId });
+    expect(world.emu.triggers.forUser(world.emu.users[0])).toHaveLength(0);
+    // The user closes the sidebar with "continue in the background" ticked.
+    const paused = world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'pause', continueInBackground: true }) as JobProgress;
+    expect(paused).toMatchObject({ state: 'paused', continueInBackground: true });
+    expect(world.emu.triggers.forUser(world.emu.users[0])).toHaveLength(1);
     world.emu.runDueTriggers(world.clock.now() + 3 * 60 * 60_000);
     expect((world.emu.callFromSidebar('sidebarJobStatus', { jobId: job.jobId }) as JobProgress).state).toBe('done');
   });
