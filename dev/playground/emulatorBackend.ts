@@ -32,8 +32,11 @@ export interface EmulatorBackend extends PlaygroundBackend {
   readonly model: SpreadsheetModel;
   /** Present with the mock API. */
   readonly api: MockCrustdataApi | null;
-  /** Calls held at the gate wait until it opens (tests use it to pause mid-job deterministically). */
-  holdCalls(names: SidebarFunctionName[]): void;
+  /**
+   * From the (afterCalls+1)-th call of these functions on, calls wait until releaseCalls(): tests
+   * use it to act between two continue calls deterministically.
+   */
+  holdCalls(names: SidebarFunctionName[], afterCalls?: number): void;
   releaseCalls(): void;
 }
 
@@ -79,6 +82,7 @@ export function createEmulatorBackend(options: EmulatorBackendOptions = {}): Emu
   }
 
   let held = new Set<SidebarFunctionName>();
+  let passesLeft = 0;
   let gate: Promise<void> = Promise.resolve();
   let openGate: () => void = () => undefined;
 
@@ -90,7 +94,10 @@ export function createEmulatorBackend(options: EmulatorBackendOptions = {}): Emu
     model,
     api,
     async call(name: SidebarFunctionName, args: unknown[]) {
-      if (held.has(name)) await gate;
+      if (held.has(name)) {
+        if (passesLeft > 0) passesLeft--;
+        else await gate;
+      }
       const realStart = Date.now();
       if (!real && virtual.now() < realStart) virtual.setTime(realStart);
       const virtualStart = clock.now();
@@ -146,8 +153,9 @@ export function createEmulatorBackend(options: EmulatorBackendOptions = {}): Emu
       };
       model.select(`${quoteSheetName(sheetName)}!${letters(s.column)}${s.row}:${letters(end.column)}${end.row}`);
     },
-    holdCalls(names) {
+    holdCalls(names, afterCalls = 0) {
       held = new Set(names);
+      passesLeft = afterCalls;
       gate = new Promise<void>((resolve) => (openGate = resolve));
     },
     releaseCalls() {

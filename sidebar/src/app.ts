@@ -129,7 +129,8 @@ export class SidebarApp {
       },
       this.now,
     );
-    this.conflict = conflictDialog(root);
+    // On <body>, outside #app, which boot() rebuilds.
+    this.conflict = conflictDialog(root.ownerDocument.body);
   }
 
   async boot(): Promise<void> {

@@ -47,13 +47,15 @@ export interface JobButtons {
 }
 
 export function jobButtons(phase: JobPhase, job: JobProgress | null): JobButtons {
-  const problems = job ? job.counts.failed + job.counts.invalid : 0;
+  // The server selects rows whose status is an error; invalid identifiers are not among them.
+  const problems = job ? job.counts.failed : 0;
   const busy = phase === 'pausing' || phase === 'resuming' || phase === 'cancelling';
   return {
-    start: phase === 'idle' || phase === 'done' || phase === 'cancelled',
+    // An error ends a job on the server (its message says what to do): only a new start helps.
+    start: phase === 'idle' || phase === 'done' || phase === 'cancelled' || phase === 'error',
     pause: phase === 'running' || phase === 'pausing',
-    resume: phase === 'paused' || phase === 'error' || phase === 'stalled' || phase === 'resuming',
-    cancel: phase === 'running' || phase === 'paused' || phase === 'error' || phase === 'stalled' || busy,
+    resume: phase === 'paused' || phase === 'stalled' || phase === 'resuming',
+    cancel: phase === 'running' || phase === 'paused' || phase === 'stalled' || busy,
     showFailed: phase !== 'idle' && problems > 0,
     busy,
   };

@@ -37,8 +37,9 @@ test('each phase offers only the buttons that make sense', () => {
   expect(offered('running')).toEqual(['pause', 'cancel']);
   expect(offered('paused')).toEqual(['resume', 'cancel']);
   expect(offered('stalled')).toEqual(['resume', 'cancel']);
-  expect(offered('error', job('error', { failed: 3 }))).toEqual(['resume', 'cancel', 'showFailed']);
-  expect(offered('done', job('done', { invalid: 2 }))).toEqual(['start', 'showFailed']);
+  expect(offered('error', job('error', { failed: 3 }))).toEqual(['start', 'showFailed']);
+  expect(offered('done', job('done', { failed: 2 }))).toEqual(['start', 'showFailed']);
+  expect(offered('done', job('done', { invalid: 2 }))).toEqual(['start']);
   expect(offered('done', job('done'))).toEqual(['start']);
   expect(jobButtons('pausing', job('running')).busy).toBe(true);
 });

@@ -1,7 +1,7 @@
 // Run section: re-enrich choice, the estimate, Start, and the job's progress with Pause, Resume,
 // Cancel, Show failed rows and the hourly background switch.
 import { button, checkbox, el, replaceChildren, show, uniqueId } from '../dom';
-import { describeProgress, formatCount, formatDuration, progressPercent } from '../format';
+import { describeProgress, formatCount, progressPercent } from '../format';
 import type { JobDriverSnapshot } from '../jobDriver';
 import { countLines, jobButtons, jobPhase, PHASE_TITLE } from '../jobPhase';
 
@@ -74,8 +74,8 @@ export function jobView(actions: JobViewActions): JobView {
   const root = el('section', { className: 'block run', attrs: { 'aria-labelledby': headingId } }, [
     el('h2', { id: headingId, text: 'Run' }),
     reenrich.root,
-    estimateSlot,
     progressPanel,
+    estimateSlot,
     startHint,
     el('div', { className: 'buttons' }, [startButton]),
     background.root,
@@ -122,10 +122,6 @@ export function jobView(actions: JobViewActions): JobView {
             el('dd', { text: formatCount(value), attrs: { 'data-count': label.toLowerCase().replace(' ', '-') } }),
           ]),
         );
-        if (phase === 'running' && job.etaSeconds !== null) {
-          counts.appendChild(el('dt', { text: 'Time left' }));
-          counts.appendChild(el('dd', { text: formatDuration(job.etaSeconds) }));
-        }
         message.textContent = job.message ?? '';
         message.className = phase === 'error' ? 'job-message error' : 'job-message';
         show(message, Boolean(job.message));
@@ -142,7 +138,7 @@ export function jobView(actions: JobViewActions): JobView {
       cancelButton.disabled = buttons.busy;
 
       show(startButton, buttons.start);
-      startButton.textContent = phase === 'done' || phase === 'cancelled' ? 'Start again' : 'Start';
+      startButton.textContent = phase === 'idle' ? 'Start' : 'Start again';
       startButton.disabled = startBlockedBy !== null;
       startHint.textContent = buttons.start && startBlockedBy ? startBlockedBy : '';
       show(startHint, buttons.start && startBlockedBy !== null);

@@ -1,0 +1,151 @@
+// Browser-test harness: Debian's chromium through playwright-core (fresh profile per launch, the
+// flags from shared/TOOLCHAIN.md) against the playground started in this process on port 0, with
+// the emulator running dist/Code.js and the mock API. A missing chromium fails, never skips.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { createEmulatorBackend, type EmulatorBackend, type EmulatorBackendOptions } from '../../dev/playground/emulatorBackend';
+import { startPlayground, type Playground } from '../../dev/playground/server';
+
+/** The real binary first: /usr/bin/chromium is a wrapper script that adds noise. */
+export const CHROMIUM_CANDIDATES = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'];
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const SCREENSHOT_DIR = path.resolve(__dirname, '../../docs/screenshots');
+/** Generous: a loaded 2-core CI machine. Every wait is for a state, never a fixed delay. */
+export const STATE_TIMEOUT_MS = 60_000;
+
+export function chromiumPath(): string {
+  const found = CHROMIUM_CANDIDATES.find((candidate) => fs.existsSync(candidate));
+  if (!found) {
+    throw new Error(
+      `Chromium is not installed (looked for ${CHROMIUM_CANDIDATES.join(', ')}). The browser tests need Debian's chromium: ` +
+        'apt-get update && apt-get install -y chromium (.ci/run does this).',
+    );
+  }
+  return found;
+}
+
+export interface Browser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const executablePath = chromiumPath();
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'crustdata-browser-test-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1280, height: 800 },
+    deviceScaleFactor: 1,
+  });
+  context.setDefaultTimeout(STATE_TIMEOUT_MS);
+  // Google's add-on stylesheet is unreachable here; the sidebar's own fallback styles apply.
+  await context.route('**/ssl.gstatic.com/**', (route) => route.abort());
+  return {
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Settings that make a 300-row job take a few real seconds in several continue calls. */
+export const FAST_MOCK: EmulatorBackendOptions = {
+  mockRequestsPerMinute: 600,
+  // Slow answers (virtual time) split the job over several 30-second slices.
+  mockLatencyMs: 12_000,
+  speed: 60,
+};
+
+export interface Session {
+  playground: Playground;
+  backend: EmulatorBackend;
+  page: Page;
+  sidebar: Frame;
+  /** Messages of every alert/confirm/prompt the pages tried to open (must stay empty). */
+  dialogs: string[];
+  close(): Promise<void>;
+}
+
+export async function openSession(browser: Browser, options: EmulatorBackendOptions = FAST_MOCK): Promise<Session> {
+  const backend = createEmulatorBackend(options);
+  const playground = await startPlayground({ port: 0, backend });
+  const page = await browser.context.newPage();
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(playground.url);
+  const sidebar = await sidebarFrame(page);
+  await sidebar.getByRole('heading', { name: 'API key' }).waitFor();
+  return {
+    playground,
+    backend,
+    page,
+    sidebar,
+    dialogs,
+    async close() {
+      await page.close();
+      await playground.close();
+    },
+  };
+}
+
+export async function sidebarFrame(page: Page): Promise<Frame> {
+  const handle = await page.waitForSelector('#sidebar');
+  const frame = await handle.contentFrame();
+  if (!frame) throw new Error('the sidebar iframe has no frame');
+  return frame;
+}
+
+/** Reloads only the sidebar, as closing and reopening it in Sheets does. */
+export async function reopenSidebar(session: Session): Promise<void> {
+  await session.sidebar.goto(new URL('/sidebar', session.playground.url).toString());
+  session.sidebar = await sidebarFrame(session.page);
+  await session.sidebar.getByRole('heading', { name: 'API key' }).waitFor();
+}
+
+export async function saveKey(sidebar: Frame, key = 'demo-key'): Promise<void> {
+  await sidebar.getByRole('textbox', { name: 'API key' }).fill(key);
+  await sidebar.getByRole('button', { name: /^Save (new )?key$/ }).click();
+  await sidebar.getByText('Key saved.').waitFor();
+}
+
+export function runSection(sidebar: Frame) {
+  return sidebar.locator('section.run');
+}
+
+export async function waitForPhase(sidebar: Frame, phase: string): Promise<void> {
+  await sidebar.locator(`section.run[data-phase="${phase}"]`).waitFor();
+}
+
+/** The estimate panel once figures for the current choice are in (not dimmed while recounting). */
+export async function waitForEstimate(sidebar: Frame): Promise<void> {
+  await sidebar.locator('.estimate[aria-busy="false"] dl.figures').waitFor();
+}
+
+export async function count(sidebar: Frame, label: string): Promise<number> {
+  const text = await sidebar.locator(`dd[data-count="${label}"]`).textContent();
+  return Number((text ?? '').replace(/,/g, ''));
+}
+
+/** Screenshot of the sidebar as the user sees it (its 300 px iframe), with `focus` scrolled into view. */
+export async function shootSidebar(session: Session, name: string, focus?: string): Promise<string> {
+  if (focus) await session.sidebar.locator(focus).first().evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await session.page.locator('#sidebar').screenshot({ path: file, animations: 'disabled' });
+  return file;
+}
+
+export async function shootPage(session: Session, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await session.page.screenshot({ path: file, animations: 'disabled' });
+  return file;
+}
