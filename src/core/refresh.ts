@@ -597,7 +597,7 @@ class PassRun {
         (previous.kind === 'not_found' && previous.keptData) ||
         map.data.some((d) => comparableText(get(row, d.at)) !== '');
       if (outcome.status === 'matched') {
-        const date = sheet.formatDate(outcome.fetchedAt);
+        const date = this.dateOf(outcome.fetchedAt);
         const values = flattenPerson(outcome.person, columns);
         const before = trackedAt.map((column) => get(row, column));
         const changes = hadData ? diffTracked(tracked, before, tracked.map((column) => values[columns.indexOf(column)])) : [];
@@ -614,7 +614,7 @@ class PassRun {
         c.refreshed++;
         written.push(row);
       } else if (outcome.status === 'not_found') {
-        set(row, map.status, notFoundStatus(sheet.formatDate(outcome.fetchedAt), previous, hadData));
+        set(row, map.status, notFoundStatus(this.dateOf(outcome.fetchedAt), previous, hadData));
         c.notFound++;
         written.push(row);
       } else {
@@ -656,6 +656,19 @@ class PassRun {
       this.sheet.writeNotes(sheetId, top, a, notes);
       this.sheet.writeBackgrounds(sheetId, top, a, colors);
     }
+  }
+
+  private readonly dates = new Map<number, string>();
+
+  /** formatDate once per quarter hour (every time zone offset is a multiple of 15 minutes). */
+  private dateOf(epochMs: number): string {
+    const bucket = Math.floor(epochMs / 900_000);
+    let date = this.dates.get(bucket);
+    if (date === undefined) {
+      date = this.sheet.formatDate(bucket * 900_000);
+      this.dates.set(bucket, date);
+    }
+    return date;
   }
 
   /** Saves the cursor and counts if this run still holds the lease. */

@@ -1,0 +1,363 @@
+// The refresh pass with fakes: which rows are due, what is written where, how changes are marked,
+// how a pass carries on across executions when rows and columns move, and when it stops.
+import { CHANGE_HIGHLIGHT, CHANGES_HEADER } from '../../src/core/changeTracking';
+import { classifyIdentifier } from '../../src/core/identifiers';
+import { isDue, notFoundStatus, parseRefreshStatus, runRefresh, type RunOutcome } from '../../src/core/refresh';
+import { loadRefreshState, saveRefreshState } from '../../src/core/refreshState';
+import { loadSchedule, saveSchedule, type StoredSchedule } from '../../src/core/schedule';
+import { saveJob } from '../../src/core/jobState';
+import { layoutMarks, STATUS_HEADER } from '../../src/core/sheetTarget';
+import { columnsFor, parseFieldSelection, selectionKey } from '../../src/core/catalog';
+import { DAY, HOUR, LAYOUT, person, refreshWorld, SHEET, storedJob, urlOf, type RefreshWorld } from './refreshFakes';
+
+const TARGET = { sheetId: SHEET, sheetName: 'Leads', layoutId: LAYOUT };
+const BUDGET = 270_000;
+
+function refresh(w: RefreshWorld, until = w.clock.now() + BUDGET): RunOutcome {
+  return runRefresh(w.deps, { origin: 'manual', until, target: TARGET });
+}
+
+function col(w: RefreshWorld, header: string): number {
+  return w.sheet.columnOf(SHEET, header);
+}
+
+function value(w: RefreshWorld, n: number, header: string): unknown {
+  return w.sheet.cell(SHEET, w.sheet.rowOf(SHEET, urlOf(n)), col(w, header)).value;
+}
+
+function scheduleFor(w: RefreshWorld, patch: Partial<StoredSchedule> = {}): void {
+  saveSchedule(w.store, {
+    v: 1,
+    enabled: true,
+    settings: { frequency: 'daily', hour: 6, maxAgeDays: 7, forceFetch: false },
+    target: TARGET,
+    pausedReason: null,
+    triggerId: null,
+    updatedAt: w.clock.now(),
+    ...patch,
+  });
+}
+
+describe('row statuses', () => {
+  const url = classifyIdentifier(urlOf(1));
+  it('reads the bulk job statuses and its own dated "Not found"', () => {
+    expect(parseRefreshStatus('Enriched 2026-01-02')).toEqual({ kind: 'enriched', date: '2026-01-02' });
+    expect(parseRefreshStatus('Not found')).toEqual({ kind: 'not_found', checked: null, keptFrom: null, keptData: false });
+    expect(parseRefreshStatus('Not found 2026-01-09; kept data from 2026-01-02')).toEqual({ kind: 'not_found', checked: '2026-01-09', keptFrom: '2026-01-02', keptData: true });
+    expect(parseRefreshStatus('Not found 2026-01-09; kept earlier data')).toEqual({ kind: 'not_found', checked: '2026-01-09', keptFrom: null, keptData: true });
+    expect(parseRefreshStatus('Error: boom').kind).toBe('error');
+    expect(parseRefreshStatus('Invalid identifier: x').kind).toBe('invalid');
+    expect(parseRefreshStatus(STATUS_HEADER).kind).toBe('none');
+    expect(parseRefreshStatus(42).kind).toBe('none');
+  });
+
+  it('is due when its data is from the cutoff date or earlier, and only for valid identifiers', () => {
+    expect(isDue({ kind: 'enriched', date: '2026-01-01' }, url, '2026-01-01')).toBe(true);
+    expect(isDue({ kind: 'enriched', date: '2026-01-02' }, url, '2026-01-01')).toBe(false);
+    expect(isDue({ kind: 'not_found', checked: null, keptFrom: null, keptData: false }, url, '2026-01-01')).toBe(true);
+    expect(isDue({ kind: 'not_found', checked: '2026-01-05', keptFrom: null, keptData: false }, url, '2026-01-01')).toBe(false);
+    expect(isDue({ kind: 'error' }, url, '2026-01-01')).toBe(true);
+    expect(isDue({ kind: 'none' }, url, '2026-01-01')).toBe(false);
+    expect(isDue({ kind: 'enriched', date: '2020-01-01' }, classifyIdentifier(''), '2026-01-01')).toBe(false);
+    expect(isDue({ kind: 'enriched', date: '2020-01-01' }, classifyIdentifier('not an id'), '2026-01-01')).toBe(false);
+  });
+
+  it('says a row not found kept its data and since when', () => {
+    expect(notFoundStatus('2026-01-09', { kind: 'enriched', date: '2026-01-02' }, true)).toBe('Not found 2026-01-09; kept data from 2026-01-02');
+    expect(notFoundStatus('2026-01-16', parseRefreshStatus('Not found 2026-01-09; kept data from 2026-01-02'), true)).toBe('Not found 2026-01-16; kept data from 2026-01-02');
+    expect(notFoundStatus('2026-01-09', { kind: 'error' }, true)).toBe('Not found 2026-01-09; kept earlier data');
+    expect(notFoundStatus('2026-01-09', { kind: 'not_found', checked: null, keptFrom: null, keptData: false }, false)).toBe('Not found 2026-01-09');
+  });
+});
+
+describe('a refresh pass', () => {
+  it('refreshes only rows older than the threshold and dates them', () => {
+    const w = refreshWorld({ rows: 6, enrichedOn: '2025-12-20' });
+    // Row of person 2 was refreshed recently: not due (cutoff is 7 days before 2026-01-05).
+    w.sheet.cell(SHEET, w.sheet.rowOf(SHEET, urlOf(2)), 2).value = 'Enriched 2025-12-30';
+    w.sheet.cell(SHEET, w.sheet.rowOf(SHEET, urlOf(3)), 2).value = 'Enriched 2025-12-29';
+    const outcome = refresh(w);
+    expect(outcome.kind).toBe('ran');
+    expect(w.engine.sent()).toEqual([1, 3, 4, 5, 6].map(urlOf));
+    expect(value(w, 1, STATUS_HEADER)).toBe('Enriched 2026-01-05');
+    expect(value(w, 2, STATUS_HEADER)).toBe('Enriched 2025-12-30');
+    // The cache is trusted only for data fetched after the cutoff day.
+    expect(w.engine.calls[0].options.maxCacheAgeMs).toBe(w.engine.calls[0].at - Date.UTC(2025, 11, 30));
+    expect(loadRefreshState(w.store).pass).toBeNull();
+    expect(loadRefreshState(w.store).lastRun).toMatchObject({ refreshed: 5, changed: 0, notFound: 0, failed: 0 });
+  });
+
+  it('marks exactly the tracked cells that changed, with a note, a highlight and a Changes line', () => {
+    const w = refreshWorld({ rows: 8, enrichedOn: '2025-12-20' });
+    w.setPerson(2, person('Person 2', 'Globex', 'Title 2'));
+    w.setPerson(5, person('Person 5', 'Company 5', 'Chief of Staff'));
+    w.setPerson(7, person('Person Seven', 'Company 7', 'Title 7')); // an untracked column changed
+    const noteCell = w.sheet.cell(SHEET, w.sheet.rowOf(SHEET, urlOf(2)), col(w, 'Current employer'));
+    noteCell.note = 'Met at the fair';
+    const outcome = refresh(w);
+    expect(outcome).toMatchObject({ kind: 'ran', phase: 'done', summary: { refreshed: 8, changed: 2 } });
+    expect(outcome.kind === 'ran' && outcome.summary.summary).toContain('1 person changed jobs, 1 person changed title');
+
+    expect(w.sheet.highlighted(SHEET, CHANGE_HIGHLIGHT)).toEqual([`${urlOf(2)}|Current employer`, `${urlOf(5)}|Current title`]);
+    expect(value(w, 2, 'Current employer')).toBe('Globex');
+    expect(noteCell.note).toBe('Changed 2026-01-05. Was: Company 2\nMet at the fair');
+    expect(w.sheet.cell(SHEET, w.sheet.rowOf(SHEET, urlOf(5)), col(w, 'Current title')).note).toBe('Changed 2026-01-05. Was: Title 5');
+    // The Changes column sits right after the results, with a header, and the user's column moved right.
+    const changes = col(w, CHANGES_HEADER);
+    expect(changes).toBe(col(w, 'Current employer') + 4);
+    expect(w.sheet.cell(SHEET, 1, changes + 1).value).toBe('Notes by the user');
+    expect(value(w, 2, CHANGES_HEADER)).toBe('2026-01-05: Current employer: Company 2 → Globex');
+    expect(value(w, 5, CHANGES_HEADER)).toBe('2026-01-05: Current title: Title 5 → Chief of Staff');
+    expect(value(w, 7, CHANGES_HEADER)).toBe('');
+    expect(value(w, 7, 'Name')).toBe('Person Seven');
+    expect(value(w, 3, 'Notes by the user')).toBe('note 3');
+
+    // A later change adds a line on top and keeps the earlier one.
+    w.clock.advance(8 * DAY);
+    w.setPerson(2, person('Person 2', 'Initech', 'Title 2'));
+    refresh(w);
+    expect(value(w, 2, CHANGES_HEADER)).toBe('2026-01-13: Current employer: Globex → Initech\n2026-01-05: Current employer: Company 2 → Globex');
+    expect(noteCell.note).toBe('Changed 2026-01-13. Was: Globex\nChanged 2026-01-05. Was: Company 2\nMet at the fair');
+  });
+
+  it('keeps the data of a person no longer found and flags the status instead', () => {
+    const w = refreshWorld({ rows: 3, enrichedOn: '2025-12-20' });
+    w.setPerson(2, null);
+    const outcome = refresh(w);
+    expect(outcome.kind === 'ran' && outcome.summary).toMatchObject({ refreshed: 2, notFound: 1, changed: 0 });
+    expect(value(w, 2, STATUS_HEADER)).toBe('Not found 2026-01-05; kept data from 2025-12-20');
+    expect(value(w, 2, 'Current employer')).toBe('Company 2');
+    expect(value(w, 2, 'Name')).toBe('Person 2');
+    expect(w.sheet.highlighted(SHEET, CHANGE_HIGHLIGHT)).toEqual([]);
+    // Checked again only once that check is older than the threshold.
+    w.clock.advance(DAY);
+    w.sheet.cell(SHEET, w.sheet.rowOf(SHEET, urlOf(1)), 2).value = 'Enriched 2025-12-20';
+    w.engine.calls.length = 0;
+    refresh(w);
+    expect(w.engine.sent()).toEqual([urlOf(1)]);
+  });
+
+  it('does not count newly found people as changes', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2025-12-20' });
+    const row = w.sheet.rowOf(SHEET, urlOf(2));
+    w.sheet.cell(SHEET, row, 2).value = 'Not found';
+    for (const header of ['Name', 'Current title', 'Current employer']) w.sheet.cell(SHEET, row, col(w, header)).value = '';
+    refresh(w);
+    expect(value(w, 2, 'Current employer')).toBe('Company 2');
+    expect(w.sheet.highlighted(SHEET, CHANGE_HIGHLIGHT)).toEqual([]);
+  });
+
+  it('leaves a failed row as it was and tries it again in the next pass, not in the same one', () => {
+    const w = refreshWorld({ rows: 3, enrichedOn: '2025-12-20' });
+    w.engine.answers.set(urlOf(2), { failed: 'server_error', message: 'The service had a problem.' });
+    const outcome = refresh(w);
+    expect(outcome.kind === 'ran' && outcome.summary).toMatchObject({ refreshed: 2, failed: 1 });
+    expect(outcome.kind === 'ran' && outcome.summary.summary).toContain('First problem: The service had a problem.');
+    expect(value(w, 2, STATUS_HEADER)).toBe('Enriched 2025-12-20');
+    expect(value(w, 2, 'Current employer')).toBe('Company 2');
+    w.engine.calls.length = 0;
+    refresh(w);
+    expect(w.engine.sent()).toEqual([urlOf(2)]);
+  });
+
+  it('writes one block in a constant number of calls, whatever its size', () => {
+    const callsFor = (rows: number) => {
+      const w = refreshWorld({ rows, enrichedOn: '2025-12-20' });
+      w.setPerson(1, person('Person 1', 'Globex', 'Title 1'));
+      w.deps.tuning = { blockSize: 1000 };
+      refresh(w);
+      return w.sheet.calls;
+    };
+    const small = callsFor(5);
+    const large = callsFor(400);
+    expect(large).toEqual(small);
+    expect(large.writeValues).toBe(2); // the Changes header, then the block
+  });
+
+  it('carries a pass over several executions and finds its place again after rows were inserted', () => {
+    const w = refreshWorld({ rows: 12, enrichedOn: '2025-12-20' });
+    w.deps.tuning = { blockSize: 3 };
+    w.engine.msPerCall = 30_000;
+    // Time for two blocks: the third could not finish before the deadline.
+    const first = refresh(w, w.clock.now() + 60_000 + 2 * 30_000);
+    expect(first).toMatchObject({ kind: 'ran', phase: 'continues' });
+    expect(first.kind === 'ran' && first.summary.summary).toContain('6 of 12 rows refreshed so far');
+    const pass = loadRefreshState(w.store).pass!;
+    expect(pass.cursorRow).toBe(8);
+    expect(pass.anchor).toBe(`profile_url ${urlOf(6)}`);
+
+    // The user inserts rows above the cursor, one with an identifier the add-on never enriched.
+    w.sheet.insertRows(SHEET, 3, [[''], ['https://www.linkedin.com/in/newcomer'], ['']]);
+    w.engine.calls.length = 0;
+    const second = refresh(w);
+    expect(second).toMatchObject({ kind: 'ran', phase: 'done', summary: { refreshed: 12 } });
+    expect(w.engine.sent()).toEqual([7, 8, 9, 10, 11, 12].map(urlOf));
+    for (let n = 1; n <= 12; n++) expect(value(w, n, STATUS_HEADER)).toBe('Enriched 2026-01-05');
+    expect(w.sheet.cell(SHEET, 5, 2).value).toBe('');
+  });
+
+  it('starts again from the top when its anchor row was deleted, without refreshing a row twice', () => {
+    const w = refreshWorld({ rows: 9, enrichedOn: '2025-12-20' });
+    w.deps.tuning = { blockSize: 3 };
+    w.engine.msPerCall = 30_000;
+    refresh(w, w.clock.now() + 60_000 + 30_000);
+    w.sheet.deleteRows(SHEET, w.sheet.rowOf(SHEET, urlOf(3)), 1);
+    w.engine.calls.length = 0;
+    refresh(w);
+    expect(w.engine.sent()).toEqual([4, 5, 6, 7, 8, 9].map(urlOf));
+  });
+
+  it('writes into columns where their metadata says they are, after the user moved one', () => {
+    const w = refreshWorld({ rows: 4, enrichedOn: '2025-12-20' });
+    refresh(w); // adds the Changes column
+    w.clock.advance(8 * DAY);
+    const employer = col(w, 'Current employer');
+    w.sheet.moveColumn(SHEET, employer, 1); // to the far left
+    w.sheet.renameSheet(SHEET, 'Leads (2026)');
+    w.setPerson(3, person('Person 3', 'Globex', 'Title 3'));
+    const outcome = refresh(w);
+    expect(outcome.kind === 'ran' && outcome.summary.summary).toContain('“Leads (2026)”');
+    expect(col(w, 'Current employer')).toBe(1);
+    const row = w.sheet.rowOf(SHEET, urlOf(3), 2);
+    expect(w.sheet.cell(SHEET, row, 1).value).toBe('Globex');
+    expect(w.sheet.cell(SHEET, row, 1).background).toBe(CHANGE_HIGHLIGHT);
+    expect(w.sheet.cell(SHEET, row, col(w, STATUS_HEADER)).value).toBe('Enriched 2026-01-13');
+    expect(w.sheet.cell(SHEET, row, col(w, CHANGES_HEADER)).value).toBe('2026-01-13: Current employer: Company 3 → Globex');
+    // Nothing landed in the identifier column.
+    expect(w.sheet.cell(SHEET, row, 2).value).toBe(urlOf(3));
+  });
+
+  it('writes nothing when rows move while its requests are out, and the next run puts them right', () => {
+    const w = refreshWorld({ rows: 4, enrichedOn: '2025-12-20' });
+    w.setPerson(4, person('Person 4', 'Globex', 'Title 4'));
+    // While the requests are out, the user inserts a row under the header.
+    let armed = true;
+    const enrich = w.engine.enrich.bind(w.engine);
+    w.engine.enrich = (cells, options) => {
+      const result = enrich(cells, options);
+      if (armed) w.sheet.insertRows(SHEET, 1, [['someone typed here']]);
+      armed = false;
+      return result;
+    };
+    const first = refresh(w);
+    expect(first).toMatchObject({ kind: 'ran', phase: 'continues' });
+    expect(w.sheet.highlighted(SHEET, CHANGE_HIGHLIGHT)).toEqual([]);
+    expect(w.sheet.cell(SHEET, 2, 2).value).toBe('');
+    expect(value(w, 1, STATUS_HEADER)).toBe('Enriched 2025-12-20');
+    const second = refresh(w);
+    expect(second).toMatchObject({ kind: 'ran', phase: 'done', summary: { changed: 1 } });
+    expect(value(w, 4, 'Current employer')).toBe('Globex');
+    expect(w.sheet.highlighted(SHEET, CHANGE_HIGHLIGHT)).toEqual([`${urlOf(4)}|Current employer`]);
+    expect(w.sheet.cell(SHEET, 2, 1).value).toBe('someone typed here');
+    expect(w.sheet.cell(SHEET, 2, col(w, STATUS_HEADER)).value).toBe('');
+  });
+
+  it('stops with a reason, pausing the schedule, when the sheet was deleted', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2025-12-20' });
+    scheduleFor(w);
+    w.sheet.deleteSheet(SHEET);
+    const outcome = refresh(w);
+    expect(outcome.kind).toBe('paused');
+    expect(loadSchedule(w.store)!.pausedReason).toMatch(/sheet “Leads” was deleted/);
+  });
+
+  it('stops rather than guess when the status or identifier column is gone', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2025-12-20' });
+    scheduleFor(w);
+    w.sheet.deleteColumn(SHEET, col(w, STATUS_HEADER));
+    const before = JSON.stringify(w.sheet.sheet(SHEET).cells);
+    expect(refresh(w)).toMatchObject({ kind: 'paused' });
+    expect(loadSchedule(w.store)!.pausedReason).toMatch(/Crustdata status” column on “Leads” was deleted/);
+    expect(JSON.stringify(w.sheet.sheet(SHEET).cells)).toBe(before);
+    expect(w.engine.calls).toHaveLength(0);
+  });
+
+  it('keeps refreshing the columns that are left when a result column was deleted', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2025-12-20' });
+    w.sheet.deleteColumn(SHEET, col(w, 'Name'));
+    w.setPerson(1, person('Renamed', 'Globex', 'Title 1'));
+    refresh(w);
+    expect(value(w, 1, 'Current employer')).toBe('Globex');
+    expect(value(w, 1, 'Current title')).toBe('Title 1');
+  });
+
+  it('pauses on a rejected key, keeps what it wrote before, and resumes at the same row', () => {
+    const w = refreshWorld({ rows: 6, enrichedOn: '2025-12-20' });
+    scheduleFor(w);
+    w.deps.tuning = { blockSize: 2 };
+    w.engine.answers.set(urlOf(4), { failed: 'invalid_api_key', message: 'The API key was rejected.' });
+    const outcome = refresh(w);
+    expect(outcome).toMatchObject({ kind: 'paused', message: 'The API key was rejected.' });
+    expect(loadSchedule(w.store)!.pausedReason).toBe('The API key was rejected.');
+    // Person 3 was answered in the same burst before the key was refused: it is written.
+    expect(value(w, 3, STATUS_HEADER)).toBe('Enriched 2026-01-05');
+    expect(value(w, 4, STATUS_HEADER)).toBe('Enriched 2025-12-20');
+    expect(loadRefreshState(w.store).pass).toMatchObject({ cursorRow: 5 });
+    w.setPerson(4, person('Person 4', 'Company 4', 'Title 4'));
+    w.engine.calls.length = 0;
+    refresh(w);
+    expect(w.engine.sent()).toEqual([4, 5, 6].map(urlOf));
+  });
+
+  it('does nothing while another run holds the lease or the lock', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2025-12-20' });
+    const state = loadRefreshState(w.store);
+    state.lease = { token: 'other', until: w.clock.now() + 60_000 };
+    saveRefreshState(w.store, state);
+    expect(refresh(w)).toEqual({ kind: 'busy' });
+    w.clock.advance(61_000);
+    w.lock.failNext = 1;
+    expect(refresh(w)).toEqual({ kind: 'busy' });
+    expect(w.engine.calls).toHaveLength(0);
+    expect(refresh(w).kind).toBe('ran');
+  });
+
+  it('lets the lease of a killed run expire by itself', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2025-12-20' });
+    // A run killed at 6 minutes never reaches its finally: its lease stays behind.
+    const state = loadRefreshState(w.store);
+    state.lease = { token: 'killed', until: w.clock.now() + 7 * 60_000 };
+    saveRefreshState(w.store, state);
+    w.clock.advance(6 * 60_000);
+    expect(refresh(w)).toEqual({ kind: 'busy' });
+    w.clock.advance(HOUR);
+    expect(refresh(w)).toMatchObject({ kind: 'ran', phase: 'done' });
+  });
+
+  it('pauses the schedule after repeated unexpected failures instead of failing every hour', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2025-12-20' });
+    scheduleFor(w);
+    w.sheet.throwOn = 'readValues';
+    expect(refresh(w).kind).toBe('idle');
+    expect(refresh(w).kind).toBe('idle');
+    const third = refresh(w);
+    expect(third.kind).toBe('paused');
+    expect(loadSchedule(w.store)!.pausedReason).toMatch(/stopped after 3 failed runs in a row. Last problem: Service error in readValues/);
+  });
+
+  it('follows the bulk job to a new layout of the same range and keeps its Changes column', () => {
+    const w = refreshWorld({ rows: 3, enrichedOn: '2025-12-20' });
+    scheduleFor(w);
+    refresh(w);
+    const changes = col(w, CHANGES_HEADER);
+    // The user enriches the column again: the bulk job replaces the layout (new id, same place).
+    const sheet = w.sheet.sheet(SHEET);
+    sheet.metadata = sheet.metadata.filter((entry) => !entry.value.includes(`"t":"${LAYOUT}"`) || entry.key !== 'crustdata.column');
+    const selection = parseFieldSelection(['basic_profile.name', 'basic_profile.current_title', 'experience.employment_details.current']);
+    w.sheet.addColumnMarks(SHEET, layoutMarks('L2', 1, 2, columnsFor(selection).map((c) => c.id), selection.fields, selectionKey(selection), true));
+    saveJob(w.store, storedJob({ layoutId: 'L2', jobId: 'L2' }));
+    w.clock.advance(8 * DAY);
+    w.setPerson(1, person('Person 1', 'Globex', 'Title 1'));
+    expect(refresh(w)).toMatchObject({ kind: 'ran', summary: { changed: 1 } });
+    expect(loadSchedule(w.store)!.target.layoutId).toBe('L2');
+    expect(col(w, CHANGES_HEADER)).toBe(changes);
+    expect(value(w, 1, CHANGES_HEADER)).toBe('2026-01-13: Current employer: Company 1 → Globex');
+  });
+
+  it('keeps its state far below the 9 KB property limit', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2025-12-20' });
+    w.engine.answers.set(urlOf(1), { failed: 'server_error', message: 'x'.repeat(20_000) });
+    refresh(w);
+    expect(w.store.get('crustdata.refresh')!.length).toBeLessThan(3000);
+  });
+});

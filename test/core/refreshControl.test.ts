@@ -1,0 +1,281 @@
+// Keep fresh's controls with fakes: the one hourly trigger (never two, removed cleanly), when a
+// daily or weekly refresh is due, what the sidebar is told, Refresh now, background jobs.
+import { saveJob } from '../../src/core/jobState';
+import { onTick, refreshNow, scheduleStatus, setSchedule, stopSchedule, TRIGGER_HANDLER } from '../../src/core/refreshControl';
+import { loadRefreshState } from '../../src/core/refreshState';
+import { loadSchedule } from '../../src/core/schedule';
+import { STATUS_HEADER } from '../../src/core/sheetTarget';
+import type { ScheduleRequest } from '../../src/server/sidebarContract';
+import { DAY, HOUR, MONDAY, person, refreshWorld, SHEET, storedJob, urlOf, type RefreshWorld } from './refreshFakes';
+
+const DAILY_6: ScheduleRequest = { frequency: 'daily', hour: 6, maxAgeDays: 1, forceFetch: false };
+
+/** The trigger fires: as Apps Script does, with the trigger's id in the event. */
+function tick(w: RefreshWorld, uid = w.triggers.list()[0]?.id) {
+  return onTick(w.deps, { triggerUid: uid, authMode: 'FULL' });
+}
+
+/** Runs the hourly trigger until `until`, at 10 minutes past each hour, while it exists. */
+function hourly(w: RefreshWorld, until: number) {
+  const reports = [];
+  while (w.clock.now() + HOUR <= until) {
+    const now = w.clock.now();
+    const next = Math.floor(now / HOUR) * HOUR + HOUR + 10 * 60_000;
+    w.clock.advance(next - now);
+    if (!w.triggers.list().length) continue;
+    reports.push({ at: w.clock.now(), ...tick(w) });
+  }
+  return reports;
+}
+
+function status(w: RefreshWorld, n: number): unknown {
+  return w.sheet.cell(SHEET, w.sheet.rowOf(SHEET, urlOf(n)), 2).value;
+}
+
+describe('Keep fresh from the sidebar', () => {
+  it('creates the hourly trigger once, however often the user clicks', () => {
+    const w = refreshWorld({ now: MONDAY + 10 * HOUR });
+    for (let i = 0; i < 5; i++) setSchedule(w.deps, { ...DAILY_6, hour: 6 + i });
+    expect(w.triggers.list()).toEqual([{ id: 't1', handler: TRIGGER_HANDLER }]);
+    expect(w.triggers.created).toBe(1);
+    const schedule = loadSchedule(w.store)!;
+    expect(schedule).toMatchObject({ enabled: true, triggerId: 't1', target: { sheetId: SHEET, sheetName: 'Leads', layoutId: 'L1' }, settings: { hour: 10 } });
+  });
+
+  it('tells when it runs next: the next slot, not at once', () => {
+    const w = refreshWorld({ now: MONDAY + 10 * HOUR });
+    const status = setSchedule(w.deps, DAILY_6);
+    expect(status).toMatchObject({ enabled: true, settings: DAILY_6, pausedReason: null, lastRun: null });
+    expect(new Date(status.nextRunAt!).toISOString()).toBe('2026-01-06T06:00:00.000Z');
+    const later = setSchedule(w.deps, { ...DAILY_6, hour: 14 });
+    expect(new Date(later.nextRunAt!).toISOString()).toBe('2026-01-05T14:00:00.000Z');
+  });
+
+  it('refuses bad settings or a sheet with nothing enriched, creating no trigger', () => {
+    const w = refreshWorld();
+    expect(() => setSchedule(w.deps, { ...DAILY_6, hour: 25 })).toThrow(/hour/);
+    w.sheet.sheet(SHEET).metadata = [];
+    expect(() => setSchedule(w.deps, DAILY_6)).toThrow(/no enriched range to keep fresh yet/);
+    expect(w.triggers.list()).toEqual([]);
+    expect(loadSchedule(w.store)).toBeNull();
+  });
+
+  it('replaces a time-driven trigger an older version left behind, which would block its own', () => {
+    const w = refreshWorld();
+    w.triggers.createHourly('oldHandler');
+    setSchedule(w.deps, DAILY_6);
+    expect(w.triggers.list().map((t) => t.handler)).toEqual([TRIGGER_HANDLER]);
+  });
+
+  it('says so in words when Sheets refuses the trigger', () => {
+    const w = refreshWorld();
+    w.triggers.createHourly = () => {
+      throw new Error('Authorization is required to perform that action.');
+    };
+    expect(() => setSchedule(w.deps, DAILY_6)).toThrow(/would not create the hourly trigger .*Authorization is required/);
+    expect(loadSchedule(w.store)).toBeNull();
+  });
+
+  it('Stop refreshing removes the trigger, unless a background job still needs it', () => {
+    const w = refreshWorld();
+    setSchedule(w.deps, DAILY_6);
+    expect(stopSchedule(w.deps)).toMatchObject({ enabled: false, nextRunAt: null, pausedReason: null });
+    expect(w.triggers.list()).toEqual([]);
+
+    setSchedule(w.deps, DAILY_6);
+    saveJob(w.store, storedJob({ state: 'paused', pausedBy: 'user', continueInBackground: true }));
+    stopSchedule(w.deps);
+    expect(w.triggers.list()).toHaveLength(1);
+    // The job finishes; the trigger's next run sees nothing left to do and removes itself.
+    saveJob(w.store, storedJob({ state: 'done', continueInBackground: true }));
+    w.clock.advance(HOUR);
+    expect(tick(w)).toMatchObject({ triggerRemoved: true, refresh: 'idle' });
+    expect(w.triggers.list()).toEqual([]);
+  });
+});
+
+describe('the hourly trigger', () => {
+  it('refreshes once a day at the chosen hour and does nothing in the other hours', () => {
+    const w = refreshWorld({ rows: 5, enrichedOn: '2026-01-04', now: MONDAY + 12 * HOUR });
+    setSchedule(w.deps, DAILY_6);
+    const reports = hourly(w, MONDAY + 3 * DAY + 12 * HOUR);
+    const ran = reports.filter((report) => report.refresh === 'ran');
+    expect(ran.map((report) => new Date(report.at).toISOString())).toEqual(['2026-01-06T06:10:00.000Z', '2026-01-07T06:10:00.000Z', '2026-01-08T06:10:00.000Z']);
+    expect(reports.filter((report) => report.refresh === 'idle')).toHaveLength(reports.length - 3);
+    expect(w.engine.calls).toHaveLength(3);
+    expect(status(w, 5)).toBe('Enriched 2026-01-08');
+    expect(w.triggers.list()).toHaveLength(1);
+  });
+
+  it('runs a missed refresh at the next hour rather than never', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2026-01-04', now: MONDAY + 12 * HOUR });
+    setSchedule(w.deps, DAILY_6);
+    // No trigger run all of Tuesday morning (quota, an outage): the first one after runs the refresh.
+    w.clock.advance(DAY);
+    expect(tick(w).refresh).toBe('ran');
+    expect(tick(w).refresh).toBe('idle');
+  });
+
+  it('runs weekly on the chosen weekday', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2026-01-01', now: MONDAY + 12 * HOUR });
+    setSchedule(w.deps, { frequency: 'weekly', weekday: 4, hour: 9, maxAgeDays: 7, forceFetch: false });
+    const reports = hourly(w, MONDAY + 15 * DAY);
+    expect(reports.filter((report) => report.refresh === 'ran').map((report) => new Date(report.at).toISOString())).toEqual([
+      '2026-01-08T09:10:00.000Z',
+      '2026-01-15T09:10:00.000Z',
+    ]);
+  });
+
+  it('carries a pass that one run cannot finish into the next hours', () => {
+    const w = refreshWorld({ rows: 30, enrichedOn: '2026-01-04', now: MONDAY + 12 * HOUR });
+    w.deps.tuning = { blockSize: 5, runBudgetMs: 120_000 };
+    w.engine.msPerCall = 30_000;
+    setSchedule(w.deps, DAILY_6);
+    const reports = hourly(w, MONDAY + DAY + 12 * HOUR).filter((report) => report.refresh === 'ran');
+    // 120 s budget, no request after 60 s: two blocks of 5 per run.
+    expect(reports.map((report) => new Date(report.at).toISOString().slice(11, 16))).toEqual(['06:10', '07:10', '08:10']);
+    expect(reports[0].message).toMatch(/10 of 30 rows refreshed so far.*next hourly run/);
+    expect(reports[2].message).toMatch(/refreshed 30 rows/);
+    expect(new Set(w.engine.sent()).size).toBe(30);
+    expect(w.engine.sent()).toHaveLength(30);
+    for (let n = 1; n <= 30; n++) expect(status(w, n)).toBe('Enriched 2026-01-06');
+  });
+
+  it('exits quietly while another execution holds the lock, and runs at the next hour', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2026-01-04', now: MONDAY + 12 * HOUR });
+    setSchedule(w.deps, DAILY_6);
+    w.clock.advance(18 * HOUR + 10 * 60_000);
+    w.lock.failNext = 1;
+    expect(tick(w)).toMatchObject({ refresh: 'busy', triggerRemoved: false });
+    expect(w.engine.calls).toHaveLength(0);
+    w.clock.advance(HOUR);
+    expect(tick(w).refresh).toBe('ran');
+  });
+
+  it('pauses on a rejected key, removes its trigger, and the sidebar says why', () => {
+    const w = refreshWorld({ rows: 3, enrichedOn: '2026-01-04', now: MONDAY + 12 * HOUR });
+    setSchedule(w.deps, DAILY_6);
+    for (let n = 1; n <= 3; n++) w.engine.answers.set(urlOf(n), { failed: 'invalid_api_key', message: 'The API key was rejected (401). Check it in Set API key….' });
+    w.clock.advance(18 * HOUR + 10 * 60_000);
+    expect(tick(w)).toMatchObject({ refresh: 'paused', triggerRemoved: true });
+    expect(w.triggers.list()).toEqual([]);
+    const shown = scheduleStatus(w.deps);
+    expect(shown).toMatchObject({ enabled: true, nextRunAt: null, pausedReason: 'The API key was rejected (401). Check it in Set API key….' });
+    expect(shown.lastRun!.summary).toMatch(/Stopped: The API key was rejected/);
+
+    // Keep fresh again (after fixing the key) resumes where it stopped.
+    w.setPerson(1, person('Person 1', 'Globex', 'Title 1'));
+    expect(setSchedule(w.deps, DAILY_6).pausedReason).toBeNull();
+    expect(loadRefreshState(w.store).pass).not.toBeNull();
+    w.clock.advance(HOUR);
+    expect(tick(w).refresh).toBe('ran');
+    expect(status(w, 3)).toBe('Enriched 2026-01-06');
+  });
+
+  it('leaves the refresh to the schedule\'s own trigger; another user\'s removes itself', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2026-01-04', now: MONDAY + 12 * HOUR });
+    setSchedule(w.deps, DAILY_6);
+    w.triggers.user = 'colleague';
+    setSchedule(w.deps, DAILY_6); // the colleague clicks Keep fresh: their trigger now runs it
+    expect(loadSchedule(w.store)!.triggerId).toBe('t2');
+    w.triggers.user = 'owner';
+    w.clock.advance(18 * HOUR + 10 * 60_000);
+    expect(tick(w, 't1')).toMatchObject({ refresh: 'skipped', triggerRemoved: true });
+    expect(w.engine.calls).toHaveLength(0);
+    w.triggers.user = 'colleague';
+    expect(tick(w, 't2').refresh).toBe('ran');
+    expect(w.triggers.all.map((t) => t.id)).toEqual(['t2']);
+  });
+
+  it('gives background bulk jobs the time the refresh leaves, in the same run', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2026-01-04', now: MONDAY + 12 * HOUR });
+    setSchedule(w.deps, DAILY_6);
+    saveJob(w.store, storedJob({ state: 'running', continueInBackground: true }));
+    w.clock.advance(HOUR);
+    expect(tick(w)).toMatchObject({ refresh: 'idle', backgroundJobs: true });
+    expect(w.backgroundCalls).toEqual([270_000]);
+    w.clock.advance(17 * HOUR);
+    tick(w);
+    // The refresh ran first (one block of 20 s on the fake engine); the job got the rest.
+    expect(w.backgroundCalls[1]).toBe(270_000 - 20_000);
+  });
+
+  it('removes itself when the schedule is off and no job needs it', () => {
+    const w = refreshWorld();
+    setSchedule(w.deps, DAILY_6);
+    const schedule = loadSchedule(w.store)!;
+    // Stopped by another user (whose stop could not remove this user's trigger).
+    w.store.set('crustdata.schedule', JSON.stringify({ ...schedule, enabled: false }));
+    expect(tick(w)).toMatchObject({ refresh: 'idle', triggerRemoved: true });
+    expect(w.triggers.list()).toEqual([]);
+  });
+});
+
+describe('status', () => {
+  it('shows the last run and, while a pass carries on, the next hourly run', () => {
+    const w = refreshWorld({ rows: 30, enrichedOn: '2026-01-04', now: MONDAY + 12 * HOUR });
+    w.deps.tuning = { blockSize: 5, runBudgetMs: 120_000 };
+    w.engine.msPerCall = 30_000;
+    setSchedule(w.deps, DAILY_6);
+    w.clock.advance(18 * HOUR + 10 * 60_000);
+    tick(w);
+    const shown = scheduleStatus(w.deps);
+    expect(shown.lastRun).toMatchObject({ refreshed: 10, changed: 0 });
+    expect(shown.nextRunAt).toBe(MONDAY + DAY + 7 * HOUR + 10 * 60_000);
+  });
+
+  it('notices a schedule whose trigger stopped running', () => {
+    const w = refreshWorld({ now: MONDAY + 12 * HOUR });
+    setSchedule(w.deps, DAILY_6);
+    w.triggers.all.length = 0; // removed from the Apps Script dashboard
+    w.clock.advance(2 * HOUR);
+    expect(scheduleStatus(w.deps).pausedReason).toBeNull();
+    w.clock.advance(2 * HOUR);
+    expect(scheduleStatus(w.deps)).toMatchObject({ nextRunAt: null, pausedReason: expect.stringMatching(/has not run since 2026-01-05.*Click Keep fresh/) });
+  });
+
+  it('reads as off when nothing was ever set', () => {
+    const w = refreshWorld();
+    expect(scheduleStatus(w.deps)).toEqual({ enabled: false, settings: null, nextRunAt: null, lastRun: null, pausedReason: null });
+  });
+});
+
+describe('Refresh now', () => {
+  it('refreshes the sheet the user is on when there is no schedule, and says what it did', () => {
+    const w = refreshWorld({ rows: 3, enrichedOn: '2025-12-20' });
+    w.setPerson(2, person('Person 2', 'Globex', 'Title 2'));
+    const result = refreshNow(w.deps);
+    expect(result.message).toBe('“Leads”: refreshed 3 rows: 1 person changed jobs.');
+    expect(result.status.lastRun).toMatchObject({ refreshed: 3, changed: 1 });
+    expect(w.triggers.list()).toEqual([]);
+    expect(refreshNow(w.deps).message).toMatch(/nothing was older than the refresh threshold. Changes found 2026-01-05: 1 person changed jobs/);
+  });
+
+  it('says when another refresh is running', () => {
+    const w = refreshWorld({ rows: 3, enrichedOn: '2025-12-20' });
+    w.lock.failNext = 1;
+    expect(refreshNow(w.deps).message).toMatch(/already running/);
+  });
+
+  it('turns a schedule paused by a key problem back on once a run works again', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2025-12-20', now: MONDAY + 12 * HOUR });
+    setSchedule(w.deps, { ...DAILY_6, maxAgeDays: 7 });
+    w.engine.answers.set(urlOf(1), { failed: 'insufficient_credits', message: 'Out of credits.' });
+    expect(refreshNow(w.deps).message).toBe('The refresh stopped: Out of credits.');
+    expect(scheduleStatus(w.deps).pausedReason).toBe('Out of credits.');
+    w.setPerson(1, person('Person 1', 'Company 1', 'Title 1'));
+    w.triggers.all.length = 0;
+    const result = refreshNow(w.deps);
+    expect(result.message).toMatch(/The schedule is running again\.$/);
+    expect(result.status.pausedReason).toBeNull();
+    expect(w.triggers.list()).toHaveLength(1);
+    expect(status(w, 2)).toBe('Enriched 2026-01-05');
+  });
+
+  it('marks the same statuses the bulk job reads', () => {
+    const w = refreshWorld({ rows: 1, enrichedOn: '2025-12-20' });
+    refreshNow(w.deps);
+    expect(w.sheet.cell(SHEET, 1, 2).value).toBe(STATUS_HEADER);
+    expect(status(w, 1)).toBe('Enriched 2026-01-05');
+  });
+});
