@@ -4,10 +4,14 @@
 //                              emulator's user properties, never sent to the page)
 //   PLAYGROUND_RPM=600         the mock's rate limit (default 15, like the real API)
 //   PLAYGROUND_SPEED=10        virtual time may run this much faster than the wall clock (mock)
+//   PLAYGROUND_LATENCY_MS=8000 how long the mock takes to answer a batch (default 8 s, so a
+//                              300-row job at 15/min spans two sidebar calls and its progress shows)
 //   PLAYGROUND_BACKEND=fake    a quick in-memory fake of the server functions (not the add-on)
 import type { PlaygroundBackend } from './backend';
 import { createEmulatorBackend } from './emulatorBackend';
 import { fakeBackend } from './fakeServer';
+
+export const DEFAULT_PLAYGROUND_LATENCY_MS = 8000;
 
 function positive(name: string, value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -22,5 +26,6 @@ export function createBackend(env: NodeJS.ProcessEnv): PlaygroundBackend {
     realApiKey: env.CRUSTDATA_API_KEY || undefined,
     mockRequestsPerMinute: positive('PLAYGROUND_RPM', env.PLAYGROUND_RPM),
     speed: positive('PLAYGROUND_SPEED', env.PLAYGROUND_SPEED),
+    mockLatencyMs: positive('PLAYGROUND_LATENCY_MS', env.PLAYGROUND_LATENCY_MS) ?? DEFAULT_PLAYGROUND_LATENCY_MS,
   });
 }

@@ -9,7 +9,6 @@ import {
   launchBrowser,
   openSession,
   reopenSidebar,
-  runSection,
   saveKey,
   Session,
   shootPage,
@@ -113,7 +112,7 @@ test('set a key, pick groups, see the estimate and run a 300-row job to the end;
   expect(await count(sidebar, 'matched')).toBe(281);
   expect(await count(sidebar, 'invalid')).toBe(5);
   await expect(sidebar.locator('.progress-panel .progress-text').textContent()).resolves.toBe('Finished: 300 rows.');
-  await shootSidebar(s, 'sidebar-done', '.progress-panel');
+  await shootSidebar(s, 'sidebar-done', 'section.run');
 
   // Every data row has a status in the sheet: enriched, not found, invalid, or blank.
   expect(statusCounts(s)).toEqual({ Enriched: 281, 'Not': 5, Invalid: 5, blank: 9 });
@@ -145,7 +144,7 @@ test('pause, reopen the sidebar, resume to the end, then cancel a re-run', async
   const percent = Number(await progressbar.getAttribute('aria-valuenow'));
   expect(percent).toBeGreaterThan(0);
   expect(percent).toBeLessThan(100);
-  await shootSidebar(s, 'sidebar-running', '.progress-panel');
+  await shootSidebar(s, 'sidebar-running', 'section.run');
 
   await s.sidebar.getByRole('button', { name: 'Pause' }).click();
   await waitForPhase(s.sidebar, 'pausing');
@@ -155,7 +154,7 @@ test('pause, reopen the sidebar, resume to the end, then cancel a re-run', async
   expect(pausedAt).toBeGreaterThan(0);
   expect(pausedAt).toBeLessThan(300);
   await s.sidebar.getByRole('button', { name: 'Resume' }).waitFor();
-  await shootSidebar(s, 'sidebar-paused', '.progress-panel');
+  await shootSidebar(s, 'sidebar-paused', 'section.run');
 
   // Nothing runs while paused: the server's cursor stays where it was.
   const status = (await s.backend.call('sidebarGetState', [])) as { job: { processed: number; state: string } };
@@ -219,7 +218,7 @@ test('failed rows are counted and selected by Show failed rows; a job whose colu
   // The job is over; a new start is what is offered.
   await s.sidebar.getByRole('button', { name: 'Start again' }).waitFor();
   expect(await s.sidebar.getByRole('button', { name: 'Resume' }).isVisible()).toBe(false);
-  await shootSidebar(s, 'sidebar-error', '.progress-panel');
+  await shootSidebar(s, 'sidebar-error', 'section.run');
 });
 
 test('the conflict dialog protects user data: cancel, another place, or insert new columns', async () => {
