@@ -1,0 +1,48 @@
+// How big each scenario runs: the full sizes of issue 7 for `npm run bench`, tiny ones for the
+// smoke test (test/bench), which only proves the figures are computed and the targets evaluated.
+
+export interface BenchSizes {
+  label: string;
+  /** Scenario 1: unique identifiers per bulk job, each at every rate. */
+  throughputJobs: number[];
+  rates: number[];
+  /** Scenario 1: issue 3's mixed job (30% duplicates, 5% invalid, injected faults). */
+  issue3Rows: number;
+  /** Scenario 2: rows of the column every way of use enriches. */
+  perRowRows: number;
+  /** Scenario 3: two bulk-job sizes whose calls per block are compared. */
+  economyJobs: [number, number];
+  /** Scenario 4: profiles flattened and formatted; cold loads of the bundle timed. */
+  profiles: number;
+  loadRuns: number;
+  /** Scenario 5: rows of the job under injected faults, and the fault share. */
+  faultRows: number;
+  faultShare: number;
+}
+
+export const FULL_SIZES: BenchSizes = {
+  label: 'full',
+  throughputJobs: [500, 2_000, 10_000],
+  rates: [15, 60],
+  issue3Rows: 2_000,
+  perRowRows: 300,
+  economyJobs: [2_000, 10_000],
+  profiles: 10_000,
+  loadRuns: 9,
+  faultRows: 10_000,
+  faultShare: 0.1,
+};
+
+export const SMOKE_SIZES: BenchSizes = {
+  label: 'smoke',
+  throughputJobs: [60],
+  rates: [15],
+  issue3Rows: 120,
+  perRowRows: 30,
+  economyJobs: [400, 800],
+  profiles: 50,
+  loadRuns: 2,
+  faultRows: 150,
+  // High enough that a tiny job meets every kind of fault.
+  faultShare: 0.5,
+};
