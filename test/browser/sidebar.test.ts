@@ -88,8 +88,23 @@ test('set a key, pick groups, see the estimate and run a 300-row job to the end;
   await sidebar.getByText(/The key works/).waitFor();
   await sidebar.getByText(/600 requests/).waitFor();
 
-  // Source found by its header; groups picked; the estimate follows the choice.
-  await sidebar.getByText(/column A, 300 data rows/).waitFor();
+  // A range dragged in the grid is what Use selection takes; a column header click takes it all.
+  await page.locator('#grid td[data-row="2"][data-column="1"]').hover();
+  await page.mouse.down();
+  await page.locator('#grid td[data-row="41"][data-column="1"]').hover();
+  await page.mouse.up();
+  await page.locator('#selection', { hasText: 'Selection: Leads!A2:A41' }).waitFor();
+  await sidebar.getByRole('button', { name: 'Use selection' }).click();
+  await sidebar.getByText('From your selection: column A, 40 data rows.').waitFor();
+  expect(await sidebar.getByLabel('From row').inputValue()).toBe('2');
+  expect(await sidebar.getByLabel('To row').inputValue()).toBe('41');
+  await page.locator('#grid th.col-head', { hasText: /^A$/ }).click();
+  await page.locator('#selection', { hasText: 'Selection: Leads!A1:A301' }).waitFor();
+  await sidebar.getByRole('button', { name: 'Use selection' }).click();
+  await sidebar.getByText('From your selection: column A, 300 data rows.').waitFor();
+  expect(await sidebar.getByLabel('First row is a header').isChecked()).toBe(true);
+
+  // Groups picked; the estimate follows the choice.
   await sidebar.getByLabel(/^Basic profile/).check();
   await sidebar.getByLabel(/^Experience/).check();
   await waitForEstimate(sidebar);
@@ -146,10 +161,13 @@ test('pause, reopen the sidebar, resume to the end, then cancel a re-run', async
   expect(percent).toBeLessThan(100);
   await shootSidebar(s, 'sidebar-running', 'section.run');
 
-  await s.sidebar.getByRole('button', { name: 'Pause' }).click();
+  // By keyboard: Enter on Pause; once paused, the focus sits on Resume.
+  await s.sidebar.getByRole('button', { name: 'Pause' }).focus();
+  await s.page.keyboard.press('Enter');
   await waitForPhase(s.sidebar, 'pausing');
   s.backend.releaseCalls();
   await waitForPhase(s.sidebar, 'paused');
+  await expect(s.sidebar.getByRole('button', { name: 'Resume' }).evaluate((el) => el === document.activeElement)).resolves.toBe(true);
   const pausedAt = await count(s.sidebar, 'done');
   expect(pausedAt).toBeGreaterThan(0);
   expect(pausedAt).toBeLessThan(300);

@@ -88,11 +88,15 @@ export function jobView(actions: JobViewActions): JobView {
   }
 
   let lastJobId: string | null = null;
+  /** Set when the focused button vanished or was disabled: focus goes to the next one offered. */
+  let focusLost = false;
+  const jobButtonsInOrder = [resumeButton, pauseButton, startButton, cancelButton];
 
   return {
     root,
     estimateSlot,
     update(snapshot, startBlockedBy) {
+      const active = document.activeElement;
       const phase = jobPhase(snapshot);
       const job = snapshot.job;
       const buttons = jobButtons(phase, job);
@@ -142,6 +146,18 @@ export function jobView(actions: JobViewActions): JobView {
       startButton.disabled = startBlockedBy !== null;
       startHint.textContent = buttons.start && startBlockedBy ? startBlockedBy : '';
       show(startHint, buttons.start && startBlockedBy !== null);
+
+      // Keyboard users keep their place: Pause turns into Resume, Start into Pause.
+      if (active instanceof HTMLButtonElement && jobButtonsInOrder.includes(active) && (active.hidden || active.disabled)) focusLost = true;
+      const focusNowhere = !document.activeElement || document.activeElement === document.body || root.contains(document.activeElement);
+      if (focusLost && !focusNowhere) focusLost = false;
+      if (focusLost) {
+        const next = jobButtonsInOrder.find((b) => !b.hidden && !b.disabled && b.offsetParent !== null);
+        if (next) {
+          next.focus();
+          focusLost = false;
+        }
+      }
     },
     setReenrich(on) {
       reenrich.input.checked = on;
