@@ -50,8 +50,8 @@ import type {
 /** What the job needs from the engine (src/core/enrich.ts, bound to a context by the server). */
 export interface JobEngine {
   enrich(cells: unknown[], options: EnrichOptions): EnrichResult;
-  /** How many of these identifiers (kind + normalized) the result cache holds for the selection. */
-  countCached(identifiers: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection): number;
+  /** Which of these identifiers the result cache holds for the selection, as identifierKey()s (one cache read). */
+  cachedKeys(identifiers: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection): Set<string>;
   requestsPerMinute: number;
 }
 
@@ -171,7 +171,10 @@ export function planTarget(deps: JobDeps, source: JobSource, selection: FieldSel
 // ---- Estimate --------------------------------------------------------------------------------
 
 const MAX_PER_REQUEST = 25;
-const identifierKey = (id: { kind: string; normalized: string }) => `${id.kind} ${id.normalized}`;
+/** How one identifier is named in the job's maps and in JobEngine.cachedKeys. */
+export const identifierKey = (id: { kind: string; normalized: string }) => `${id.kind} ${id.normalized}`;
+/** How far past a block the job looks for identifiers to fill the block's last request. */
+const LOOKAHEAD_ROWS = 400;
 
 function dataFirstRowOf(source: { firstRow: number; hasHeader: boolean }): number {
   return source.firstRow + (source.hasHeader ? 1 : 0);
@@ -211,12 +214,12 @@ export function estimateJob(deps: JobDeps, source: JobSource, options: StartOpti
   });
   // A row whose identifier is settled in another row is copied from it, not fetched.
   const needed = [...unique.values()].filter((id) => !id.settled);
-  const cached = needed.length ? deps.engine.countCached(needed, selection) : 0;
-  const toFetch = Math.max(0, needed.length - cached);
-  // The cache is counted as a whole; requests assume the uncached share splits like the rest.
-  const urls = needed.filter((id) => id.kind === 'profile_url').length;
-  const uncachedShare = needed.length ? toFetch / needed.length : 0;
-  const urlsToFetch = Math.round(urls * uncachedShare);
+  const cachedKeys = needed.length ? deps.engine.cachedKeys(needed, selection) : new Set<string>();
+  const uncached = needed.filter((id) => !cachedKeys.has(identifierKey(id)));
+  const cached = needed.length - uncached.length;
+  const toFetch = uncached.length;
+  const urlsToFetch = uncached.filter((id) => id.kind === 'profile_url').length;
+  // The job fills each request to 25 from the rows ahead, so this is what it sends without faults.
   const requests = Math.ceil(urlsToFetch / MAX_PER_REQUEST) + Math.ceil((toFetch - urlsToFetch) / MAX_PER_REQUEST);
   const perMinute = Math.max(1, deps.engine.requestsPerMinute);
   return {
@@ -489,7 +492,9 @@ class SliceSession {
 
       let result: EnrichResult | null = null;
       if (fetchCells.length) {
-        result = deps.engine.enrich(fetchCells, { selection, deadline: this.sendUntil + this.tuning.maxRequestMs, maxRequestMs: this.tuning.maxRequestMs });
+        const padding = this.fillers(fetchCells, classified, to + 1, lastRow, settledRowOf, retrying ? hasError : () => true, selection);
+        // Fillers only warm the cache for the rows ahead; their outcomes are not written now.
+        result = deps.engine.enrich(fetchCells.concat(padding), { selection, deadline: this.sendUntil + this.tuning.maxRequestMs, maxRequestMs: this.tuning.maxRequestMs });
         this.job.requests += result.stats.requests;
         this.job.creditsUsed += result.stats.creditsUsed;
       }
@@ -578,6 +583,54 @@ class SliceSession {
     }
     if (this.job.cursor > lastRow) return this.endOfPass(sheetName);
     this.commit({ sheetName, etaSeconds: this.eta(classified, settledRowOf, lastRow, retrying ? hasError : () => true) });
+  }
+
+  /**
+   * Identifiers from the rows ahead that fill the block's last request of each type up to 25,
+   * so a column costs ceil(unique/25) requests per type rather than one partial request per
+   * block. They land in the cache, where the next blocks find them.
+   */
+  private fillers(
+    blockCells: unknown[],
+    classified: ClassifiedIdentifier[],
+    fromRow: number,
+    lastRow: number,
+    settledRowOf: Map<string, number>,
+    eligible: (index: number) => boolean,
+    selection: FieldSelection,
+  ): string[] {
+    const first = this.job.dataFirstRow;
+    const inBlock = new Map<string, { kind: IdentifierKind; normalized: string }>();
+    for (const cell of blockCells) {
+      const id = classifyIdentifier(cell);
+      if (id.kind === 'profile_url' || id.kind === 'business_email') inBlock.set(identifierKey(id), id);
+    }
+    const ahead = new Map<string, { kind: IdentifierKind; normalized: string }>();
+    const perKind = { profile_url: 0, business_email: 0 };
+    for (let row = fromRow; row <= Math.min(lastRow, fromRow + LOOKAHEAD_ROWS - 1); row++) {
+      const id = classified[row - first];
+      if (id.kind !== 'profile_url' && id.kind !== 'business_email') continue;
+      const key = identifierKey(id);
+      if (inBlock.has(key) || ahead.has(key) || settledRowOf.has(key) || !eligible(row - first)) continue;
+      if (perKind[id.kind] >= 2 * MAX_PER_REQUEST) continue;
+      perKind[id.kind]++;
+      ahead.set(key, id);
+    }
+    if (!ahead.size) return [];
+    const cached = this.deps.engine.cachedKeys([...inBlock.values(), ...ahead.values()], selection);
+    const fillers: string[] = [];
+    for (const kind of ['profile_url', 'business_email'] as const) {
+      const sent = [...inBlock.entries()].filter(([key, id]) => id.kind === kind && !cached.has(key)).length;
+      // No request of this type in the block: none is opened just for rows ahead.
+      let room = sent % MAX_PER_REQUEST === 0 ? 0 : MAX_PER_REQUEST - (sent % MAX_PER_REQUEST);
+      for (const [key, id] of ahead) {
+        if (room === 0) break;
+        if (id.kind !== kind || cached.has(key)) continue;
+        fillers.push(id.normalized);
+        room--;
+      }
+    }
+    return fillers;
   }
 
   /** The end of the rows: done, or once more over the rows that failed (a fault may have passed). */

@@ -1,16 +1,18 @@
 // Binds the enrichment engine to one context for the bulk job: the two things the job asks of
 // it, enrich a block of cells, and count what the result cache already holds (for estimates).
-import type { JobEngine } from './bulkJob';
+import { identifierKey, type JobEngine } from './bulkJob';
 import { selectionKey } from './catalog';
 import { enrichCells, type EnrichContext } from './enrich';
-import { ResultCache } from './resultCache';
+import { refKey, ResultCache } from './resultCache';
 
 export function jobEngineFor(ctx: EnrichContext): JobEngine {
   return {
     enrich: (cells, options) => enrichCells(ctx, cells, options),
     // One getAll for every identifier, as the engine's own cache lookup does.
-    countCached: (identifiers, selection) =>
-      new ResultCache(ctx.resultCache, ctx.hasher, selectionKey(selection)).getMany(identifiers, ctx.clock.now()).size,
+    cachedKeys: (identifiers, selection) => {
+      const found = new ResultCache(ctx.resultCache, ctx.hasher, selectionKey(selection)).getMany(identifiers, ctx.clock.now());
+      return new Set(identifiers.filter((id) => found.has(refKey(id))).map(identifierKey));
+    },
     requestsPerMinute: ctx.requestsPerMinute,
   };
 }

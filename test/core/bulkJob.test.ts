@@ -13,6 +13,7 @@ import {
   type JobSource,
 } from '../../src/core/bulkJob';
 import { columnsFor, parseFieldSelection } from '../../src/core/catalog';
+import { classifyIdentifier } from '../../src/core/identifiers';
 import { jobEngineFor } from '../../src/core/jobEngine';
 import { jobKey, loadJob, MAX_STATE_BYTES } from '../../src/core/jobState';
 import type { KeyValueStore } from '../../src/core/ports';
@@ -308,6 +309,20 @@ describe('a job from start to end', () => {
     expect(w.sheets.formulas(SHEET)).toEqual([]);
   });
 
+  test('requests are filled to 25 across blocks: ceil(unique/25) per identifier type', () => {
+    const w = setup(700);
+    start(w, w.source);
+    drive(w);
+    const unique = { profile_url: new Set<string>(), business_email: new Set<string>() };
+    for (const cell of sampleColumn(700)) {
+      const id = classifyIdentifier(cell);
+      if (id.kind === 'profile_url' || id.kind === 'business_email') unique[id.kind].add(id.normalized);
+    }
+    const optimal = Math.ceil(unique.profile_url.size / 25) + Math.ceil(unique.business_email.size / 25);
+    expect(w.engine.http.log.length).toBe(optimal);
+    expect(estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: true }).requests).toBe(0);
+  });
+
   test('state stays small and holds no identifier', () => {
     const w = setup(200);
     start(w, w.source);
@@ -587,7 +602,7 @@ describe('problems', () => {
 
 describe('control', () => {
   test('pause during a slice wins over the slice; resume and cancel', () => {
-    const w = setup(200);
+    const w = setup(1500);
     const response = start(w, w.source);
     const jobId = (response as { job: { jobId: string } }).job.jobId;
     const original = w.engine.http.fetchAll.bind(w.engine.http);

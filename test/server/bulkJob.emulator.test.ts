@@ -133,6 +133,19 @@ describe('a 3,000-row job through repeated sidebar calls', () => {
     expect(world.sent.some((request) => !request.answered)).toBe(true); // the faults did happen
   });
 
+  test('requests are full batches of 25 across blocks: about ceil(unique/25) per type', () => {
+    const unique = { profile_url: new Set<string>(), business_email: new Set<string>() };
+    for (const cell of column) {
+      const id = classifyIdentifier(cell);
+      if (id.kind === 'profile_url' || id.kind === 'business_email') unique[id.kind].add(id.normalized);
+    }
+    const optimal = Math.ceil(unique.profile_url.size / 25) + Math.ceil(unique.business_email.size / 25);
+    const answered = world.sent.filter((request) => request.answered).length;
+    // A batch a fault failed is sent again whole, so faults can split the count a little.
+    expect(answered).toBeGreaterThanOrEqual(optimal);
+    expect(answered).toBeLessThanOrEqual(optimal + 4);
+  });
+
   test('each row holds its own person, its status, or its problem', () => {
     expectRowsRight(world, 'Leads', column);
   });
