@@ -17,6 +17,8 @@ export interface DemoOptions {
   outFile?: string;
   /** Where progress lines go (default stdout); pass () => {} to keep quiet. */
   log?: (line: string) => void;
+  /** The bundle to run (default dist/Code.js, built by `npm run build`). */
+  bundlePath?: string;
 }
 
 export interface DemoSummary {
@@ -53,7 +55,7 @@ export function runDemo(options: DemoOptions = {}): DemoSummary {
 
   const clock = new VirtualClock();
   const api = new MockCrustdataApi();
-  const emulator = new AppsScriptEmulator({ clock, transport: inProcessTransport(api) }).load();
+  const emulator = new AppsScriptEmulator({ clock, transport: inProcessTransport(api), bundlePath: options.bundlePath }).load();
   const column = sampleColumn(rows);
   const sheet = emulator.model.addSheet(SAMPLE_SHEET_NAME, column.map((cell) => [cell]));
   emulator.model.activateSheet(sheet);
@@ -105,9 +107,17 @@ export function runDemo(options: DemoOptions = {}): DemoSummary {
 }
 
 // Run only as the entry file (scripts/run-ts.mjs puts it in argv[1]), so tests can import runDemo.
+// Optional: --rows N, --out FILE, --bundle FILE.
 if (/[\\/]dev[\\/]demo\.ts$/.test(process.argv[1] ?? '')) {
   try {
-    runDemo();
+    const args = process.argv.slice(2);
+    const flag = (name: string) => {
+      const at = args.indexOf(name);
+      return at >= 0 ? args[at + 1] : undefined;
+    };
+    const rows = flag('--rows');
+    if (rows !== undefined && !(Number(rows) >= 1 && Number(rows) <= 100_000)) throw new Error('--rows takes a number from 1 to 100000');
+    runDemo({ rows: rows === undefined ? undefined : Number(rows), outFile: flag('--out'), bundlePath: flag('--bundle') });
   } catch (error) {
     console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
