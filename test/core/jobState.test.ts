@@ -1,0 +1,153 @@
+// The job's stored state: validated when read back, small, one per sheet, shown to the sidebar
+// as plain progress.
+import {
+  emptyCounts,
+  findJob,
+  jobKey,
+  listJobs,
+  loadJob,
+  loadSettings,
+  MAX_STATE_BYTES,
+  parseStoredJob,
+  saveJob,
+  saveSettings,
+  SETTINGS_KEY_PREFIX,
+  toProgress,
+  type StoredJob,
+} from '../../src/core/jobState';
+import type { KeyValueStore } from '../../src/core/ports';
+
+class MemoryStore implements KeyValueStore {
+  readonly values = new Map<string, string>();
+  get = (key: string) => this.values.get(key) ?? null;
+  set = (key: string, value: string) => {
+    if (value.length > 9 * 1024) throw new Error('Argument too large: value');
+    this.values.set(key, value);
+  };
+  delete = (key: string) => {
+    this.values.delete(key);
+  };
+  keys = () => [...this.values.keys()];
+}
+
+function job(overrides: Partial<StoredJob> = {}): StoredJob {
+  return {
+    v: 1,
+    jobId: 'job1',
+    sheetId: 42,
+    sheetName: 'Leads',
+    layoutId: 'job1',
+    sourceColumn: 1,
+    hasHeader: true,
+    firstRow: 1,
+    dataFirstRow: 2,
+    lastRow: 101,
+    fields: ['basic_profile.name'],
+    selectionKey: 'basic_profile.name',
+    reenrich: false,
+    skipSettled: false,
+    retryPass: false,
+    state: 'running',
+    pausedBy: null,
+    cursor: 52,
+    pendingBlock: null,
+    counts: { ...emptyCounts(), enriched: 48, invalid: 2 },
+    requests: 2,
+    creditsUsed: 48,
+    startedAt: 1_000,
+    updatedAt: 2_000,
+    workMs: 900,
+    etaSeconds: 8,
+    message: null,
+    consecutiveErrors: 0,
+    continueInBackground: false,
+    lease: null,
+    blockSize: 50,
+    ...overrides,
+  };
+}
+
+describe('stored job', () => {
+  test('round-trips through the store under a key per sheet', () => {
+    const store = new MemoryStore();
+    saveJob(store, job());
+    expect(store.keys()).toEqual([jobKey(42)]);
+    expect(loadJob(store, 42)).toEqual(job());
+    expect(loadJob(store, 43)).toBeNull();
+  });
+
+  test('anything that is not a valid state reads as no job', () => {
+    expect(parseStoredJob(null)).toBeNull();
+    expect(parseStoredJob('{not json')).toBeNull();
+    expect(parseStoredJob(JSON.stringify({ ...job(), v: 2 }))).toBeNull();
+    expect(parseStoredJob(JSON.stringify({ ...job(), cursor: 0 }))).toBeNull();
+    expect(parseStoredJob(JSON.stringify({ ...job(), state: 'exploded' }))).toBeNull();
+    expect(parseStoredJob(JSON.stringify({ ...job(), counts: { enriched: -1 } }))).toBeNull();
+    expect(parseStoredJob(JSON.stringify({ ...job(), blockSize: 5000 }))).toBeNull();
+    const { lease: _lease, ...withoutLease } = job();
+    expect(parseStoredJob(JSON.stringify(withoutLease))).toBeNull();
+  });
+
+  test('stays under the property limit: a very long message is cut, nothing per row is kept', () => {
+    const store = new MemoryStore();
+    saveJob(store, job({ message: 'x'.repeat(20_000) }));
+    const raw = store.get(jobKey(42))!;
+    expect(raw.length).toBeLessThan(MAX_STATE_BYTES);
+    expect(loadJob(store, 42)!.message).toHaveLength(500);
+    saveJob(store, job({ lastRow: 5_000_000, cursor: 4_000_000 }));
+    expect(store.get(jobKey(42))!.length).toBeLessThan(1_000);
+  });
+
+  test('jobs are found by id across sheets; other keys are ignored', () => {
+    const store = new MemoryStore();
+    saveJob(store, job());
+    saveJob(store, job({ jobId: 'job2', sheetId: 7 }));
+    store.set('crustdata.apiKey-ish', 'x');
+    store.set(jobKey(9), 'garbage');
+    expect(listJobs(store).map((j) => j.jobId).sort()).toEqual(['job1', 'job2']);
+    expect(findJob(store, 'job2')!.sheetId).toBe(7);
+    expect(findJob(store, 'job3')).toBeNull();
+  });
+});
+
+describe('progress for the sidebar', () => {
+  test('rows written so far, counts, eta; plain data', () => {
+    const progress = toProgress(job());
+    expect(progress).toEqual({
+      jobId: 'job1',
+      sheetName: 'Leads',
+      state: 'running',
+      total: 100,
+      processed: 50,
+      counts: { enriched: 48, notFound: 0, invalid: 2, failed: 0, skipped: 0 },
+      startedAt: 1_000,
+      updatedAt: 2_000,
+      etaSeconds: 8,
+      message: null,
+      continueInBackground: false,
+    });
+    expect(JSON.parse(JSON.stringify(progress))).toEqual(progress);
+  });
+
+  test('the second pass over failed rows shows every row processed and says what it does', () => {
+    const progress = toProgress(job({ retryPass: true, cursor: 10, counts: { ...emptyCounts(), enriched: 97, failed: 3 } }));
+    expect(progress.processed).toBe(100);
+    expect(progress.message).toBe('Trying the 3 failed rows once more.');
+  });
+
+  test('no eta once the job is over', () => {
+    expect(toProgress(job({ state: 'done', cursor: 102 })).etaSeconds).toBeNull();
+    expect(toProgress(job({ state: 'cancelled' })).etaSeconds).toBeNull();
+  });
+});
+
+describe('last settings per sheet', () => {
+  test('saved and read back per sheet; invalid values read as none', () => {
+    const store = new MemoryStore();
+    saveSettings(store, 42, { fields: ['basic_profile'], reenrich: true });
+    expect(loadSettings(store, 42)).toEqual({ fields: ['basic_profile'], reenrich: true });
+    expect(loadSettings(store, 43)).toBeNull();
+    store.set(SETTINGS_KEY_PREFIX + 44, '{"fields":"basic_profile"}');
+    expect(loadSettings(store, 44)).toBeNull();
+  });
+});
