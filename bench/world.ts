@@ -37,6 +37,8 @@ export class RecordedApi {
   readonly delivered = new Map<string, number>();
   /** Requests that were part of a fetchAll that timed out (their answers never arrived). */
   lostToTimeouts = 0;
+  /** fetchAll calls that timed out (a request hung past 60 s holds its execution that long). */
+  timedOutBatches = 0;
   /** Requests whose answer arrived whole: a 200 that parses, in a fetchAll that did not time out. */
   deliveredRequests = 0;
   /** fetchAll calls (one transport batch each). */
@@ -63,6 +65,7 @@ export class RecordedApi {
       const timedOut = results.some((r) => ('failure' in r ? r.failure === 'timeout' : r.latencyMs >= FETCH_TIMEOUT_MS));
       if (timedOut) {
         this.lostToTimeouts += requests.length;
+        this.timedOutBatches++;
         return results;
       }
       for (const result of results) {

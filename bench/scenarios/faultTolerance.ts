@@ -5,6 +5,7 @@
 import { DEFAULT_FIELDS, parseFieldSelection } from '../../src/core/catalog';
 import { enrichCells } from '../../src/core/enrich';
 import { seededRandom } from '../../src/core/retry';
+import { syntheticPerson } from '../../dev/mock-api/dataset';
 import type { FaultRates } from '../../dev/mock-api/handler';
 import { uniqueProfileUrls } from '../jobs';
 import { atMost, exactly, fmt, type Cell, type Section } from '../report';
@@ -41,7 +42,11 @@ interface FaultRun {
   neverDelivered: number;
   credits: number;
   avoidable429: number;
+  /** Rows that end showing their own person (the sheet's Name column, or the engine's outcome). */
+  rowsShowingPerson: number;
 }
+
+const nameOf = (n: number) => String(syntheticPerson(n).data.basic_profile?.name ?? '');
 
 /** API figures since `from` (an index into the request log) and the transport's since `before`. */
 function passFigures(recorded: RecordedApi, fromLog: number, before: { delivered: number; lost: number }, virtualMs: number, enriched: number, failed: number, sidebarCalls?: number): PassFigures {
@@ -80,8 +85,18 @@ export async function sidebarFaultRun(rows: number, share: number): Promise<Faul
     passes.push(passFigures(world.recorded, before.log, before, run.virtualMs, enriched, run.progress.counts.failed, run.executions.length));
     if (!run.progress.counts.failed) break;
   }
+  // What the user sees: each row's status says enriched and its Name column holds its own person.
+  const { sheet } = world.emu.model.resolve('Leads!A1');
+  const headers = Array.from({ length: sheet.lastColumn() }, (_, c) => sheet.cell(1, c + 1).value);
+  const statusColumn = headers.indexOf('Crustdata status') + 1;
+  const nameColumn = headers.indexOf('Name') + 1;
+  let rowsShowingPerson = 0;
+  for (let i = 0; i < rows && statusColumn > 0 && nameColumn > 0; i++) {
+    const status = String(sheet.cell(i + 2, statusColumn).value);
+    if (status.startsWith('Enriched') && sheet.cell(i + 2, nameColumn).value === nameOf(i)) rowsShowingPerson++;
+  }
   const api = world.recorded.figures();
-  return { path: 'sidebar', passes, rows, ...deliveryCounts(cells, world.recorded), credits: api.credits, avoidable429: api.avoidable429 };
+  return { path: 'sidebar', passes, rows, ...deliveryCounts(cells, world.recorded), credits: api.credits, avoidable429: api.avoidable429, rowsShowingPerson };
 }
 
 export function engineFaultRun(rows: number, share: number): FaultRun {
@@ -90,6 +105,7 @@ export function engineFaultRun(rows: number, share: number): FaultRun {
   const selection = parseFieldSelection([...DEFAULT_FIELDS]);
   const passes: PassFigures[] = [];
   let enrichedSoFar = 0;
+  let rowsShowingPerson = 0;
   for (let pass = 0; pass < 2; pass++) {
     const before = snapshot(world.recorded);
     const start = world.clock.now();
@@ -99,10 +115,11 @@ export function engineFaultRun(rows: number, share: number): FaultRun {
     enrichedSoFar = result.outcomes.filter((o) => o.status === 'matched').length;
     const failed = result.outcomes.filter((o) => o.status === 'failed' || o.status === 'pending').length;
     passes.push(passFigures(world.recorded, before.log, before, world.clock.now() - start, pass === 0 ? enrichedSoFar : fresh, failed));
+    rowsShowingPerson = result.outcomes.filter((o, i) => o.status === 'matched' && (o.person.basic_profile as { name?: unknown } | undefined)?.name === nameOf(i)).length;
     if (!failed) break;
   }
   const api = world.recorded.figures();
-  return { path: 'engine', passes, rows, ...deliveryCounts(cells, world.recorded), credits: api.credits, avoidable429: api.avoidable429 };
+  return { path: 'engine', passes, rows, ...deliveryCounts(cells, world.recorded), credits: api.credits, avoidable429: api.avoidable429, rowsShowingPerson };
 }
 
 function runRows(run: FaultRun): Cell[][] {
@@ -156,9 +173,10 @@ export async function faultToleranceSection(sizes: BenchSizes): Promise<Section>
       },
       {
         title: 'Exactly once',
-        headers: ['Driven by', 'Identifiers answered more than once', 'Identifiers never answered', 'Avoidable 429s', 'Credits charged', 'Credits for one answer each'],
+        headers: ['Driven by', 'Rows showing their person', 'Identifiers answered more than once', 'Identifiers never answered', 'Avoidable 429s', 'Credits charged', 'Credits for one answer each'],
         rows: runs.map((run) => [
           run.path,
+          exactly(run.rowsShowingPerson, run.rows),
           exactly(run.deliveredTwice, 0),
           exactly(run.neverDelivered, 0),
           exactly(run.avoidable429, 0),
@@ -166,6 +184,7 @@ export async function faultToleranceSection(sizes: BenchSizes): Promise<Section>
           fmt(run.rows),
         ]),
         notes: [
+          'Rows showing their person: for the sidebar, the sheet itself (status "Enriched …" and the Name column holding that row\'s own person); for the engine, its outcomes.',
           'Answered: a 200 whose JSON parsed, in a fetchAll that did not time out, counted per identifier by the transport between the emulator (or the engine) and the mock API.',
           'Credits charged beyond one per person were spent on answers that never arrived whole (malformed, or inside a fetchAll that timed out): the API charges them all the same.',
         ],

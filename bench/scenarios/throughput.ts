@@ -27,6 +27,8 @@ export interface JobFigures {
   /** Requests whose answer never arrived whole (429, 5xx, malformed, lost in a timed-out fetchAll). */
   undelivered: number;
   deliveredRequests: number;
+  /** fetchAll calls that timed out, each holding its execution for UrlFetch's 60 s. */
+  timedOutFetches: number;
   rateLimited: number;
   avoidable429: number;
   badRequests: number;
@@ -57,6 +59,7 @@ function figuresOf(path: JobFigures['path'], cells: unknown[], perMinute: number
     requests: api.requests,
     undelivered: api.requests - recorded.deliveredRequests,
     deliveredRequests: recorded.deliveredRequests,
+    timedOutFetches: recorded.timedOutBatches,
     rateLimited: api.rateLimited,
     avoidable429: api.avoidable429,
     badRequests: api.badRequests,
@@ -135,9 +138,11 @@ function issue3Row(f: JobFigures): Cell[] {
     fmt(f.rateLimited),
     exactly(f.avoidable429, 0),
     exactly(f.badRequests, 0),
+    fmt(f.timedOutFetches),
     minutes(f.virtualMs),
     fmt(f.floorMinutes),
     atMost(f.virtualMs / (f.floorMinutes * MINUTE_MS), ISSUE3_DURATION_TARGET),
+    fmt(f.virtualMs / ((f.floorMinutes + f.timedOutFetches) * MINUTE_MS), 2),
     exactly(f.deliveredTwice + f.neverDelivered, 0),
     atMost(f.peakPerWindow, f.perMinute),
   ];
@@ -175,13 +180,30 @@ export async function throughputSection(sizes: BenchSizes): Promise<Section> {
   const { unique } = dedupeIdentifiers(mixed);
   const issue3: Table = {
     title: `Issue 3's job: ${fmt(sizes.issue3Rows)} rows, ${fmt(unique.length)} unique, 30% duplicates, 5% invalid, injected 5xx, 429 and a hung request`,
-    headers: ['Job', 'Driven by', 'Requests', 'Answered (min)', 'Retries forced', '429s', 'Avoidable 429s', '400s', 'Virtual min', 'Floor min', 'Actual / floor', 'Ids not answered exactly once', 'Peak per 60 s'],
+    headers: [
+      'Job',
+      'Driven by',
+      'Requests',
+      'Answered (min)',
+      'Retries forced',
+      '429s',
+      'Avoidable 429s',
+      '400s',
+      'Timed-out fetchAlls',
+      'Virtual min',
+      'Floor min',
+      'Actual / floor',
+      'Actual / (floor + 1 min per timeout)',
+      'Ids not answered exactly once',
+      'Peak per 60 s',
+    ],
     rows: issue3Rows,
     notes: [
       'Answered: requests whose answer arrived whole; the minimum is ceil(unique URLs / 25) + ceil(unique emails / 25).',
       'Retries forced: requests whose answer never arrived whole (429, 5xx, malformed, or lost with a fetchAll that timed out), each of which had to be sent again.',
       'Faults at fixed request numbers: 500 (#3), 429 with Retry-After 5 s (#17), HTML 502 (#20), a request hung past 60 s (#33), 503 (#41).',
-      'Actual / floor ≤ 1.05: the duration within 5% of ceil(requests / limit) minutes.',
+      'Actual / floor ≤ 1.05: the duration within 5% of ceil(requests / limit) minutes, issue 3\'s target.',
+      'A request hung past 60 s holds its execution for UrlFetch\'s whole 60 s, which no client can cut short; the last ratio (for information) grants each timed-out fetchAll its minute. Note that the floor grows with the requests a run wastes: a run that loses a whole burst to one hang sends more requests and gets a later floor.',
     ],
   };
   return {
