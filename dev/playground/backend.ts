@@ -34,8 +34,21 @@ export interface GridSnapshot {
 
 export type SidebarFunctionName = keyof SidebarServer;
 
+/** What happened when the playground moved time forward. */
+export interface AdvanceReport {
+  now: number;
+  triggerRuns: number;
+  failedRuns: string[];
+}
+
 export interface PlaygroundBackend {
   readonly description: string;
+  /** Moves time forward, running the add-on's time-driven triggers that fall due (mock only). */
+  advance?(ms: number): AdvanceReport;
+  /** Some people in the mock data change employer or title, so a refresh has news (mock only). */
+  churn?(): { changed: number };
+  /** The emulator's time, for the page's clock. */
+  now(): number;
   call(name: SidebarFunctionName, args: unknown[]): Promise<unknown>;
   grid(sheetName?: string): GridSnapshot;
   select(sheetName: string, selection: GridSelection): void;

@@ -11,7 +11,7 @@ import { AppsScriptEmulator, httpTransport, inProcessTransport, realClock, Sprea
 import type { HttpTransport } from '../emulator';
 import { quoteSheetName } from '../emulator/spreadsheet/a1';
 import { DEMO_API_KEY, MockCrustdataApi } from '../mock-api/handler';
-import type { GridCell, GridSelection, GridSnapshot, PlaygroundBackend, SidebarFunctionName } from './backend';
+import type { AdvanceReport, GridCell, GridSelection, GridSnapshot, PlaygroundBackend, SidebarFunctionName } from './backend';
 import { SAMPLE_SHEET_NAME, sampleIdentifierRows } from './sampleSheet';
 
 export interface EmulatorBackendOptions {
@@ -28,6 +28,7 @@ export interface EmulatorBackendOptions {
 }
 
 export interface EmulatorBackend extends PlaygroundBackend {
+  advance?(ms: number): AdvanceReport;
   readonly emulator: AppsScriptEmulator;
   readonly model: SpreadsheetModel;
   /** Present with the mock API. */
@@ -81,6 +82,7 @@ export function createEmulatorBackend(options: EmulatorBackendOptions = {}): Emu
     if (!saved.ok) throw new Error(`Could not store the API key in the emulator: ${saved.error}`);
   }
 
+  let churns = 0;
   let held = new Set<SidebarFunctionName>();
   let passesLeft = 0;
   let gate: Promise<void> = Promise.resolve();
@@ -153,6 +155,25 @@ export function createEmulatorBackend(options: EmulatorBackendOptions = {}): Emu
       };
       model.select(`${quoteSheetName(sheetName)}!${letters(s.column)}${s.row}:${letters(end.column)}${end.row}`);
     },
+    now: () => clock.now(),
+    ...(real
+      ? {}
+      : {
+          advance(ms: number): AdvanceReport {
+            if (!(ms > 0)) throw new Error('advance: the step must be positive');
+            if (virtual.now() < Date.now()) virtual.setTime(Date.now());
+            const runs = emulator.runDueTriggers(virtual.now() + ms);
+            return {
+              now: virtual.now(),
+              triggerRuns: runs.length,
+              failedRuns: runs.filter((run) => !run.result.ok).map((run) => `${run.handler}: ${run.result.error}`),
+            };
+          },
+          churn() {
+            const report = api!.applyChurn({ seed: `playground-${++churns}`, employerChange: 0.08, titleChange: 0.05, disappear: 0.01 });
+            return { changed: report.changes.length };
+          },
+        }),
     holdCalls(names, afterCalls = 0) {
       held = new Set(names);
       passesLeft = afterCalls;

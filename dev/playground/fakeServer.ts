@@ -412,6 +412,7 @@ export function fakeBackend(options: FakeServerOptions = {}): PlaygroundBackend 
   return {
     description: 'in-memory fake server (not the add-on)',
     server,
+    now: () => Date.now(),
     async call(name: SidebarFunctionName, args: unknown[]) {
       if (name === 'sidebarContinueJob') await new Promise((resolve) => setTimeout(resolve, delay));
       const fn = server[name] as (...a: unknown[]) => unknown;

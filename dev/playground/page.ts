@@ -192,5 +192,42 @@ window.addEventListener('message', (event) => {
   if (event.data && event.data.playground === 'rpc-done') void load();
 });
 
+const clock = document.getElementById('clock') as HTMLElement;
+const timeControls = document.getElementById('time-controls') as HTMLElement;
+const eventLine = document.getElementById('event') as HTMLElement;
+
+async function showClock(): Promise<void> {
+  const response = await fetch('/api/clock');
+  if (!response.ok) return;
+  const { now, canAdvance } = (await response.json()) as { now: number; canAdvance: boolean };
+  clock.textContent = `Add-on time: ${new Date(now).toLocaleString()}`;
+  timeControls.hidden = !canAdvance;
+}
+
+for (const button of Array.from(document.querySelectorAll<HTMLButtonElement>('[data-advance]'))) {
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    const response = await fetch('/api/advance', { method: 'POST', body: JSON.stringify({ ms: Number(button.dataset.advance) }) });
+    button.disabled = false;
+    if (response.ok) {
+      const report = (await response.json()) as { triggerRuns: number; failedRuns: string[] };
+      eventLine.textContent = `${report.triggerRuns} trigger run(s)${report.failedRuns.length ? `, ${report.failedRuns.length} failed` : ''}`;
+    }
+    await Promise.all([showClock(), load(true)]);
+  });
+}
+
+document.getElementById('churn')?.addEventListener('click', async () => {
+  const response = await fetch('/api/churn', { method: 'POST' });
+  if (response.ok) eventLine.textContent = `${((await response.json()) as { changed: number }).changed} people changed in the mock data`;
+});
+
+document.getElementById('reopen')?.addEventListener('click', () => {
+  const frame = document.getElementById('sidebar') as HTMLIFrameElement;
+  frame.src = '/sidebar';
+});
+
 setInterval(() => void load(), 1500);
+setInterval(() => void showClock(), 5000);
+void showClock();
 void load(true);

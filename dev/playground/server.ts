@@ -44,6 +44,8 @@ function pageHtml(description: string): string {
   .bar { display: flex; align-items: center; gap: 12px; padding: 8px 12px; border-bottom: 1px solid #dadce0; background: #f8f9fa; }
   .bar h1 { font-size: 16px; margin: 0; font-weight: normal; }
   .bar .gray { color: #5f6368; }
+  .bar .spacer { flex: 1; }
+  .bar button { font: inherit; border: 1px solid #dadce0; background: #fff; border-radius: 4px; padding: 3px 8px; cursor: pointer; }
   main { display: grid; grid-template-columns: 1fr 300px; min-height: 0; }
   .sheet-pane { display: grid; grid-template-rows: auto 1fr auto; min-width: 0; min-height: 0; }
   .formula-bar { padding: 4px 8px; border-bottom: 1px solid #dadce0; color: #5f6368; }
@@ -65,7 +67,18 @@ function pageHtml(description: string): string {
 </style>
 </head>
 <body>
-  <div class="bar"><h1>Crustdata for Google Sheets</h1><span class="gray">playground · ${escaped}</span></div>
+  <div class="bar">
+    <h1>Crustdata for Google Sheets</h1><span class="gray">playground · ${escaped}</span>
+    <span class="spacer"></span>
+    <span id="clock" class="gray" aria-live="polite"></span>
+    <span id="time-controls" hidden>
+      <button type="button" data-advance="3600000" title="Let an hour pass: due triggers run">+1 hour</button>
+      <button type="button" data-advance="86400000" title="Let a day pass: due triggers run">+1 day</button>
+      <button type="button" id="churn" title="Some people in the mock data change employer or title">People change jobs</button>
+    </span>
+    <button type="button" id="reopen" title="Close and reopen the sidebar">Reopen sidebar</button>
+    <span id="event" class="gray" aria-live="polite"></span>
+  </div>
   <main>
     <section class="sheet-pane" aria-label="Spreadsheet">
       <div class="formula-bar" id="selection">No selection</div>
@@ -157,6 +170,18 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
         if (typeof body.sheetName !== 'string' || !isSelection(body.selection)) return send(response, 400, 'text/plain', 'bad selection');
         backend.select(body.sheetName, body.selection);
         return send(response, 200, 'application/json', '{"ok":true}');
+      }
+      if (request.method === 'GET' && url.pathname === '/api/clock') {
+        return send(response, 200, 'application/json', JSON.stringify({ now: backend.now(), canAdvance: Boolean(backend.advance) }));
+      }
+      if (request.method === 'POST' && url.pathname === '/api/advance' && backend.advance) {
+        const body = JSON.parse(await readBody(request)) as { ms?: unknown };
+        const ms = Number(body.ms);
+        if (!(ms > 0 && ms <= 31 * 86_400_000)) return send(response, 400, 'text/plain', 'bad step');
+        return send(response, 200, 'application/json', JSON.stringify(backend.advance(ms)));
+      }
+      if (request.method === 'POST' && url.pathname === '/api/churn' && backend.churn) {
+        return send(response, 200, 'application/json', JSON.stringify(backend.churn()));
       }
       if (request.method === 'POST' && url.pathname === '/rpc') {
         const body = JSON.parse(await readBody(request)) as { name?: unknown; args?: unknown };

@@ -41,17 +41,15 @@ export function formatHour(hour: number): string {
   return `${pad2(hour)}:00`;
 }
 
-/** "today 14:05", "tomorrow 06:00", or "Mon 3 Mar 06:00", in the browser's time zone. */
+/**
+ * "Tue 24 Nov 06:00" in the browser's time zone, with the year when it is not this year. Not
+ * relative ("tomorrow"): the server's clock and the browser's need not agree to the day.
+ */
 export function formatDateTime(epochMs: number, nowMs: number): string {
   const at = new Date(epochMs);
-  const now = new Date(nowMs);
   const time = `${pad2(at.getHours())}:${pad2(at.getMinutes())}`;
-  const dayIndex = (d: Date) => Math.floor(new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime() / 86400000);
-  const days = Math.round(dayIndex(at) - dayIndex(now));
-  if (days === 0) return `today ${time}`;
-  if (days === 1) return `tomorrow ${time}`;
-  if (days === -1) return `yesterday ${time}`;
-  return `${WEEKDAYS[at.getDay()].slice(0, 3)} ${at.getDate()} ${MONTHS[at.getMonth()]} ${time}`;
+  const year = at.getFullYear() === new Date(nowMs).getFullYear() ? '' : ` ${at.getFullYear()}`;
+  return `${WEEKDAYS[at.getDay()].slice(0, 3)} ${at.getDate()} ${MONTHS[at.getMonth()]}${year} ${time}`;
 }
 
 /** Schedule weekdays are 1 (Monday) .. 7 (Sunday). */

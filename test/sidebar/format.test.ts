@@ -95,12 +95,11 @@ describe('sentences', () => {
     );
   });
 
-  test('dates near today are relative, others carry the date', () => {
+  test('dates carry weekday, day, month and time, and the year only when it is not this one', () => {
     const now = new Date(2025, 10, 12, 9, 30).getTime();
-    expect(formatDateTime(new Date(2025, 10, 12, 14, 5).getTime(), now)).toBe('today 14:05');
-    expect(formatDateTime(new Date(2025, 10, 13, 6, 0).getTime(), now)).toBe('tomorrow 06:00');
-    expect(formatDateTime(new Date(2025, 10, 11, 23, 0).getTime(), now)).toBe('yesterday 23:00');
+    expect(formatDateTime(new Date(2025, 10, 12, 14, 5).getTime(), now)).toBe('Wed 12 Nov 14:05');
     expect(formatDateTime(new Date(2025, 10, 17, 6, 0).getTime(), now)).toBe('Mon 17 Nov 06:00');
+    expect(formatDateTime(new Date(2026, 0, 2, 6, 0).getTime(), now)).toBe('Fri 2 Jan 2026 06:00');
   });
 
   test('a key label never shows more than the last four characters', () => {

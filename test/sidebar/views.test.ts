@@ -48,7 +48,10 @@ test('the last run reads as one line with its counts', () => {
     enabled: true, settings: null, nextRunAt: null, pausedReason: null,
     lastRun: { at: new Date(2025, 10, 12, 6, 2).getTime(), refreshed: 300, changed: 14, notFound: 2, failed: 0, summary: '14 people changed jobs.' },
   };
-  expect(describeLastRun(status, now)).toBe('Last run today 06:02: 14 people changed jobs. (300 refreshed, 14 changed, 2 not found).');
+  expect(describeLastRun(status, now)).toBe('Last run Wed 12 Nov 06:02: 14 people changed jobs.');
+  expect(describeLastRun({ ...status, lastRun: { ...status.lastRun!, summary: ' ' } }, now)).toBe(
+    'Last run Wed 12 Nov 06:02: 300 refreshed, 14 changed, 2 not found.',
+  );
   expect(describeLastRun({ ...status, lastRun: null }, now)).toBeNull();
 });
 

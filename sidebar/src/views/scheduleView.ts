@@ -11,18 +11,18 @@ export interface ScheduleViewActions {
 
 export const DEFAULT_MAX_AGE_DAYS = 7;
 
-/** The last run in one line, for the sidebar and its tests. */
+/** The last run in one line: the server's summary, or the counts when it has none. */
 export function describeLastRun(status: ScheduleStatus, nowMs: number): string | null {
   const run = status.lastRun;
   if (!run) return null;
-  const details = [
+  const counts = [
     `${formatCount(run.refreshed)} refreshed`,
     `${formatCount(run.changed)} changed`,
     run.notFound ? `${formatCount(run.notFound)} not found` : '',
     run.failed ? `${formatCount(run.failed)} failed` : '',
   ].filter(Boolean);
-  const summary = run.summary ? `${run.summary} ` : '';
-  return `Last run ${formatDateTime(run.at, nowMs)}: ${summary}(${details.join(', ')}).`;
+  const summary = run.summary.trim() || `${counts.join(', ')}.`;
+  return `Last run ${formatDateTime(run.at, nowMs)}: ${summary}`;
 }
 
 export function scheduleView(actions: ScheduleViewActions, now: () => number): { root: HTMLElement; update(status: ScheduleStatus): void } {
@@ -74,7 +74,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
       },
     },
     [
-      el('div', { className: 'inline-fields' }, [field('How often', frequency), weekdayField, field('At', hour)]),
+      el('div', { className: 'inline-fields' }, [field('How often', frequency), weekdayField, field('At (spreadsheet time)', hour)]),
       field('Refresh rows older than (days)', maxAge),
       force.root,
       formError,
@@ -138,7 +138,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
     ]);
     pausedLine.textContent = status.pausedReason ? `Paused: ${status.pausedReason}` : '';
     show(pausedLine, Boolean(status.pausedReason));
-    nextLine.textContent = status.enabled && status.nextRunAt !== null ? `Next run ${formatDateTime(status.nextRunAt, now())}.` : '';
+    nextLine.textContent = status.enabled && status.nextRunAt !== null ? `Next run ${formatDateTime(status.nextRunAt, now())} (your time).` : '';
     show(nextLine, Boolean(nextLine.textContent));
     lastLine.textContent = describeLastRun(status, now()) ?? '';
     show(lastLine, status.lastRun !== null);

@@ -1,0 +1,88 @@
+// Keep fresh from the sidebar, in Debian's chromium against the playground: turn the schedule on,
+// let people change jobs in the mock and time pass (the emulator runs the add-on's hourly
+// trigger), reopen the sidebar to see the last run's summary, then Stop refreshing.
+import { Browser, launchBrowser, openSession, saveKey, Session, shootSidebar, waitForEstimate, waitForPhase } from './harness';
+
+jest.setTimeout(240_000);
+
+const HOUR_MS = 3_600_000;
+let browser: Browser;
+let session: Session | null = null;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+afterEach(async () => {
+  await session?.close();
+  session = null;
+});
+
+interface Status {
+  enabled: boolean;
+  nextRunAt: number | null;
+  lastRun: { changed: number; refreshed: number; summary: string } | null;
+}
+
+test('turn Keep fresh on, see the last run and its changes after a scheduled run, then stop it', async () => {
+  const s = (session = await openSession(browser));
+  const { sidebar, page, backend } = s;
+  await saveKey(sidebar);
+  await waitForEstimate(sidebar);
+  await sidebar.getByRole('button', { name: 'Start', exact: true }).click();
+  await waitForPhase(sidebar, 'done');
+
+  const keepFresh = sidebar.locator('section.schedule');
+  await keepFresh.getByText('Off.').waitFor();
+  await keepFresh.getByLabel('Refresh rows older than (days)').fill('1');
+  await keepFresh.getByLabel('Request fresh data').check();
+  await keepFresh.getByText(/its effect|What it does and what it costs depend on your Crustdata account/).waitFor();
+  await keepFresh.getByLabel('Request fresh data').uncheck();
+  await keepFresh.getByRole('button', { name: 'Keep fresh' }).click();
+  await keepFresh.locator('.schedule-status', { hasText: 'On: every day at 06:00, rows older than 1 day.' }).waitFor();
+  await keepFresh.getByText(/^Next run /).waitFor();
+  await keepFresh.getByRole('button', { name: 'Update schedule' }).waitFor();
+  await shootSidebar(s, 'sidebar-keep-fresh', 'section.schedule');
+
+  // Some people change employer or title in the mock data (the page's button).
+  await page.getByRole('button', { name: 'People change jobs' }).click();
+  await page.locator('#event', { hasText: /people changed in the mock data/ }).waitFor();
+
+  // Time passes, an hour at a time, until the schedule's first run has happened.
+  const before = (await backend.call('sidebarScheduleStatus', [])) as Status;
+  expect(before).toMatchObject({ enabled: true, lastRun: null });
+  let after = before;
+  let triggerRuns = 0;
+  for (let hour = 0; hour < 3 * 24 && after.lastRun === null; hour++) {
+    const report = backend.advance!(HOUR_MS);
+    expect(report.failedRuns).toEqual([]);
+    triggerRuns += report.triggerRuns;
+    after = (await backend.call('sidebarScheduleStatus', [])) as Status;
+  }
+  expect(after.lastRun).not.toBeNull();
+  expect(backend.now()).toBeGreaterThanOrEqual(before.nextRunAt!);
+  expect(triggerRuns).toBeGreaterThan(0);
+  expect(after.lastRun!.changed).toBeGreaterThan(0);
+
+  // The sidebar shows it the next time it opens (the page's Reopen sidebar reloads its frame).
+  await page.getByRole('button', { name: 'Reopen sidebar' }).click();
+  const lastRun = sidebar.locator('section.schedule .last-run');
+  await lastRun.waitFor();
+  await expect(lastRun.textContent()).resolves.toContain(after.lastRun!.summary);
+  // The changes are marked in the sheet: a Changes column lists them.
+  expect(backend.model.sheet('Leads').displayValues()[0]).toContain('Changes');
+  await waitForEstimate(sidebar);
+  await shootSidebar(s, 'sidebar-last-run', 'section.schedule');
+
+  await keepFresh.getByRole('button', { name: 'Stop refreshing' }).click();
+  await keepFresh.locator('.schedule-status', { hasText: /^Off\.$/ }).waitFor();
+  await keepFresh.getByRole('button', { name: 'Keep fresh' }).waitFor();
+  const stopped = (await backend.call('sidebarScheduleStatus', [])) as Status;
+  expect(stopped).toMatchObject({ enabled: false, nextRunAt: null });
+  expect(backend.emulator.triggers.forUser(backend.emulator.users[0])).toEqual([]);
+  expect(s.dialogs).toEqual([]);
+});
