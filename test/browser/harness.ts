@@ -116,10 +116,6 @@ export async function saveKey(sidebar: Frame, key = 'demo-key'): Promise<void> {
   await sidebar.getByText('Key saved.').waitFor();
 }
 
-export function runSection(sidebar: Frame) {
-  return sidebar.locator('section.run');
-}
-
 export async function waitForPhase(sidebar: Frame, phase: string): Promise<void> {
   await sidebar.locator(`section.run[data-phase="${phase}"]`).waitFor();
 }
