@@ -57,6 +57,8 @@ export function check(value: string, target: string, pass: boolean): Checked {
 /** Integers with thousands separators; others to `digits` decimals. */
 export function fmt(n: number, digits = 2): string {
   if (!Number.isFinite(n)) return String(n);
+  // A fit's -0.01 is noise around 0, not a negative count.
+  if (Math.abs(n) < 0.5 * 10 ** -digits) n = 0;
   if (Number.isInteger(n)) return n.toLocaleString('en-US');
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
