@@ -91,7 +91,7 @@ export function createEmulatorBackend(options: EmulatorBackendOptions = {}): Emu
   const waitRealTime = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
   return {
-    description: real ? 'emulator running dist/Code.js against the REAL Crustdata API' : `emulator running dist/Code.js, mock API (key ${DEMO_API_KEY})`,
+    description: real ? 'dist/Code.js in the emulator · REAL Crustdata API' : `dist/Code.js in the emulator · mock API, key ${DEMO_API_KEY}`,
     emulator,
     model,
     api,

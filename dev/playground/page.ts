@@ -200,7 +200,9 @@ async function showClock(): Promise<void> {
   const response = await fetch('/api/clock');
   if (!response.ok) return;
   const { now, canAdvance } = (await response.json()) as { now: number; canAdvance: boolean };
-  clock.textContent = `Add-on time: ${new Date(now).toLocaleString()}`;
+  const at = new Date(now);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  clock.textContent = `Add-on time ${at.toDateString().slice(0, 10)} ${pad(at.getHours())}:${pad(at.getMinutes())}`;
   timeControls.hidden = !canAdvance;
 }
 

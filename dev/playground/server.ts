@@ -41,10 +41,12 @@ function pageHtml(description: string): string {
 <style>
   html, body { margin: 0; height: 100%; font-family: Arial, sans-serif; font-size: 13px; color: #202124; }
   body { display: grid; grid-template-rows: auto 1fr; }
-  .bar { display: flex; align-items: center; gap: 12px; padding: 8px 12px; border-bottom: 1px solid #dadce0; background: #f8f9fa; }
+  .bar { display: flex; align-items: center; gap: 10px; padding: 8px 12px; border-bottom: 1px solid #dadce0; background: #f8f9fa; white-space: nowrap; overflow: hidden; }
   .bar h1 { font-size: 16px; margin: 0; font-weight: normal; }
+  .bar > * { flex: none; }
+  .bar .description { flex: 0 1 auto; overflow: hidden; text-overflow: ellipsis; }
   .bar .gray { color: #5f6368; }
-  .bar .spacer { flex: 1; }
+  .bar .spacer { flex: 1 1 0; }
   .bar button { font: inherit; border: 1px solid #dadce0; background: #fff; border-radius: 4px; padding: 3px 8px; cursor: pointer; }
   main { display: grid; grid-template-columns: 1fr 300px; min-height: 0; }
   .sheet-pane { display: grid; grid-template-rows: auto 1fr auto; min-width: 0; min-height: 0; }
@@ -68,7 +70,7 @@ function pageHtml(description: string): string {
 </head>
 <body>
   <div class="bar">
-    <h1>Crustdata for Google Sheets</h1><span class="gray">playground · ${escaped}</span>
+    <h1>Crustdata for Google Sheets</h1><span class="gray description" title="${escaped}">playground · ${escaped}</span>
     <span class="spacer"></span>
     <span id="clock" class="gray" aria-live="polite"></span>
     <span id="time-controls" hidden>
