@@ -356,6 +356,8 @@ class LeaseLost extends Error {}
 
 /** The longest a slice waits for the rate window to open (keeps a call well inside 6 minutes). */
 const MAX_WINDOW_WAIT_MS = 60_000;
+/** A slice's claim lasts its sending time, one request, and this: then a killed slice lets go. */
+const LEASE_MARGIN_MS = 30_000;
 
 type RowPlan =
   /** Left as it is; counted under `counted` (null: already counted, in the second pass). */
@@ -373,7 +375,7 @@ export function runSlice(deps: JobDeps, sheetId: number, budgetMs?: number): Sto
     const job = loadJob(deps.store, sheetId);
     if (!job || job.state !== 'running') return job;
     if (job.lease && job.lease.until > start) return job; // another execution is on it
-    job.lease = { token, until: start + budget + tuning.maxRequestMs + 30_000 };
+    job.lease = { token, until: start + budget + tuning.maxRequestMs + LEASE_MARGIN_MS };
     saveJob(deps.store, job);
     return job;
   });
@@ -573,6 +575,8 @@ class SliceSession {
         if (!this.waitedForWindow && wait <= MAX_WINDOW_WAIT_MS) {
           this.waitedForWindow = true;
           this.sendUntil = Math.max(this.sendUntil, result.resumeAt + 1_000);
+          // The slice runs longer: so does its claim on the job.
+          this.commit({ lease: { token: this.token, until: this.sendUntil + this.tuning.maxRequestMs + LEASE_MARGIN_MS } });
           continue;
         }
         deps.clock.sleep(Math.max(1_000, Math.min(wait, MAX_WINDOW_WAIT_MS)));

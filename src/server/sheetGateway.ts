@@ -11,9 +11,15 @@ type Spreadsheet = GoogleAppsScript.Spreadsheet.Spreadsheet;
 type Sheet = GoogleAppsScript.Spreadsheet.Sheet;
 
 export function sheetGatewayFor(spreadsheet: Spreadsheet): SheetGateway {
+  // One lookup per sheet and execution: each getSheetById is a service call.
+  const sheets = new Map<number, Sheet>();
   const sheetOf = (sheetId: number): Sheet => {
-    const sheet = spreadsheet.getSheetById(sheetId);
-    if (!sheet) throw new Error('The sheet of this job no longer exists.');
+    let sheet = sheets.get(sheetId) ?? null;
+    if (!sheet) {
+      sheet = spreadsheet.getSheetById(sheetId);
+      if (!sheet) throw new Error('The sheet of this job no longer exists.');
+      sheets.set(sheetId, sheet);
+    }
     return sheet;
   };
   const wholeColumn = (sheet: Sheet, column: number) => sheet.getRange(`${columnLetter(column)}:${columnLetter(column)}`);
