@@ -139,7 +139,14 @@ test('set a key, pick groups, see the estimate and run a 300-row job to the end;
   expect(await page.locator('img').count()).toBe(0);
   expect(await sidebar.locator('img').count()).toBe(0);
   expect(s.dialogs).toEqual([]);
-  await page.locator('#grid').evaluate((el) => (el.scrollLeft = 0));
+  // The playground as the README shows it: the top of the enriched sheet, the hostile cell selected.
+  await page.locator('#grid').evaluate((el) => {
+    el.scrollTop = 0;
+    el.scrollLeft = 0;
+  });
+  await hostileCell.first().click();
+  await page.locator('#selection', { hasText: /^Selection: Leads![A-Z]+6$/ }).waitFor();
+  await page.locator('#grid').evaluate((el) => (el.scrollTop = 0));
   await shootPage(s, 'playground');
   expect(s.backend.model.sheet('Leads').displayValues().some((row) => row.includes(HOSTILE))).toBe(true);
   expect(SPECIAL.htmlHeadline.profileUrl).toContain('html-headline');
