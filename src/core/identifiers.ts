@@ -16,7 +16,7 @@
 //   - query string, fragment, trailing slash and every segment after the slug (/details/experience/,
 //     /recent-activity/, /overlay/…, a locale such as /en) are dropped; so is a /mwlite prefix;
 //   - the slug is percent-decoded (a unicode slug stays unicode, readable and sent as such), then
-//     lower-cased; after decoding it may hold only letters, marks, digits, "-", "_" and ".", 1 to
+//     lower-cased; after decoding it may hold only letters, marks, digits, "-" and "_", 1 to
 //     100 characters with at least one letter or digit, else the URL is invalid (so nothing the API
 //     would reject with 400 is sent);
 //   - a member id (ACoAA…, ACwAA…) in place of the slug, or alone in the cell, is invalid: the API
