@@ -1,7 +1,7 @@
 // The sidebar in Debian's chromium against the playground (emulator running dist/Code.js, mock
 // API): key, groups, estimate, a 300-row job to the end, pause/resume/cancel, reopening, failed
-// rows, an error stop, the conflict dialog, hostile text shown as text. Writes the screenshots in
-// docs/screenshots/.
+// rows, an error stop, the conflict dialog, hostile text shown as text. Takes the README's screenshots
+// (into docs/screenshots/ with UPDATE_SCREENSHOTS=1, else out/screenshots/).
 import { SPECIAL } from '../../dev/mock-api/dataset';
 import {
   Browser,
