@@ -77,7 +77,10 @@ export function prependChangeLine(previous: unknown, line: string): string {
 /** The note on a changed cell: the old value and the date, newest first, earlier notes kept below. */
 export function changeNote(previousNote: string, date: string, before: string): string {
   const line = `Changed ${date}. Was: ${before === '' ? '(blank)' : before.length > 500 ? before.slice(0, 499) + '…' : before}`;
-  const text = previousNote.trim() ? `${line}\n${previousNote.trim()}` : line;
+  const previous = previousNote.trim();
+  // The same mark again (a run killed between its marks and its values, redone): once is enough.
+  if (previous === line || previous.startsWith(line + '\n')) return previous;
+  const text = previous ? `${line}\n${previous}` : line;
   return text.length > MAX_NOTE_CHARS ? text.slice(0, MAX_NOTE_CHARS - 1) + '…' : text;
 }
 

@@ -62,7 +62,12 @@ export interface RefreshEngine {
 }
 
 export interface RefreshTuning {
-  /** Due rows per engine call; each block's results are written and the cursor saved. */
+  /**
+   * Due rows per engine call; each block's results are written and the cursor saved. Large,
+   * because the engine batches per call: a block's leftover URLs and emails each make a partial
+   * request, and at 15 requests a minute those are what a pass can least afford. A killed block
+   * costs little: its answers wait in the cache.
+   */
   blockSize: number;
   /** Time one execution may use, from its start: well inside Apps Script's 6 minutes. */
   runBudgetMs: number;
@@ -77,7 +82,7 @@ export interface RefreshTuning {
 }
 
 export const DEFAULT_REFRESH_TUNING: RefreshTuning = {
-  blockSize: 100,
+  blockSize: 500,
   runBudgetMs: 270_000,
   maxRequestMs: 60_000,
   lockTimeoutMs: 10_000,
@@ -486,7 +491,7 @@ class PassRun {
         }
       }
       if (cut > 0) {
-        const written = this.writeBlock(block.slice(0, cut), result.outcomes.slice(0, cut), keys, columns, tracked);
+        const written = this.writeBlock(block.slice(0, cut), result.outcomes.slice(0, cut), sources, keys, columns, tracked);
         if (written !== 'ok') return written;
         if (!this.commit()) return { kind: 'lost' };
       }
@@ -561,7 +566,7 @@ class PassRun {
    * the requests were out), then the marks of changed cells, then the values, one setValues per
    * run of rows and columns.
    */
-  private writeBlock(rows: number[], outcomes: RowOutcome[], keys: Array<string | null>, columns: Column[], tracked: Column[]): 'ok' | PassResult {
+  private writeBlock(rows: number[], outcomes: RowOutcome[], sources: unknown[], keys: Array<string | null>, columns: Column[], tracked: Column[]): 'ok' | PassResult {
     const { sheet, pass } = this;
     const sheetId = pass.sheetId;
     const map = this.locate(columns);
@@ -571,7 +576,8 @@ class PassRun {
     if (first + span - 1 > sheet.size(sheetId).rows) return { kind: 'moved' };
     const freshIds = sheet.readValues(sheetId, first, map.source, span, 1);
     for (const row of rows) {
-      if (identifierKey(classifyIdentifier(freshIds[row - first][0])) !== keys[row - 1]) return { kind: 'moved' };
+      const now = freshIds[row - first][0];
+      if (now !== sources[row - 1] && identifierKey(classifyIdentifier(now)) !== keys[row - 1]) return { kind: 'moved' };
     }
 
     // The add-on's columns in this layout, read over the block's rows, one call per side-by-side run.
@@ -624,11 +630,12 @@ class PassRun {
       }
     });
 
-    // Marks before values: if the execution dies between the two, the row is still due and a
-    // later run marks it again, rather than never.
+    // Marks before values, and the status column's values last: if the execution dies part way,
+    // the row's status still says it is due, and a later run writes (and marks) it again.
     this.writeMarks(marks);
+    const statusLast = [...grids].sort((a, b) => Number(gridOf(map.status) === a) - Number(gridOf(map.status) === b));
     for (const [rowA, rowB] of rowRuns(written)) {
-      for (const grid of grids) {
+      for (const grid of statusLast) {
         const out = grid.values.slice(rowA - first, rowB - first + 1).map((values) => values.map(protectRead));
         sheet.writeValues(sheetId, rowA, grid.first, out);
       }

@@ -101,12 +101,15 @@ function removeTriggers(deps: Pick<ControlDeps, 'triggers'>, onlyId?: string): b
 // ---- Sidebar ---------------------------------------------------------------------------------------
 
 /**
- * The enriched range to keep fresh: on the sheet the user is on, else the schedule's, else the
- * sheet of the latest bulk job. Named by sheet id and layout id, never by position.
+ * The enriched range to keep fresh, named by sheet id and layout id, never by position: an
+ * enabled schedule keeps its range (changing the hour from another sheet must not move it);
+ * otherwise the range on the sheet the user is on, else the last schedule's, else the sheet of
+ * the latest bulk job.
  */
 export function findTarget(deps: ControlDeps): RefreshTarget | null {
   const schedule = loadSchedule(deps.store);
   const candidates: number[] = [];
+  if (schedule?.enabled) candidates.push(schedule.target.sheetId);
   const active = deps.activeSheetId();
   if (active !== null) candidates.push(active);
   if (schedule) candidates.push(schedule.target.sheetId);

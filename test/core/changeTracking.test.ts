@@ -61,6 +61,8 @@ describe('the texts', () => {
     expect(changeNote('', '2026-01-05', 'Acme')).toBe('Changed 2026-01-05. Was: Acme');
     expect(changeNote('Met at the fair', '2026-01-05', '')).toBe('Changed 2026-01-05. Was: (blank)\nMet at the fair');
     expect(changeNote('n'.repeat(5_000), '2026-01-05', 'Acme').length).toBe(2_000);
+    // Redone after a killed run: not noted twice.
+    expect(changeNote('Changed 2026-01-05. Was: Acme\nMet at the fair', '2026-01-05', 'Acme')).toBe('Changed 2026-01-05. Was: Acme\nMet at the fair');
   });
 
   it('summarises a run in words', () => {

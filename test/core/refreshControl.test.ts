@@ -279,3 +279,24 @@ describe('Refresh now', () => {
     expect(status(w, 1)).toBe('Enriched 2026-01-05');
   });
 });
+
+describe('which range', () => {
+  it('keeps an enabled schedule on its range when the user changes it from another sheet; a new one follows the sheet', () => {
+    const w = refreshWorld({ rows: 2 });
+    setSchedule(w.deps, DAILY_6);
+    // A second enriched sheet, active now.
+    const other = 8;
+    w.sheet.addSheet(other, 'Other', [['LinkedIn', STATUS_HEADER], [urlOf(1), 'Enriched 2026-01-01']]);
+    w.sheet.addColumnMarks(other, [
+      { column: 1, record: { v: 1, role: 'source', t: 'L9' } },
+      { column: 2, record: { v: 1, role: 'status', t: 'L9', fields: ['basic_profile.name'], sel: 'basic_profile.name', header: true } },
+      { column: 3, record: { v: 1, role: 'data', t: 'L9', id: 'basic_profile.name' } },
+    ]);
+    w.deps.activeSheetId = () => other;
+    setSchedule(w.deps, { ...DAILY_6, hour: 8 });
+    expect(loadSchedule(w.store)!.target).toMatchObject({ sheetId: SHEET, layoutId: 'L1' });
+    stopSchedule(w.deps);
+    setSchedule(w.deps, DAILY_6);
+    expect(loadSchedule(w.store)!.target).toEqual({ sheetId: other, sheetName: 'Other', layoutId: 'L9' });
+  });
+});

@@ -1,0 +1,422 @@
+// Keep fresh end to end: the real dist/Code.js in the emulator (virtual clock, add-on trigger
+// rules, 6-minute limit, developer metadata), a 1,500-row sheet enriched by the bulk job through
+// the sidebar's calls, then four weeks of the hourly trigger against the mock API at 15
+// requests/minute while people change employer or title or disappear (applyChurn), the user
+// edits the sheet, another execution holds the lock, an execution is killed, a background job
+// shares the trigger and the key is revoked. After every day the sheet is compared, row by row,
+// with the mock's data and the churn reports. Needs `npm run build` first.
+import { formatDate, type TriggerRun } from '../../dev/emulator';
+import { syntheticBusinessEmail, syntheticProfileUrl, syntheticSlug, type ChurnReport } from '../../dev/mock-api/dataset';
+import { columnsFor, parseFieldSelection } from '../../src/core/catalog';
+import { CHANGE_HIGHLIGHT, CHANGES_HEADER } from '../../src/core/changeTracking';
+import { MESSAGES } from '../../src/core/crustdataClient';
+import { flattenPerson } from '../../src/core/flatten';
+import type { TickReport } from '../../src/core/refreshControl';
+import { STATUS_HEADER } from '../../src/core/sheetTarget';
+import type { PersonData } from '../../src/core/types';
+import type { JobProgress, ScheduleRequest, ScheduleStatus, SidebarState, StartJobResponse } from '../../src/server/sidebarContract';
+import { driveJob, jobWorld, startRequest, TEST_KEY, withSheet, type JobWorld } from './jobHarness';
+
+const ZONE = 'America/New_York'; // the emulator spreadsheet's time zone
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const ROWS = 1500;
+const DUPLICATES = 20;
+const PEOPLE = ROWS - DUPLICATES;
+const DAILY: ScheduleRequest = { frequency: 'daily', hour: 6, maxAgeDays: 1, forceFetch: false };
+const NEW_KEY = 'cd_test_new_0c1d2e3f4a5b6c7d8e9f';
+// The two tracked columns, flattened by the add-on's own rules (the expected values).
+const tracked = columnsFor(parseFieldSelection(null)).filter((column) => column.header === 'Current employer' || column.header === 'Current title');
+const EMPLOYER = tracked.findIndex((column) => column.header === 'Current employer');
+const TITLE = tracked.findIndex((column) => column.header === 'Current title');
+
+/** Midnight in New York on day d (day 0: Monday 6 January 2025, when the sheet is enriched). */
+const midnight = (d: number) => Date.UTC(2025, 0, 6 + d, 5);
+const localDate = (ms: number) => formatDate(ms, ZONE, 'yyyy-MM-dd');
+
+/** The identifier column: people 0..1479, every tenth by business email, then 20 of them again as other URL forms. */
+function identifiers(): Array<{ cell: string; person: number }> {
+  const rows: Array<{ cell: string; person: number }> = [];
+  for (let n = 0; n < PEOPLE; n++) rows.push({ cell: n % 10 === 9 ? syntheticBusinessEmail(n) : syntheticProfileUrl(n), person: n });
+  for (let n = 0; n < DUPLICATES; n++) rows.push({ cell: syntheticProfileUrl(n).toUpperCase().replace('HTTPS://WWW.', 'http://'), person: n });
+  return rows;
+}
+
+interface Expected {
+  employer: string;
+  title: string;
+  status: string;
+  lastEnriched: string;
+  changes: string[];
+  employerNotes: string[];
+  titleNotes: string[];
+}
+
+const text = (value: unknown) => (value === null || value === undefined ? '' : String(value));
+const shown = (value: string) => (value === '' ? '(blank)' : value);
+
+class Scenario {
+  readonly world: JobWorld = jobWorld();
+  readonly rows = identifiers();
+  readonly expected = new Map<string, Expected>();
+  readonly runs: TriggerRun[] = [];
+  sheetId = 0;
+
+  get emu() {
+    return this.world.emu;
+  }
+  get api() {
+    return this.world.api;
+  }
+  sheet() {
+    const sheet = this.emu.model.sheetById(this.sheetId);
+    if (!sheet) throw new Error('the enriched sheet is gone');
+    return sheet;
+  }
+
+  /** The mock's current data for person n as the sheet shows it (employer, title), or null when gone. */
+  current(n: number): { employer: string; title: string } | null {
+    const person = this.api.dataset.findBySlug(syntheticSlug(n));
+    if (!person) return null;
+    const values = flattenPerson(person.data as unknown as PersonData, tracked);
+    return { employer: text(values[EMPLOYER]), title: text(values[TITLE]) };
+  }
+
+  enrich(): JobProgress {
+    const source = withSheet(this.world, 'Leads', this.rows.map((row) => row.cell));
+    this.sheetId = this.emu.model.sheet('Leads').sheetId;
+    const started = this.emu.callFromSidebar('sidebarStartJob', startRequest(source, [])) as StartJobResponse;
+    if (!started.ok) throw new Error(JSON.stringify(started));
+    const { progress } = driveJob(this.world, started.job.jobId);
+    const date = localDate(this.emu.clock.now());
+    for (const row of this.rows) {
+      const now = this.current(row.person)!;
+      this.expected.set(row.cell, { ...now, status: `Enriched ${date}`, lastEnriched: date, changes: [], employerNotes: [], titleNotes: [] });
+    }
+    return progress;
+  }
+
+  keepFresh(request: ScheduleRequest = DAILY): ScheduleStatus {
+    return this.emu.callFromSidebar('sidebarSetSchedule', request) as ScheduleStatus;
+  }
+
+  status(): ScheduleStatus {
+    return this.emu.callFromSidebar('sidebarScheduleStatus') as ScheduleStatus;
+  }
+
+  /** Runs the clock (and every trigger due) to `until`; returns those runs. */
+  until(until: number): TriggerRun[] {
+    const runs = this.emu.runDueTriggers(until);
+    this.runs.push(...runs);
+    for (const run of runs) {
+      if (run.result.timedOut) continue;
+      expect({ at: new Date(run.atMs).toISOString(), ok: run.result.ok, error: run.result.error }).toEqual({ at: new Date(run.atMs).toISOString(), ok: true, error: undefined });
+      expect(run.result.elapsedMs).toBeLessThan(5 * 60_000);
+    }
+    return runs;
+  }
+
+  churn(day: number): ChurnReport {
+    const slugs = Array.from({ length: PEOPLE }, (_, n) => syntheticSlug(n));
+    return this.api.applyChurn({ seed: day, employerChange: 0.02, titleChange: 0.015, disappear: 0.004, asOf: localDate(midnight(day)), slugs });
+  }
+
+  /**
+   * After a refresh on `date`: what the sheet must now show, from the mock's data. Returns the
+   * people seen changing employer or title or disappearing, to compare with the churn reports.
+   */
+  advanceExpectations(date: string): { employer: Set<string>; title: Set<string>; gone: Set<string> } {
+    const seen = { employer: new Set<string>(), title: new Set<string>(), gone: new Set<string>() };
+    for (const row of this.rows) {
+      const want = this.expected.get(row.cell)!;
+      const now = this.current(row.person);
+      const slug = syntheticSlug(row.person);
+      if (!now) {
+        if (!want.status.startsWith('Not found')) seen.gone.add(slug);
+        want.status = `Not found ${date}; kept data from ${want.lastEnriched}`;
+        continue;
+      }
+      const parts: string[] = [];
+      // Columns in catalog order: the title comes before the employer.
+      if (now.title !== want.title) {
+        parts.push(`Current title: ${shown(want.title)} → ${shown(now.title)}`);
+        want.titleNotes.unshift(`Changed ${date}. Was: ${shown(want.title)}`);
+        seen.title.add(slug);
+      }
+      if (now.employer !== want.employer) {
+        parts.push(`Current employer: ${shown(want.employer)} → ${shown(now.employer)}`);
+        want.employerNotes.unshift(`Changed ${date}. Was: ${shown(want.employer)}`);
+        seen.employer.add(slug);
+      }
+      if (parts.length) want.changes.unshift(`${date}: ${parts.join('; ')}`);
+      Object.assign(want, now, { status: `Enriched ${date}`, lastEnriched: date });
+    }
+    return seen;
+  }
+
+  /** Compares every row, found by its identifier and every column by its header, with what is expected. */
+  checkSheet(): void {
+    const sheet = this.sheet();
+    const lastColumn = sheet.lastColumn();
+    const header = new Map<string, number>();
+    // Raw cells (cellAt), not cell(): the display formatting of 20,000 cells a day is not under test.
+    const raw = (r: number, c: number) => sheet.cellAt(r, c);
+    for (let c = 1; c <= lastColumn; c++) header.set(text(raw(1, c)?.value), c);
+    const at = (name: string) => {
+      const column = header.get(name);
+      if (!column) throw new Error(`no column "${name}"`);
+      return column;
+    };
+    const source = at('LinkedIn');
+    const [status, employer, title, changes] = [at(STATUS_HEADER), at('Current employer'), at('Current title'), at(CHANGES_HEADER)];
+    let highlighted = 0;
+    let expectedHighlights = 0;
+    const mismatches: string[] = [];
+    const seen = new Set<string>();
+    const lastRow = sheet.lastRow();
+    for (let r = 2; r <= lastRow; r++) {
+      for (let c = 1; c <= lastColumn; c++) if (raw(r, c)?.background === CHANGE_HIGHLIGHT) highlighted++;
+      const cell = text(raw(r, source)?.value);
+      const want = this.expected.get(cell);
+      if (!want) continue;
+      seen.add(cell);
+      const [employerCell, titleCell] = [raw(r, employer), raw(r, title)];
+      const got = {
+        status: text(raw(r, status)?.value),
+        employer: text(employerCell?.value),
+        title: text(titleCell?.value),
+        changes: text(raw(r, changes)?.value),
+        employerNote: employerCell?.note ?? '',
+        titleNote: titleCell?.note ?? '',
+        employerMarked: employerCell?.background === CHANGE_HIGHLIGHT,
+        titleMarked: titleCell?.background === CHANGE_HIGHLIGHT,
+      };
+      const wanted = {
+        status: want.status,
+        employer: want.employer,
+        title: want.title,
+        changes: want.changes.join('\n'),
+        employerNote: want.employerNotes.join('\n'),
+        titleNote: want.titleNotes.join('\n'),
+        employerMarked: want.employerNotes.length > 0,
+        titleMarked: want.titleNotes.length > 0,
+      };
+      expectedHighlights += Number(wanted.employerMarked) + Number(wanted.titleMarked);
+      if (JSON.stringify(got) !== JSON.stringify(wanted)) mismatches.push(`row ${r} ${cell}: got ${JSON.stringify(got)} wanted ${JSON.stringify(wanted)}`);
+    }
+    expect(mismatches.slice(0, 3)).toEqual([]);
+    expect(seen.size).toBe(this.rows.length);
+    // Marked where the data changed and nowhere else.
+    expect(highlighted).toBe(expectedHighlights);
+  }
+
+  requestsBetween(from: number, to: number): number {
+    return this.world.sent.filter((request) => request.atMs >= from && request.atMs < to).length;
+  }
+}
+
+const reportOf = (run: TriggerRun) => (run.result.value ?? {}) as TickReport;
+
+/** The slugs of one or more churn reports, by kind, for comparison with what the sheet shows. */
+function churned(...reports: ChurnReport[]) {
+  const employer = new Set<string>();
+  const title = new Set<string>();
+  const gone = new Set<string>();
+  for (const report of reports) {
+    report.employerChanged.forEach((slug) => employer.add(slug));
+    report.titleChanged.forEach((slug) => title.add(slug));
+    report.disappeared.forEach((slug) => gone.add(slug));
+  }
+  // A person whose title changed and who later changed employer shows both; one who left shows neither.
+  for (const slug of gone) {
+    employer.delete(slug);
+    title.delete(slug);
+  }
+  return { employer, title, gone };
+}
+
+describe('four weeks of Keep fresh on a 1,500-row sheet', () => {
+  const s = new Scenario();
+  const reports = new Map<number, ChurnReport>();
+
+  beforeAll(() => {
+    const job = s.enrich();
+    expect(job).toMatchObject({ state: 'done', counts: { enriched: ROWS } });
+  });
+
+  it('turns on from the sidebar with one trigger, however often Keep fresh is clicked', () => {
+    let status: ScheduleStatus | null = null;
+    for (let i = 0; i < 5; i++) status = s.keepFresh();
+    expect(s.emu.triggers.triggers).toHaveLength(1);
+    expect(s.emu.triggers.triggers[0]).toMatchObject({ handler: 'onScheduledRun', schedule: { kind: 'hours', every: 1 } });
+    expect(status).toMatchObject({ enabled: true, settings: DAILY, pausedReason: null, lastRun: null });
+    // Day 0, 04:xx in New York: the first run is today at 6.
+    expect(localDate(status!.nextRunAt!)).toBe('2025-01-06');
+    const state = s.emu.callFromSidebar('sidebarGetState') as SidebarState;
+    expect(state.schedule).toMatchObject({ enabled: true, settings: DAILY });
+  });
+
+  it('refreshes every row every day, marking exactly what the churn changed', () => {
+    for (let day = 1; day <= 28; day++) {
+      s.until(midnight(day));
+      const date = localDate(midnight(day) + 6 * HOUR);
+      const dayStart = s.emu.clock.now();
+      reports.set(day, s.churn(day));
+
+      switch (day) {
+        case 3: {
+          // Another execution holds the document lock through the 6 o'clock run: it exits quietly.
+          s.emu.holdLock('document', midnight(day) + 7 * HOUR);
+          const runs = s.until(midnight(day) + 16 * HOUR);
+          const first = runs.find((run) => run.atMs >= midnight(day) + 6 * HOUR)!;
+          expect(reportOf(first)).toMatchObject({ refresh: 'busy', triggerRemoved: false });
+          expect(first.result.calls['UrlFetchApp.fetchAll']).toBeUndefined();
+          const ran = runs.filter((run) => reportOf(run).refresh === 'ran');
+          expect(ran).toHaveLength(1);
+          expect(ran[0].atMs).toBeGreaterThan(midnight(day) + 7 * HOUR);
+          break;
+        }
+        case 5: {
+          // A bulk job on another sheet, let to continue in the background, shares the hourly trigger.
+          s.until(midnight(day) + 5 * HOUR + 55 * 60_000);
+          const more = withSheet(s.world, 'More', Array.from({ length: 800 }, (_, i) => syntheticProfileUrl(5000 + i)));
+          const started = s.emu.callFromSidebar('sidebarStartJob', { ...startRequest(more, []), continueInBackground: true }) as StartJobResponse;
+          expect(started.ok).toBe(true);
+          expect(s.emu.triggers.triggers).toHaveLength(1);
+          const runs = s.until(midnight(day) + 16 * HOUR);
+          expect(runs.some((run) => reportOf(run).refresh === 'ran' && reportOf(run).backgroundJobs)).toBe(true);
+          const job = s.emu.callFromSidebar('sidebarJobStatus', { jobId: started.ok ? started.job.jobId : '' }) as JobProgress;
+          expect(job).toMatchObject({ state: 'done', counts: { enriched: 800 } });
+          break;
+        }
+        case 8: {
+          // The 6 o'clock run is killed (the 6-minute limit strikes at a Sheets call part way through
+          // its work, as yesterday's run counted them); the next hour carries on.
+          const yesterday = s.runs.filter((run) => reportOf(run).refresh === 'ran').at(-1)!;
+          const sheetsCalls = Object.entries(yesterday.result.calls)
+            .filter(([name]) => !/^(PropertiesService|LockService|CacheService|UrlFetchApp|ScriptApp|Utilities|Session|Logger|console)/.test(name))
+            .reduce((sum, [, n]) => sum + n, 0);
+          s.until(midnight(day) + 6 * HOUR);
+          s.world.killAtSheetsCall(Math.floor(sheetsCalls * 0.6));
+          const runs = s.until(midnight(day) + 16 * HOUR);
+          expect(runs.filter((run) => run.result.timedOut)).toHaveLength(1);
+          expect(runs.filter((run) => reportOf(run)?.refresh === 'ran').length).toBeGreaterThanOrEqual(1);
+          break;
+        }
+        case 10: {
+          // Between runs the user inserts rows (under the header and in the middle, one holding a new
+          // identifier), inserts a column inside the results and moves Current title to the far right.
+          const sheet = s.sheet();
+          sheet.insertRows(2, 3);
+          s.emu.model.setValues(`Leads!A3`, [[syntheticProfileUrl(9999)]]);
+          sheet.insertRows(800, 2);
+          const statusColumn = 2;
+          sheet.insertColumns(statusColumn + 1, 1);
+          s.emu.model.setValues('Leads!C1:C6', [['My notes'], [''], [''], [''], ['keep me'], ['and me']]);
+          let titleColumn = 0;
+          for (let c = 1; c <= sheet.lastColumn(); c++) if (sheet.cell(1, c).value === 'Current title') titleColumn = c;
+          sheet.moveColumns(titleColumn, 1, sheet.lastColumn() + 1);
+          s.until(midnight(day) + 16 * HOUR);
+          expect(sheet.cell(3, 1).value).toBe(syntheticProfileUrl(9999));
+          expect(sheet.cell(3, 2).value).toBe('');
+          expect([1, 2, 5, 6].map((row) => sheet.cell(row, 3).value)).toEqual(['My notes', '', 'keep me', 'and me']);
+          break;
+        }
+        case 15:
+          s.sheet().rename('Leads (renamed)');
+          s.until(midnight(day) + 16 * HOUR);
+          break;
+        case 20: {
+          // The key is revoked: the run stops at its first answer, pauses the schedule and removes its trigger.
+          s.api.revokeKey(TEST_KEY);
+          s.until(midnight(day + 1) + 10 * HOUR);
+          expect(s.requestsBetween(dayStart, s.emu.clock.now())).toBeGreaterThan(0);
+          expect(s.requestsBetween(dayStart, s.emu.clock.now())).toBeLessThanOrEqual(15);
+          expect(s.emu.triggers.triggers).toHaveLength(0);
+          const status = s.status();
+          expect(status).toMatchObject({ enabled: true, nextRunAt: null, pausedReason: MESSAGES.invalidKey });
+          expect(status.lastRun!.summary).toContain('Stopped:');
+          // Nothing changed in the sheet: yesterday's data and dates stay.
+          s.checkSheet();
+          // The user sets a new key and clicks Keep fresh: the pass goes on from where it stopped.
+          s.api.addKey(NEW_KEY, { label: 'new', requestsPerMinute: 15 });
+          s.emu.callFromSidebar('sidebarSaveApiKey', { apiKey: NEW_KEY, scope: 'user' });
+          for (let i = 0; i < 3; i++) expect(s.keepFresh().pausedReason).toBeNull();
+          expect(s.emu.triggers.triggers).toHaveLength(1);
+          day++;
+          reports.set(day, s.churn(day));
+          s.until(midnight(day) + 16 * HOUR);
+          break;
+        }
+        default:
+          s.until(midnight(day) + 16 * HOUR);
+      }
+
+      const today = localDate(s.emu.clock.now());
+      const seen = s.advanceExpectations(today);
+      const expected = day === 21 ? churned(reports.get(20)!, reports.get(21)!) : churned(reports.get(day)!);
+      expect({ day, employer: [...seen.employer].sort(), title: [...seen.title].sort(), gone: [...seen.gone].sort() }).toEqual({
+        day,
+        employer: [...expected.employer].sort(),
+        title: [...expected.title].sort(),
+        gone: [...expected.gone].sort(),
+      });
+      expect(today).toBe(day === 21 ? localDate(midnight(21) + 12 * HOUR) : date);
+      s.checkSheet();
+      const last = s.status().lastRun!;
+      expect({ day, refreshed: last.refreshed + last.notFound }).toEqual({ day, refreshed: ROWS });
+      expect(last.changed).toBe(new Set([...seen.employer, ...seen.title].flatMap((slug) => s.rows.filter((row) => syntheticSlug(row.person) === slug))).size);
+    }
+  });
+
+  it('says in words what the last run found', () => {
+    const status = s.status();
+    expect(status.lastRun!.summary).toMatch(/^“Leads \(renamed\)”: refreshed 1,500 rows: \d+ people changed jobs, \d+ (people|person) changed title; \d+ people no longer found/);
+    expect(status.nextRunAt).toBeGreaterThan(s.emu.clock.now());
+  });
+
+  it('sent about one request per 25 rows a day, never a 429 the pacing could avoid', () => {
+    const requests = s.world.sent.filter((request) => request.atMs > midnight(1));
+    const rateLimited = requests.filter((request) => request.status === 429).length;
+    expect(rateLimited).toBe(0);
+    // 60 requests a refresh (ceil(1,334 URLs / 25) + ceil(148 emails / 25) in blocks of 500 rows),
+    // plus 32 for the background job, one refused burst on the revoked day and the killed run's lost one.
+    expect(requests.length).toBeLessThanOrEqual(28 * 60 + 32 + 15 + 15);
+  });
+
+  it('Stop refreshing removes the trigger, and nothing runs after', () => {
+    const status = s.emu.callFromSidebar('sidebarStopSchedule') as ScheduleStatus;
+    expect(status).toMatchObject({ enabled: false, nextRunAt: null });
+    expect(s.emu.triggers.triggers).toHaveLength(0);
+    const before = s.emu.executions.length;
+    s.emu.runDueTriggers(s.emu.clock.now() + 3 * DAY);
+    expect(s.emu.executions.length).toBe(before);
+  });
+});
+
+describe('Refresh now from the menu', () => {
+  it('runs the same refresh once and tells the user what changed', () => {
+    const s = new Scenario();
+    s.rows.splice(100);
+    s.enrich();
+    // No schedule: the default threshold of 7 days applies.
+    s.emu.runDueTriggers(s.emu.clock.now() + 8 * DAY);
+    const report = s.churn(1);
+    s.emu.openDocument('FULL');
+    s.emu.ui.answerNext('OK', 'OK');
+    const result = s.emu.clickMenuItem('Refresh now');
+    expect(result.ok).toBe(true);
+    const dialog = s.emu.ui.dialogs.at(-1)!;
+    expect(dialog.title).toBe('Refresh now');
+    expect(dialog.prompt).toMatch(/^“Leads”: refreshed 100 rows: /);
+    const seen = s.advanceExpectations(localDate(s.emu.clock.now()));
+    const inSheet = (slugs: string[]) => slugs.filter((slug) => Number(slug.split('-')[1]) < 100).sort();
+    expect([...seen.employer].sort()).toEqual(inSheet(report.employerChanged));
+    expect(seen.employer.size + seen.title.size).toBeGreaterThan(0);
+    s.checkSheet();
+    // Refresh now makes no trigger, and a second click finds nothing due.
+    expect(s.emu.triggers.triggers).toHaveLength(0);
+    s.emu.clickMenuItem('Refresh now');
+    expect(s.emu.ui.dialogs.at(-1)!.prompt).toMatch(/nothing was older than the refresh threshold/);
+  });
+});
