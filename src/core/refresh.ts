@@ -196,7 +196,7 @@ export interface RunRequest {
   origin: 'schedule' | 'manual';
   /** Absolute time by which the run must be done (its requests end by then). */
   until: number;
-  /** Manual run with no schedule: what to refresh. */
+  /** Manual run: what to refresh (default: the schedule's range). */
   target?: RefreshTarget | null;
 }
 
@@ -266,7 +266,7 @@ function claimPass(deps: RefreshDeps, tuning: RefreshTuning, request: RunRequest
       state.servedSlot = slot;
     }
   } else {
-    target = schedule?.target ?? request.target ?? null;
+    target = request.target ?? schedule?.target ?? null;
     settings = schedule?.settings ?? defaultScheduleSettings();
     if (!target) return { kind: 'not', outcome: { kind: 'idle', message: 'There is no enriched range to refresh yet: enrich a column from the sidebar first.' } };
   }

@@ -207,8 +207,8 @@ export interface RefreshNowResult {
 /** Menu: Refresh now, the same refresh once in this execution (or its next part, if one is under way). */
 export function refreshNow(deps: ControlDeps): RefreshNowResult {
   const start = deps.clock.now();
-  const before = loadSchedule(deps.store);
-  const outcome = runRefresh(deps, { origin: 'manual', until: start + tuningOf(deps).runBudgetMs, target: before ? null : findTarget(deps) });
+  // The schedule's range while it is on, else the one on this sheet (findTarget's order).
+  const outcome = runRefresh(deps, { origin: 'manual', until: start + tuningOf(deps).runBudgetMs, target: findTarget(deps) });
   let message: string;
   switch (outcome.kind) {
     case 'busy':

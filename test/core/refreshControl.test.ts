@@ -299,4 +299,33 @@ describe('which range', () => {
     setSchedule(w.deps, DAILY_6);
     expect(loadSchedule(w.store)!.target).toEqual({ sheetId: other, sheetName: 'Other', layoutId: 'L9' });
   });
+
+  it('Refresh now follows the sheet the user is on once the schedule is stopped', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2025-12-20' });
+    setSchedule(w.deps, DAILY_6);
+    stopSchedule(w.deps);
+    const other = 8;
+    w.sheet.addSheet(other, 'Other', [['LinkedIn', STATUS_HEADER, 'Name'], [urlOf(1), 'Enriched 2025-12-01', 'Old name']]);
+    w.sheet.addColumnMarks(other, [
+      { column: 1, record: { v: 1, role: 'source', t: 'L9' } },
+      { column: 2, record: { v: 1, role: 'status', t: 'L9', fields: ['basic_profile.name'], sel: 'basic_profile.name', header: true } },
+      { column: 3, record: { v: 1, role: 'data', t: 'L9', id: 'basic_profile.name' } },
+    ]);
+    w.deps.activeSheetId = () => other;
+    expect(refreshNow(w.deps).message).toBe('“Other”: refreshed 1 row: no changes.');
+    expect(w.sheet.cell(other, 2, 3).value).toBe('Person 1');
+  });
+});
+
+describe('settings reach the engine', () => {
+  it('sends force_fetch when asked and tracks the columns chosen', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2026-01-04', now: MONDAY + 12 * HOUR });
+    setSchedule(w.deps, { ...DAILY_6, forceFetch: true, trackedHeaders: ['Name'] });
+    w.setPerson(1, person('Person One', 'Globex', 'Title 1'));
+    w.clock.advance(18 * HOUR + 10 * 60_000);
+    const report = tick(w);
+    expect(w.engine.calls[0].options.forceFetch).toBe(true);
+    expect(report.message).toBe('“Leads”: refreshed 2 rows: Name changed for 1 person.');
+    expect(w.sheet.highlighted(SHEET, '#fce8b2')).toEqual([`${urlOf(1)}|Name`]);
+  });
 });

@@ -420,3 +420,21 @@ describe('Refresh now from the menu', () => {
     expect(s.emu.ui.dialogs.at(-1)!.prompt).toMatch(/nothing was older than the refresh threshold/);
   });
 });
+
+describe('a range that is gone', () => {
+  it('stops with a clear status rather than write anywhere when the sheet was deleted', () => {
+    const s = new Scenario();
+    s.rows.splice(60);
+    s.enrich();
+    s.keepFresh();
+    s.emu.model.addSheet('Other', [['untouched']]);
+    s.emu.model.deleteSheet('Leads');
+    const runs = s.until(midnight(1) + 12 * HOUR);
+    expect(runs.filter((run) => reportOf(run).refresh === 'paused')).toHaveLength(1);
+    expect(s.emu.triggers.triggers).toHaveLength(0);
+    expect(s.world.sent.filter((request) => request.atMs > midnight(1))).toHaveLength(0);
+    const state = s.emu.callFromSidebar('sidebarGetState') as SidebarState;
+    expect(state.schedule).toMatchObject({ enabled: true, nextRunAt: null, pausedReason: expect.stringContaining('The sheet “Leads” was deleted') });
+    expect(s.emu.model.sheet('Other').cell(1, 1).value).toBe('untouched');
+  });
+});
