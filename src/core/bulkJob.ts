@@ -1,6 +1,8 @@
 // The bulk job: enriches one identifier column in blocks of rows, each block one engine call,
 // one setValues for its values and one for its status cells, and saves its cursor after every
-// block, so a killed execution loses nothing and a resume never writes a row twice.
+// block, so a killed execution loses nothing and a resume never writes a row twice. Its rows are
+// anchored with row metadata (src/core/rowAnchors.ts) and re-read every slice, so rows the user
+// inserts or deletes meanwhile move nothing.
 // Pure: the sheet, document properties, lock, clock and engine arrive through ports.
 import { columnsFor, creditsPerMatch, parseFieldSelection, selectionKey, type Column } from './catalog';
 import { toSheetValue } from './cellText';
@@ -20,6 +22,7 @@ import {
   type StoredJob,
 } from './jobState';
 import { withLock, type Clock, type KeyValueStore, type Lock } from './ports';
+import { cursorAnchors, resolveRows, startAnchors, type PendingBlock, type RowResolution } from './rowAnchors';
 import {
   contiguousStart,
   findConflicts,
@@ -266,8 +269,8 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
       plan = planTarget(deps, source, selection, options);
     }
     const lastColumn = plan.firstColumn + plan.numColumns - 1;
-    const width = deps.gateway.size(source.sheetId).columns;
-    if (width < lastColumn) deps.gateway.insertColumnsAfter(source.sheetId, width, lastColumn - width);
+    const size = deps.gateway.size(source.sheetId);
+    if (size.columns < lastColumn) deps.gateway.insertColumnsAfter(source.sheetId, size.columns, lastColumn - size.columns);
 
     const jobId = deps.newId();
     const ids = plan.columns.map((column) => column.id);
@@ -288,6 +291,11 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
 
     const now = deps.clock.now();
     const dataFirstRow = dataFirstRowOf(source);
+    // Anchors before the state: a kill in between leaves anchors of no job, which the next start
+    // or slice on this sheet removes; never a job without its anchors.
+    clearRowAnchors(deps, source.sheetId);
+    const rows = startAnchors(jobId, dataFirstRow, source.lastRow, size.rows);
+    deps.gateway.addRowAnchors(source.sheetId, rows.anchors);
     const job: StoredJob = {
       v: 1,
       jobId,
@@ -308,6 +316,7 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
       pausedBy: null,
       cursor: dataFirstRow,
       pendingBlock: null,
+      rowMarks: rows.marks,
       counts: emptyCounts(),
       requests: 0,
       creditsUsed: 0,
@@ -354,6 +363,13 @@ export function supersededColumns(existing: ColumnMark[], first: number, last: n
 
 class LeaseLost extends Error {}
 
+/** The rows of a block no longer hold the identifiers read at the slice's start: nothing is written. */
+class RowsChanged extends Error {
+  constructor() {
+    super('Rows were inserted, deleted or edited while the job was writing; it carries on from the right row.');
+  }
+}
+
 /** The longest a slice waits for the rate window to open (keeps a call well inside 6 minutes). */
 const MAX_WINDOW_WAIT_MS = 60_000;
 /** A slice's claim lasts its sending time, one request, and this: then a killed slice lets go. */
@@ -389,8 +405,32 @@ export function runSlice(deps: JobDeps, sheetId: number, budgetMs?: number): Sto
     if (!(error instanceof LeaseLost)) session.recordFailure(error);
   } finally {
     session.releaseLease();
+    // A job that ended (here, or cancelled while this slice ran) takes its row anchors with it.
+    try {
+      const after = loadJob(deps.store, sheetId);
+      if (after && after.jobId === claimed.jobId && !isActive(after.state)) clearRowAnchors(deps, sheetId);
+    } catch {
+      // Killed: the next job on this sheet removes them.
+    }
   }
   return loadJob(deps.store, sheetId);
+}
+
+/** Removes the row anchors on a sheet that belong to no active job (best effort). */
+export function clearRowAnchors(deps: JobDeps, sheetId: number): void {
+  try {
+    const current = loadJob(deps.store, sheetId);
+    const keep = current && isActive(current.state) ? current.jobId : null;
+    const doomed = deps.gateway.readRowAnchors(sheetId).filter((anchor) => anchor.record.j !== keep);
+    if (doomed.length) deps.gateway.removeRowAnchors(sheetId, doomed);
+  } catch {
+    // The sheet is gone, or the execution is: a leftover anchor is harmless and removed later.
+  }
+}
+
+/** The job's rows as its anchors say now (no change to anything), for readers outside a slice. */
+export function currentRows(deps: JobDeps, job: StoredJob): RowResolution {
+  return resolveRows(job, deps.gateway.readRowAnchors(job.sheetId), () => deps.gateway.size(job.sheetId).rows);
 }
 
 class SliceSession {
@@ -430,11 +470,17 @@ class SliceSession {
       return this.stop('error', 'The result columns were deleted or moved apart, so the job stopped rather than write in the wrong place. Start a new job.');
     }
 
-    const lastRow = Math.min(job.lastRow, gateway.size(job.sheetId).rows);
-    const first = job.dataFirstRow;
+    // Where the rows are now: one finder call, whatever the user inserted or deleted since.
+    const rows = currentRows(deps, job);
+    if (rows.obsolete.length) gateway.removeRowAnchors(job.sheetId, rows.obsolete);
+    if (!rows.ok) return this.stop('error', rows.message, sheetName);
+    this.adopt(rows, sheetName);
+    const first = rows.dataFirstRow;
+    const lastRow = rows.lastRow;
     const numRows = lastRow - first + 1;
-    if (numRows <= 0) return this.finish({ sheetName });
-    if (job.cursor > lastRow) return this.endOfPass(sheetName);
+    // A block killed before its commit: its rows may hold this job's output, not yet counted.
+    const leftover = this.job.pendingBlock ? { from: this.job.cursor, to: this.job.cursor + this.job.pendingBlock.rows - 1, retried: this.job.pendingBlock.retried ?? [] } : null;
+    if (this.job.cursor > lastRow) return this.endOfPass(sheetName);
 
     const sourceValues = gateway.readValues(job.sheetId, first, sourceColumn, numRows, 1).map((row) => row[0]);
     const target = gateway.readValues(job.sheetId, first, statusColumn, numRows, columns.length + 1);
@@ -450,9 +496,10 @@ class SliceSession {
       }
     };
     // The second pass (retryPass) retries the rows that failed in the first; the rest is settled.
-    const retrying = job.retryPass;
+    const retrying = this.job.retryPass;
     const hasError = (index: number) => parseStatus(target[index][0]).kind === 'error' && classified[index].kind !== 'blank' && classified[index].kind !== 'invalid';
-    for (let index = 0; index < (retrying ? numRows : job.cursor - first); index++) noteSettled(index);
+    for (let index = 0; index < (retrying ? numRows : this.job.cursor - first); index++) noteSettled(index);
+    if (retrying && leftover) this.countRetriedByKilledBlock(leftover, first, lastRow, target, classified);
 
     while (this.job.cursor <= lastRow && deps.clock.now() < this.sendUntil) {
       let from = this.job.cursor;
@@ -467,12 +514,11 @@ class SliceSession {
       const to = Math.min(from + this.job.blockSize - 1, lastRow);
       const plans: RowPlan[] = [];
       const fetchCells: unknown[] = [];
-      const pending = this.job.pendingBlock;
       for (let row = from; row <= to; row++) {
         const index = row - first;
         const id = classified[index];
         const current = parseStatus(target[index][0]);
-        const maybeOurs = pending !== null && row >= pending.from && row <= pending.to;
+        const maybeOurs = leftover !== null && row >= leftover.from && row <= leftover.to;
         if (retrying && !hasError(index)) plans.push({ action: 'keep', counted: null });
         else if (id.kind === 'blank') plans.push({ action: 'keep', counted: 'skipped' });
         else if (this.job.skipSettled && !maybeOurs && isSettled(current)) {
@@ -560,10 +606,21 @@ class SliceSession {
       }
 
       if (cut > from) {
-        this.commit({ cursor: from, pendingBlock: { from, to: cut - 1 } });
+        // The block's commit point is its cursor pair of anchors (added after the writes): the
+        // state first says which pair that is and what the counts become once it exists, so a
+        // kill anywhere leaves either the block not written (written again, counted once) or
+        // its pair there (counts taken from here at the next slice).
+        const marks = this.job.rowMarks!;
+        const seq = marks.seq + 1;
+        const base = this.job.cursor;
+        const retried = retrying ? plans.slice(0, cut - from).flatMap((plan, i) => (plan.action === 'keep' ? [] : [from + i - base])) : undefined;
+        const pendingBlock: PendingBlock = { seq, rows: cut - base, counts, ...(retried ? { retried } : {}) };
+        this.commit({ pendingBlock });
+        this.checkRowsUnchanged(sourceColumn, from, cut, first, classified);
         gateway.writeValues(job.sheetId, from, statusColumn + 1, rowsOut);
         gateway.writeValues(job.sheetId, from, statusColumn, statusesOut);
-        this.commit({ cursor: cut, pendingBlock: null, counts, consecutiveErrors: 0, message: null });
+        gateway.addRowAnchors(job.sheetId, cursorAnchors(job.jobId, retrying ? 2 : 1, seq, cut, lastRow));
+        this.commit({ cursor: cut, pendingBlock: null, counts, rowMarks: { ...marks, seq }, consecutiveErrors: 0, message: null });
         for (let row = from; row < cut; row++) noteSettled(row - first);
       }
       if (fatal) return this.stop('paused', fatal.message, sheetName);
@@ -587,6 +644,58 @@ class SliceSession {
     }
     if (this.job.cursor > lastRow) return this.endOfPass(sheetName);
     this.commit({ sheetName, etaSeconds: this.eta(classified, settledRowOf, lastRow, retrying ? hasError : () => true) });
+  }
+
+  /** Takes the rows the anchors gave as this slice's numbers, and the counts of a block found written. */
+  private adopt(rows: Extract<RowResolution, { ok: true }>, sheetName: string): void {
+    const job = this.job;
+    const patch: Partial<StoredJob> = {
+      sheetName,
+      dataFirstRow: rows.dataFirstRow,
+      lastRow: rows.lastRow,
+      cursor: rows.cursor,
+      firstRow: job.hasHeader ? Math.max(1, rows.topRow ?? rows.dataFirstRow - 1) : rows.dataFirstRow,
+    };
+    if (rows.pendingWritten && job.pendingBlock && job.rowMarks) {
+      patch.counts = job.pendingBlock.counts;
+      patch.rowMarks = { ...job.rowMarks, seq: job.pendingBlock.seq };
+      patch.pendingBlock = null;
+    }
+    const changed = (Object.keys(patch) as Array<keyof StoredJob>).some((key) => JSON.stringify(patch[key]) !== JSON.stringify(job[key]));
+    if (changed) this.commit(patch);
+    else this.job = { ...job, ...patch };
+  }
+
+  /**
+   * Just before a block is written, its identifiers are read again: a row inserted or deleted
+   * while this slice ran (the user keeps working) would put the block beside the wrong rows.
+   * Then nothing is written; the next slice starts from the anchors, which moved with the rows.
+   */
+  private checkRowsUnchanged(sourceColumn: number, from: number, cut: number, first: number, classified: ClassifiedIdentifier[]): void {
+    const fresh = this.deps.gateway.readValues(this.job.sheetId, from, sourceColumn, cut - from, 1);
+    for (let row = from; row < cut; row++) {
+      if (identityOf(classifyIdentifier(fresh[row - from]?.[0])) !== identityOf(classified[row - first])) throw new RowsChanged();
+    }
+  }
+
+  /**
+   * Second pass, after a block killed before its commit: the failed rows it retried and settled
+   * are passed over from now on (they are no longer failed), so they are counted here, once.
+   */
+  private countRetriedByKilledBlock(leftover: { from: number; retried: number[] }, first: number, lastRow: number, target: unknown[][], classified: ClassifiedIdentifier[]): void {
+    const counts = { ...this.job.counts };
+    let changed = false;
+    for (const offset of leftover.retried) {
+      const row = leftover.from + offset;
+      if (row < first || row > lastRow) continue;
+      const id = classified[row - first];
+      const status = parseStatus(target[row - first][0]);
+      if (id.kind === 'blank' || id.kind === 'invalid' || !isSettled(status)) continue;
+      counts.failed = Math.max(0, counts.failed - 1);
+      counts[status.kind === 'enriched' ? 'enriched' : 'notFound']++;
+      changed = true;
+    }
+    if (changed) this.commit({ counts, pendingBlock: null });
   }
 
   /**
@@ -640,7 +749,9 @@ class SliceSession {
   /** The end of the rows: done, or once more over the rows that failed (a fault may have passed). */
   private endOfPass(sheetName: string): void {
     if (this.job.retryPass || this.job.counts.failed === 0) return this.finish({ sheetName });
-    this.commit({ sheetName, retryPass: true, cursor: this.job.dataFirstRow, pendingBlock: null });
+    // The second pass's cursor pairs start after the first pass's, which it ignores.
+    const marks = this.job.rowMarks!;
+    this.commit({ sheetName, retryPass: true, cursor: this.job.dataFirstRow, pendingBlock: null, rowMarks: { ...marks, passSeq: marks.seq } });
     if (this.deps.clock.now() < this.sendUntil) this.run();
   }
 
@@ -672,11 +783,13 @@ class SliceSession {
   recordFailure(error: unknown): void {
     const detail = isEnrichError(error) || error instanceof Error ? error.message : String(error);
     try {
+      // Rows changing under a slice count too: a sheet that changes under every slice (a formula
+      // that keeps moving the identifiers) must not keep the job spinning.
       const failures = this.job.consecutiveErrors + 1;
       if (failures >= this.tuning.maxConsecutiveErrors) {
         this.commit({ consecutiveErrors: failures, state: 'paused', pausedBy: 'problem', message: `Stopped after repeated problems: ${detail}` });
       } else {
-        this.commit({ consecutiveErrors: failures, message: `A problem interrupted the job; it carries on: ${detail}` });
+        this.commit({ consecutiveErrors: failures, message: error instanceof RowsChanged ? detail : `A problem interrupted the job; it carries on: ${detail}` });
       }
     } catch {
       // Out of time or out of lock: the next slice starts from the saved cursor anyway.
@@ -730,6 +843,13 @@ class SliceSession {
   }
 }
 
+/** Two readings of a cell are the same identifier (what the block was planned for). */
+function identityOf(id: ClassifiedIdentifier): string {
+  if (id.kind === 'blank') return 'blank';
+  if (id.kind === 'invalid') return `invalid ${id.message}`;
+  return identifierKey(id);
+}
+
 function blankRow(width: number): string[] {
   return new Array<string>(width).fill('');
 }
@@ -746,6 +866,7 @@ export type ControlAction = 'pause' | 'resume' | 'cancel';
 
 export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, continueInBackground?: boolean): StoredJob | null {
   const tuning = tuningOf(deps);
+  let cancelled = false;
   const outcome = withLock(deps.lock, tuning.lockTimeoutMs, () => {
     const job = findJob(deps.store, jobId);
     if (!job) return null;
@@ -760,6 +881,7 @@ export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, 
       job.message = null;
       job.consecutiveErrors = 0;
     } else if (action === 'cancel' && isActive(job.state)) {
+      cancelled = true;
       job.state = 'cancelled';
       job.pausedBy = null;
       job.etaSeconds = null;
@@ -770,6 +892,8 @@ export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, 
     return job;
   });
   if (outcome && 'lockTimedOut' in outcome) return findJob(deps.store, jobId);
+  // A slice running meanwhile removes what it adds after this, when it sees the job has ended.
+  if (cancelled && outcome) clearRowAnchors(deps, outcome.sheetId);
   return outcome;
 }
 
@@ -780,12 +904,18 @@ export function selectFailedRows(deps: JobDeps, jobId: string): SelectFailedResu
   if (!job || deps.gateway.sheetName(job.sheetId) === null) return none;
   const layout = readLayouts(deps.gateway.readColumnMarks(job.sheetId)).get(job.layoutId);
   const statusColumn = layout?.statusColumn ?? null;
-  const lastWritten = Math.min(job.retryPass || job.state === 'done' ? job.lastRow : job.cursor - 1, job.lastRow, deps.gateway.size(job.sheetId).rows);
-  if (statusColumn === null || lastWritten < job.dataFirstRow) return none;
-  const statuses = deps.gateway.readValues(job.sheetId, job.dataFirstRow, statusColumn, lastWritten - job.dataFirstRow + 1, 1);
+  // A job under way has its anchors: its rows as they are now, not as the last slice left them.
+  let { dataFirstRow, lastRow, cursor } = job;
+  if (isActive(job.state)) {
+    const rows = currentRows(deps, job);
+    if (rows.ok) ({ dataFirstRow, lastRow, cursor } = rows);
+  }
+  const lastWritten = Math.min(job.retryPass || job.state === 'done' ? lastRow : cursor - 1, lastRow, deps.gateway.size(job.sheetId).rows);
+  if (statusColumn === null || lastWritten < dataFirstRow) return none;
+  const statuses = deps.gateway.readValues(job.sheetId, dataFirstRow, statusColumn, lastWritten - dataFirstRow + 1, 1);
   const failed: number[] = [];
   statuses.forEach((row, i) => {
-    if (parseStatus(row[0]).kind === 'error') failed.push(job.dataFirstRow + i);
+    if (parseStatus(row[0]).kind === 'error') failed.push(dataFirstRow + i);
   });
   if (!failed.length) return none;
   // Sheets' RangeList takes any number of ranges, but a long list helps nobody: the first 50 runs.

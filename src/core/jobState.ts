@@ -1,6 +1,7 @@
 // The bulk job's state as it lives in document properties between executions: one JSON value
 // per sheet (key per sheet id, so one job per sheet), validated with zod when read back and
-// kept far below the 9 KB property limit by holding no per-row data.
+// kept far below the 9 KB property limit by holding no per-row data. Row numbers here are only
+// the last ones read from the job's row anchors (src/core/rowAnchors.ts): the anchors are the truth.
 import * as z from 'zod/mini';
 import type { KeyValueStore } from './ports';
 import type { JobCounts, JobProgress, JobState } from '../server/sidebarContract';
@@ -25,7 +26,7 @@ const StoredJobSchema = z.object({
   /** The identifier column when the job started; the metadata on it says where it is now. */
   sourceColumn: row,
   hasHeader: z.boolean(),
-  /** Header row, or the first data row when there is none. */
+  /** Header row, or the first data row when there is none (as last resolved, like the rows below). */
   firstRow: row,
   dataFirstRow: row,
   lastRow: row,
@@ -39,10 +40,22 @@ const StoredJobSchema = z.object({
   state: z.enum(['running', 'paused', 'done', 'cancelled', 'error']),
   /** Who paused it: the background trigger resumes only what the user paused, never an error. */
   pausedBy: z.nullable(z.enum(['user', 'problem'])),
-  /** The first data row not yet written. */
+  /** The first data row not yet written, as last resolved from the cursor anchors. */
   cursor: row,
-  /** A block whose write may have started but whose cursor was not saved yet (killed between). */
-  pendingBlock: z.nullable(z.object({ from: row, to: row })),
+  /**
+   * A block whose write may have started but whose commit was not saved (killed between): its
+   * rows are counted from the cursor, so inserted or deleted rows elsewhere do not move it.
+   */
+  pendingBlock: z.nullable(
+    z.object({
+      seq: z.number().check(z.int(), z.gte(1)),
+      rows: z.number().check(z.int(), z.gte(1), z.lte(100_000)),
+      counts: CountsSchema,
+      retried: z.optional(z.array(count).check(z.maxLength(500))),
+    }),
+  ),
+  /** The job's row anchors; missing on a job saved by a version without them (it then stops). */
+  rowMarks: z.optional(z.object({ seq: count, passSeq: count, top: z.boolean(), after: z.boolean() })),
   counts: CountsSchema,
   requests: count,
   creditsUsed: count,

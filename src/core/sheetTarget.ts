@@ -3,6 +3,7 @@
 // columns the add-on wrote, and the conflict check that protects the user's data.
 // The scheduled refresh reads the same conventions (parseStatus, readLayouts).
 import * as z from 'zod/mini';
+import type { NewRowAnchor, RowAnchor } from './rowAnchors';
 import type { CellValue } from './types';
 
 /** Developer metadata key on every column the add-on wrote, and on the identifier column. */
@@ -71,6 +72,12 @@ export interface SheetGateway {
   addColumnMarks(sheetId: number, marks: ColumnMark[]): void;
   /** Removes the entries that match these marks (same column, same record). */
   removeColumnMarks(sheetId: number, marks: ColumnMark[]): void;
+  /** Every row anchor (key ROW_ANCHOR_KEY, src/core/rowAnchors.ts) on the sheet: one finder call. */
+  readRowAnchors(sheetId: number): RowAnchor[];
+  /** Adds one developer metadata entry per anchor, each on its whole row. */
+  addRowAnchors(sheetId: number, anchors: NewRowAnchor[]): void;
+  /** Removes anchors that readRowAnchors returned in this same execution. */
+  removeRowAnchors(sheetId: number, anchors: RowAnchor[]): void;
   /** insertColumnsAfter; also used to grow a sheet that is too narrow. */
   insertColumnsAfter(sheetId: number, column: number, count: number): void;
   /** yyyy-MM-dd in the spreadsheet's time zone. */

@@ -5,6 +5,7 @@ import { appsScriptClock, lockOf } from '../adapters/appsScript';
 import type { JobDeps, JobTuning } from '../core/bulkJob';
 import { jobEngineFor } from '../core/jobEngine';
 import { createEnrichContext, documentStore } from './context';
+import { decodeRowAnchor, encodeRowAnchor, ROW_ANCHOR_KEY, type RowAnchor } from '../core/rowAnchors';
 import { COLUMN_METADATA_KEY, columnLetter, decodeColumnRecord, encodeColumnRecord, type ColumnMark, type SheetGateway } from '../core/sheetTarget';
 
 type Spreadsheet = GoogleAppsScript.Spreadsheet.Spreadsheet;
@@ -27,6 +28,10 @@ export function sheetGatewayFor(spreadsheet: Spreadsheet): SheetGateway {
   const columnOf = (metadata: GoogleAppsScript.Spreadsheet.DeveloperMetadata): number | null => metadata.getLocation().getColumn()?.getColumn() ?? null;
   let timeZone: string | null = null;
   const dates = new Map<number, string>();
+  // Row anchors found in this execution, by the ref handed out with them, so they can be removed
+  // without another finder call.
+  const rowHandles = new Map<number, GoogleAppsScript.Spreadsheet.DeveloperMetadata>();
+  let nextRef = 1;
 
   return {
     sheetName: (sheetId) => spreadsheet.getSheetById(sheetId)?.getName() ?? null,
@@ -63,6 +68,34 @@ export function sheetGatewayFor(spreadsheet: Spreadsheet): SheetGateway {
         const column = columnOf(metadata);
         const record = decodeColumnRecord(metadata.getValue());
         if (column !== null && record && doomed.has(`${column} ${encodeColumnRecord(record)}`)) metadata.remove();
+      }
+    },
+    readRowAnchors: (sheetId) => {
+      const anchors: RowAnchor[] = [];
+      for (const metadata of sheetOf(sheetId).createDeveloperMetadataFinder().withKey(ROW_ANCHOR_KEY).find()) {
+        const row = metadata.getLocation().getRow()?.getRow() ?? null;
+        const record = decodeRowAnchor(metadata.getValue());
+        if (row === null || !record) continue;
+        const ref = nextRef++;
+        rowHandles.set(ref, metadata);
+        anchors.push({ row, record, ref });
+      }
+      return anchors;
+    },
+    addRowAnchors: (sheetId, anchors) => {
+      const sheet = sheetOf(sheetId);
+      for (const anchor of anchors) sheet.getRange(`${anchor.row}:${anchor.row}`).addDeveloperMetadata(ROW_ANCHOR_KEY, encodeRowAnchor(anchor.record));
+    },
+    removeRowAnchors: (_sheetId, anchors) => {
+      for (const anchor of anchors) {
+        const metadata = rowHandles.get(anchor.ref);
+        if (!metadata) continue;
+        rowHandles.delete(anchor.ref);
+        try {
+          metadata.remove();
+        } catch {
+          // Its row was deleted meanwhile, and the metadata with it.
+        }
       }
     },
     insertColumnsAfter: (sheetId, column, count) => {

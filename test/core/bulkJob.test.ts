@@ -17,6 +17,7 @@ import { classifyIdentifier } from '../../src/core/identifiers';
 import { jobEngineFor } from '../../src/core/jobEngine';
 import { jobKey, loadJob, MAX_STATE_BYTES } from '../../src/core/jobState';
 import type { KeyValueStore } from '../../src/core/ports';
+import { decodeRowAnchor, encodeRowAnchor, ROW_ANCHOR_KEY, type NewRowAnchor, type RowAnchor } from '../../src/core/rowAnchors';
 import {
   COLUMN_METADATA_KEY,
   decodeColumnRecord,
@@ -43,6 +44,8 @@ interface FakeSheet {
   maxColumns: number;
   /** Developer metadata: [column, key, value]. */
   metadata: Array<{ column: number; key: string; value: string }>;
+  /** Developer metadata on single whole rows; it follows its row and goes when the row is deleted. */
+  rowMetadata: Array<{ id: number; row: number; key: string; value: string }>;
 }
 
 /** Thrown by every fake call once the "execution" is killed, until revived. */
@@ -58,6 +61,7 @@ class FakeSheets implements SheetGateway {
   /** Kill the execution when this call (0-based, any method) starts. */
   killAtCall: number | null = null;
   private callNumber = 0;
+  private nextMetadataId = 1;
 
   addSheet(sheetId: number, name: string, rows: unknown[][], maxColumns = 26): void {
     const maxRows = Math.max(rows.length, 10);
@@ -65,7 +69,7 @@ class FakeSheets implements SheetGateway {
     for (let r = 0; r < maxRows; r++) {
       cells.push(Array.from({ length: maxColumns }, (_, c) => ({ value: rows[r]?.[c] ?? '', formula: '' })));
     }
-    this.sheets.set(sheetId, { name, cells, maxRows, maxColumns, metadata: [] });
+    this.sheets.set(sheetId, { name, cells, maxRows, maxColumns, metadata: [], rowMetadata: [] });
   }
 
   private enter(method: string): FakeSheet | undefined {
@@ -128,6 +132,44 @@ class FakeSheets implements SheetGateway {
     const sheet = this.sheet(sheetId);
     const doomed = new Set(marks.map((mark) => `${mark.column} ${encodeColumnRecord(mark.record)}`));
     sheet.metadata = sheet.metadata.filter((entry) => !doomed.has(`${entry.column} ${entry.value}`));
+  }
+  readRowAnchors(sheetId: number): RowAnchor[] {
+    this.enter('readRowAnchors');
+    return this.sheet(sheetId).rowMetadata.flatMap((entry) => {
+      const record = entry.key === ROW_ANCHOR_KEY ? decodeRowAnchor(entry.value) : null;
+      return record ? [{ row: entry.row, record, ref: entry.id }] : [];
+    });
+  }
+  addRowAnchors(sheetId: number, anchors: NewRowAnchor[]): void {
+    this.enter('addRowAnchors');
+    const sheet = this.sheet(sheetId);
+    for (const anchor of anchors) {
+      if (anchor.row < 1 || anchor.row > sheet.maxRows) throw new Error(`Row ${anchor.row} is outside the sheet`);
+      sheet.rowMetadata.push({ id: this.nextMetadataId++, row: anchor.row, key: ROW_ANCHOR_KEY, value: encodeRowAnchor(anchor.record) });
+    }
+  }
+  removeRowAnchors(sheetId: number, anchors: RowAnchor[]): void {
+    this.enter('removeRowAnchors');
+    const doomed = new Set(anchors.map((anchor) => anchor.ref));
+    const sheet = this.sheet(sheetId);
+    sheet.rowMetadata = sheet.rowMetadata.filter((entry) => !doomed.has(entry.id));
+  }
+  /** What the user does between (or during) slices: rows and their metadata move. */
+  insertRowsByUser(sheetId: number, before: number, count: number): void {
+    const sheet = this.sheet(sheetId);
+    sheet.cells.splice(before - 1, 0, ...Array.from({ length: count }, () => Array.from({ length: sheet.maxColumns }, () => ({ value: '' as unknown, formula: '' }))));
+    sheet.maxRows += count;
+    for (const entry of sheet.rowMetadata) if (entry.row >= before) entry.row += count;
+  }
+  deleteRowsByUser(sheetId: number, start: number, count: number): void {
+    const sheet = this.sheet(sheetId);
+    sheet.cells.splice(start - 1, count);
+    sheet.maxRows -= count;
+    sheet.rowMetadata = sheet.rowMetadata.filter((entry) => entry.row < start || entry.row >= start + count);
+    for (const entry of sheet.rowMetadata) if (entry.row >= start + count) entry.row -= count;
+  }
+  anchors(sheetId: number): Array<{ row: number; value: string }> {
+    return this.sheet(sheetId).rowMetadata.map((entry) => ({ row: entry.row, value: entry.value }));
   }
   insertColumnsAfter(sheetId: number, column: number, count: number): void {
     this.enter('insertColumnsAfter');

@@ -41,6 +41,11 @@ function sampleColumn(rows: number, seed = 1): unknown[] {
   return column.slice(0, rows);
 }
 
+/** The bulk job's row anchors on any sheet, where they are now. */
+function rowAnchorsOf(world: JobWorld) {
+  return world.emu.model.developerMetadata().filter((entry) => entry.key === 'crustdata.job');
+}
+
 function start(world: JobWorld, request: unknown): StartJobResponse {
   return world.emu.callFromSidebar('sidebarStartJob', request) as StartJobResponse;
 }
@@ -86,10 +91,10 @@ function nameOf(cell: unknown): string | null {
   return null;
 }
 
-function expectRowsRight(world: JobWorld, sheetName: string, column: unknown[], firstResultColumn = 2): void {
+function expectRowsRight(world: JobWorld, sheetName: string, column: unknown[], firstResultColumn = 2, firstDataRow = 2): void {
   const sheet = world.emu.model.sheet(sheetName);
   column.forEach((cell, i) => {
-    const row = i + 2;
+    const row = i + firstDataRow;
     const status = String(sheet.cell(row, firstResultColumn).value);
     const id = classifyIdentifier(cell);
     if (id.kind === 'blank') expect(status).toBe('');
@@ -108,12 +113,14 @@ describe('a 3,000-row job through repeated sidebar calls', () => {
   let world: JobWorld;
   let final: JobProgress;
   let calls: ReturnType<typeof driveJob>['calls'];
+  let anchorsAtStart: number;
 
   beforeAll(() => {
     world = jobWorld();
     world.api.setFaultRates({ serverError: 0.05, rateLimited: 0.03, slow: 0.01, malformed: 0.01, seed: 11 });
     const source = withSheet(world, 'Leads', column);
     const job = startOk(world, startRequest(source, DEFAULT_FIELDS));
+    anchorsAtStart = rowAnchorsOf(world).length;
     world.emu.resetCalls();
     ({ progress: final, calls } = driveJob(world, job.jobId));
   });
@@ -150,27 +157,42 @@ describe('a 3,000-row job through repeated sidebar calls', () => {
     expectRowsRight(world, 'Leads', column);
   });
 
-  test('Sheets calls per block are constant: two setValues, no read per block', () => {
+  test('Sheets calls per block are constant: two setValues, one check read, one anchor pair', () => {
     let before = 0;
     let firstPassCalls = 0;
+    let anchorsAdded = 0;
+    let anchorsRemoved = 0;
     for (const call of calls) {
       const progress = call.value as JobProgress;
       const written = progress.processed - before;
       before = progress.processed;
       const setValues = call.calls['Range.setValues'] ?? 0;
+      const getValues = call.calls['Range.getValues'] ?? 0;
+      const added = call.calls['Range.addDeveloperMetadata'] ?? 0;
+      anchorsAdded += added;
+      anchorsRemoved += call.calls['DeveloperMetadata.remove'] ?? 0;
       // First pass: blocks of 50 rows from the cursor, the last one of a call possibly cut short.
       // The second pass (the rows that failed once) writes only the blocks holding such rows.
       if (progress.state === 'running' && !progress.message?.startsWith('Trying the')) {
         firstPassCalls++;
-        expect({ setValues }).toEqual({ setValues: 2 * Math.ceil(written / BLOCK) });
+        const blocks = Math.ceil(written / BLOCK);
+        expect({ setValues }).toEqual({ setValues: 2 * blocks });
+        // Per slice: the identifiers and the result columns once, the column marks and the row
+        // anchors once (one finder call each). Per block: the identifiers read again just before
+        // the write, and the block's cursor pair of row anchors.
+        expect({ getValues, finds: call.calls['DeveloperMetadataFinder.find'] }).toEqual({ getValues: 2 + blocks, finds: 2 });
+        expect(added).toBe(2 * blocks);
       } else {
         expect(setValues % 2).toBe(0);
         expect(setValues).toBeGreaterThanOrEqual(2 * Math.ceil(written / BLOCK));
       }
-      expect(call.calls['Range.getValues'] ?? 0).toBeLessThanOrEqual(4);
       expect(call.calls['Range.setValue'] ?? 0).toBe(0);
     }
     expect(firstPassCalls).toBeGreaterThan(5);
+    // Every anchor added was removed again: superseded pairs at the next slice, the rest at the end.
+    expect(anchorsAtStart).toBe(3); // header row, first and last data row (nothing below the last)
+    expect(anchorsRemoved).toBe(anchorsAdded + anchorsAtStart);
+    expect(rowAnchorsOf(world)).toEqual([]);
   });
 
   test('hostile values are text: no formula anywhere', () => {
@@ -295,5 +317,133 @@ describe('the overwrite guard', () => {
     expect(world.sent.length).toBe(requests);
     expect(after.counts.skipped).toBe(done.counts.enriched + done.counts.notFound + done.counts.skipped);
     expect(world.emu.model.cell('Leads!C1').value).toBe('Crustdata status');
+  });
+});
+
+describe('rows the user inserts and deletes while a job runs', () => {
+  /** The identifier column as the sheet holds it now, from `first` to `last`. */
+  function columnNow(world: JobWorld, first: number, last: number): unknown[] {
+    const sheet = world.emu.model.sheet('Leads');
+    return Array.from({ length: last - first + 1 }, (_, i) => sheet.cell(first + i, 1).value);
+  }
+
+  function blankRow(world: JobWorld, row: number): boolean {
+    const sheet = world.emu.model.sheet('Leads');
+    return Array.from({ length: 12 }, (_, c) => sheet.cell(row, c + 1).value).every((value) => value === '');
+  }
+
+  /** Identifiers still in the sheet answered exactly once; those of deleted rows at most once (sent ahead as fillers). */
+  function expectNoIdentifierTwice(world: JobWorld, kept: unknown[], deleted: unknown[]): void {
+    expectEachIdentifierAnsweredOnce(world, [...kept, ...deleted.filter((cell) => sendsByIdentifier(world).has(normalizedOf(cell)))]);
+  }
+
+  function normalizedOf(cell: unknown): string {
+    const id = classifyIdentifier(cell);
+    return 'normalized' in id ? id.normalized : '';
+  }
+
+  /** A plan of 6 requests a minute, so a sidebar call covers a few blocks and the job spans many. */
+  function slowWorld(): JobWorld {
+    const world = jobWorld({ requestsPerMinute: 6 });
+    return world;
+  }
+
+  function withSlowKey(world: JobWorld): void {
+    world.emu.callFromSidebar('sidebarSaveApiKey', { apiKey: TEST_KEY, scope: 'user', requestsPerMinute: 6 });
+  }
+
+  function continueOnce(world: JobWorld, jobId: string): JobProgress {
+    return world.emu.callFromSidebar('sidebarContinueJob', { jobId }) as JobProgress;
+  }
+
+  test('600 rows: 10 rows inserted above, 5 inside the done part, 3 deleted ahead; every row still gets its own person', () => {
+    const world = slowWorld();
+    const column = sampleColumn(600, 3);
+    const source = withSheet(world, 'Leads', column);
+    withSlowKey(world);
+    const job = startOk(world, startRequest(source, DEFAULT_FIELDS));
+    let progress = continueOnce(world, job.jobId);
+    progress = continueOnce(world, job.jobId);
+    expect(progress.state).toBe('running');
+    expect(progress.processed).toBeGreaterThanOrEqual(100);
+    expect(progress.processed).toBeLessThan(400);
+    const cursor = 2 + progress.processed; // the first row not written (header in row 1)
+
+    // The user, between two sidebar calls.
+    const sheet = world.emu.model.sheet('Leads');
+    sheet.insertRows(1, 10); // above everything: the header is row 11 now
+    const doneInsertAt = 11 + 1 + Math.floor(progress.processed / 2);
+    sheet.insertRows(doneInsertAt, 5); // in the middle of the rows already written
+    const cursorNow = cursor + 15;
+    const deleteAt = cursorNow + 20;
+    const deleted = columnNow(world, deleteAt, deleteAt + 2);
+    sheet.deleteRows(deleteAt, 3); // rows not reached yet
+    expect(deleted.some((cell) => classifyIdentifier(cell).kind === 'profile_url' || classifyIdentifier(cell).kind === 'business_email')).toBe(true);
+
+    const final = driveJob(world, job.jobId).progress;
+    expect(final.state).toBe('done');
+    const firstData = 12;
+    const lastData = 10 + 1 + 600 + 5 - 3;
+    expect({ total: final.total, processed: final.processed }).toEqual({ total: 602, processed: 602 });
+    const { enriched, notFound, invalid, failed, skipped } = final.counts;
+    expect(enriched + notFound + invalid + failed + skipped).toBe(597); // the rows that hold identifiers' cells
+    expect(failed).toBe(0);
+
+    // Every row's result is for the identifier beside it, whatever moved.
+    const kept = columnNow(world, firstData, lastData);
+    expectRowsRight(world, 'Leads', kept, 2, firstData);
+    // The new rows stay blank, results included; the header moved with its row.
+    for (let row = 1; row <= 10; row++) expect({ row, blank: blankRow(world, row) }).toEqual({ row, blank: true });
+    for (let row = doneInsertAt; row < doneInsertAt + 5; row++) expect({ row, blank: blankRow(world, row) }).toEqual({ row, blank: true });
+    expect(world.emu.model.cell('Leads!B11').value).toBe('Crustdata status');
+    // The last rows were reached, and nothing was written below them.
+    let lastIdentifierRow = lastData;
+    while (classifyIdentifier(sheet.cell(lastIdentifierRow, 1).value).kind === 'blank') lastIdentifierRow--;
+    expect(lastData - lastIdentifierRow).toBeLessThan(5);
+    expect(String(sheet.cell(lastIdentifierRow, 2).value)).not.toBe('');
+    expect(blankRow(world, lastData + 1)).toBe(true);
+    // No identifier was requested twice (the mock's request log).
+    expectNoIdentifierTwice(world, kept, deleted);
+    expect(rowAnchorsOf(world)).toEqual([]);
+  });
+
+  test('rows inserted while a request is in flight: the block is not written beside the wrong rows', () => {
+    const world = slowWorld();
+    const column = sampleColumn(300, 8);
+    const source = withSheet(world, 'Leads', column);
+    withSlowKey(world);
+    const job = startOk(world, startRequest(source, DEFAULT_FIELDS));
+    // The user inserts two rows above the data while the slice's first request is under way.
+    world.duringNextRequest(() => world.emu.model.sheet('Leads').insertRows(2, 2));
+    const progress = continueOnce(world, job.jobId);
+    expect({ row2: blankRow(world, 2), row3: blankRow(world, 3) }).toEqual({ row2: true, row3: true });
+    expect(progress.state).toBe('running');
+    expect(progress.message).toMatch(/inserted, deleted or edited/);
+
+    const final = driveJob(world, job.jobId).progress;
+    expect(final.state).toBe('done');
+    expectRowsRight(world, 'Leads', column, 2, 4);
+    expect({ row2: blankRow(world, 2), row3: blankRow(world, 3) }).toEqual({ row2: true, row3: true });
+    expectEachIdentifierAnsweredOnce(world, column);
+    const { enriched, notFound, invalid, failed, skipped } = final.counts;
+    expect(enriched + notFound + invalid + failed + skipped).toBe(300);
+  });
+
+  test('the rows on both sides of the cursor deleted: the job stops and says why, writing nothing more', () => {
+    const world = slowWorld();
+    const column = sampleColumn(400, 6);
+    const source = withSheet(world, 'Leads', column);
+    withSlowKey(world);
+    const job = startOk(world, startRequest(source, DEFAULT_FIELDS));
+    const progress = continueOnce(world, job.jobId);
+    const cursor = 2 + progress.processed;
+    const sheet = world.emu.model.sheet('Leads');
+    sheet.deleteRows(cursor - 2, 4); // the last two rows written and the next two
+    const before = JSON.stringify(sheet.values());
+    const stopped = continueOnce(world, job.jobId);
+    expect(stopped.state).toBe('error');
+    expect(stopped.message).toMatch(/where this job had got to were deleted/);
+    expect(JSON.stringify(sheet.values())).toBe(before);
+    expect(rowAnchorsOf(world)).toEqual([]);
   });
 });

@@ -29,6 +29,8 @@ export interface JobWorld {
   killAtRequest(n: number | null): void;
   /** Requests carrying any of these identifiers get a 500, every time (a row that keeps failing). */
   alwaysFailing: Set<string>;
+  /** Runs `action` while the next request is in flight: the user editing the sheet mid-slice. */
+  duringNextRequest(action: () => void): void;
 }
 
 export function jobWorld(options: { requestsPerMinute?: number } = {}): JobWorld {
@@ -39,8 +41,12 @@ export function jobWorld(options: { requestsPerMinute?: number } = {}): JobWorld
   let requestsLeft: number | null = null;
   const inner = inProcessTransport(api);
   const alwaysFailing = new Set<string>();
+  let inFlight: (() => void) | null = null;
   const transport: Transport = {
     send(requests, nowMs) {
+      const action = inFlight;
+      inFlight = null;
+      action?.();
       const results = inner.send(requests, nowMs).map((result, i) =>
         [...alwaysFailing].some((id) => (requests[i].body ?? '').includes(JSON.stringify(id)))
           ? { status: 500, headers: { 'content-type': 'application/json' }, body: '{"error":{"type":"internal_error","message":"boom"}}', latencyMs: 200 }
@@ -92,6 +98,9 @@ export function jobWorld(options: { requestsPerMinute?: number } = {}): JobWorld
       requestsLeft = n;
     },
     alwaysFailing,
+    duringNextRequest: (action) => {
+      inFlight = action;
+    },
   };
 }
 
