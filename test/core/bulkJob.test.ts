@@ -642,6 +642,257 @@ describe('problems', () => {
   });
 });
 
+/** Every row from `first` to `last` holds the person of the identifier beside it now, or its status. */
+function expectOwnRows(w: World, first: number, last: number): void {
+  const grid = w.sheets.grid(SHEET);
+  for (let row = first; row <= last; row++) {
+    const [cell, status, name, headline] = grid[row - 1];
+    const id = classifyIdentifier(cell);
+    if (id.kind === 'blank') expect({ row, status, name, headline }).toEqual({ row, status: '', name: '', headline: '' });
+    else if (id.kind === 'invalid') expect({ row, status }).toEqual({ row, status: `Invalid identifier: ${id.message}` });
+    else expect({ row, status: String(status).slice(0, 9), name }).toEqual({ row, status: 'Enriched ', name: `Person ${id.normalized}` });
+  }
+}
+
+function isBlankRow(w: World, row: number): boolean {
+  return w.sheets.grid(SHEET)[row - 1].every((value) => value === '');
+}
+
+describe('rows inserted and deleted while the job runs', () => {
+  test('between slices: 10 rows above, 5 in the written part, 3 deleted ahead; each row keeps its own person', () => {
+    const w = setup(800);
+    start(w, w.source);
+    runSlice(w.deps, SHEET);
+    const cursor = loadJob(w.store, SHEET)!.cursor;
+    expect(cursor).toBeGreaterThan(60);
+    expect(cursor).toBeLessThan(700);
+    w.sheets.insertRowsByUser(SHEET, 1, 10);
+    const insideAt = 11 + Math.floor((cursor - 1) / 2);
+    w.sheets.insertRowsByUser(SHEET, insideAt, 5);
+    const deleteAt = cursor + 15 + 10;
+    w.sheets.deleteRowsByUser(SHEET, deleteAt, 3);
+    w.engine.clock.advance(500);
+    drive(w);
+
+    const job = loadJob(w.store, SHEET)!;
+    expect(job.state).toBe('done');
+    expect({ first: job.dataFirstRow, last: job.lastRow }).toEqual({ first: 12, last: 811 + 5 - 3 });
+    expectOwnRows(w, 12, 813);
+    for (let row = 1; row <= 10; row++) expect(isBlankRow(w, row)).toBe(true);
+    for (let row = insideAt; row < insideAt + 5; row++) expect(isBlankRow(w, row)).toBe(true);
+    expect(w.sheets.grid(SHEET)[10].slice(0, 3)).toEqual(['LinkedIn', STATUS_HEADER, 'Name']);
+    const { enriched, notFound, invalid, failed, skipped } = job.counts;
+    expect(enriched + notFound + invalid + failed + skipped).toBe(797);
+    const sent = sentIdentifiers(w);
+    expect(new Set(sent).size).toBe(sent.length);
+    expect(w.sheets.anchors(SHEET)).toEqual([]);
+  });
+
+  test('rows inserted while a request is in flight: that block is not written, the next slice writes it in the right place', () => {
+    const w = setup(400);
+    start(w, w.source);
+    const original = w.engine.http.fetchAll.bind(w.engine.http);
+    let fetches = 0;
+    w.engine.http.fetchAll = (requests) => {
+      if (++fetches === 2) w.sheets.insertRowsByUser(SHEET, 2, 2); // the user, meanwhile
+      return original(requests);
+    };
+    const after = runSlice(w.deps, SHEET)!;
+    expect(after.message).toMatch(/inserted, deleted or edited/);
+    expect(after.state).toBe('running');
+    expect(isBlankRow(w, 2) && isBlankRow(w, 3)).toBe(true);
+    drive(w);
+    expect(loadJob(w.store, SHEET)!.state).toBe('done');
+    expectOwnRows(w, 4, 403);
+    expect(isBlankRow(w, 2) && isBlankRow(w, 3)).toBe(true);
+    const sent = sentIdentifiers(w);
+    expect(new Set(sent).size).toBe(sent.length);
+  });
+
+  test('a sheet whose rows change under every slice pauses the job instead of spinning', () => {
+    const w = setup(400);
+    start(w, w.source);
+    const read = w.sheets.readValues.bind(w.sheets);
+    // A row appears above the data before every check a block makes: no block can be written.
+    w.sheets.readValues = (sheetId, row, column, numRows, numColumns) => {
+      if (numColumns === 1 && numRows <= 25) w.sheets.insertRowsByUser(SHEET, 2, 1);
+      return read(sheetId, row, column, numRows, numColumns);
+    };
+    for (let i = 0; i < 5; i++) {
+      runSlice(w.deps, SHEET);
+      w.engine.clock.advance(500);
+    }
+    const job = loadJob(w.store, SHEET)!;
+    expect(job.state).toBe('paused');
+    expect(job.message).toMatch(/repeated problems.*inserted, deleted or edited/);
+  });
+
+  test.each([5, 13, 22, 37, 49, 66, 80])('killed at call %i, then 3 rows inserted above and 2 deleted ahead: nothing lost or repeated', (killAt) => {
+    const w = setup(200);
+    start(w, w.source);
+    w.sheets.killAtCall = killAt;
+    for (let i = 0; i < 100 && !w.sheets.killed; i++) {
+      try {
+        runSlice(w.deps, SHEET);
+      } catch (error) {
+        if (!(error instanceof Killed)) throw error;
+      }
+    }
+    w.sheets.killed = false;
+    w.sheets.killAtCall = null;
+    w.engine.lock.held = false;
+    w.engine.clock.advance(5 * 60_000);
+    w.sheets.insertRowsByUser(SHEET, 1, 3);
+    w.sheets.deleteRowsByUser(SHEET, 180, 2);
+    drive(w);
+    const job = loadJob(w.store, SHEET)!;
+    expect(job.state).toBe('done');
+    expectOwnRows(w, 5, 202);
+    const sent = sentIdentifiers(w);
+    expect(new Set(sent).size).toBe(sent.length);
+    const { enriched, notFound, invalid, failed, skipped } = job.counts;
+    expect(enriched + notFound + invalid + failed + skipped).toBe(198);
+    expect(w.sheets.anchors(SHEET)).toEqual([]);
+  });
+
+  test('the rows around the cursor deleted: the job stops with a message and writes nothing more', () => {
+    const w = setup(800);
+    start(w, w.source);
+    runSlice(w.deps, SHEET);
+    const cursor = loadJob(w.store, SHEET)!.cursor;
+    w.sheets.deleteRowsByUser(SHEET, cursor - 1, 2);
+    const writes = w.sheets.writes.length;
+    w.engine.clock.advance(500);
+    const job = runSlice(w.deps, SHEET)!;
+    expect(job.state).toBe('error');
+    expect(job.message).toMatch(/where this job had got to were deleted/);
+    expect(w.sheets.writes.length).toBe(writes);
+    expect(w.sheets.anchors(SHEET)).toEqual([]);
+  });
+
+  test('only the last row written deleted: the job carries on from the row after it', () => {
+    const w = setup(800);
+    start(w, w.source);
+    runSlice(w.deps, SHEET);
+    const cursor = loadJob(w.store, SHEET)!.cursor;
+    w.sheets.deleteRowsByUser(SHEET, cursor - 1, 1);
+    w.engine.clock.advance(500);
+    drive(w);
+    expect(loadJob(w.store, SHEET)!.state).toBe('done');
+    expectOwnRows(w, 2, 800);
+  });
+
+  test('a job saved by a version without row anchors stops rather than trust its numbers', () => {
+    const w = setup(100);
+    start(w, w.source);
+    const raw = JSON.parse(w.store.values.get(jobKey(SHEET))!) as Record<string, unknown>;
+    delete raw.rowMarks;
+    w.store.values.set(jobKey(SHEET), JSON.stringify(raw));
+    const writes = w.sheets.writes.length;
+    const job = runSlice(w.deps, SHEET)!;
+    expect(job.state).toBe('error');
+    expect(job.message).toMatch(/lost track of its rows/);
+    expect(w.sheets.writes.length).toBe(writes);
+  });
+
+  test('failed rows are selected where they are now, after rows were inserted above', () => {
+    const bad = new Set([profileUrl(10), profileUrl(11)]);
+    const ok = okServer();
+    const server: FakeServer = (request, now) => (request.identifiers.some((id) => bad.has(id)) ? { status: 500, body: 'oops' } : ok(request, now));
+    const w = setup(800, { server });
+    const response = start(w, w.source);
+    runSlice(w.deps, SHEET);
+    const job = loadJob(w.store, SHEET)!;
+    expect(job.state).toBe('running');
+    expect(job.counts.failed).toBeGreaterThan(0);
+    w.sheets.insertRowsByUser(SHEET, 1, 4);
+    const result = selectFailedRows(w.deps, (response as { job: { jobId: string } }).job.jobId);
+    expect(result.rows).toBe(job.counts.failed);
+    const grid = w.sheets.grid(SHEET);
+    for (const a1 of w.sheets.selected) {
+      const [first, last = first] = a1.split(':').map((part) => Number(part.slice(1)));
+      for (let row = first; row <= last; row++) expect(String(grid[row - 1][1])).toMatch(/^Error: /);
+    }
+  });
+});
+
+describe('row anchors come and go with the job', () => {
+  test('placed at the start, moved block by block, removed when the job is done', () => {
+    const w = setup(800);
+    start(w, w.source);
+    expect(w.sheets.anchors(SHEET).map((anchor) => [anchor.row, JSON.parse(anchor.value).r])).toEqual([
+      [2, 'first'],
+      [801, 'last'],
+      [1, 'top'],
+    ]);
+    runSlice(w.deps, SHEET);
+    const cursor = loadJob(w.store, SHEET)!.cursor;
+    const pairs = w.sheets.anchors(SHEET).filter((anchor) => /"done"|"next"/.test(anchor.value));
+    expect(pairs.length).toBeGreaterThan(0);
+    expect(pairs.slice(-2).map((anchor) => anchor.row)).toEqual([cursor - 1, cursor]);
+    drive(w);
+    expect(w.sheets.anchors(SHEET)).toEqual([]);
+  });
+
+  test('removed on cancel, and by the next start after a job that left some behind', () => {
+    const w = setup(800);
+    const response = start(w, w.source);
+    runSlice(w.deps, SHEET);
+    controlJob(w.deps, (response as { job: { jobId: string } }).job.jobId, 'cancel');
+    expect(w.sheets.anchors(SHEET)).toEqual([]);
+
+    w.sheets.addRowAnchors(SHEET, [{ row: 40, record: { v: 1, j: 'gone', r: 'done', p: 1, s: 3 } }]);
+    start(w, w.source);
+    expect(w.sheets.anchors(SHEET).some((anchor) => anchor.value.includes('"gone"'))).toBe(false);
+  });
+
+  test('a second-pass block killed after its writes: its retried rows are counted once', () => {
+    const flaky = new Set([profileUrl(0), profileUrl(1)]);
+    const failedOnce = new Set<string>();
+    const ok = okServer();
+    const server: FakeServer = (request, now) => {
+      const first = request.identifiers.find((id) => flaky.has(id) && !failedOnce.has(id));
+      if (first) {
+        request.identifiers.forEach((id) => failedOnce.add(id));
+        return { status: 200, body: 'not json' };
+      }
+      return ok(request, now);
+    };
+    const w = setup(200, { server });
+    start(w, w.source);
+    const add = w.sheets.addRowAnchors.bind(w.sheets);
+    let killed = false;
+    w.sheets.addRowAnchors = (sheetId, anchors) => {
+      if (!killed && loadJob(w.store, SHEET)!.retryPass) {
+        killed = true;
+        w.sheets.killed = true;
+        throw new Killed('killed before the second pass block\'s pair');
+      }
+      add(sheetId, anchors);
+    };
+    for (let i = 0; i < 100 && !w.sheets.killed; i++) {
+      try {
+        const job = runSlice(w.deps, SHEET);
+        if (job && job.state !== 'running') break;
+      } catch (error) {
+        if (!(error instanceof Killed)) throw error;
+      }
+      w.engine.clock.advance(500);
+    }
+    expect(killed).toBe(true);
+    w.sheets.killed = false;
+    w.engine.lock.held = false;
+    w.engine.clock.advance(5 * 60_000);
+    drive(w);
+    const job = loadJob(w.store, SHEET)!;
+    expect(job.state).toBe('done');
+    expect(job.counts.failed).toBe(0);
+    const { enriched, notFound, invalid, skipped } = job.counts;
+    expect(enriched + notFound + invalid + skipped).toBe(200);
+    expectOwnRows(w, 2, 201);
+  });
+});
+
 describe('control', () => {
   test('pause during a slice wins over the slice; resume and cancel', () => {
     const w = setup(1500);

@@ -88,6 +88,19 @@ describe('stored job', () => {
     expect(parseStoredJob(JSON.stringify(withoutLease))).toBeNull();
   });
 
+  test('the row anchors\' bookkeeping: a pending block counted from the cursor, not by row numbers', () => {
+    const pending = { seq: 7, rows: 50, counts: { ...emptyCounts(), enriched: 90 }, retried: [0, 3, 49] };
+    const anchored = job({ rowMarks: { seq: 6, passSeq: 0, top: true, after: false }, pendingBlock: pending });
+    expect(parseStoredJob(JSON.stringify(anchored))).toEqual(anchored);
+    // A job saved before the anchors (no rowMarks) still reads, so the slice can say why it stops.
+    expect(parseStoredJob(JSON.stringify(job()))).toEqual(job());
+    // The old row-number form of the pending block is not trusted.
+    expect(parseStoredJob(JSON.stringify({ ...anchored, pendingBlock: { from: 2, to: 51 } }))).toBeNull();
+    expect(parseStoredJob(JSON.stringify({ ...anchored, pendingBlock: { ...pending, seq: 0 } }))).toBeNull();
+    expect(parseStoredJob(JSON.stringify({ ...anchored, pendingBlock: { ...pending, retried: [-1] } }))).toBeNull();
+    expect(parseStoredJob(JSON.stringify({ ...anchored, rowMarks: { seq: 1, passSeq: 0, top: 'yes', after: false } }))).toBeNull();
+  });
+
   test('stays under the property limit: a very long message is cut, nothing per row is kept', () => {
     const store = new MemoryStore();
     saveJob(store, job({ message: 'x'.repeat(20_000) }));
@@ -96,6 +109,11 @@ describe('stored job', () => {
     expect(loadJob(store, 42)!.message).toHaveLength(500);
     saveJob(store, job({ lastRow: 5_000_000, cursor: 4_000_000 }));
     expect(store.get(jobKey(42))!.length).toBeLessThan(1_000);
+    // The largest pending block: a second pass retrying every row of a 500-row block.
+    const retried = Array.from({ length: 500 }, (_, i) => 100_000 - 500 + i);
+    saveJob(store, job({ message: 'x'.repeat(20_000), rowMarks: { seq: 99_999, passSeq: 50_000, top: true, after: true }, pendingBlock: { seq: 100_000, rows: 100_000, counts: emptyCounts(), retried } }));
+    expect(store.get(jobKey(42))!.length).toBeLessThan(MAX_STATE_BYTES);
+    expect(loadJob(store, 42)!.pendingBlock!.retried).toHaveLength(500);
   });
 
   test('jobs are found by id across sheets; other keys are ignored', () => {
