@@ -57,7 +57,10 @@ export function apiKeyFingerprint(hasher: Hasher, apiKey: string): string {
 /** What a response means for the batch that was sent. */
 export type EnrichVerdict =
   | { kind: 'ok'; entries: EnrichResultEntry[] }
-  /** 200 whose body is not the documented array: the batch fails, the run goes on. */
+  /**
+   * 200 whose body is not the documented array: usually a transfer cut off half way, so it is
+   * sent again like a 5xx; once the retries are spent the batch fails, the run goes on.
+   */
   | { kind: 'malformed'; message: string }
   /** 400: something in the batch was refused; split it to find what. */
   | { kind: 'bad_request'; message: string; fieldProblem: boolean }
@@ -77,6 +80,7 @@ export const MESSAGES = {
   rateLimited: 'Crustdata is rate-limiting this API key; the rows were not fetched in time.',
   serverError: 'Crustdata had a server error and did not answer after several tries. Try again later.',
   timeout: 'Crustdata did not answer in time after several tries. Try again later.',
+  malformedResponse: "Crustdata's answer arrived broken (cut off, or not the expected JSON) and did not come back whole after several tries. Try again later.",
   missingFromResponse: "Crustdata's answer did not include this identifier.",
   pending: 'Not fetched yet: the rate limit or the time limit ran out before this row. Run again to finish it; nothing was spent on it.',
   pendingAfterError: 'Not fetched yet: Crustdata failed and the time ran out before another try. Run again to finish it.',

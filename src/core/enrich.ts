@@ -68,6 +68,8 @@ export interface EngineStats extends EnrichStats {
   badRequests: number;
   /** 5xx answers received. */
   serverErrors: number;
+  /** 200 answers whose body was broken (cut off, not JSON, wrong envelope); each was sent again. */
+  malformedResponses: number;
   /** fetchAll calls that failed in transport (timeout, DNS); every request in them counts as sent. */
   transportErrors: number;
   /** Bursts sent: one fetchAll each. */
@@ -122,6 +124,7 @@ export function emptyStats(): EngineStats {
     creditsUsed: 0,
     badRequests: 0,
     serverErrors: 0,
+    malformedResponses: 0,
     transportErrors: 0,
     bursts: 0,
     waitedMs: 0,
@@ -325,8 +328,10 @@ class EnrichRun {
         }
         return [];
       case 'malformed':
-        this.failBatch(batch, 'malformed_response', verdict.message);
-        return [];
+        // Mostly a transfer cut off half way: the same request usually comes back whole. A
+        // persistently broken envelope still ends, after maxAttempts, as this batch's failure.
+        this.stats.malformedResponses++;
+        return this.retryLater(batch, 'malformed_response', `${MESSAGES.malformedResponse} (${verdict.message})`, null);
       case 'bad_request':
         return this.splitOrFail(batch, verdict.message, verdict.fieldProblem);
       case 'fatal':

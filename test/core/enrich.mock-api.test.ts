@@ -1,5 +1,5 @@
 // The engine against the mock Crustdata API in-process, on the virtual clock: a 2,000-row job
-// with duplicates, invalid rows and injected 5xx, 429 and hung requests, checked request by
+// with duplicates, invalid rows and injected 5xx, 429, cut-off and hung requests, checked request by
 // request against the mock's own log (issue 3's "done when").
 import { parseFieldSelection } from '../../src/core/catalog';
 import { enrichCells, type EnrichResult } from '../../src/core/enrich';
@@ -25,8 +25,10 @@ class MockApiHttp implements Http {
   /** Identifiers whose 200 answer reached the engine, with how often. */
   readonly delivered = new Map<string, number>();
   timedOutRequests = 0;
-  /** 429 and 5xx answers that reached the engine (a hung fetchAll delivers none of its answers). */
+  /** 429, 5xx and broken 200 answers that reached the engine (a hung fetchAll delivers none of its answers). */
   deliveredFailures = 0;
+  /** 200 answers whose JSON broke off (the mock's malformed fault). */
+  deliveredMalformed = 0;
   /** x-credits-used of the answers that reached the engine. */
   deliveredCredits = 0;
 
@@ -60,7 +62,9 @@ class MockApiHttp implements Http {
           this.delivered.set(entry.matched_on, (this.delivered.get(entry.matched_on) ?? 0) + 1);
         }
       } catch {
-        void i; // A malformed answer delivers nothing.
+        void i; // A malformed answer delivers nothing: the request has to be sent again.
+        this.deliveredFailures++;
+        this.deliveredMalformed++;
       }
     });
     return responses.map(({ status, headers, body }) => ({ status, headers, body }));
@@ -174,13 +178,16 @@ function checkJob(cells: unknown[], run: JobRun, perMinute: number): { base: num
 describe('a 2,000-row job against the mock API', () => {
   const cells = buildJob(2_000, 11);
   // Faults at fixed places in the request stream: two 5xx, an HTML 502, a 429 with Retry-After,
-  // and one hung request (past UrlFetch's 60 s) that takes its whole fetchAll down with it.
+  // two 200s cut off half way, and one hung request (past UrlFetch's 60 s) that takes its whole
+  // fetchAll down with it.
   const faults = new Map<number, Fault>([
     [3, { type: '500' }],
+    [9, { type: 'malformed' }],
     [17, { type: '429', retryAfterSeconds: 5 }],
     [20, { type: '502' }],
     [33, { type: 'slow' }],
     [41, { type: '503' }],
+    [47, { type: 'malformed' }],
   ]);
 
   test('at 15/min: every valid identifier enriched once, only forced retries, within 5% of the floor', () => {
@@ -190,8 +197,11 @@ describe('a 2,000-row job against the mock API', () => {
     expect(base).toBe(52);
     // The hung request's fetchAll held a full burst: all of it is sent again.
     expect(run.http.timedOutRequests).toBeGreaterThan(1);
-    expect(run.http.deliveredFailures).toBeGreaterThanOrEqual(3);
+    expect(run.http.deliveredFailures).toBeGreaterThanOrEqual(5);
     expect(run.result.stats.rateLimited).toBe(1);
+    // A cut-off answer costs its batch one more request, not its rows.
+    expect(run.http.deliveredMalformed).toBe(2);
+    expect(run.result.stats.malformedResponses).toBe(2);
     expect(forced).toBe(run.http.deliveredFailures + run.http.timedOutRequests);
     // The limit allows ceil(requests / 15) windows; the run may not take 5% longer than that.
     expect(run.durationMs).toBeLessThanOrEqual(floorMs * 1.05);

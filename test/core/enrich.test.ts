@@ -354,19 +354,47 @@ describe('retries', () => {
     expect(gaps).toEqual([750, 1_500, 3_000]);
   });
 
-  test('a malformed answer fails only its batch', () => {
+  test('a cut-off answer is sent again like a 5xx, with the same backoff, and then succeeds', () => {
+    const world = fakeWorld();
+    const whole = JSON.stringify([{ matched_on: profileUrl(1), matches: [{ confidence_score: 1, person_data: personFor(profileUrl(1)) }] }]);
+    // The transfer broke off half way: a 200 whose JSON ends mid-object.
+    world.http.script.push({ status: 200, body: whole.slice(0, Math.floor(whole.length / 2)) });
+    const result = enrichCells(world.ctx, [profileUrl(1), profileUrl(1)], options({ retry: { random: () => 0.5 } }));
+    expect(result.outcomes.map((o) => o.status)).toEqual(['matched', 'matched']);
+    expect(result.stats).toMatchObject({ requests: 2, retries: 1, malformedResponses: 1 });
+    expect(result.fatal).toBeUndefined();
+    // The 5xx backoff: 0.75 s (random 0.5 on a 1 s base) after the broken answer came back.
+    const [first, second] = world.http.log;
+    expect(second.sentAt - first.sentAt - 1_000).toBe(750);
+    expect(second.identifiers).toEqual([profileUrl(1)]);
+  });
+
+  test('an answer that stays broken fails only its batch, after maxAttempts, and the run goes on', () => {
     const ok = okServer();
     const world = fakeWorld({ server: (request, now) => (request.kind === 'business_email' ? { body: '<html>oops</html>' } : ok(request, now)) });
-    const result = enrichCells(world.ctx, [profileUrl(1), email(1), profileUrl(2)], options());
+    const result = enrichCells(world.ctx, [profileUrl(1), email(1), profileUrl(2)], options({ retry: { maxAttempts: 4, random: () => 0.5 } }));
     expect(result.outcomes.map((o) => o.status)).toEqual(['matched', 'failed', 'matched']);
     expect(result.outcomes[1]).toMatchObject({ code: 'malformed_response' });
+    expect((result.outcomes[1] as { message: string }).message).toBe(`${MESSAGES.malformedResponse} (Crustdata sent a response that is not JSON.)`);
+    expect(world.http.log.filter((r) => r.kind === 'business_email')).toHaveLength(4);
+    expect(result.stats.malformedResponses).toBe(4);
     expect(result.fatal).toBeUndefined();
   });
 
-  test.each([['{"not":"an array"}'], ['[{"matched_on":"x","matches":{"a":1}}]'], ['']])('a broken envelope %s fails the batch', (body) => {
+  test.each([['{"not":"an array"}'], ['[{"matched_on":"x","matches":{"a":1}}]'], ['']])('a broken envelope %s is retried, then fails the batch', (body) => {
     const world = fakeWorld({ server: () => ({ body }) });
     const result = enrichCells(world.ctx, [profileUrl(1)], options());
+    expect(world.http.log).toHaveLength(5);
     expect(result.outcomes[0]).toMatchObject({ status: 'failed', code: 'malformed_response' });
+    expect(result.fatal).toBeUndefined();
+  });
+
+  test('a broken answer whose retry would end past the deadline leaves the rows pending, not failed', () => {
+    const world = fakeWorld({ server: () => ({ body: '[{"matched_on": ' }) });
+    const result = enrichCells(world.ctx, [profileUrl(1)], options({ deadline: T0 + 20_000, maxRequestMs: 15_000, retry: { random: () => 0.99 } }));
+    expect(world.clock.now()).toBeLessThanOrEqual(T0 + 20_000);
+    expect(result.outcomes[0].status).toBe('pending');
+    expect((result.outcomes[0] as { message: string }).message).toContain(MESSAGES.pendingAfterError);
   });
 });
 
