@@ -19,7 +19,7 @@ import { dedupeIdentifiers, type UniqueIdentifier } from './identifiers';
 import type { Cache, Clock, Hasher, Http, HttpResponse, Lock } from './ports';
 import { HttpTransportError } from './ports';
 import { RateWindow, type ServerRateInfo } from './rateWindow';
-import { refKey, ResultCache, type CachedResult, type IdentifierRef } from './resultCache';
+import { memoizedHasher, refKey, ResultCache, type CachedResult, type IdentifierRef } from './resultCache';
 import { DEFAULT_RETRY_POLICY, retryAt, type RetryPolicy } from './retry';
 import type { EnrichMatch, EnrichResultEntry } from './schemas';
 import type { ClassifiedIdentifier, EnrichStats, FieldSelection, IdentifierKind, PersonData, RowOutcome } from './types';
@@ -177,7 +177,7 @@ class EnrichRun {
     private readonly resolutions: Map<string, Resolution>,
   ) {
     const apiKey = ctx.apiKey as string;
-    this.fingerprint = apiKeyFingerprint(ctx.hasher, apiKey);
+    this.fingerprint = apiKeyFingerprint(memoizedHasher(ctx.hasher), apiKey);
     this.cache = new ResultCache(ctx.resultCache, ctx.hasher, selectionKey(options.selection));
     this.window = new RateWindow({
       cache: ctx.sharedCache,
@@ -550,7 +550,7 @@ export function previewRequest(ctx: EnrichContext, options: { maxWaitMs?: number
     remaining: rate.remaining ?? null,
   });
   if (!ctx.apiKey) return result(false, MESSAGES.missingKey, 'missing_api_key');
-  const fingerprint = apiKeyFingerprint(ctx.hasher, ctx.apiKey);
+  const fingerprint = apiKeyFingerprint(memoizedHasher(ctx.hasher), ctx.apiKey);
   const window = new RateWindow({
     cache: ctx.sharedCache,
     lock: ctx.lock,

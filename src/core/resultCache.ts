@@ -31,13 +31,52 @@ const cachedValueSchema = z.union([
   z.object({ notFound: z.literal(true), fetchedAt: z.number() }),
 ]);
 
+/**
+ * A hash is a Utilities.computeDigest call in Apps Script, and one execution asks for the same
+ * ones again and again (a cache key when reading, again when writing, again when the next block
+ * reads its fillers; the key's fingerprint on every engine call). The memo is keyed by the hasher,
+ * a constant of the adapter that lives as long as the bundle's module state, one execution in
+ * Apps Script, so each text is hashed once per execution.
+ */
+const memoizedHashers = new WeakMap<Hasher, Hasher>();
+const memoHashers = new WeakSet<Hasher>();
+/** Bounds the memo's memory (about 1 KB an entry at worst) in a very long execution. */
+export const MAX_MEMOIZED_HASHES = 10_000;
+
+/** The same hasher, remembering what it has hashed; the same wrapper for the same hasher. */
+export function memoizedHasher(hasher: Hasher): Hasher {
+  if (memoHashers.has(hasher)) return hasher;
+  let memo = memoizedHashers.get(hasher);
+  if (!memo) {
+    const seen = new Map<string, string>();
+    memo = {
+      sha256Hex(text) {
+        let hex = seen.get(text);
+        if (hex === undefined) {
+          if (seen.size >= MAX_MEMOIZED_HASHES) seen.clear();
+          hex = hasher.sha256Hex(text);
+          seen.set(text, hex);
+        }
+        return hex;
+      },
+    };
+    memoizedHashers.set(hasher, memo);
+    memoHashers.add(memo);
+  }
+  return memo;
+}
+
 export class ResultCache {
+  private readonly hasher: Hasher;
+
   constructor(
     private readonly cache: Cache,
-    private readonly hasher: Hasher,
+    hasher: Hasher,
     /** From catalog.selectionKey: the same selection gives the same key. */
     private readonly selectionKey: string,
-  ) {}
+  ) {
+    this.hasher = memoizedHasher(hasher);
+  }
 
   keyFor(id: IdentifierRef): string {
     return KEY_PREFIX + this.hasher.sha256Hex(`${id.kind}\n${id.normalized}\n${this.selectionKey}`);

@@ -6,7 +6,7 @@ import { seededRandom } from '../../src/core/retry';
 import { ResultCache } from '../../src/core/resultCache';
 import { selectionKey } from '../../src/core/catalog';
 import type { RowOutcome } from '../../src/core/types';
-import { email, fakeWorld, FakeHttp, nodeHasher, okServer, personFor, profileUrl, T0, type FakeReply, type LoggedRequest } from './fakes';
+import { countingHasher, email, fakeWorld, FakeHttp, nodeHasher, okServer, personFor, profileUrl, T0, type FakeReply, type LoggedRequest } from './fakes';
 
 const selection = { fields: ['basic_profile'] };
 const HOUR = 3_600_000;
@@ -148,6 +148,22 @@ describe('cache', () => {
     }
     const everything = [...world.resultCache.entries.entries(), ...world.sharedCache.entries.entries()].map(([k, v]) => k + v.value).join('\n');
     expect(everything).not.toContain(world.ctx.apiKey as string);
+  });
+
+  test('each identifier is hashed once per execution: cache read, cache write, later calls and the estimate', () => {
+    const world = fakeWorld();
+    const hasher = countingHasher();
+    world.ctx.hasher = hasher;
+    const cells = [...range(60).map(profileUrl), profileUrl(1), ...range(10).map(email)];
+    const first = enrichCells(world.ctx, cells, options());
+    expect(first.stats.requests).toBe(4);
+    // 70 cache keys (read before sending, written after) and the key's fingerprint.
+    expect(hasher.calls).toBe(70 + 1);
+    expect([...hasher.texts.values()].every((n) => n === 1)).toBe(true);
+    // The next engine call of the same execution, and the estimate, hash nothing again.
+    expect(enrichCells(world.ctx, cells, options()).stats.cacheHits).toBe(70);
+    expect(planEnrichment(world.ctx, cells, selection).cached).toBe(70);
+    expect(hasher.calls).toBe(71);
   });
 
   test('a different selection is a different cache entry', () => {

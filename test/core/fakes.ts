@@ -108,6 +108,20 @@ export const nodeHasher: Hasher = {
   sha256Hex: (text) => createHash('sha256').update(text, 'utf8').digest('hex'),
 };
 
+/** A fresh hasher (its own memo in the engine) that counts the digests it computes, by text. */
+export function countingHasher(): Hasher & { calls: number; texts: Map<string, number> } {
+  const counter = {
+    calls: 0,
+    texts: new Map<string, number>(),
+    sha256Hex(text: string): string {
+      counter.calls++;
+      counter.texts.set(text, (counter.texts.get(text) ?? 0) + 1);
+      return nodeHasher.sha256Hex(text);
+    },
+  };
+  return counter;
+}
+
 /** One scripted reply: a response, or a transport failure of the whole fetchAll. */
 export type FakeReply = (Partial<HttpResponse> & { latencyMs?: number }) | { transportError: string; latencyMs?: number };
 

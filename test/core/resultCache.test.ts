@@ -1,7 +1,17 @@
 // The result cache within CacheService's limits: hashed keys, 6 h, 100 KB, one call per batch.
-import { decodeCachedResult, encodeCachedResult, MAX_CACHE_VALUE_BYTES, NOT_FOUND_MAX_AGE_MS, RESULT_TTL_SECONDS, ResultCache, utf8Length } from '../../src/core/resultCache';
+import {
+  decodeCachedResult,
+  encodeCachedResult,
+  MAX_CACHE_VALUE_BYTES,
+  MAX_MEMOIZED_HASHES,
+  memoizedHasher,
+  NOT_FOUND_MAX_AGE_MS,
+  RESULT_TTL_SECONDS,
+  ResultCache,
+  utf8Length,
+} from '../../src/core/resultCache';
 import type { Cache } from '../../src/core/ports';
-import { FakeCache, FakeClock, nodeHasher, profileUrl, T0 } from './fakes';
+import { countingHasher, FakeCache, FakeClock, nodeHasher, profileUrl, T0 } from './fakes';
 
 const ada = { kind: 'profile_url' as const, normalized: profileUrl('ada') };
 const bob = { kind: 'business_email' as const, normalized: 'bob@example.com' };
@@ -111,4 +121,35 @@ test('foreign or corrupt values are ignored', () => {
 
 test('utf8Length counts bytes as CacheService does', () => {
   for (const text of ['abc', 'é', '€', '😀', 'a😀é€', '\ud800']) expect(utf8Length(text)).toBe(Buffer.byteLength(text, 'utf8'));
+});
+
+test('each key is hashed once per hasher: reading, writing and reading again cost one digest per identifier', () => {
+  const clock = new FakeClock();
+  const store = new FakeCache(clock);
+  const hasher = countingHasher();
+  const ids = Array.from({ length: 30 }, (_, i) => ({ kind: 'profile_url' as const, normalized: profileUrl(i) }));
+  const cache = new ResultCache(store, hasher, 'basic_profile');
+  cache.getMany(ids, clock.now());
+  cache.putMany(ids.map((id) => ({ id, result: { person: null, fetchedAt: T0 } })));
+  // Another ResultCache over the same hasher (the next block of the same execution) shares the memo.
+  expect(new ResultCache(store, hasher, 'basic_profile').getMany(ids, clock.now()).size).toBe(30);
+  expect(hasher.calls).toBe(30);
+  // The memo never changes a key: the same keys as an unmemoized hasher.
+  expect(cache.keyFor(ids[0])).toBe(new ResultCache(store, { sha256Hex: (t) => nodeHasher.sha256Hex(t) }, 'basic_profile').keyFor(ids[0]));
+  // Another selection is another text, hashed afresh.
+  new ResultCache(store, hasher, 'basic_profile,experience').getMany(ids.slice(0, 5), clock.now());
+  expect(hasher.calls).toBe(35);
+});
+
+test('the hash memo is one wrapper per hasher and stays bounded', () => {
+  const hasher = countingHasher();
+  const memo = memoizedHasher(hasher);
+  expect(memoizedHasher(hasher)).toBe(memo);
+  expect(memoizedHasher(memo)).toBe(memo);
+  for (let i = 0; i <= MAX_MEMOIZED_HASHES; i++) memo.sha256Hex(`text ${i}`);
+  expect(hasher.calls).toBe(MAX_MEMOIZED_HASHES + 1);
+  // Full, it started afresh: the first text is hashed again, the last one is still remembered.
+  memo.sha256Hex(`text ${MAX_MEMOIZED_HASHES}`);
+  memo.sha256Hex('text 0');
+  expect(hasher.calls).toBe(MAX_MEMOIZED_HASHES + 2);
 });
