@@ -6,6 +6,8 @@ import { truncateCellText } from './cellText';
 import type { EnrichContext, EnrichOptions, EnrichResult } from './enrich';
 import { EnrichError, FATAL_CODES, isEnrichError, type ErrorCode } from './errors';
 import { flattenPerson } from './flatten';
+import { dedupeIdentifiers, type UniqueIdentifier } from './identifiers';
+import { MAX_IDENTIFIERS_PER_REQUEST } from './crustdataClient';
 import type { Lock } from './ports';
 import type { CellValue, FieldSelection, RowOutcome } from './types';
 
@@ -229,13 +231,28 @@ export function parseCellReference(text: string): CellReference | null {
 }
 
 // ---- Neighbour batching --------------------------------------------------------------------------
+//
+// A single-cell formula fetches, under the document lock, the identifiers of the other formulas of
+// its column that ask for the same fields, so the cells that run next find their answer in the
+// cache. Every cell of a column computes the same set (the column's formulas, in aligned blocks of
+// NEIGHBOUR_BLOCK_ROWS), so whatever order Sheets runs them in:
+// - up to WHOLE_BLOCK_MAX_IDENTIFIERS unique identifiers, the first cell fetches them all (its own
+//   first) in as few bursts as the rate window allows: ceil(unique/25) requests per identifier type,
+//   the count of one range formula. Under the lock a later cell re-plans over what is still missing,
+//   and since every batch but the last of each type is full, the total never grows.
+// - more than that would not stay in the document cache (about 1,000 items, oldest dropped first):
+//   prefetched rows would be dropped before their cells run, and refetching whole blocks would
+//   snowball. Then a cell fetches only its own batch: the block's unique identifiers of its type, in
+//   row order, cut into fixed batches of 25. Still ceil(unique/25) requests when nothing is dropped.
+//   When a cell misses although other cells of its batch already show a result (getValues of the
+//   formula column: not blank, "Loading…", an error or the pending message), the cache dropped its
+//   row after the batch was fetched: it fetches its own identifier alone, so a dropped row costs
+//   one credit again, never a batch of 25 re-bought.
 
-/**
- * Filled-down single-cell formulas are grouped in aligned blocks of this many formula rows: every
- * cell of a block computes the same set of identifiers, so, fetched under the document lock, the
- * block costs ceil(unique/25) requests per identifier type whatever order Sheets runs its cells in.
- */
-export const NEIGHBOUR_BLOCK_ROWS = 500;
+/** Formula rows planned together (a column is read at most this many rows at a time). */
+export const NEIGHBOUR_BLOCK_ROWS = 5_000;
+/** Above this many unique identifiers a block no longer fits the cache safely (see above). */
+export const WHOLE_BLOCK_MAX_IDENTIFIERS = 750;
 
 export interface CallingCell {
   sheetName: string;
@@ -256,8 +273,24 @@ export interface NeighbourPlan {
   /** The sheet holding the identifiers (null: the caller's sheet). */
   sheetName: string | null;
   column: number;
-  /** Identifier rows to fetch, the caller's own first, then the formulas below it, then above. */
+  /** The row of the caller's own identifier. */
+  ownRow: number;
+  /** Every identifier row the block's formulas ask for, the own one included, ascending. */
   rows: number[];
+  /** Identifier rows whose formula cells all show a result already (never the own row). */
+  settled: Set<number>;
+}
+
+/**
+ * Whether a formula cell of the column shows a result (its function has run), from its value as
+ * getValues() reads it: not blank, not "Loading…", not an error, not the pending message.
+ */
+export function showsResult(value: unknown): boolean {
+  if (value === null || value === undefined || value === '') return false;
+  if (typeof value !== 'string') return true;
+  const text = value.trim();
+  if (/^loading/i.test(text) || text.startsWith('#')) return false;
+  return text !== MESSAGES.pending && text !== MESSAGES.busy;
 }
 
 function argumentKey(text: string | undefined): string {
@@ -271,19 +304,25 @@ function sameSheet(a: string | null, b: string | null, callerSheet: string): boo
 /**
  * Which identifier cells the block's formulas ask for: those whose formula holds exactly one
  * CRUSTDATA_ENRICH call, on a single cell of the same column as the caller's, with the same fields
- * argument (so the same cache entry answers them). Returns null when the caller's own formula is
- * not such a call (a literal, a range, a wrapped expression): then nothing is prefetched, because
- * prefetching rows nobody asked for would spend the user's credits.
+ * argument as written (so the same cache entry answers them). Returns null when the caller's own
+ * formula is not such a call (a literal, a range, an expression): then nothing is prefetched,
+ * because prefetching rows nobody asked for would spend the user's credits.
  */
-export function planNeighbours(caller: CallingCell, blockStartRow: number, blockFormulas: string[]): NeighbourPlan | null {
+export function planNeighbours(
+  caller: CallingCell,
+  blockStartRow: number,
+  blockFormulas: string[],
+  /** What the block's formula cells show (getValues), to know which have run; absent: none has. */
+  blockShown: unknown[] = [],
+): NeighbourPlan | null {
   const ownCalls = findEnrichCalls(caller.formula);
   if (ownCalls.length !== 1) return null;
   const ownRef = parseCellReference(ownCalls[0].args[0] ?? '');
   if (!ownRef) return null;
   const fieldsKey = argumentKey(ownCalls[0].args[1]);
 
-  const below: number[] = [];
-  const above: number[] = [];
+  const rows = new Set<number>([ownRef.row]);
+  const unsettled = new Set<number>([ownRef.row]);
   blockFormulas.forEach((formula, index) => {
     const formulaRow = blockStartRow + index;
     if (formulaRow === caller.row || !formula) return;
@@ -292,12 +331,51 @@ export function planNeighbours(caller: CallingCell, blockStartRow: number, block
     const ref = parseCellReference(calls[0].args[0] ?? '');
     if (!ref || ref.column !== ownRef.column || !sameSheet(ref.sheetName, ownRef.sheetName, caller.sheetName)) return;
     // A block's formulas point at nearby rows; a stray far reference would only widen the read.
-    if (Math.abs(ref.row - ownRef.row) > 2 * NEIGHBOUR_BLOCK_ROWS) return;
-    (formulaRow > caller.row ? below : above).push(ref.row);
+    if (Math.abs(ref.row - ownRef.row) > NEIGHBOUR_BLOCK_ROWS) return;
+    rows.add(ref.row);
+    if (!showsResult(blockShown[index])) unsettled.add(ref.row);
   });
-  above.reverse();
-  const rows = [...new Set([ownRef.row, ...below, ...above])];
-  return { sheetName: ownRef.sheetName, column: ownRef.column, rows };
+  const sorted = [...rows].sort((a, b) => a - b);
+  return {
+    sheetName: ownRef.sheetName,
+    column: ownRef.column,
+    ownRow: ownRef.row,
+    rows: sorted,
+    settled: new Set(sorted.filter((row) => !unsettled.has(row))),
+  };
+}
+
+/**
+ * The identifier cells one execution sends to the engine, its own first (see the rules above).
+ * `valueAt` reads an identifier cell of the plan.
+ */
+export function selectBatch(plan: Pick<NeighbourPlan, 'ownRow' | 'rows' | 'settled'>, valueAt: (row: number) => unknown): unknown[] {
+  const own = valueAt(plan.ownRow);
+  const cells = plan.rows.map(valueAt);
+  const { unique } = dedupeIdentifiers(cells);
+  if (unique.length <= WHOLE_BLOCK_MAX_IDENTIFIERS) {
+    // Rows below first: a column is mostly filled and recalculated top-down.
+    const below = plan.rows.filter((row) => row > plan.ownRow);
+    const above = plan.rows.filter((row) => row < plan.ownRow).reverse();
+    return [own, ...below.map(valueAt), ...above.map(valueAt)];
+  }
+  const ownIndex = plan.rows.indexOf(plan.ownRow);
+  const mine = unique.find((id) => id.rows.includes(ownIndex));
+  if (!mine) return [own];
+  const settled = (id: UniqueIdentifier) => id !== mine && id.rows.every((index) => plan.settled.has(plan.rows[index]));
+  const waiting = unique.filter((id) => !settled(id));
+  if (waiting.length <= WHOLE_BLOCK_MAX_IDENTIFIERS) {
+    // The rows whose cells still wait now fit the cache: fetch them all, as for a short column.
+    return [own, ...waiting.filter((id) => id !== mine).map((id) => cells[id.rows[0]])];
+  }
+  const sameKind = unique.filter((id) => id.kind === mine.kind);
+  const position = sameKind.indexOf(mine);
+  const first = position - (position % MAX_IDENTIFIERS_PER_REQUEST);
+  const others = sameKind.slice(first, first + MAX_IDENTIFIERS_PER_REQUEST).filter((id) => id !== mine);
+  // A neighbour already showing its result means this batch was fetched before and the cache has
+  // since dropped our row: fetching the batch again would mostly re-buy rows already shown.
+  if (others.some(settled)) return [own];
+  return [own, ...others.map((id) => cells[id.rows[0]])];
 }
 
 // ---- Output ----------------------------------------------------------------------------------------
@@ -514,14 +592,15 @@ function neighbourCells(host: CustomFunctionHost, ownValue: unknown): unknown[] 
     if (!caller) return [ownValue];
     const block = neighbourBlock(caller.row, sheet.lastRow(caller.sheetName));
     const formulas = sheet.formulas(caller.sheetName, caller.column, block.startRow, block.rowCount);
-    const plan = planNeighbours(caller, block.startRow, formulas);
+    const shown = sheet.values(caller.sheetName, caller.column, block.startRow, block.rowCount);
+    const plan = planNeighbours(caller, block.startRow, formulas, shown);
     if (!plan) return [ownValue];
-    const first = Math.min(...plan.rows);
-    const last = Math.max(...plan.rows);
-    const values = sheet.values(plan.sheetName ?? caller.sheetName, plan.column, first, last - first + 1);
-    const cells = plan.rows.map((row) => values[row - first]);
+    const first = plan.rows[0];
+    const values = sheet.values(plan.sheetName ?? caller.sheetName, plan.column, first, plan.rows[plan.rows.length - 1] - first + 1);
+    const valueAt = (row: number) => values[row - first];
     // The reference must really be what Sheets passed us; if not, the parse was wrong: fetch only our own.
-    if (String(cells[0] ?? '').trim() !== String(ownValue ?? '').trim()) return [ownValue];
+    if (String(valueAt(plan.ownRow) ?? '').trim() !== String(ownValue ?? '').trim()) return [ownValue];
+    const cells = selectBatch(plan, valueAt);
     cells[0] = ownValue;
     return cells;
   } catch {

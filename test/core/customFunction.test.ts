@@ -14,6 +14,8 @@ import {
   parseCellReference,
   planNeighbours,
   redactKey,
+  selectBatch,
+  WHOLE_BLOCK_MAX_IDENTIFIERS,
   runCustomFunction,
   shapeOutput,
   type CallingCell,
@@ -163,7 +165,9 @@ describe('neighbourBlock', () => {
   it('aligns blocks on fixed rows, so every cell of a block computes the same block', () => {
     expect(neighbourBlock(2, 301)).toEqual({ startRow: 1, rowCount: 301 });
     expect(neighbourBlock(301, 301)).toEqual({ startRow: 1, rowCount: 301 });
-    expect(neighbourBlock(NEIGHBOUR_BLOCK_ROWS + 1, 2000)).toEqual({ startRow: NEIGHBOUR_BLOCK_ROWS + 1, rowCount: NEIGHBOUR_BLOCK_ROWS });
+    const last = 3 * NEIGHBOUR_BLOCK_ROWS;
+    expect(neighbourBlock(NEIGHBOUR_BLOCK_ROWS + 1, last)).toEqual({ startRow: NEIGHBOUR_BLOCK_ROWS + 1, rowCount: NEIGHBOUR_BLOCK_ROWS });
+    expect(neighbourBlock(2 * NEIGHBOUR_BLOCK_ROWS, last)).toEqual({ startRow: NEIGHBOUR_BLOCK_ROWS + 1, rowCount: NEIGHBOUR_BLOCK_ROWS });
     expect(neighbourBlock(7, 1)).toEqual({ startRow: 1, rowCount: 7 });
   });
 });
@@ -176,9 +180,17 @@ describe('planNeighbours', () => {
     return formulas;
   };
 
-  it('takes the own row first, then the formulas below, then those above (nearest first)', () => {
+  it('lists every identifier row the formulas ask for, and the own one', () => {
     const plan = planNeighbours(caller(4, '=CRUSTDATA_ENRICH(A4)'), 1, filledDown(2, 7));
-    expect(plan).toEqual({ sheetName: null, column: 1, rows: [4, 5, 6, 7, 3, 2] });
+    expect(plan).toEqual({ sheetName: null, column: 1, ownRow: 4, rows: [2, 3, 4, 5, 6, 7], settled: new Set() });
+  });
+
+  it('marks the rows whose formula cells all show a result already', () => {
+    const formulas = filledDown(2, 7);
+    formulas.push('=CRUSTDATA_ENRICH(A3)'); // row 8 asks for A3 too, and is still loading
+    const shown = ['', 'Ada', 'Bob', 'Me', 'Loading...', '#N/A', MESSAGES.pending, 'Loading...'];
+    const plan = planNeighbours(caller(4, '=CRUSTDATA_ENRICH(A4)'), 1, formulas, shown);
+    expect(plan?.settled).toEqual(new Set([2]));
   });
 
   it('only counts formulas with the same fields argument on the same column and sheet', () => {
@@ -199,7 +211,7 @@ describe('planNeighbours', () => {
 
   it('follows references that are offset from the formula row and absolute columns', () => {
     const plan = planNeighbours(caller(10, '=CRUSTDATA_ENRICH($A11)'), 1, filledDown(10, 12, (r) => `=CRUSTDATA_ENRICH($A${r + 1})`));
-    expect(plan?.rows).toEqual([11, 12, 13]);
+    expect(plan).toMatchObject({ ownRow: 11, rows: [11, 12, 13] });
   });
 
   it('prefetches nothing when the own formula is not one call on one cell', () => {
@@ -215,9 +227,61 @@ describe('planNeighbours', () => {
     expect(plan?.rows).toEqual([2, 3, 4]);
   });
 
+  it('does not read a stray reference far away', () => {
+    const formulas = filledDown(2, 3);
+    formulas.push(`=CRUSTDATA_ENRICH(A${NEIGHBOUR_BLOCK_ROWS + 100})`);
+    expect(planNeighbours(caller(2, '=CRUSTDATA_ENRICH(A2)'), 1, formulas)?.rows).toEqual([2, 3]);
+  });
+
   it('deduplicates rows referenced twice', () => {
     const plan = planNeighbours(caller(2, '=CRUSTDATA_ENRICH($A$2)'), 1, ['', '=CRUSTDATA_ENRICH($A$2)', '=CRUSTDATA_ENRICH($A$2)']);
     expect(plan?.rows).toEqual([2]);
+  });
+});
+
+describe('selectBatch', () => {
+  const rowsFrom = (count: number) => Array.from({ length: count }, (_, i) => i + 2);
+
+  it('takes a whole block that fits the cache: own first, then below, then above nearest first', () => {
+    const values = new Map(rowsFrom(6).map((row) => [row, url(row)]));
+    const cells = selectBatch({ ownRow: 4, rows: rowsFrom(6), settled: new Set([5]) }, (row) => values.get(row));
+    // Within the cache's reach a settled row is still fetched: it keeps recalculation free.
+    expect(cells).toEqual([4, 5, 6, 7, 3, 2].map(url));
+  });
+
+  it('beyond WHOLE_BLOCK_MAX_IDENTIFIERS, takes the fixed batch of 25 of the own type that holds the own identifier', () => {
+    const count = WHOLE_BLOCK_MAX_IDENTIFIERS + 100;
+    // Every third row an email, every 10th row a duplicate of the row before: batches are cut from unique identifiers.
+    const valueAt = (row: number) => (row % 3 === 0 ? `lead${row}@company.com` : row % 10 === 0 ? url(row - 1) : url(row));
+    const rows = rowsFrom(count);
+    const uniqueUrls = [...new Set(rows.filter((row) => row % 3 !== 0).map(valueAt))];
+    const ownRow = 400;
+    const cells = selectBatch({ ownRow, rows, settled: new Set() }, valueAt);
+    const position = uniqueUrls.indexOf(valueAt(ownRow));
+    const batch = uniqueUrls.slice(position - (position % 25), position - (position % 25) + 25);
+    expect(cells[0]).toBe(valueAt(ownRow));
+    expect(new Set(cells)).toEqual(new Set(batch));
+    expect(cells).toHaveLength(25);
+    // Every cell of the batch computes the same batch.
+    for (const other of rows.filter((row) => batch.includes(valueAt(row) as string))) {
+      expect(new Set(selectBatch({ ownRow: other, rows, settled: new Set() }, valueAt))).toEqual(new Set(batch));
+    }
+    // Once another cell of the batch shows its result, the batch was fetched before: only the own row goes.
+    const neighbour = rows.find((row) => row !== ownRow && batch.includes(valueAt(row) as string) && valueAt(row) !== valueAt(ownRow))!;
+    expect(selectBatch({ ownRow, rows, settled: new Set([neighbour]) }, valueAt)).toEqual([valueAt(ownRow)]);
+  });
+
+  it('once the rows still waiting fit the cache, takes them all', () => {
+    const rows = rowsFrom(WHOLE_BLOCK_MAX_IDENTIFIERS + 100);
+    const settled = new Set(rows.slice(0, 150));
+    const cells = selectBatch({ ownRow: rows[0], rows, settled }, url);
+    expect(cells[0]).toBe(url(rows[0]));
+    expect(cells.slice(1)).toEqual(rows.slice(150).map(url));
+  });
+
+  it('an invalid or blank own cell prefetches nothing in batch mode', () => {
+    const rows = rowsFrom(WHOLE_BLOCK_MAX_IDENTIFIERS + 10);
+    expect(selectBatch({ ownRow: 5, rows, settled: new Set() }, (row) => (row === 5 ? 'junk' : url(row)))).toEqual(['junk']);
   });
 });
 
@@ -304,7 +368,9 @@ describe('redactKey', () => {
 // ---- The run, over fakes -------------------------------------------------------------------------
 
 /** A fake engine with the real one's contract: cache per identifier, ceil(n/25) requests per type, nothing past the deadline. */
-function fakeEngine(options: { notFound?: Set<string>; fail?: { code: ErrorCode; message: string }; failTimes?: number; maxRequests?: number } = {}) {
+function fakeEngine(
+  options: { notFound?: Set<string>; fail?: { code: ErrorCode; message: string }; failTimes?: number; maxRequests?: number; capacity?: number } = {},
+) {
   const cache = new Map<string, PersonData | null>();
   const log: { kind: string; identifiers: string[] }[] = [];
   const calls: { cells: number; deadline: number }[] = [];
@@ -343,6 +409,10 @@ function fakeEngine(options: { notFound?: Set<string>; fail?: { code: ErrorCode;
           for (const id of batch) {
             if (failing) failedIds.add(id);
             else cache.set(id, options.notFound?.has(id) ? null : person(`Person ${id}`));
+          }
+          // CacheService keeps about 1,000 items and drops the oldest tenth when full.
+          if (options.capacity && cache.size > options.capacity) {
+            for (const key of [...cache.keys()].slice(0, Math.ceil(options.capacity / 10))) cache.delete(key);
           }
         }
       }
@@ -383,6 +453,8 @@ function countingLock(available = true): Lock & { acquired: number; held: boolea
 function fakeSheet(identifiers: unknown[], formulaFor: (row: number) => string = (row) => `=CRUSTDATA_ENRICH(A${row})`) {
   let active: CallingCell | null = null;
   const reads = { formulas: 0, values: 0 };
+  /** What each formula cell shows (column B), by row. */
+  const shown = new Map<number, unknown>();
   const firstRow = 2;
   const lastRow = firstRow + identifiers.length - 1;
   const reader: SheetReader = {
@@ -397,6 +469,7 @@ function fakeSheet(identifiers: unknown[], formulaFor: (row: number) => string =
       });
     },
     values(_sheet, column, startRow, rowCount) {
+      if (column === 2) return Array.from({ length: rowCount }, (_, i) => shown.get(startRow + i) ?? '');
       reads.values++;
       expect(column).toBe(1);
       return Array.from({ length: rowCount }, (_, i) => identifiers[startRow + i - firstRow] ?? '');
@@ -405,6 +478,7 @@ function fakeSheet(identifiers: unknown[], formulaFor: (row: number) => string =
   return {
     reader,
     reads,
+    shown,
     rows: identifiers.map((_, i) => firstRow + i),
     callFrom(row: number) {
       active = { sheetName: 'Leads', row, column: 2, formula: formulaFor(row) };
@@ -552,6 +626,7 @@ describe('runCustomFunction', () => {
         const run = runCustomFunction(host(engine, lock, sheet.reader), sheet.valueAt(row));
         expect(run.values).toHaveLength(1);
         results.set(row, run.values[0]);
+        sheet.shown.set(row, run.values[0][0]);
       }
       return { engine, sheet, results, lock };
     }
@@ -590,10 +665,39 @@ describe('runCustomFunction', () => {
       }
     });
 
-    it('blocks of 500 rows keep a long column within 10% of the range formula', () => {
-      const identifiers = Array.from({ length: 1200 }, (_, i) => url(i));
+    it('a column too long for the cache still costs one range formula when nothing is dropped', () => {
+      const identifiers = Array.from({ length: 1200 }, (_, i) => (i % 4 === 3 ? `lead${i}@company.com` : url(i)));
       const { engine } = runColumn(identifiers, 'shuffled');
-      expect(engine.log.length).toBeLessThanOrEqual(Math.ceil(rangeRequests(identifiers) * 1.1));
+      expect(engine.log.length).toBe(rangeRequests(identifiers));
+    });
+
+    it('when the cache drops rows, a long column never re-buys whole batches', () => {
+      const identifiers = Array.from({ length: 1500 }, (_, i) => url(i));
+      const engine = fakeEngine({ capacity: 1000 });
+      const sheet = fakeSheet(identifiers);
+      for (const row of shuffled(sheet.rows)) {
+        sheet.callFrom(row);
+        const run = runCustomFunction(host(engine, countingLock(), sheet.reader), sheet.valueAt(row));
+        expect(run.values[0][0]).toBe(`Person ${sheet.valueAt(row)}`);
+        sheet.shown.set(row, run.values[0][0]);
+      }
+      const sent = engine.log.reduce((sum, request) => sum + request.identifiers.length, 0);
+      // A batch is bought once; a row the cache dropped before its cell ran costs one credit again.
+      expect(engine.log.every((request) => request.identifiers.length <= 25)).toBe(true);
+      // Measured: 375 requests, 2,529 identifiers. Re-fetching whole batches on every miss sent 12,925.
+      expect(sent).toBeLessThan(2 * identifiers.length);
+      expect(engine.log.length).toBeLessThan(identifiers.length / 3);
+    });
+
+    it('a long column run top-down costs exactly one range formula, even with the cache dropping rows', () => {
+      const identifiers = Array.from({ length: 1500 }, (_, i) => url(i));
+      const engine = fakeEngine({ capacity: 1000 });
+      const sheet = fakeSheet(identifiers);
+      for (const row of sheet.rows) {
+        sheet.callFrom(row);
+        sheet.shown.set(row, runCustomFunction(host(engine, countingLock(), sheet.reader), sheet.valueAt(row)).values[0][0]);
+      }
+      expect(engine.log).toHaveLength(60);
     });
 
     it('fetches the own identifier first and leaves the rest to the cells that need them', () => {
