@@ -401,6 +401,7 @@ export function runSlice(deps: JobDeps, sheetId: number, budgetMs?: number): Sto
   const session = new SliceSession(deps, tuning, claimed, token, start, budget);
   try {
     session.run();
+    session.tidyAnchors();
   } catch (error) {
     if (!(error instanceof LeaseLost)) session.recordFailure(error);
   } finally {
@@ -615,8 +616,9 @@ class SliceSession {
         const base = this.job.cursor;
         const retried = retrying ? plans.slice(0, cut - from).flatMap((plan, i) => (plan.action === 'keep' ? [] : [from + i - base])) : undefined;
         const pendingBlock: PendingBlock = { seq, rows: cut - base, counts, ...(retried ? { retried } : {}) };
-        this.commit({ pendingBlock });
+        // Checked before the block is marked pending: a block refused here is surely not written.
         this.checkRowsUnchanged(sourceColumn, from, cut, first, classified);
+        this.commit({ pendingBlock });
         gateway.writeValues(job.sheetId, from, statusColumn + 1, rowsOut);
         gateway.writeValues(job.sheetId, from, statusColumn, statusesOut);
         gateway.addRowAnchors(job.sheetId, cursorAnchors(job.jobId, retrying ? 2 : 1, seq, cut, lastRow));
@@ -644,6 +646,21 @@ class SliceSession {
     }
     if (this.job.cursor > lastRow) return this.endOfPass(sheetName);
     this.commit({ sheetName, etaSeconds: this.eta(classified, settledRowOf, lastRow, retrying ? hasError : () => true) });
+  }
+
+  /**
+   * Each block adds a cursor pair; the ones it superseded go at the end of the same slice (one
+   * finder call), so a sidebar call's Sheets calls grow with the blocks it writes and nothing
+   * else. A slice killed before this leaves them to the next slice's start.
+   */
+  tidyAnchors(): void {
+    if (!isActive(this.job.state)) return; // an ended job loses all of them (runSlice)
+    try {
+      const rows = currentRows(this.deps, this.job);
+      if (rows.ok && rows.obsolete.length) this.deps.gateway.removeRowAnchors(this.job.sheetId, rows.obsolete);
+    } catch {
+      // Housekeeping only: the next slice removes them.
+    }
   }
 
   /** Takes the rows the anchors gave as this slice's numbers, and the counts of a block found written. */

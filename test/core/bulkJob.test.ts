@@ -16,6 +16,7 @@ import { columnsFor, parseFieldSelection } from '../../src/core/catalog';
 import { classifyIdentifier } from '../../src/core/identifiers';
 import { jobEngineFor } from '../../src/core/jobEngine';
 import { jobKey, loadJob, MAX_STATE_BYTES } from '../../src/core/jobState';
+import { DEFAULT_RETRY_POLICY } from '../../src/core/retry';
 import type { KeyValueStore } from '../../src/core/ports';
 import { decodeRowAnchor, encodeRowAnchor, ROW_ANCHOR_KEY, type NewRowAnchor, type RowAnchor } from '../../src/core/rowAnchors';
 import {
@@ -590,12 +591,13 @@ describe('problems', () => {
 
   test('rows that failed once get a second try at the end of the job', () => {
     const flaky = profileUrl(0);
-    let failedOnce = false;
+    let brokenAnswers = 0;
     const ok = okServer();
     const server: FakeServer = (request, now) => {
-      if (!failedOnce && request.identifiers.includes(flaky)) {
-        failedOnce = true;
-        return { status: 200, body: 'not json' }; // a malformed answer fails its batch without a retry
+      // Broken answers until the engine's attempts for the batch are spent: its rows fail once.
+      if (brokenAnswers < DEFAULT_RETRY_POLICY.maxAttempts && request.identifiers.includes(flaky)) {
+        brokenAnswers++;
+        return { status: 200, body: 'not json' };
       }
       return ok(request, now);
     };
@@ -603,7 +605,7 @@ describe('problems', () => {
     start(w, w.source);
     drive(w);
     const job = loadJob(w.store, SHEET)!;
-    expect(failedOnce).toBe(true);
+    expect(brokenAnswers).toBe(DEFAULT_RETRY_POLICY.maxAttempts);
     expect(job.retryPass).toBe(true);
     expect(job.state).toBe('done');
     expect(job.counts.failed).toBe(0);
@@ -847,13 +849,12 @@ describe('row anchors come and go with the job', () => {
   });
 
   test('a second-pass block killed after its writes: its retried rows are counted once', () => {
-    const flaky = new Set([profileUrl(0), profileUrl(1)]);
-    const failedOnce = new Set<string>();
+    const flaky = profileUrl(0);
+    let brokenAnswers = 0;
     const ok = okServer();
     const server: FakeServer = (request, now) => {
-      const first = request.identifiers.find((id) => flaky.has(id) && !failedOnce.has(id));
-      if (first) {
-        request.identifiers.forEach((id) => failedOnce.add(id));
+      if (brokenAnswers < DEFAULT_RETRY_POLICY.maxAttempts && request.identifiers.includes(flaky)) {
+        brokenAnswers++;
         return { status: 200, body: 'not json' };
       }
       return ok(request, now);
