@@ -374,6 +374,11 @@ class RowsChanged extends Error {
 const MAX_WINDOW_WAIT_MS = 60_000;
 /** A slice's claim lasts its sending time, one request, and this: then a killed slice lets go. */
 const LEASE_MARGIN_MS = 30_000;
+/**
+ * Cursor pairs a slice adds before it removes the superseded ones: a slice over cached rows can
+ * write hundreds of blocks, and a sheet holds only 30,000 characters of metadata.
+ */
+const PAIRS_BEFORE_TIDY = 16;
 
 type RowPlan =
   /** Left as it is; counted under `counted` (null: already counted, in the second pass). */
@@ -440,6 +445,7 @@ class SliceSession {
   private sendUntil: number;
   private waitedForWindow = false;
   private readonly workMsBefore: number;
+  private pairsSinceTidy = 0;
 
   constructor(
     private readonly deps: JobDeps,
@@ -624,6 +630,7 @@ class SliceSession {
         gateway.addRowAnchors(job.sheetId, cursorAnchors(job.jobId, retrying ? 2 : 1, seq, cut, lastRow));
         this.commit({ cursor: cut, pendingBlock: null, counts, rowMarks: { ...marks, seq }, consecutiveErrors: 0, message: null });
         for (let row = from; row < cut; row++) noteSettled(row - first);
+        if (++this.pairsSinceTidy >= PAIRS_BEFORE_TIDY) this.tidyAnchors();
       }
       if (fatal) return this.stop('paused', fatal.message, sheetName);
       if (cut === from && result?.resumeAt !== undefined) {
@@ -655,6 +662,7 @@ class SliceSession {
    */
   tidyAnchors(): void {
     if (!isActive(this.job.state)) return; // an ended job loses all of them (runSlice)
+    this.pairsSinceTidy = 0;
     try {
       const rows = currentRows(this.deps, this.job);
       if (rows.ok && rows.obsolete.length) this.deps.gateway.removeRowAnchors(this.job.sheetId, rows.obsolete);

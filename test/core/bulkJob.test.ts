@@ -63,6 +63,8 @@ class FakeSheets implements SheetGateway {
   killAtCall: number | null = null;
   private callNumber = 0;
   private nextMetadataId = 1;
+  /** The most row metadata entries a sheet held at once. */
+  mostRowMetadata = 0;
 
   addSheet(sheetId: number, name: string, rows: unknown[][], maxColumns = 26): void {
     const maxRows = Math.max(rows.length, 10);
@@ -148,6 +150,7 @@ class FakeSheets implements SheetGateway {
       if (anchor.row < 1 || anchor.row > sheet.maxRows) throw new Error(`Row ${anchor.row} is outside the sheet`);
       sheet.rowMetadata.push({ id: this.nextMetadataId++, row: anchor.row, key: ROW_ANCHOR_KEY, value: encodeRowAnchor(anchor.record) });
     }
+    this.mostRowMetadata = Math.max(this.mostRowMetadata, sheet.rowMetadata.length);
   }
   removeRowAnchors(sheetId: number, anchors: RowAnchor[]): void {
     this.enter('removeRowAnchors');
@@ -833,6 +836,20 @@ describe('row anchors come and go with the job', () => {
     expect(pairs.length).toBeGreaterThan(0);
     expect(pairs.slice(-2).map((anchor) => anchor.row)).toEqual([cursor - 1, cursor]);
     drive(w);
+    expect(w.sheets.anchors(SHEET)).toEqual([]);
+  });
+
+  test('a slice over cached rows writes many blocks but keeps few anchors (a sheet holds 30,000 characters of metadata)', () => {
+    const w = setup(2000);
+    start(w, w.source);
+    drive(w);
+    start(w, w.source, { reenrich: true }); // every identifier cached: the blocks cost no request
+    w.sheets.mostRowMetadata = 0;
+    const requests = w.engine.http.log.length;
+    const job = runSlice(w.deps, SHEET)!;
+    expect(job.state).toBe('done');
+    expect(w.engine.http.log.length).toBe(requests);
+    expect(w.sheets.mostRowMetadata).toBeLessThanOrEqual(3 + 2 * 16 + 2);
     expect(w.sheets.anchors(SHEET)).toEqual([]);
   });
 
