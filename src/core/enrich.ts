@@ -219,9 +219,16 @@ class EnrichRun {
         if (!this.waitUntil(next)) break;
         continue;
       }
+      // A window this execution already saw full is waited out without asking it again: each
+      // failed reservation is a lock, and a long job would pay one per block.
+      const forecast = this.window.forecast(ready.length);
+      if (forecast && forecast.available === 0) {
+        if (!this.waitForSlots(forecast)) break;
+        continue;
+      }
       const reservation = this.window.reserve(ready.length);
       if (reservation.granted === 0) {
-        if (!this.waitUntil(reservation.nextSlotAt)) break;
+        if (!this.waitForSlots(reservation)) break;
         continue;
       }
       const burst = ready.slice(0, reservation.granted);
@@ -243,6 +250,14 @@ class EnrichRun {
         );
       }
     }
+  }
+
+  /**
+   * One wait for the window: until slots for every ready batch are free (then one reservation
+   * takes them all), or, if that is past the last start, until the next single slot.
+   */
+  private waitForSlots(when: { nextSlotAt: number; enoughAt: number }): boolean {
+    return this.waitUntil(when.enoughAt <= this.latestStart ? when.enoughAt : when.nextSlotAt);
   }
 
   /** Sleeps until `time` if a request could still start then; otherwise notes it for resumeAt. */

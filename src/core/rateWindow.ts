@@ -30,6 +30,19 @@ export interface Reservation {
   granted: number;
   /** When at least one more slot is expected to be free (meaningful when fewer were granted). */
   nextSlotAt: number;
+  /**
+   * When as many slots as were wanted (at most the limit) are expected to be free at once: a
+   * caller that has to wait anyway waits for this, then reserves them all in one lock.
+   */
+  enoughAt: number;
+}
+
+/** What an execution expects of the window without asking it (no cache call, no lock). */
+export interface WindowForecast {
+  /** Slots that look free now; a reservation may still find fewer. */
+  available: number;
+  nextSlotAt: number;
+  enoughAt: number;
 }
 
 /** What a response's headers said; absolute times in ms. */
@@ -52,6 +65,13 @@ interface WindowState {
   /** A lower limit reported by the server than the configured one. */
   serverLimit?: number;
 }
+
+/**
+ * The state each execution last read or wrote under the lock, per cache and key. Others can only
+ * have added sends since (and sends only age out), so it tells the earliest a slot can be free:
+ * waiting for that needs no lock, and the one reservation after the wait usually succeeds.
+ */
+const lastSeen = new WeakMap<Cache, Map<string, WindowState>>();
 
 export class RateWindow {
   private readonly windowMs: number;
@@ -78,18 +98,36 @@ export class RateWindow {
         else state.sends.push([now, granted]);
         this.save(state, now);
       }
-      return { granted, nextSlotAt: granted > 0 ? now : nextSlotAt };
+      this.remember(state);
+      if (granted > 0) return { granted, nextSlotAt: now, enoughAt: now };
+      return { granted, nextSlotAt, enoughAt: this.enoughAt(state, now, wanted, nextSlotAt) };
     });
     // Another execution holds the lock for longer than reserving ever takes: try again shortly.
-    if ('lockTimedOut' in outcome) return { granted: 0, nextSlotAt: clock.now() + 1_000 };
+    if ('lockTimedOut' in outcome) return { granted: 0, nextSlotAt: clock.now() + 1_000, enoughAt: clock.now() + 1_000 };
     return outcome;
   }
 
   /** Reads without reserving: how many slots are free now and when the next frees. */
   peek(): Reservation {
     const now = this.options.clock.now();
-    const { available, nextSlotAt } = this.availability(this.load(now), now);
-    return { granted: Math.max(0, available), nextSlotAt };
+    const state = this.load(now);
+    this.remember(state);
+    const { available, nextSlotAt } = this.availability(state, now);
+    return { granted: Math.max(0, available), nextSlotAt, enoughAt: this.enoughAt(state, now, 1, nextSlotAt) };
+  }
+
+  /**
+   * The window as this execution last saw it, aged to now: no cache call, no lock. Null before
+   * this execution has read it. Slots it shows as busy are busy; slots it shows as free may have
+   * been taken since, which the reservation finds out.
+   */
+  forecast(wanted: number): WindowForecast | null {
+    const seen = lastSeen.get(this.options.cache)?.get(this.options.stateKey);
+    if (!seen) return null;
+    const now = this.options.clock.now();
+    const state = this.age(copyState(seen), now);
+    const { available, nextSlotAt } = this.availability(state, now);
+    return { available: Math.max(0, available), nextSlotAt, enoughAt: this.enoughAt(state, now, wanted, nextSlotAt) };
   }
 
   /**
@@ -115,6 +153,7 @@ export class RateWindow {
         }
       }
       this.save(state, now);
+      this.remember(state);
     });
   }
 
@@ -125,6 +164,7 @@ export class RateWindow {
       const state = this.load(now);
       if (until > (state.blockedUntil ?? 0)) state.blockedUntil = until;
       this.save(state, now);
+      this.remember(state);
     });
   }
 
@@ -150,13 +190,38 @@ export class RateWindow {
 
   /** The time enough of the oldest sends have aged out to leave one slot under `limit`. */
   private whenUsageDropsBelow(state: WindowState, limit: number): number {
+    return this.whenUsageAtMost(state, limit - 1);
+  }
+
+  /** The time enough of the oldest sends have aged out for usage to be at most `used`. */
+  private whenUsageAtMost(state: WindowState, most: number): number {
     const sends = [...state.sends].sort((a, b) => a[0] - b[0]);
     let used = sends.reduce((sum, [, count]) => sum + count, 0);
+    if (used <= most) return this.options.clock.now();
     for (const [at, count] of sends) {
       used -= count;
-      if (used < limit) return at + this.windowMs + this.marginMs;
+      if (used <= most) return at + this.windowMs + this.marginMs;
     }
     return this.options.clock.now();
+  }
+
+  /**
+   * When `wanted` slots (at most the limit) are free together, never before the next single
+   * slot: under the slots others hold until the server's reset, or the full limit after it.
+   */
+  private enoughAt(state: WindowState, now: number, wanted: number, nextSlotAt: number): number {
+    const own = this.limitOf(state);
+    const slots = Math.max(1, Math.min(wanted, own));
+    const capacity = Math.min(own, state.foreign?.capacity ?? Infinity);
+    let at = capacity >= slots ? this.whenUsageAtMost(state, capacity - slots) : Infinity;
+    if (state.foreign) at = Math.min(at, Math.max(state.foreign.until, this.whenUsageAtMost(state, own - slots)));
+    return Math.max(at, nextSlotAt, state.blockedUntil ?? now, now);
+  }
+
+  private remember(state: WindowState): void {
+    let byKey = lastSeen.get(this.options.cache);
+    if (!byKey) lastSeen.set(this.options.cache, (byKey = new Map()));
+    byKey.set(this.options.stateKey, copyState(state));
   }
 
   private load(now: number): WindowState {
@@ -167,6 +232,11 @@ export class RateWindow {
     } catch {
       // An unreadable state is as good as an empty one; the server's headers correct us.
     }
+    return this.age(state, now);
+  }
+
+  /** Drops what no longer counts at `now`: aged-out sends, a lapsed block, others' slots after the reset. */
+  private age(state: WindowState, now: number): WindowState {
     const horizon = now - this.windowMs - this.marginMs;
     state.sends = state.sends.filter(([at]) => at > horizon);
     if (state.foreign && state.foreign.until <= now) delete state.foreign;
@@ -183,6 +253,12 @@ export class RateWindow {
       // Losing the shared state costs pacing accuracy, not correctness: 429s are still retried.
     }
   }
+}
+
+function copyState(state: WindowState): WindowState {
+  const copy: WindowState = { ...state, sends: state.sends.map(([at, count]): [number, number] => [at, count]) };
+  if (state.foreign) copy.foreign = { ...state.foreign };
+  return copy;
 }
 
 function sanitizeState(raw: unknown): WindowState {

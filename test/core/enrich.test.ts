@@ -311,7 +311,10 @@ describe('400: isolating the bad identifier', () => {
     const world = fakeWorld({ server: () => ({ status: 400, body: JSON.stringify({ error: { type: 'invalid_request', message: 'Bad request' } }) }) });
     const result = enrichCells(world.ctx, range(25).map(profileUrl), options());
     expect(result.fatal?.code).toBe('bad_request');
-    expect(result.stats.requests).toBeLessThan(25);
+    // It stops within the second window's burst, long before each identifier was tried alone.
+    expect(result.stats.requests).toBeLessThanOrEqual(2 * 15);
+    expect(world.http.log.filter((r) => r.identifiers.length === 1).length).toBeLessThan(25);
+    expect(world.http.calls).toBe(5);
     expect(result.outcomes.every((o) => o.status === 'failed')).toBe(true);
   });
 });
@@ -454,6 +457,40 @@ describe('pacing', () => {
     enrichCells(world.ctx, [profileUrl(999)], options());
     // Reset is 30 s after the answer came back (1 s latency), not 61 s after the send.
     expect(world.http.log[2].sentAt).toBe(T0 + 1_000 + 30_000);
+  });
+
+  test('a long job of block-sized calls takes the lock as often per call late as early, at the limit\'s speed', () => {
+    // Blocks of 50 rows (two requests each) one after another, as the bulk job calls the engine.
+    const world = fakeWorld({ requestsPerMinute: 16, server: okServer({ latencyMs: 1_100, headers: () => ({ 'x-ratelimit-limit': '16' }) }) });
+    const locksPerCall: number[] = [];
+    for (let block = 0; block < 64; block++) {
+      const before = world.lock.acquisitions;
+      const result = enrichCells(world.ctx, range(50, block * 50).map(profileUrl), options({ deadline: world.clock.now() + HOUR }));
+      expect(result.outcomes.every((o) => o.status === 'matched')).toBe(true);
+      locksPerCall.push(world.lock.acquisitions - before);
+    }
+    // One reservation and one note of the server's headers per call, whether it waited or not:
+    // a window seen full is waited out without asking it again.
+    expect(new Set(locksPerCall)).toEqual(new Set([2]));
+    expect(world.http.bursts().every((burst) => burst.length === 2)).toBe(true);
+    // 128 requests at 16 per 61 s window: the last pair leaves at the start of the 8th window.
+    expect(world.http.log.at(-1)!.sentAt - T0).toBeLessThanOrEqual(7 * 61_000 + 8 * 2_200);
+    const times = world.http.log.map((r) => r.sentAt);
+    for (const t of times) expect(times.filter((u) => u > t - 61_000 && u <= t).length).toBeLessThanOrEqual(16);
+  });
+
+  test('waiting for the window, it waits until every ready batch has a slot, then sends them together', () => {
+    const world = fakeWorld({ latencyMs: 2_000 });
+    // Fill the window in three steps, 5 requests apart: 5 at 0 s, 5 at 2 s, 5 at 4 s.
+    for (let step = 0; step < 3; step++) enrichCells(world.ctx, range(5 * 25, step * 1_000).map(profileUrl), options());
+    const before = world.lock.acquisitions;
+    enrichCells(world.ctx, range(8 * 25, 10_000).map(profileUrl), options());
+    const bursts = world.http.bursts().slice(3);
+    // Eight ready batches: not 5 at 61 s and 3 at 63 s, but all 8 once 8 slots are free.
+    expect(bursts.map((b) => b.length)).toEqual([8]);
+    expect(bursts[0][0].sentAt).toBe(T0 + 2_000 + 61_000);
+    // One reservation for the eight (and none to find the window full: the engine had seen it).
+    expect(world.lock.acquisitions - before).toBe(1);
   });
 
   test('sends within a window never exceed the limit, over a long job', () => {

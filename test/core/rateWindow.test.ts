@@ -1,5 +1,6 @@
 // The shared sliding window: slots per key across executions, release times, the server's word.
 import { RateWindow, type RateWindowOptions } from '../../src/core/rateWindow';
+import type { Cache } from '../../src/core/ports';
 import { FakeCache, FakeClock, FakeLock, T0 } from './fakes';
 
 function setup(overrides: Partial<RateWindowOptions> = {}) {
@@ -13,13 +14,13 @@ function setup(overrides: Partial<RateWindowOptions> = {}) {
 
 test('grants up to the limit, then names the time the oldest send ages out (plus the margin)', () => {
   const { window, clock } = setup();
-  expect(window.reserve(10)).toEqual({ granted: 10, nextSlotAt: T0 });
+  expect(window.reserve(10)).toEqual({ granted: 10, nextSlotAt: T0, enoughAt: T0 });
   clock.advance(5_000);
-  expect(window.reserve(10)).toEqual({ granted: 5, nextSlotAt: T0 + 5_000 });
-  expect(window.reserve(1)).toEqual({ granted: 0, nextSlotAt: T0 + 61_000 });
+  expect(window.reserve(10)).toEqual({ granted: 5, nextSlotAt: T0 + 5_000, enoughAt: T0 + 5_000 });
+  expect(window.reserve(1)).toEqual({ granted: 0, nextSlotAt: T0 + 61_000, enoughAt: T0 + 61_000 });
   clock.advance(56_000);
   // The 10 from T0 are free; the 5 from T0+5 s are not.
-  expect(window.reserve(15)).toEqual({ granted: 10, nextSlotAt: T0 + 61_000 });
+  expect(window.reserve(15)).toEqual({ granted: 10, nextSlotAt: T0 + 61_000, enoughAt: T0 + 61_000 });
   expect(window.reserve(1).nextSlotAt).toBe(T0 + 66_000);
 });
 
@@ -44,14 +45,14 @@ test('two windows on the same cache and key share the slots; another key has its
 test('a busy lock grants nothing and suggests trying again in a second', () => {
   const { window, lock, clock } = setup();
   lock.failNext = 1;
-  expect(window.reserve(5)).toEqual({ granted: 0, nextSlotAt: clock.now() + 1_000 });
+  expect(window.reserve(5)).toEqual({ granted: 0, nextSlotAt: clock.now() + 1_000, enoughAt: clock.now() + 1_000 });
   expect(window.reserve(5).granted).toBe(5);
 });
 
 test('blockUntil (Retry-After) stops every reservation until then', () => {
   const { window, make, clock } = setup();
   window.blockUntil(T0 + 7_000);
-  expect(make().reserve(1)).toEqual({ granted: 0, nextSlotAt: T0 + 7_000 });
+  expect(make().reserve(1)).toEqual({ granted: 0, nextSlotAt: T0 + 7_000, enoughAt: T0 + 7_000 });
   clock.advance(7_000);
   expect(window.reserve(1).granted).toBe(1);
 });
@@ -83,7 +84,7 @@ test('0 remaining with foreign usage blocks until the reset even if our sends ag
   clock.advance(500);
   window.observe({ limit: 15, remaining: 0, resetAt: T0 + 90_000 }, T0);
   clock.advance(65_000);
-  expect(window.reserve(1)).toEqual({ granted: 0, nextSlotAt: T0 + 90_000 });
+  expect(window.reserve(1)).toEqual({ granted: 0, nextSlotAt: T0 + 90_000, enoughAt: T0 + 90_000 });
 });
 
 test('a lower limit reported by the server wins over the configured one', () => {
@@ -120,4 +121,91 @@ test('peek reads without reserving', () => {
   window.reserve(10);
   expect(window.peek().granted).toBe(5);
   expect(window.peek().granted).toBe(5);
+});
+
+test('enoughAt: when as many slots as wanted (at most the limit) are free together', () => {
+  const { window, clock } = setup();
+  window.reserve(5);
+  clock.advance(10_000);
+  window.reserve(5);
+  clock.advance(10_000);
+  window.reserve(5);
+  // Full. One slot frees with the first five (T0 + 61 s); six need the second five too.
+  expect(window.reserve(6)).toMatchObject({ granted: 0, nextSlotAt: T0 + 61_000, enoughAt: T0 + 71_000 });
+  expect(window.reserve(5).enoughAt).toBe(T0 + 61_000);
+  // More than the limit can never be free together: the limit's worth is what is waited for.
+  expect(window.reserve(40).enoughAt).toBe(T0 + 81_000);
+});
+
+test('enoughAt respects a Retry-After block and the slots others hold until the server resets', () => {
+  const { window, clock } = setup();
+  window.reserve(15);
+  window.blockUntil(T0 + 90_000);
+  expect(window.reserve(2)).toMatchObject({ granted: 0, nextSlotAt: T0 + 90_000, enoughAt: T0 + 90_000 });
+  clock.advance(90_000);
+  window.reserve(1);
+  clock.advance(1_000);
+  // Someone else used 9: 6 are ours until their reset at +40 s, so 8 at once means after it.
+  window.observe({ limit: 15, remaining: 5, resetAt: clock.now() + 40_000 }, T0 + 90_000);
+  expect(window.reserve(8)).toMatchObject({ granted: 5 });
+  expect(window.reserve(8)).toMatchObject({ granted: 0, enoughAt: clock.now() + 40_000 });
+});
+
+describe('forecast: the window as this execution last saw it, without a cache call or a lock', () => {
+  test('nothing seen yet: no forecast', () => {
+    const { window, cache, lock } = setup();
+    expect(window.forecast(2)).toBeNull();
+    expect(cache.calls.get + lock.acquisitions).toBe(0);
+  });
+
+  test('after a reservation: what is free, aged on the clock, with no call at all', () => {
+    const { window, cache, lock, clock } = setup();
+    window.reserve(15);
+    const calls = cache.calls.get + cache.calls.put + lock.acquisitions;
+    expect(window.forecast(2)).toEqual({ available: 0, nextSlotAt: T0 + 61_000, enoughAt: T0 + 61_000 });
+    clock.advance(61_000);
+    expect(window.forecast(2)).toEqual({ available: 15, nextSlotAt: T0 + 61_000, enoughAt: T0 + 61_000 });
+    expect(cache.calls.get + cache.calls.put + lock.acquisitions).toBe(calls);
+  });
+
+  test('another RateWindow over the same cache and key (the next engine call) sees it too', () => {
+    const { window, make, clock } = setup();
+    window.reserve(12);
+    clock.advance(1_000);
+    expect(make().forecast(5)).toMatchObject({ available: 3, enoughAt: T0 + 61_000 });
+    expect(make({ stateKey: 'cd:rate:other' }).forecast(5)).toBeNull();
+  });
+
+  test('another execution\'s sends are not in it: the reservation finds them and says when to come back', () => {
+    const { cache, lock, clock } = setup();
+    // Two executions: their own cache objects over the same script cache, so their own memory.
+    const view = (): Cache => ({
+      get: (key) => cache.get(key),
+      getAll: (keys) => cache.getAll(keys),
+      put: (key, value, ttl) => cache.put(key, value, ttl),
+      putAll: (values, ttl) => cache.putAll(values, ttl),
+      remove: (key) => cache.remove(key),
+    });
+    const options = { lock, clock, stateKey: 'cd:rate:abc', limit: 15 };
+    const mine = new RateWindow({ ...options, cache: view() });
+    const theirs = new RateWindow({ ...options, cache: view() });
+    mine.reserve(10);
+    expect(theirs.forecast(1)).toBeNull();
+    clock.advance(2_000);
+    expect(theirs.reserve(5).granted).toBe(5);
+    // Slots the forecast shows busy are busy; the five it shows free were taken meanwhile.
+    expect(mine.forecast(5)).toMatchObject({ available: 5 });
+    expect(mine.reserve(5)).toEqual({ granted: 0, nextSlotAt: T0 + 61_000, enoughAt: T0 + 61_000 });
+    expect(mine.forecast(11)).toMatchObject({ available: 0, enoughAt: T0 + 63_000 });
+  });
+
+  test('a block and the server\'s word are remembered like sends', () => {
+    const { window, clock } = setup();
+    window.reserve(1);
+    window.blockUntil(T0 + 20_000);
+    expect(window.forecast(1)).toMatchObject({ available: 0, nextSlotAt: T0 + 20_000 });
+    clock.advance(20_000);
+    window.observe({ limit: 10, remaining: 9 }, T0);
+    expect(window.forecast(15)).toMatchObject({ available: 9, enoughAt: T0 + 61_000 });
+  });
 });
