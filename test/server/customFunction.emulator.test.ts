@@ -41,9 +41,9 @@ function world(options: WorldOptions = {}) {
       expect(result.elapsedMs).toBeLessThan(CUSTOM_FUNCTION_LIMIT_MS);
       return result;
     },
-    /** `=CRUSTDATA_ENRICH(A<row>)` typed in B<row>, run as Sheets would. */
+    /** `=CRUSTDATA_ENRICH(A<row>)` typed in B<row>, run as Sheets would, its row shown in B:J. */
     runFilledDown(row: number): CustomFunctionResult {
-      const result = emu.runCustomFunction(`Leads!B${row}`, 'CRUSTDATA_ENRICH', emu.argsFrom(`Leads!A${row}`));
+      const result = emu.runCustomFunction(`Leads!B${row}`, 'CRUSTDATA_ENRICH', emu.argsFrom(`Leads!A${row}`), { spill: true });
       expect(result.timedOut).toBe(false);
       expect(result.elapsedMs).toBeLessThan(CUSTOM_FUNCTION_LIMIT_MS);
       return result;
@@ -265,7 +265,7 @@ describe('CRUSTDATA_ENRICH in the emulator', () => {
       const w = world({ identifiers: slice.map((p) => p.profileUrl) });
       w.emu.model.addSheet('Enriched', slice.map((_, i) => [`=CRUSTDATA_ENRICH(Leads!$A${i + 2})`]));
       for (const row of shuffled(slice.map((_, i) => i + 1), 9)) {
-        const result = w.run(`Enriched!A${row}`, w.emu.argsFrom(`Leads!A${row + 1}`));
+        const result = w.run(`Enriched!A${row}`, w.emu.argsFrom(`Leads!A${row + 1}`), true);
         expect(result.values[0][0]).toBe(nameOf(slice[row - 1]));
       }
       expect(w.requests().total).toBe(2);
