@@ -1,6 +1,6 @@
 // What the playground page needs from whatever runs the server side: run a sidebar call, show
-// the sheet, and let the grid set the active selection. Two implementations: the emulator
-// running dist/Code.js (emulatorBackend.ts) and a quick in-memory fake (fakeServer.ts).
+// the sheet, and let the grid set the active selection. Implemented by the emulator
+// running dist/Code.js (emulatorBackend.ts), so the playground is the real add-on.
 import type { SidebarServer } from '../../src/server/sidebarContract';
 
 export interface GridCell {

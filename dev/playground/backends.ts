@@ -6,10 +6,8 @@
 //   PLAYGROUND_SPEED=10        virtual time may run this much faster than the wall clock (mock)
 //   PLAYGROUND_LATENCY_MS=8000 how long the mock takes to answer a batch (default 8 s, so a
 //                              300-row job at 15/min spans two sidebar calls and its progress shows)
-//   PLAYGROUND_BACKEND=fake    a quick in-memory fake of the server functions (not the add-on)
 import type { PlaygroundBackend } from './backend';
 import { createEmulatorBackend } from './emulatorBackend';
-import { fakeBackend } from './fakeServer';
 
 export const DEFAULT_PLAYGROUND_LATENCY_MS = 8000;
 
@@ -21,7 +19,6 @@ function positive(name: string, value: string | undefined): number | undefined {
 }
 
 export function createBackend(env: NodeJS.ProcessEnv): PlaygroundBackend {
-  if (env.PLAYGROUND_BACKEND === 'fake') return fakeBackend();
   return createEmulatorBackend({
     realApiKey: env.CRUSTDATA_API_KEY || undefined,
     mockRequestsPerMinute: positive('PLAYGROUND_RPM', env.PLAYGROUND_RPM),

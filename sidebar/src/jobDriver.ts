@@ -11,7 +11,7 @@ export interface JobDriverServer {
   sidebarJobStatus(request: JobRef): Promise<JobProgress | null>;
 }
 
-export type PendingAction = 'pause' | 'resume' | 'cancel';
+export type PendingAction = ControlJobRequest['action'];
 
 export interface JobDriverSnapshot {
   job: JobProgress | null;

@@ -139,6 +139,7 @@ export function toProgress(job: StoredJob): JobProgress {
     etaSeconds: job.state === 'running' || job.state === 'paused' ? job.etaSeconds : null,
     message: job.message ?? (job.retryPass && job.state === 'running' ? `Trying the ${job.counts.failed} failed rows once more.` : null),
     continueInBackground: job.continueInBackground,
+    pausedBy: job.state === 'paused' ? job.pausedBy : null,
   };
 }
 

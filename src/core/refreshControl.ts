@@ -181,6 +181,7 @@ export function scheduleStatus(deps: RefreshDeps): ScheduleStatus {
   }
   return {
     enabled,
+    target: null,
     settings: schedule?.settings ?? null,
     nextRunAt: schedule && enabled && !pausedReason ? nextRunAt(deps, schedule, state, now) : null,
     lastRun: state.lastRun,

@@ -65,8 +65,8 @@ export interface SidebarState {
 }
 
 export interface SaveApiKeyRequest {
-  /** null removes the key. */
-  apiKey: string | null;
+  /** A new key; null removes the key; absent keeps the current key (to change only the scope or the limit). */
+  apiKey?: string | null;
   scope: KeyScope;
   /** Optional plan limit, requests per minute. */
   requestsPerMinute?: number;
@@ -112,6 +112,8 @@ export interface StartJobRequest extends EstimateRequest {
   onConflict?: ConflictChoice;
   /** With 'elsewhere': the first 1-based column to write to. */
   targetColumn?: number;
+  /** Let the hourly trigger carry on while the sidebar is closed. */
+  continueInBackground?: boolean;
 }
 
 export type StartJobResponse =
@@ -145,6 +147,8 @@ export interface JobProgress {
   etaSeconds: number | null;
   /** Why it is paused or in error, in words a user can act on. */
   message: string | null;
+  /** Who paused it: the user, or a problem (rejected key, no credits, repeated failures) to fix first. */
+  pausedBy: 'user' | 'problem' | null;
   /** Let the hourly trigger carry on while the sidebar is closed. */
   continueInBackground: boolean;
 }
@@ -154,7 +158,8 @@ export interface JobRef {
 }
 
 export interface ControlJobRequest extends JobRef {
-  action: 'pause' | 'resume' | 'cancel';
+  /** 'background' changes only continueInBackground, whatever the job's state. */
+  action: 'pause' | 'resume' | 'cancel' | 'background';
   continueInBackground?: boolean;
 }
 
@@ -184,8 +189,16 @@ export interface LastRunSummary {
   summary: string;
 }
 
+export interface ScheduleTarget {
+  sheetName: string;
+  /** A1 notation of the rows kept fresh, e.g. "Leads!A1:K1501". */
+  rangeA1: string;
+}
+
 export interface ScheduleStatus {
   enabled: boolean;
+  /** What is (or would be) kept fresh; null when there is nothing enriched to refresh. */
+  target: ScheduleTarget | null;
   settings: ScheduleRequest | null;
   nextRunAt: number | null;
   lastRun: LastRunSummary | null;

@@ -25,6 +25,7 @@ function job(overrides: Partial<JobProgress> = {}): JobProgress {
     updatedAt: 0,
     etaSeconds: 250,
     message: null,
+    pausedBy: null,
     continueInBackground: false,
     ...overrides,
   };

@@ -28,6 +28,7 @@ class FakeJobServer implements JobDriverServer {
       etaSeconds: null,
       message: null,
       continueInBackground: false,
+      pausedBy: null,
     };
   }
 

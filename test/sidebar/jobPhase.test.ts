@@ -14,6 +14,7 @@ const job = (state: JobProgress['state'], counts: Partial<JobProgress['counts']>
   etaSeconds: null,
   message: null,
   continueInBackground: false,
+  pausedBy: null,
 });
 
 test('phase follows the server state, what this sidebar does, and pending control calls', () => {
