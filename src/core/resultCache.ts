@@ -3,7 +3,7 @@
 // values <= 100 KB, at most 6 h. One getAll to read a batch, one putAll to write one; never throws.
 import * as z from 'zod/mini';
 import type { Cache, Hasher } from './ports';
-import { personDataSchema } from './schemas';
+import { lazySchema, personDataSchema } from './schemas';
 import type { IdentifierKind, PersonData } from './types';
 
 export const RESULT_TTL_SECONDS = 21_600;
@@ -26,10 +26,12 @@ export interface IdentifierRef {
   normalized: string;
 }
 
-const cachedValueSchema = z.union([
-  z.object({ person: personDataSchema, fetchedAt: z.number() }),
-  z.object({ notFound: z.literal(true), fetchedAt: z.number() }),
-]);
+const cachedValueSchema = lazySchema(() =>
+  z.union([
+    z.object({ person: personDataSchema(), fetchedAt: z.number() }),
+    z.object({ notFound: z.literal(true), fetchedAt: z.number() }),
+  ]),
+);
 
 /**
  * A hash is a Utilities.computeDigest call in Apps Script, and one execution asks for the same
@@ -159,7 +161,7 @@ export function decodeCachedResult(raw: string | undefined | null): CachedResult
   } catch {
     return null;
   }
-  const parsed = cachedValueSchema.safeParse(json);
+  const parsed = cachedValueSchema().safeParse(json);
   if (!parsed.success) return null;
   const value = parsed.data;
   return 'person' in value ? { person: value.person, fetchedAt: value.fetchedAt } : { person: null, fetchedAt: value.fetchedAt };

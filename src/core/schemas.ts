@@ -2,33 +2,53 @@
 // nulls allowed, person_data an open record) and the error envelope. Only a broken envelope fails.
 import * as z from 'zod/mini';
 
+/**
+ * A schema built on its first use, then kept. Every execution (every custom-function cell) runs
+ * the bundle's top level, and building zod schemas there was most of it; a cell answered from
+ * the cache never needs the response schemas. Use: `const thing = lazySchema(() => z.object(…))`,
+ * then `thing().safeParse(value)`, and `z.infer<ReturnType<typeof thing>>` for its type.
+ */
+export function lazySchema<T>(build: () => T): () => T {
+  let built: T | undefined;
+  return () => {
+    if (built === undefined) built = build();
+    return built;
+  };
+}
+
 /** person_data is untrusted and only checked for being an object; flattening reads it defensively. */
-export const personDataSchema = z.record(z.string(), z.unknown());
+export const personDataSchema = lazySchema(() => z.record(z.string(), z.unknown()));
 
-export const enrichMatchSchema = z.looseObject({
-  confidence_score: z.nullish(z.unknown()),
-  person_data: z.nullish(personDataSchema),
-});
+export const enrichMatchSchema = lazySchema(() =>
+  z.looseObject({
+    confidence_score: z.nullish(z.unknown()),
+    person_data: z.nullish(personDataSchema()),
+  }),
+);
 
-export const enrichResultSchema = z.looseObject({
-  matched_on: z.nullish(z.string()),
-  match_type: z.nullish(z.unknown()),
-  matches: z.nullish(z.array(z.nullable(enrichMatchSchema))),
-});
+export const enrichResultSchema = lazySchema(() =>
+  z.looseObject({
+    matched_on: z.nullish(z.string()),
+    match_type: z.nullish(z.unknown()),
+    matches: z.nullish(z.array(z.nullable(enrichMatchSchema()))),
+  }),
+);
 
 /** The 200 body: a top-level array with one entry per submitted identifier. */
-export const enrichResponseSchema = z.array(z.nullable(enrichResultSchema));
+export const enrichResponseSchema = lazySchema(() => z.array(z.nullable(enrichResultSchema())));
 
-export type EnrichMatch = z.infer<typeof enrichMatchSchema>;
-export type EnrichResultEntry = z.infer<typeof enrichResultSchema>;
+export type EnrichMatch = z.infer<ReturnType<typeof enrichMatchSchema>>;
+export type EnrichResultEntry = z.infer<ReturnType<typeof enrichResultSchema>>;
 
 /** The documented `{error: {type, message, metadata}}` and the bare `{message}` seen on 401s. */
-export const errorEnvelopeSchema = z.union([
-  z.looseObject({
-    error: z.looseObject({ type: z.nullish(z.string()), message: z.nullish(z.string()) }),
-  }),
-  z.looseObject({ message: z.string(), type: z.nullish(z.string()) }),
-]);
+export const errorEnvelopeSchema = lazySchema(() =>
+  z.union([
+    z.looseObject({
+      error: z.looseObject({ type: z.nullish(z.string()), message: z.nullish(z.string()) }),
+    }),
+    z.looseObject({ message: z.string(), type: z.nullish(z.string()) }),
+  ]),
+);
 
 export type ParsedEnrichBody =
   | { ok: true; entries: EnrichResultEntry[] }
@@ -42,7 +62,7 @@ export function parseEnrichBody(body: string): ParsedEnrichBody {
   } catch {
     return { ok: false, message: 'Crustdata sent a response that is not JSON.' };
   }
-  const parsed = enrichResponseSchema.safeParse(json);
+  const parsed = enrichResponseSchema().safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length ? ` at ${issue.path.join('.')}` : '';
@@ -64,7 +84,7 @@ export function parseErrorBody(body: string): ApiErrorInfo {
   } catch {
     return { type: null, message: null };
   }
-  const parsed = errorEnvelopeSchema.safeParse(json);
+  const parsed = errorEnvelopeSchema().safeParse(json);
   if (!parsed.success) return { type: null, message: null };
   const data = parsed.data as { error?: { type?: string | null; message?: string | null }; type?: string | null; message?: string };
   if (data.error) return { type: data.error.type ?? null, message: data.error.message ?? null };

@@ -51,3 +51,59 @@ test('both error envelopes are read; anything else gives nulls', () => {
   expect(parseErrorBody('{"error":"flat string"}')).toEqual({ type: null, message: null });
   expect(parseErrorBody('[]')).toEqual({ type: null, message: null });
 });
+
+describe('schemas are built on first use, not when the bundle loads', () => {
+  /** Loads the modules afresh over a zod/mini that records every schema it is asked to build. */
+  function loadCounting(): { built: string[]; schemas: typeof import('../../src/core/schemas'); cache: typeof import('../../src/core/resultCache') } {
+    const built: string[] = [];
+    let loaded!: ReturnType<typeof loadCounting>;
+    jest.isolateModules(() => {
+      const actual = jest.requireActual<Record<string, unknown>>('zod/mini');
+      const counting: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(actual)) {
+        counting[name] =
+          typeof value === 'function'
+            ? (...args: unknown[]) => {
+                built.push(name);
+                return (value as (...a: unknown[]) => unknown)(...args);
+              }
+            : value;
+      }
+      jest.doMock('zod/mini', () => counting);
+      loaded = {
+        built,
+        // The engine's modules as the bundle loads them: the engine itself pulls in both.
+        schemas: require('../../src/core/schemas'),
+        cache: require('../../src/core/resultCache'),
+      };
+      require('../../src/core/enrich');
+    });
+    return loaded;
+  }
+
+  test('loading the engine builds none', () => {
+    expect(loadCounting().built).toEqual([]);
+  });
+
+  test('a cache read builds only the cache entry schema; each schema is built once', () => {
+    const { built, schemas, cache } = loadCounting();
+    const entry = JSON.stringify({ person: { basic_profile: { name: 'Ada' } }, fetchedAt: 1 });
+    expect(cache.decodeCachedResult(entry)?.person).toEqual({ basic_profile: { name: 'Ada' } });
+    const forCache = built.length;
+    expect(forCache).toBeGreaterThan(0);
+    expect(built).not.toContain('looseObject');
+    expect(cache.decodeCachedResult(entry)?.fetchedAt).toBe(1);
+    expect(built.length).toBe(forCache);
+
+    expect(schemas.parseEnrichBody('[{"matched_on":"x","matches":[]}]').ok).toBe(true);
+    const forResponse = built.length;
+    expect(forResponse).toBeGreaterThan(forCache);
+    expect(schemas.parseEnrichBody('[]').ok).toBe(true);
+    expect(schemas.parseErrorBody('{"message":"no"}').message).toBe('no');
+    expect(schemas.parseErrorBody('{"message":"again"}').message).toBe('again');
+    expect(schemas.enrichResponseSchema()).toBe(schemas.enrichResponseSchema());
+    const forErrors = built.length;
+    expect(schemas.parseEnrichBody('{}').ok).toBe(false);
+    expect(built.length).toBe(forErrors);
+  });
+});
