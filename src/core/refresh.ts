@@ -174,11 +174,18 @@ function identifierKey(id: ClassifiedIdentifier): string | null {
  * re-run replaces the layout and its id), else the only one there. Null when none can be told apart.
  */
 export function resolveLayoutId(sheet: Pick<RefreshSheet, 'readColumnMarks'>, store: KeyValueStore, sheetId: number, preferred: string | null): string | null {
+  return resolveLayout(sheet, store, sheetId, preferred)?.id ?? null;
+}
+
+/** resolveLayoutId's choice with where its columns are now (one metadata read). */
+export function resolveLayout(sheet: Pick<RefreshSheet, 'readColumnMarks'>, store: KeyValueStore, sheetId: number, preferred: string | null): Layout | null {
   const usable = [...readLayouts(sheet.readColumnMarks(sheetId)).values()].filter((layout) => layout.statusColumn !== null && layout.sourceColumn !== null);
-  if (preferred && usable.some((layout) => layout.id === preferred)) return preferred;
+  const named = preferred ? usable.find((layout) => layout.id === preferred) : undefined;
+  if (named) return named;
   const job = loadJob(store, sheetId);
-  if (job && usable.some((layout) => layout.id === job.layoutId)) return job.layoutId;
-  return usable.length === 1 ? usable[0].id : null;
+  const jobs = job ? usable.find((layout) => layout.id === job.layoutId) : undefined;
+  if (jobs) return jobs;
+  return usable.length === 1 ? usable[0] : null;
 }
 
 interface ColumnMap {

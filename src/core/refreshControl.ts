@@ -6,7 +6,8 @@
 // refresh is due is decided here, in code, from the settings and the spreadsheet's time zone.
 import { EnrichError } from './errors';
 import { listJobs } from './jobState';
-import { runRefresh, resolveLayoutId, tuningOf, type RefreshDeps, type RunOutcome } from './refresh';
+import { comparableText } from './changeTracking';
+import { parseRefreshStatus, resolveLayout, runRefresh, tuningOf, type RefreshDeps, type RefreshSheet, type RunOutcome } from './refresh';
 import { loadRefreshState, saveRefreshState, type RefreshState } from './refreshState';
 import {
   HOUR_MS,
@@ -20,7 +21,8 @@ import {
   type StoredSchedule,
 } from './schedule';
 import { withLock } from './ports';
-import type { ScheduleStatus } from '../server/sidebarContract';
+import { rangeA1, sheetRangeA1, STATUS_HEADER, type Layout } from './sheetTarget';
+import type { ScheduleStatus, ScheduleTarget } from '../server/sidebarContract';
 
 /** The trigger's handler: src/entrypoints.ts onScheduledRun. */
 export const TRIGGER_HANDLER = 'onScheduledRun';
@@ -106,7 +108,13 @@ function removeTriggers(deps: Pick<ControlDeps, 'triggers'>, onlyId?: string): b
  * otherwise the range on the sheet the user is on, else the last schedule's, else the sheet of
  * the latest bulk job.
  */
-export function findTarget(deps: ControlDeps): RefreshTarget | null {
+export function findTarget(deps: TargetDeps): RefreshTarget | null {
+  return findTargetLayout(deps)?.target ?? null;
+}
+
+type TargetDeps = Pick<ControlDeps, 'sheet' | 'store' | 'activeSheetId'>;
+
+function findTargetLayout(deps: TargetDeps): { target: RefreshTarget; layout: Layout } | null {
   const schedule = loadSchedule(deps.store);
   const candidates: number[] = [];
   if (schedule?.enabled) candidates.push(schedule.target.sheetId);
@@ -118,10 +126,52 @@ export function findTarget(deps: ControlDeps): RefreshTarget | null {
     const sheetName = deps.sheet.sheetName(sheetId);
     if (sheetName === null) continue;
     const preferred = schedule && schedule.target.sheetId === sheetId ? schedule.target.layoutId : null;
-    const layoutId = resolveLayoutId(deps.sheet, deps.store, sheetId, preferred);
-    if (layoutId) return { sheetId, sheetName, layoutId };
+    const layout = resolveLayout(deps.sheet, deps.store, sheetId, preferred);
+    if (layout) return { target: { sheetId, sheetName, layoutId: layout.id }, layout };
   }
   return null;
+}
+
+/**
+ * What the sidebar names as kept fresh: the schedule's range while it is on (null if that range
+ * is gone: the next run pauses with the reason), else what Keep fresh would take (findTarget).
+ */
+function shownTarget(deps: TargetDeps, schedule: StoredSchedule | null): ScheduleTarget | null {
+  if (schedule?.enabled) {
+    const { sheetId } = schedule.target;
+    const sheetName = deps.sheet.sheetName(sheetId);
+    const layout = sheetName === null ? null : resolveLayout(deps.sheet, deps.store, sheetId, schedule.target.layoutId);
+    return sheetName !== null && layout ? keptFreshRange(deps.sheet, sheetId, sheetName, layout) : null;
+  }
+  const found = findTargetLayout(deps);
+  return found ? keptFreshRange(deps.sheet, found.target.sheetId, found.target.sheetName, found.layout) : null;
+}
+
+/**
+ * The rectangle a refresh works in: from the leftmost to the rightmost of the layout's columns
+ * (identifiers, status, results, Changes) and from the first to the last row the add-on gave a
+ * status (its header included). Null when no row has one yet: nothing enriched to refresh.
+ */
+export function keptFreshRange(sheet: Pick<RefreshSheet, 'size' | 'readValues' | 'readChangesMarks'>, sheetId: number, sheetName: string, layout: Layout): ScheduleTarget | null {
+  if (layout.sourceColumn === null || layout.statusColumn === null) return null;
+  const columns = [layout.sourceColumn, layout.statusColumn, ...layout.dataColumns.values()];
+  const changes = sheet.readChangesMarks(sheetId).find((mark) => mark.layoutId === layout.id);
+  if (changes) columns.push(changes.column);
+  const statuses = sheet.readValues(sheetId, 1, layout.statusColumn, sheet.size(sheetId).rows, 1);
+  let first = 0;
+  let last = 0;
+  let enriched = false;
+  statuses.forEach(([cell], index) => {
+    const isHeader = comparableText(cell) === STATUS_HEADER;
+    if (!isHeader && parseRefreshStatus(cell).kind === 'none') return;
+    enriched ||= !isHeader;
+    first ||= index + 1;
+    last = index + 1;
+  });
+  if (!enriched) return null;
+  const left = Math.min(...columns);
+  const right = Math.max(...columns);
+  return { sheetName, rangeA1: sheetRangeA1(sheetName, rangeA1(first, left, last - first + 1, right - left + 1)) };
 }
 
 /** Keep fresh: validates the settings, makes sure the trigger exists, saves the schedule. */
@@ -167,7 +217,7 @@ export function stopSchedule(deps: ControlDeps): ScheduleStatus {
   return scheduleStatus(deps);
 }
 
-export function scheduleStatus(deps: RefreshDeps): ScheduleStatus {
+export function scheduleStatus(deps: RefreshDeps & TargetDeps): ScheduleStatus {
   const schedule = loadSchedule(deps.store);
   const state = loadRefreshState(deps.store);
   const now = deps.clock.now();
@@ -181,7 +231,7 @@ export function scheduleStatus(deps: RefreshDeps): ScheduleStatus {
   }
   return {
     enabled,
-    target: null,
+    target: shownTarget(deps, schedule),
     settings: schedule?.settings ?? null,
     nextRunAt: schedule && enabled && !pausedReason ? nextRunAt(deps, schedule, state, now) : null,
     lastRun: state.lastRun,

@@ -234,9 +234,63 @@ describe('status', () => {
     expect(scheduleStatus(w.deps)).toMatchObject({ nextRunAt: null, pausedReason: expect.stringMatching(/has not run since 2026-01-05.*Click Keep fresh/) });
   });
 
-  it('reads as off when nothing was ever set', () => {
+  it('reads as off when nothing was ever set, naming the enriched range Keep fresh would take', () => {
     const w = refreshWorld();
-    expect(scheduleStatus(w.deps)).toEqual({ enabled: false, settings: null, nextRunAt: null, lastRun: null, pausedReason: null });
+    // Identifiers in A, status in B, the six result columns in C:H; header and 10 rows.
+    expect(w.columns).toHaveLength(6);
+    expect(scheduleStatus(w.deps)).toEqual({ enabled: false, target: { sheetName: 'Leads', rangeA1: 'Leads!A1:H11' }, settings: null, nextRunAt: null, lastRun: null, pausedReason: null });
+  });
+});
+
+describe('the range the status names', () => {
+  it('covers the layout\'s columns, its Changes column once a refresh added it, and the rows with a status', () => {
+    const w = refreshWorld({ rows: 4, enrichedOn: '2025-12-20' });
+    // Rows the user added below the enriched ones, with no status yet, are not the add-on's.
+    w.sheet.insertRows(SHEET, 5, [[urlOf(50)], [urlOf(51)]]);
+    expect(scheduleStatus(w.deps).target).toEqual({ sheetName: 'Leads', rangeA1: 'Leads!A1:H5' });
+    w.setPerson(2, person('Person 2', 'Globex', 'Title 2'));
+    refreshNow(w.deps);
+    // The Changes column went in after the results (I); the user's notes moved to J.
+    expect(w.sheet.cell(SHEET, 1, 9).value).toBe('Changes');
+    expect(scheduleStatus(w.deps).target).toEqual({ sheetName: 'Leads', rangeA1: 'Leads!A1:I5' });
+  });
+
+  it('follows moved columns and a renamed sheet, quoting a name A1 notation needs quoted', () => {
+    const w = refreshWorld({ rows: 3 });
+    setSchedule(w.deps, DAILY_6);
+    w.sheet.insertColumns(SHEET, 2, 2); // two columns of the user's between status and results
+    w.sheet.renameSheet(SHEET, "Bob's leads");
+    expect(scheduleStatus(w.deps).target).toEqual({ sheetName: "Bob's leads", rangeA1: "'Bob''s leads'!A1:J4" });
+  });
+
+  it('names the schedule\'s range while it is on, wherever the user is; the current sheet\'s once it is off', () => {
+    const w = refreshWorld({ rows: 2 });
+    setSchedule(w.deps, DAILY_6);
+    const other = 8;
+    w.sheet.addSheet(other, 'Other', [['', ''], ['', ''], ['LinkedIn', STATUS_HEADER, 'Name'], [urlOf(1), 'Enriched 2026-01-01', 'P'], [urlOf(2), 'Not found', '']]);
+    w.sheet.addColumnMarks(other, [
+      { column: 1, record: { v: 1, role: 'source', t: 'L9' } },
+      { column: 2, record: { v: 1, role: 'status', t: 'L9', fields: ['basic_profile.name'], sel: 'basic_profile.name', header: true } },
+      { column: 3, record: { v: 1, role: 'data', t: 'L9', id: 'basic_profile.name' } },
+    ]);
+    w.deps.activeSheetId = () => other;
+    expect(scheduleStatus(w.deps).target).toEqual({ sheetName: 'Leads', rangeA1: 'Leads!A1:H3' });
+    expect(stopSchedule(w.deps).target).toEqual({ sheetName: 'Other', rangeA1: 'Other!A3:C5' });
+  });
+
+  it('is null when nothing is enriched: no layout, only a header, or the schedule\'s sheet deleted', () => {
+    const w = refreshWorld({ rows: 2 });
+    for (const row of [2, 3]) w.sheet.cell(SHEET, row, 2).value = '';
+    expect(scheduleStatus(w.deps).target).toBeNull();
+    w.sheet.cell(SHEET, 2, 2).value = 'Enriched 2026-01-01';
+    setSchedule(w.deps, DAILY_6);
+    expect(scheduleStatus(w.deps).target).toEqual({ sheetName: 'Leads', rangeA1: 'Leads!A1:H2' });
+    w.sheet.deleteSheet(SHEET);
+    expect(scheduleStatus(w.deps).target).toBeNull();
+
+    const bare = refreshWorld();
+    bare.sheet.sheet(SHEET).metadata = [];
+    expect(scheduleStatus(bare.deps).target).toBeNull();
   });
 });
 

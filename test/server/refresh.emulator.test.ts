@@ -12,7 +12,7 @@ import { CHANGE_HIGHLIGHT, CHANGES_HEADER } from '../../src/core/changeTracking'
 import { MESSAGES } from '../../src/core/crustdataClient';
 import { flattenPerson } from '../../src/core/flatten';
 import type { TickReport } from '../../src/core/refreshControl';
-import { STATUS_HEADER } from '../../src/core/sheetTarget';
+import { columnLetter, STATUS_HEADER } from '../../src/core/sheetTarget';
 import type { PersonData } from '../../src/core/types';
 import type { JobProgress, ScheduleRequest, ScheduleStatus, SidebarState, StartJobResponse } from '../../src/server/sidebarContract';
 import { driveJob, jobWorld, startRequest, TEST_KEY, withSheet, type JobWorld } from './jobHarness';
@@ -254,6 +254,9 @@ describe('four weeks of Keep fresh on a 1,500-row sheet', () => {
     expect(localDate(status!.nextRunAt!)).toBe('2025-01-06');
     const state = s.emu.callFromSidebar('sidebarGetState') as SidebarState;
     expect(state.schedule).toMatchObject({ enabled: true, settings: DAILY });
+    // The range it keeps fresh: identifiers, status and results, header and every row.
+    const lastColumn = columnLetter(s.sheet().lastColumn());
+    expect(state.schedule.target).toEqual({ sheetName: 'Leads', rangeA1: `Leads!A1:${lastColumn}${ROWS + 1}` });
   });
 
   it('refreshes every row every day, marking exactly what the churn changed', () => {
@@ -371,6 +374,12 @@ describe('four weeks of Keep fresh on a 1,500-row sheet', () => {
 
   it('says in words what the last run found', () => {
     const status = s.status();
+    // Still the enriched range on the renamed sheet (not the sheet of day 5's job, where the user
+    // is now), grown by the Changes column, the inserted column and the five inserted rows.
+    expect(s.emu.model.activeSheet?.name).toBe('More');
+    const lastColumn = columnLetter(s.sheet().lastColumn());
+    expect(s.sheet().cell(1, s.sheet().lastColumn()).value).toBe('Current title');
+    expect(status.target).toEqual({ sheetName: 'Leads (renamed)', rangeA1: `'Leads (renamed)'!A1:${lastColumn}${ROWS + 6}` });
     expect(status.lastRun!.summary).toMatch(/^“Leads \(renamed\)”: refreshed 1,500 rows: \d+ people changed jobs, \d+ (people|person) changed title; \d+ people no longer found/);
     expect(status.nextRunAt).toBeGreaterThan(s.emu.clock.now());
   });
@@ -387,6 +396,8 @@ describe('four weeks of Keep fresh on a 1,500-row sheet', () => {
   it('Stop refreshing removes the trigger, and nothing runs after', () => {
     const status = s.emu.callFromSidebar('sidebarStopSchedule') as ScheduleStatus;
     expect(status).toMatchObject({ enabled: false, nextRunAt: null });
+    // Off, it names what Keep fresh would take: the enriched range on the sheet the user is on.
+    expect(status.target).toMatchObject({ sheetName: 'More', rangeA1: expect.stringMatching(/^More!A1:[A-Z]+801$/) });
     expect(s.emu.triggers.triggers).toHaveLength(0);
     const before = s.emu.executions.length;
     s.emu.runDueTriggers(s.emu.clock.now() + 3 * DAY);
@@ -399,6 +410,7 @@ describe('Refresh now from the menu', () => {
     const s = new Scenario();
     s.rows.splice(100);
     s.enrich();
+    expect(s.status()).toMatchObject({ enabled: false, target: { sheetName: 'Leads', rangeA1: `Leads!A1:${columnLetter(s.sheet().lastColumn())}101` } });
     // No schedule: the default threshold of 7 days applies.
     s.emu.runDueTriggers(s.emu.clock.now() + 8 * DAY);
     const report = s.churn(1);
@@ -434,7 +446,7 @@ describe('a range that is gone', () => {
     expect(s.emu.triggers.triggers).toHaveLength(0);
     expect(s.world.sent.filter((request) => request.atMs > midnight(1))).toHaveLength(0);
     const state = s.emu.callFromSidebar('sidebarGetState') as SidebarState;
-    expect(state.schedule).toMatchObject({ enabled: true, nextRunAt: null, pausedReason: expect.stringContaining('The sheet “Leads” was deleted') });
+    expect(state.schedule).toMatchObject({ enabled: true, target: null, nextRunAt: null, pausedReason: expect.stringContaining('The sheet “Leads” was deleted') });
     expect(s.emu.model.sheet('Other').cell(1, 1).value).toBe('untouched');
   });
 });
