@@ -3,80 +3,86 @@
 // No per-row data, so it stays far below the 9 KB property limit whatever the sheet's size.
 import * as z from 'zod/mini';
 import type { KeyValueStore } from './ports';
+import { lazySchema } from './schemas';
 import type { LastRunSummary } from '../server/sidebarContract';
 
 export const REFRESH_STATE_KEY = 'crustdata.refresh';
 
-const count = z.number().check(z.int(), z.gte(0));
+// Built on first use (lazySchema): every execution loads the bundle, few read the refresh state.
+const count = () => z.number().check(z.int(), z.gte(0));
 
-const PassCountsSchema = z.object({
-  /** Rows the pass found older than the threshold. */
-  due: count,
-  /** Rows that got fresh data. */
-  refreshed: count,
-  /** Rows with at least one tracked value changed. */
-  changed: count,
-  notFound: count,
-  failed: count,
-  /** Changes per tracked header ("Current employer" -> 14). */
-  changedBy: z.record(z.string(), count),
-});
+const passCountsSchema = lazySchema(() =>
+  z.object({
+    /** Rows the pass found older than the threshold. */
+    due: count(),
+    /** Rows that got fresh data. */
+    refreshed: count(),
+    /** Rows with at least one tracked value changed. */
+    changed: count(),
+    notFound: count(),
+    failed: count(),
+    /** Changes per tracked header ("Current employer" -> 14). */
+    changedBy: z.record(z.string(), count()),
+  }),
+);
 
-const PassSchema = z.object({
-  id: z.string(),
-  origin: z.enum(['schedule', 'manual']),
-  startedAt: z.number(),
-  sheetId: z.number(),
-  sheetName: z.string(),
-  layoutId: z.string(),
-  /** Rows whose data is from this date or earlier are refreshed. */
-  cutoffDate: z.string(),
-  /** Cached results fetched since then are fresh enough. */
-  freshSinceMs: z.number(),
-  forceFetch: z.boolean(),
-  trackedHeaders: z.array(z.string()),
-  /** The next row to look at. */
-  cursorRow: z.number().check(z.int(), z.gte(1)),
-  /**
-   * The identifier of the row just above the cursor, so a run after rows were inserted or
-   * deleted finds its place by identifier instead of trusting the row number.
-   */
-  anchor: z.nullable(z.string()),
-  counts: PassCountsSchema,
-  runs: count,
-  /** A failure worth showing in the summary (the first one of the pass). */
-  firstFailure: z.nullable(z.string()),
-});
+const passSchema = lazySchema(() =>
+  z.object({
+    id: z.string(),
+    origin: z.enum(['schedule', 'manual']),
+    startedAt: z.number(),
+    sheetId: z.number(),
+    sheetName: z.string(),
+    layoutId: z.string(),
+    /** Rows whose data is from this date or earlier are refreshed. */
+    cutoffDate: z.string(),
+    /** Cached results fetched since then are fresh enough. */
+    freshSinceMs: z.number(),
+    forceFetch: z.boolean(),
+    trackedHeaders: z.array(z.string()),
+    /** The next row to look at. */
+    cursorRow: z.number().check(z.int(), z.gte(1)),
+    /**
+     * The identifier of the row just above the cursor, so a run after rows were inserted or
+     * deleted finds its place by identifier instead of trusting the row number.
+     */
+    anchor: z.nullable(z.string()),
+    counts: passCountsSchema(),
+    runs: count(),
+    /** A failure worth showing in the summary (the first one of the pass). */
+    firstFailure: z.nullable(z.string()),
+  }),
+);
 
-const LeaseSchema = z.object({ token: z.string(), until: z.number() });
+const refreshStateSchema = lazySchema(() =>
+  z.object({
+    v: z.literal(1),
+    /** The scheduled time whose pass has been started; a later slot makes a run due. */
+    servedSlot: z.nullable(z.number()),
+    pass: z.nullable(passSchema()),
+    lease: z.nullable(z.object({ token: z.string(), until: z.number() })),
+    lastRun: z.nullable(
+      z.object({
+        at: z.number(),
+        refreshed: count(),
+        changed: count(),
+        notFound: count(),
+        failed: count(),
+        summary: z.string(),
+      }),
+    ),
+    /** The latest pass that found changes, so a quiet pass after it can still say what changed. */
+    lastChange: z.nullable(z.object({ at: z.number(), text: z.string() })),
+    /** When the trigger last ran, for "next run" while a pass carries on hour by hour. */
+    lastTickAt: z.nullable(z.number()),
+    /** Trigger runs in a row that failed unexpectedly; a few pause the schedule. */
+    consecutiveErrors: count(),
+  }),
+);
 
-const SummarySchema = z.object({
-  at: z.number(),
-  refreshed: count,
-  changed: count,
-  notFound: count,
-  failed: count,
-  summary: z.string(),
-});
-
-const RefreshStateSchema = z.object({
-  v: z.literal(1),
-  /** The scheduled time whose pass has been started; a later slot makes a run due. */
-  servedSlot: z.nullable(z.number()),
-  pass: z.nullable(PassSchema),
-  lease: z.nullable(LeaseSchema),
-  lastRun: z.nullable(SummarySchema),
-  /** The latest pass that found changes, so a quiet pass after it can still say what changed. */
-  lastChange: z.nullable(z.object({ at: z.number(), text: z.string() })),
-  /** When the trigger last ran, for "next run" while a pass carries on hour by hour. */
-  lastTickAt: z.nullable(z.number()),
-  /** Trigger runs in a row that failed unexpectedly; a few pause the schedule. */
-  consecutiveErrors: count,
-});
-
-export type PassCounts = z.infer<typeof PassCountsSchema>;
-export type RefreshPass = z.infer<typeof PassSchema>;
-export type RefreshState = z.infer<typeof RefreshStateSchema>;
+export type PassCounts = z.infer<ReturnType<typeof passCountsSchema>>;
+export type RefreshPass = z.infer<ReturnType<typeof passSchema>>;
+export type RefreshState = z.infer<ReturnType<typeof refreshStateSchema>>;
 export type { LastRunSummary };
 
 export function emptyRefreshState(): RefreshState {
@@ -92,7 +98,7 @@ export function loadRefreshState(store: KeyValueStore): RefreshState {
   const raw = store.get(REFRESH_STATE_KEY);
   if (!raw) return emptyRefreshState();
   try {
-    const parsed = RefreshStateSchema.safeParse(JSON.parse(raw));
+    const parsed = refreshStateSchema().safeParse(JSON.parse(raw));
     return parsed.success ? parsed.data : emptyRefreshState();
   } catch {
     return emptyRefreshState();

@@ -5,6 +5,7 @@ import * as z from 'zod/mini';
 import { ALL_COLUMNS } from './catalog';
 import { EnrichError } from './errors';
 import type { KeyValueStore } from './ports';
+import { lazySchema } from './schemas';
 import type { ScheduleRequest } from '../server/sidebarContract';
 
 export const SCHEDULE_KEY = 'crustdata.schedule';
@@ -15,14 +16,18 @@ const DAY_MS = 24 * HOUR_MS;
 
 // ---- Settings ------------------------------------------------------------------------------
 
-const ScheduleSettingsSchema = z.object({
-  frequency: z.enum(['daily', 'weekly']),
-  hour: z.number().check(z.int(), z.gte(0), z.lte(23)),
-  weekday: z.optional(z.number().check(z.int(), z.gte(1), z.lte(7))),
-  maxAgeDays: z.number().check(z.int(), z.gte(1), z.lte(365)),
-  forceFetch: z.boolean(),
-  trackedHeaders: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(100))).check(z.maxLength(20))),
-});
+// Schemas and the header index are built on first use: every execution (each custom-function
+// cell too) loads the whole bundle, and most never touch the schedule.
+const scheduleSettingsSchema = lazySchema(() =>
+  z.object({
+    frequency: z.enum(['daily', 'weekly']),
+    hour: z.number().check(z.int(), z.gte(0), z.lte(23)),
+    weekday: z.optional(z.number().check(z.int(), z.gte(1), z.lte(7))),
+    maxAgeDays: z.number().check(z.int(), z.gte(1), z.lte(365)),
+    forceFetch: z.boolean(),
+    trackedHeaders: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(100))).check(z.maxLength(20))),
+  }),
+);
 
 const FIELD_WORDS: Record<string, string> = {
   frequency: 'How often must be "daily" or "weekly".',
@@ -33,11 +38,11 @@ const FIELD_WORDS: Record<string, string> = {
   trackedHeaders: 'The tracked columns must be a list of at most 20 column headers.',
 };
 
-const KNOWN_HEADERS = new Map(ALL_COLUMNS.map((column) => [column.header.toLowerCase(), column.header]));
+const knownHeaders = lazySchema(() => new Map(ALL_COLUMNS.map((column) => [column.header.toLowerCase(), column.header])));
 
 /** A ScheduleRequest from the browser, checked; throws EnrichError('invalid_argument') in words. */
 export function parseScheduleRequest(input: unknown): ScheduleRequest {
-  const parsed = ScheduleSettingsSchema.safeParse(input);
+  const parsed = scheduleSettingsSchema().safeParse(input);
   if (!parsed.success) {
     const field = String(parsed.error.issues[0]?.path[0] ?? '');
     throw new EnrichError('invalid_argument', FIELD_WORDS[field] ?? 'The schedule settings are incomplete. Reopen the sidebar and try again.');
@@ -53,7 +58,7 @@ export function parseScheduleRequest(input: unknown): ScheduleRequest {
   if (settings.trackedHeaders) {
     const headers: string[] = [];
     for (const raw of settings.trackedHeaders) {
-      const header = KNOWN_HEADERS.get(raw.trim().toLowerCase());
+      const header = knownHeaders().get(raw.trim().toLowerCase());
       if (!header) throw new EnrichError('invalid_argument', `"${raw.slice(0, 60)}" is not a column this add-on writes, so its changes cannot be tracked.`);
       if (!headers.includes(header)) headers.push(header);
     }
@@ -73,37 +78,41 @@ export function defaultScheduleSettings(): ScheduleRequest {
 
 // ---- The stored schedule -------------------------------------------------------------------
 
-const TargetSchema = z.object({
-  sheetId: z.number(),
-  sheetName: z.string(),
-  /** The bulk job's layout id: its developer metadata finds the columns wherever they moved. */
-  layoutId: z.string(),
-});
+const targetSchema = lazySchema(() =>
+  z.object({
+    sheetId: z.number(),
+    sheetName: z.string(),
+    /** The bulk job's layout id: its developer metadata finds the columns wherever they moved. */
+    layoutId: z.string(),
+  }),
+);
 
-const StoredScheduleSchema = z.object({
-  v: z.literal(1),
-  enabled: z.boolean(),
-  settings: ScheduleSettingsSchema,
-  target: TargetSchema,
-  /** Why the schedule stopped itself (key rejected, credits, sheet gone); null while it runs. */
-  pausedReason: z.nullable(z.string()),
-  /**
-   * The trigger that runs it (its unique id, as in the event's triggerUid). Another user's
-   * trigger in the same document leaves the refresh to this one, so two never share the work.
-   */
-  triggerId: z.nullable(z.string()),
-  updatedAt: z.number(),
-});
+const storedScheduleSchema = lazySchema(() =>
+  z.object({
+    v: z.literal(1),
+    enabled: z.boolean(),
+    settings: scheduleSettingsSchema(),
+    target: targetSchema(),
+    /** Why the schedule stopped itself (key rejected, credits, sheet gone); null while it runs. */
+    pausedReason: z.nullable(z.string()),
+    /**
+     * The trigger that runs it (its unique id, as in the event's triggerUid). Another user's
+     * trigger in the same document leaves the refresh to this one, so two never share the work.
+     */
+    triggerId: z.nullable(z.string()),
+    updatedAt: z.number(),
+  }),
+);
 
-export type RefreshTarget = z.infer<typeof TargetSchema>;
-export type StoredSchedule = z.infer<typeof StoredScheduleSchema>;
+export type RefreshTarget = z.infer<ReturnType<typeof targetSchema>>;
+export type StoredSchedule = z.infer<ReturnType<typeof storedScheduleSchema>>;
 
 /** A value that fails validation (hand-edited, another version) reads as no schedule rather than a crash. */
 export function loadSchedule(store: KeyValueStore): StoredSchedule | null {
   const raw = store.get(SCHEDULE_KEY);
   if (!raw) return null;
   try {
-    const parsed = StoredScheduleSchema.safeParse(JSON.parse(raw));
+    const parsed = storedScheduleSchema().safeParse(JSON.parse(raw));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;

@@ -454,3 +454,28 @@ export function storedJob(patch: Partial<StoredJob> = {}): StoredJob {
 }
 
 export type { RefreshDeps };
+
+/**
+ * Loads `load`'s modules afresh over a zod/mini that records every schema it is asked to build,
+ * so a test can tell what loading the bundle builds and what the first use does.
+ */
+export function loadCountingZod<T>(load: () => T): { built: string[]; loaded: T } {
+  const built: string[] = [];
+  let loaded!: T;
+  jest.isolateModules(() => {
+    const actual = jest.requireActual<Record<string, unknown>>('zod/mini');
+    const counting: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(actual)) {
+      counting[name] =
+        typeof value === 'function'
+          ? (...args: unknown[]) => {
+              built.push(name);
+              return (value as (...a: unknown[]) => unknown)(...args);
+            }
+          : value;
+    }
+    jest.doMock('zod/mini', () => counting);
+    loaded = load();
+  });
+  return { built, loaded };
+}

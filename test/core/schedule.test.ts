@@ -14,7 +14,7 @@ import {
   zonedToEpoch,
 } from '../../src/core/schedule';
 import type { ScheduleRequest } from '../../src/server/sidebarContract';
-import { FakeStore, intlZone } from './refreshFakes';
+import { FakeStore, intlZone, loadCountingZod } from './refreshFakes';
 
 const daily = (hour: number, extra: Partial<ScheduleRequest> = {}): ScheduleRequest => ({ frequency: 'daily', hour, maxAgeDays: 7, forceFetch: false, ...extra });
 const at = (iso: string) => Date.parse(iso);
@@ -107,5 +107,32 @@ describe('calendar', () => {
     const tokyo = refreshCutoff(intlZone('Asia/Tokyo'), at('2026-01-07T23:30:00Z'), 1);
     expect(tokyo.date).toBe('2026-01-07');
     expect(iso(tokyo.freshSinceMs)).toBe('2026-01-07T15:00:00.000Z');
+  });
+});
+
+describe('schemas are built on first use, not when the bundle loads', () => {
+  const load = () => loadCountingZod(() => require('../../src/core/schedule') as typeof import('../../src/core/schedule'));
+
+  it('loading the module builds none', () => {
+    expect(load().built).toEqual([]);
+  });
+
+  it('the first parse builds them once; later parses and reads reuse them', () => {
+    const { built, loaded: schedule } = load();
+    expect(schedule.parseScheduleRequest({ ...daily(6), trackedHeaders: ['current title'] })).toEqual({ ...daily(6), trackedHeaders: ['Current title'] });
+    const first = built.length;
+    expect(first).toBeGreaterThan(0);
+    expect(() => schedule.parseScheduleRequest(daily(24))).toThrow(/hour/);
+    expect(built.length).toBe(first);
+
+    const store = new FakeStore();
+    const stored = { v: 1 as const, enabled: true, settings: daily(6), target: { sheetId: 1, sheetName: 'S', layoutId: 'L' }, pausedReason: null, triggerId: null, updatedAt: 1 };
+    schedule.saveSchedule(store, stored);
+    expect(schedule.loadSchedule(store)).toEqual(stored);
+    const withStored = built.length;
+    expect(schedule.loadSchedule(store)).toEqual(stored);
+    store.set(schedule.SCHEDULE_KEY, '{"v":2}');
+    expect(schedule.loadSchedule(store)).toBeNull();
+    expect(built.length).toBe(withStored);
   });
 });
