@@ -9,6 +9,7 @@ import { flattenPerson } from './flatten';
 import { dedupeIdentifiers, type UniqueIdentifier } from './identifiers';
 import { MAX_IDENTIFIERS_PER_REQUEST } from './crustdataClient';
 import type { Lock } from './ports';
+import { memoizedHasher } from './resultCache';
 import type { CellValue, FieldSelection, RowOutcome } from './types';
 
 // ---- Messages (quoted in the README and the function's JSDoc) ------------------------------
@@ -524,7 +525,8 @@ export const FAILURE_MEMO_SECONDS: Partial<Record<ErrorCode, number>> = {
 const FAILURE_MEMO_PREFIX = 'cd:cf-fail:';
 
 function failureMemoKey(ctx: EnrichContext, identifier: string, selection: FieldSelection): string {
-  return FAILURE_MEMO_PREFIX + ctx.hasher.sha256Hex(`${identifier}\n${selectionKey(selection)}`);
+  // The engine hashes the same identifiers for its cache keys: share its per-execution memo.
+  return FAILURE_MEMO_PREFIX + memoizedHasher(ctx.hasher).sha256Hex(`${identifier}\n${selectionKey(selection)}`);
 }
 
 /** Pending rows that failed a moment ago get that failure back instead of another try. */
