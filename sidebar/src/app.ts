@@ -38,6 +38,8 @@ export class SidebarApp {
   private estimateTimer: ReturnType<typeof setTimeout> | null = null;
   private estimateSeq = 0;
   private lastPhase: string | null = null;
+  private backgroundWanted = false;
+  private backgroundSending = false;
   private readonly now: () => number;
   private readonly estimateDebounceMs: number;
 
@@ -72,6 +74,7 @@ export class SidebarApp {
         this.keyView.update(status, this.state.requestsPerMinute);
         this.refreshRun();
         this.scheduleEstimate();
+        if (request.apiKey && jobPhase(this.driver.snapshot()) === 'problem') this.say('Key saved. Press Resume to carry on the job.');
         return true;
       },
       test: async () => (await this.call(() => client.sidebarTestConnection())) ?? null,
@@ -174,7 +177,8 @@ export class SidebarApp {
     this.schedule.update(state.schedule);
     this.driver.show(state.job);
     if (state.job && (state.job.state === 'running' || state.job.state === 'paused')) {
-      this.say(`A job on this sheet is ${state.job.state === 'running' ? 'under way' : 'paused'}: ${describeProgress(state.job)}`);
+      const how = state.job.state === 'running' ? 'under way' : state.job.pausedBy === 'problem' ? 'paused by a problem' : 'paused';
+      this.say(`A job on this sheet is ${how}: ${describeProgress(state.job)}`);
     }
     this.scheduleEstimate();
   }
@@ -243,9 +247,7 @@ export class SidebarApp {
     if (this.startBlockedBy() !== null || !this.source) return;
     this.starting = true;
     this.refreshRun();
-    // continueInBackground is accepted by the server's start validation but missing from the
-    // contract's StartJobRequest type; sent as an extra property until the contract has it.
-    const request: StartJobRequest & { continueInBackground?: boolean } = {
+    const request: StartJobRequest = {
       source: this.source,
       settings: { fields: this.fields, reenrich: this.reenrich },
       continueInBackground: this.run.background(),
@@ -288,18 +290,31 @@ export class SidebarApp {
     return `Selected ${plural(result.rows, 'row')} in the sheet${result.rangeA1 ? `: ${result.rangeA1}` : ''}.`;
   }
 
+  /**
+   * The background switch on a job that can still run: action 'background' changes only that,
+   * whatever the job is doing. One call at a time; clicks meanwhile send the last choice after.
+   * With no such job the switch is just the choice Start sends.
+   */
   private async backgroundChanged(on: boolean): Promise<void> {
-    const snapshot = this.driver.snapshot();
-    const job = snapshot.job;
-    if (!job || snapshot.pending) return; // no job yet: Start sends the switch
-    // The contract records the switch only along with a control action. Pause on a paused job and
-    // Resume on a running one change nothing but the switch.
-    if (job.state === 'paused') await this.driver.pause(on);
-    else if (job.state === 'running') {
-      const updated = await this.call(() => this.client.sidebarControlJob({ jobId: job.jobId, action: 'resume', continueInBackground: on }));
-      if (!updated) return;
-    } else return;
-    this.say(on ? 'The job will carry on hourly in the background when this sidebar is not driving it.' : 'The job only runs while this sidebar is open.');
+    this.backgroundWanted = on;
+    if (this.backgroundSending) return;
+    const job = this.driver.snapshot().job;
+    if (!job || (job.state !== 'running' && job.state !== 'paused')) return;
+    this.backgroundSending = true;
+    let sent: boolean | null = null;
+    let ok = true;
+    while (ok && sent !== this.backgroundWanted) {
+      sent = this.backgroundWanted;
+      this.run.setBackground(sent, true);
+      ok = await this.driver.setBackground(sent);
+    }
+    this.backgroundSending = false;
+    const now = this.driver.snapshot().job?.continueInBackground ?? on;
+    this.run.setBackground(now, false);
+    if (!ok) return;
+    if (!now) this.say('The job only runs while this sidebar is open.');
+    else if (jobPhase(this.driver.snapshot()) === 'problem') this.say('Once the problem is fixed and you press Resume, the job carries on hourly in the background when this sidebar is not driving it.');
+    else this.say('The job will carry on hourly in the background when this sidebar is not driving it.');
   }
 
   private onJob(snapshot: JobDriverSnapshot): void {
@@ -313,7 +328,7 @@ export class SidebarApp {
       if (snapshot.job) this.say(describeProgress(snapshot.job));
       this.scheduleEstimate();
       void this.refreshSchedule();
-    } else if (phase === 'paused' && snapshot.job) {
+    } else if ((phase === 'paused' || phase === 'problem') && snapshot.job) {
       this.say(describeProgress(snapshot.job));
     } else if (phase === 'error' && snapshot.job?.message) {
       this.say(`Stopped: ${snapshot.job.message}`);

@@ -108,7 +108,7 @@ export function describeProgress(progress: JobProgress): string {
     case 'running':
       return progress.etaSeconds === null ? `${done}.` : `${done}, ${formatDuration(progress.etaSeconds)} left.`;
     case 'paused':
-      return `Paused: ${done}.`;
+      return progress.pausedBy === 'problem' ? `Paused by a problem: ${done}.` : `Paused: ${done}.`;
     case 'done':
       return `Finished: ${plural(progress.total, 'row')}.`;
     case 'cancelled':

@@ -1,7 +1,8 @@
 // Drives a bulk job from the open sidebar: one sidebarContinueJob call in flight at a time while
 // the job is running (each is a short server execution, well inside Apps Script's 6 minutes),
-// reporting progress between calls. Pause/Resume/Cancel go through sidebarControlJob. Pure
-// logic over an injected server and sleep, so jest drives it without a browser.
+// reporting progress between calls. Pause/Resume/Cancel and the background switch go through
+// sidebarControlJob. Pure logic over an injected server and sleep, so jest drives it without a
+// browser.
 import type { ControlJobRequest, JobProgress, JobRef } from '../../src/server/sidebarContract';
 import { errorMessage } from './client';
 
@@ -95,6 +96,29 @@ export class JobDriver {
 
   async cancel(continueInBackground: boolean): Promise<void> {
     await this.stopWith('cancel', continueInBackground);
+  }
+
+  /**
+   * Turns hourly background continuation on or off (action 'background'): the job keeps its
+   * state, and a loop or a pause under way carries on. False when the server refused.
+   */
+  async setBackground(continueInBackground: boolean): Promise<boolean> {
+    const job = this.job;
+    if (!job) return false;
+    try {
+      const updated = await this.server.sidebarControlJob({ jobId: job.jobId, action: 'background', continueInBackground });
+      const current = this.job;
+      if (current && current.jobId === updated.jobId) {
+        // A continue or control answer may be newer than this one: take only the switch from it then.
+        this.job = this.driving || this.pending ? { ...current, continueInBackground: updated.continueInBackground } : updated;
+      }
+      this.emit();
+      return true;
+    } catch (error) {
+      this.problem = errorMessage(error);
+      this.emit();
+      return false;
+    }
   }
 
   /** Stops this sidebar's loop without telling the server (the page is going away or a test ends). */

@@ -12,6 +12,8 @@ export type JobPhase =
   | 'resuming'
   | 'cancelling'
   | 'paused'
+  /** Paused by a problem (key rejected, no credits, repeated failures): fix it, then Resume. */
+  | 'problem'
   | 'done'
   | 'cancelled'
   | 'error';
@@ -26,7 +28,7 @@ export function jobPhase(snapshot: JobDriverSnapshot): JobPhase {
     case 'running':
       return driving ? 'running' : 'stalled';
     case 'paused':
-      return 'paused';
+      return job.pausedBy === 'problem' ? 'problem' : 'paused';
     case 'done':
       return 'done';
     case 'cancelled':
@@ -54,8 +56,8 @@ export function jobButtons(phase: JobPhase, job: JobProgress | null): JobButtons
     // An error ends a job on the server (its message says what to do): only a new start helps.
     start: phase === 'idle' || phase === 'done' || phase === 'cancelled' || phase === 'error',
     pause: phase === 'running' || phase === 'pausing',
-    resume: phase === 'paused' || phase === 'stalled' || phase === 'resuming',
-    cancel: phase === 'running' || phase === 'paused' || phase === 'stalled' || busy,
+    resume: phase === 'paused' || phase === 'problem' || phase === 'stalled' || phase === 'resuming',
+    cancel: phase === 'running' || phase === 'paused' || phase === 'problem' || phase === 'stalled' || busy,
     showFailed: phase !== 'idle' && problems > 0,
     busy,
   };
@@ -69,6 +71,7 @@ export const PHASE_TITLE: Record<JobPhase, string> = {
   resuming: 'Resuming…',
   cancelling: 'Cancelling…',
   paused: 'Paused',
+  problem: 'Paused by a problem',
   done: 'Done',
   cancelled: 'Cancelled',
   error: 'Stopped by an error',
@@ -85,4 +88,20 @@ export function countLines(job: JobProgress): Array<[string, number]> {
   ];
   if (job.counts.skipped > 0) lines.push(['Skipped', job.counts.skipped]);
   return lines;
+}
+
+/**
+ * What to do about a job paused by a problem, from the server's message (which names the cause
+ * in words: src/core/crustdataClient.ts MESSAGES). The rows written so far stay either way.
+ */
+export function problemAdvice(message: string | null): string {
+  const text = message ?? '';
+  if (/API key/i.test(text) && /rejected|no crustdata api key|not set/i.test(text)) {
+    return 'Set a new key in the API key section above (Replace key), then press Resume.';
+  }
+  if (/credits/i.test(text)) return 'Add credits in the Crustdata dashboard, then press Resume.';
+  if (/permission denied|refused this request/i.test(text)) {
+    return 'Ask Crustdata to enable those field groups for your key, then press Resume; or Cancel and start again without them.';
+  }
+  return 'Fix what the message says, then press Resume. The rows written so far are kept.';
 }

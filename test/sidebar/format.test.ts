@@ -83,6 +83,8 @@ describe('sentences', () => {
   test('progress sentence per state', () => {
     expect(describeProgress(job())).toBe('120 of 300 rows done, about 4 min left.');
     expect(describeProgress(job({ state: 'paused' }))).toBe('Paused: 120 of 300 rows done.');
+    expect(describeProgress(job({ state: 'paused', pausedBy: 'user' }))).toBe('Paused: 120 of 300 rows done.');
+    expect(describeProgress(job({ state: 'paused', pausedBy: 'problem' }))).toBe('Paused by a problem: 120 of 300 rows done.');
     expect(describeProgress(job({ state: 'done', processed: 300 }))).toBe('Finished: 300 rows.');
     expect(describeProgress(job({ state: 'cancelled' }))).toBe('Cancelled after 120 of 300 rows.');
   });

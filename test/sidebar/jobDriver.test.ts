@@ -13,6 +13,10 @@ class FakeJobServer implements JobDriverServer {
   /** When set, continue calls wait for release(). */
   hold = false;
   failNext = 0;
+  /** The next continue call pauses the job on this problem (as a rejected key does). */
+  problemNext: string | null = null;
+  /** Control calls fail with this message. */
+  controlError: string | null = null;
   private waiting: Array<() => void> = [];
 
   constructor(total = 300, private readonly step = 50) {
@@ -48,7 +52,10 @@ class FakeJobServer implements JobDriverServer {
         this.failNext--;
         throw new Error('Exceeded maximum execution time');
       }
-      if (this.job.state === 'running') {
+      if (this.job.state === 'running' && this.problemNext) {
+        Object.assign(this.job, { state: 'paused', pausedBy: 'problem', message: this.problemNext });
+        this.problemNext = null;
+      } else if (this.job.state === 'running') {
         this.job.processed = Math.min(this.job.total, this.job.processed + this.step);
         this.job.counts.enriched = this.job.processed;
         if (this.job.processed === this.job.total) this.job.state = 'done';
@@ -61,9 +68,11 @@ class FakeJobServer implements JobDriverServer {
 
   async sidebarControlJob(request: ControlJobRequest): Promise<JobProgress> {
     this.calls.push(`control:${request.action}:${request.continueInBackground}`);
+    await Promise.resolve();
+    if (this.controlError) throw new Error(this.controlError);
     if (request.continueInBackground !== undefined) this.job.continueInBackground = request.continueInBackground;
-    if (request.action === 'pause' && this.job.state === 'running') this.job.state = 'paused';
-    if (request.action === 'resume' && (this.job.state === 'paused' || this.job.state === 'error')) this.job.state = 'running';
+    if (request.action === 'pause' && this.job.state === 'running') Object.assign(this.job, { state: 'paused', pausedBy: 'user' });
+    if (request.action === 'resume' && (this.job.state === 'paused' || this.job.state === 'error')) Object.assign(this.job, { state: 'running', pausedBy: null, message: null });
     if (request.action === 'cancel') this.job.state = 'cancelled';
     return { ...this.job, counts: { ...this.job.counts } };
   }
@@ -220,4 +229,55 @@ test('continue calls that move no row are spaced out instead of repeated at once
   await until(() => !driver.snapshot().driving);
   expect(driver.snapshot().job?.state).toBe('done');
   expect(sleeps).toEqual([5, 50, 50]);
+});
+
+test('a problem pauses the job as its own phase; Resume (after the fix) drives it on to the end', async () => {
+  const server = new FakeJobServer(300, 50);
+  const { driver, settled } = setup(server);
+  server.hold = true;
+  driver.start({ ...server.job });
+  server.release();
+  await until(() => server.job.processed === 50 && server.inFlight === 1);
+  server.problemNext = 'Crustdata rejected the API key.';
+  server.hold = false;
+  server.release();
+  const stopped = await settled();
+  expect(stopped.job).toMatchObject({ state: 'paused', pausedBy: 'problem', processed: 50, message: 'Crustdata rejected the API key.' });
+  expect(jobPhase(stopped)).toBe('problem');
+  const continues = server.calls.filter((c) => c.startsWith('continue')).length;
+
+  await driver.resume(false);
+  const final = await settled();
+  expect(server.calls).toContain('control:resume:false');
+  expect(server.calls.filter((c) => c.startsWith('continue')).length).toBeGreaterThan(continues);
+  expect(final.job).toMatchObject({ state: 'done', processed: 300, pausedBy: null });
+});
+
+test('the background switch is its own control call: a paused job stays paused, a running one keeps running', async () => {
+  const server = new FakeJobServer(300, 50);
+  const { driver, settled } = setup(server);
+  server.hold = true;
+  driver.start({ ...server.job });
+  server.release();
+  await until(() => server.job.processed === 50 && server.inFlight === 1);
+
+  // While the loop runs: only the switch changes; the loop goes on without a new start.
+  expect(await driver.setBackground(true)).toBe(true);
+  expect(server.calls).toContain('control:background:true');
+  expect(driver.snapshot()).toMatchObject({ driving: true, pending: null, job: { state: 'running', continueInBackground: true } });
+
+  const pausing = driver.pause(true);
+  server.release();
+  await pausing;
+  await settled();
+  expect(driver.snapshot().job).toMatchObject({ state: 'paused', pausedBy: 'user', continueInBackground: true });
+  const before = server.calls.length;
+  expect(await driver.setBackground(false)).toBe(true);
+  expect(server.calls.slice(before)).toEqual(['control:background:false']);
+  expect(driver.snapshot()).toMatchObject({ driving: false, pending: null, job: { state: 'paused', pausedBy: 'user', continueInBackground: false } });
+
+  // A refused call leaves the job as it was and says why.
+  server.controlError = 'The job control request is not valid.';
+  expect(await driver.setBackground(true)).toBe(false);
+  expect(driver.snapshot()).toMatchObject({ problem: 'The job control request is not valid.', job: { continueInBackground: false } });
 });

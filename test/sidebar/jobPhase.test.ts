@@ -1,6 +1,7 @@
 // The Run section's phase and buttons for each job state and sidebar activity.
 import type { JobProgress } from '../../src/server/sidebarContract';
-import { countLines, jobButtons, jobPhase } from '../../sidebar/src/jobPhase';
+import { MESSAGES } from '../../src/core/crustdataClient';
+import { countLines, jobButtons, jobPhase, PHASE_TITLE, problemAdvice } from '../../sidebar/src/jobPhase';
 
 const job = (state: JobProgress['state'], counts: Partial<JobProgress['counts']> = {}): JobProgress => ({
   jobId: 'j',
@@ -48,4 +49,25 @@ test('each phase offers only the buttons that make sense', () => {
 test('counts list done, matched, not found, invalid, failed, and skipped only when there are some', () => {
   expect(countLines(job('running', { skipped: 0 })).map(([label]) => label)).toEqual(['Done', 'Matched', 'Not found', 'Invalid', 'Failed']);
   expect(countLines(job('running')).map(([label]) => label)).toContain('Skipped');
+});
+
+test('a job paused by a problem is its own phase, distinct from a pause by the user', () => {
+  const byProblem = { ...job('paused'), pausedBy: 'problem' as const, message: MESSAGES.invalidKey };
+  expect(jobPhase({ job: byProblem, driving: false, pending: null, problem: null })).toBe('problem');
+  expect(jobPhase({ job: { ...job('paused'), pausedBy: 'user' }, driving: false, pending: null, problem: null })).toBe('paused');
+  expect(jobPhase({ job: byProblem, driving: false, pending: 'resume', problem: null })).toBe('resuming');
+  // A background switch under way changes nothing about the phase.
+  expect(jobPhase({ job: byProblem, driving: false, pending: 'background', problem: null })).toBe('problem');
+  expect(PHASE_TITLE.problem).toBe('Paused by a problem');
+  const b = jobButtons('problem', byProblem);
+  expect((['start', 'pause', 'resume', 'cancel'] as const).filter((k) => b[k])).toEqual(['resume', 'cancel']);
+});
+
+test('the advice for a problem pause says what to fix before Resume', () => {
+  expect(problemAdvice(MESSAGES.invalidKey)).toBe('Set a new key in the API key section above (Replace key), then press Resume.');
+  expect(problemAdvice(MESSAGES.missingKey)).toMatch(/^Set a new key/);
+  expect(problemAdvice(MESSAGES.insufficientCredits)).toBe('Add credits in the Crustdata dashboard, then press Resume.');
+  expect(problemAdvice(MESSAGES.permissionDenied)).toMatch(/enable those field groups.*Resume.*Cancel/);
+  expect(problemAdvice('Stopped after repeated problems: Service Spreadsheets failed')).toMatch(/^Fix what the message says, then press Resume/);
+  expect(problemAdvice(null)).toMatch(/then press Resume/);
 });

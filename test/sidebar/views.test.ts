@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Estimate, ScheduleStatus } from '../../src/server/sidebarContract';
 import { estimateLines } from '../../sidebar/src/views/estimateView';
-import { describeLastRun } from '../../sidebar/src/views/scheduleView';
+import { keyFormRequest } from '../../sidebar/src/views/apiKeyView';
+import { describeLastRun, describeTarget } from '../../sidebar/src/views/scheduleView';
 import { describeGuess, parseSource } from '../../sidebar/src/views/sourceView';
 
 test('the source form becomes a SourceRange or a message', () => {
@@ -53,6 +54,29 @@ test('the last run reads as one line with its counts', () => {
     'Last run Wed 12 Nov 06:02: 300 refreshed, 14 changed, 2 not found.',
   );
   expect(describeLastRun({ ...status, lastRun: null }, now)).toBeNull();
+});
+
+test('the schedule names the range it keeps fresh, or would keep fresh here', () => {
+  const target = { sheetName: 'Leads', rangeA1: 'Leads!A1:K1501' };
+  expect(describeTarget({ enabled: true, target })).toBe('Keeps Leads!A1:K1501 fresh.');
+  expect(describeTarget({ enabled: false, target })).toBe('Would keep Leads!A1:K1501 fresh.');
+  expect(describeTarget({ enabled: false, target: null })).toMatch(/^Nothing enriched to keep fresh yet/);
+  expect(describeTarget({ enabled: true, target: null })).toMatch(/is gone/);
+});
+
+test('the key form: a key where one is asked for; the settings alone send no key, so the stored one stays', () => {
+  expect(keyFormRequest('first', { apiKey: '  cd_key_1234  ', scope: 'user', rate: '' })).toEqual({
+    request: { apiKey: 'cd_key_1234', scope: 'user', requestsPerMinute: 15 },
+  });
+  expect(keyFormRequest('replace', { apiKey: '', scope: 'user', rate: '60' })).toEqual({ error: 'Paste the API key first.', field: 'key' });
+  const settings = keyFormRequest('settings', { apiKey: '', scope: 'document', rate: ' 600 ' });
+  expect(settings).toEqual({ request: { scope: 'document', requestsPerMinute: 600 } });
+  expect('request' in settings && 'apiKey' in settings.request).toBe(false);
+  // Emptied, the limit goes back to the standard 15.
+  expect(keyFormRequest('settings', { apiKey: '', scope: 'user', rate: '' })).toEqual({ request: { scope: 'user', requestsPerMinute: 15 } });
+  for (const rate of ['0', '6001', '1.5', 'fast']) {
+    expect(keyFormRequest('settings', { apiKey: '', scope: 'user', rate })).toEqual({ error: expect.stringMatching(/1 to 6000/), field: 'rate' });
+  }
 });
 
 test('no sidebar source writes HTML from strings', () => {

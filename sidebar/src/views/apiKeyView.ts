@@ -1,6 +1,7 @@
 // API key section: set, replace, remove (always shown masked), who may use it, the optional
 // plan rate limit, and Test connection. The key typed here goes to the server once and the
-// field is emptied at once: the page never holds it longer than that call.
+// field is emptied at once: the page never holds it longer than that call. Who may use it and
+// the limit change without the key (apiKey absent keeps the stored one).
 import type { ApiKeyStatus, ConnectionResult, KeyScope, SaveApiKeyRequest } from '../../../src/server/sidebarContract';
 import { button, el, field, replaceChildren, show, uniqueId } from '../dom';
 import { formatCount, maskedKeyLabel, parsePositiveInt } from '../format';
@@ -20,10 +21,39 @@ const SCOPE_LABEL: Record<KeyScope, string> = {
   document: 'shared with this spreadsheet',
 };
 
+/** What the form is for: the first key, a new key in place of the stored one, or only the settings. */
+export type KeyFormMode = 'first' | 'replace' | 'settings';
+
+export interface KeyFormInput {
+  apiKey: string;
+  scope: KeyScope;
+  /** The requests-per-minute field as typed; empty means the standard limit. */
+  rate: string;
+}
+
+export const STANDARD_REQUESTS_PER_MINUTE = 15;
+
+/**
+ * The save request for the form, or what is wrong and which field to fix. The settings form
+ * sends no apiKey at all: the server keeps the stored key and changes only scope and limit.
+ */
+export function keyFormRequest(mode: KeyFormMode, input: KeyFormInput): { request: SaveApiKeyRequest } | { error: string; field: 'key' | 'rate' } {
+  const apiKey = input.apiKey.trim();
+  if (mode !== 'settings' && !apiKey) return { error: 'Paste the API key first.', field: 'key' };
+  const rateText = input.rate.trim();
+  const requestsPerMinute = rateText ? parsePositiveInt(rateText, 6000) : STANDARD_REQUESTS_PER_MINUTE;
+  if (requestsPerMinute === null) return { error: 'Requests per minute must be a whole number from 1 to 6000.', field: 'rate' };
+  const request: SaveApiKeyRequest = { scope: input.scope, requestsPerMinute };
+  if (mode !== 'settings') request.apiKey = apiKey;
+  return { request };
+}
+
 export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
   const headingId = uniqueId('h');
   let status: ApiKeyStatus = { isSet: false, masked: null, scope: null };
-  let replacing = false;
+  let limit = STANDARD_REQUESTS_PER_MINUTE;
+  /** The form is open to replace the key or to change only the settings (with a key set). */
+  let editing: 'replace' | 'settings' | null = null;
   let confirmingRemove = false;
 
   const statusLine = el('p', { className: 'key-status' });
@@ -51,10 +81,15 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
 
   const saveButton = el('button', { className: 'action', text: 'Save key', attrs: { type: 'submit' } });
   const cancelReplace = button('Cancel', () => {
-    replacing = false;
+    const was = editing;
+    editing = null;
     keyInput.value = '';
+    formError.textContent = '';
+    showStored();
     render();
+    (was === 'settings' ? settingsButton : replaceButton).focus();
   });
+  const keyField = field('API key', keyInput);
   const form = el(
     'form',
     {
@@ -68,7 +103,7 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
       },
     },
     [
-      field('API key', keyInput),
+      keyField,
       scopeGroup,
       field('Requests per minute (optional)', rateInput, 'Leave empty for the standard 15; raise it only if your plan allows more.'),
       formError,
@@ -77,9 +112,14 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
   );
 
   const replaceButton = button('Replace key', () => {
-    replacing = true;
+    editing = 'replace';
     render();
     keyInput.focus();
+  });
+  const settingsButton = button('Change limit or sharing', () => {
+    editing = 'settings';
+    render();
+    rateInput.focus();
   });
   const removeButton = button('Remove key', () => {
     confirmingRemove = true;
@@ -97,7 +137,7 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
     el('p', { text: 'Remove the key? Enrichment stops until a new one is set.' }),
     el('div', { className: 'buttons' }, [confirmRemove, keepButton]),
   ]);
-  const keyButtons = el('div', { className: 'buttons' }, [replaceButton, removeButton, testButton]);
+  const keyButtons = el('div', { className: 'buttons' }, [replaceButton, removeButton, testButton, settingsButton]);
 
   const root = el('section', { className: 'block', attrs: { 'aria-labelledby': headingId } }, [
     el('h2', { id: headingId, text: 'API key' }),
@@ -108,34 +148,34 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
     resultLine,
   ]);
 
+  function mode(): KeyFormMode {
+    return !status.isSet ? 'first' : editing === 'settings' ? 'settings' : 'replace';
+  }
+
   async function submit(): Promise<void> {
-    const apiKey = keyInput.value.trim();
     formError.textContent = '';
-    if (!apiKey) {
-      formError.textContent = 'Paste the API key first.';
-      keyInput.focus();
-      return;
-    }
-    const rateText = rateInput.value.trim();
-    const requestsPerMinute = rateText ? parsePositiveInt(rateText, 6000) : null;
-    if (rateText && requestsPerMinute === null) {
-      formError.textContent = 'Requests per minute must be a whole number from 1 to 6000.';
-      rateInput.focus();
+    const formMode = mode();
+    const built = keyFormRequest(formMode, {
+      apiKey: formMode === 'settings' ? '' : keyInput.value,
+      scope: scopeDocument.checked ? 'document' : 'user',
+      rate: rateInput.value,
+    });
+    if ('error' in built) {
+      formError.textContent = built.error;
+      (built.field === 'key' ? keyInput : rateInput).focus();
       return;
     }
     // Empty the field before the call: the key must not linger in the page.
     keyInput.value = '';
-    const scope: KeyScope = scopeDocument.checked ? 'document' : 'user';
     saveButton.disabled = true;
-    const request: SaveApiKeyRequest = { apiKey, scope };
-    if (requestsPerMinute !== null) request.requestsPerMinute = requestsPerMinute;
-    const saved = await actions.save(request);
+    const saved = await actions.save(built.request);
     saveButton.disabled = false;
     if (saved) {
-      replacing = false;
-      resultLine.textContent = 'Key saved.';
+      editing = null;
+      resultLine.className = 'result';
+      resultLine.textContent = formMode === 'settings' ? 'Settings saved.' : 'Key saved.';
       render();
-      testButton.focus();
+      (formMode === 'settings' ? settingsButton : testButton).focus();
     }
   }
 
@@ -175,15 +215,25 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
         'Key ',
         el('span', { className: 'mono', text: maskedKeyLabel(status.masked) }),
         status.scope ? ` · ${SCOPE_LABEL[status.scope]}` : '',
+        ` · ${formatCount(limit)} requests a minute`,
       ]);
     } else {
       replaceChildren(statusLine, ['No key yet. Paste the API key from your Crustdata account.']);
     }
-    show(keyButtons, status.isSet && !replacing && !confirmingRemove);
+    const formMode = mode();
+    show(keyButtons, status.isSet && editing === null && !confirmingRemove);
     show(removePrompt, status.isSet && confirmingRemove);
-    show(form, !status.isSet || replacing);
-    show(cancelReplace, status.isSet && replacing);
-    saveButton.textContent = status.isSet ? 'Save new key' : 'Save key';
+    show(form, !status.isSet || editing !== null);
+    show(keyField, formMode !== 'settings');
+    show(cancelReplace, status.isSet && editing !== null);
+    saveButton.textContent = formMode === 'first' ? 'Save key' : formMode === 'replace' ? 'Save new key' : 'Save settings';
+  }
+
+  /** The scope and limit fields show what is stored (on load, after a save, on Cancel). */
+  function showStored(): void {
+    if (status.scope === 'document') scopeDocument.checked = true;
+    else scopeUser.checked = true;
+    if (document.activeElement !== rateInput) rateInput.value = limit === STANDARD_REQUESTS_PER_MINUTE ? '' : String(limit);
   }
 
   render();
@@ -191,9 +241,8 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
     root,
     update(next, requestsPerMinute) {
       status = next;
-      if (next.scope === 'document') scopeDocument.checked = true;
-      else scopeUser.checked = true;
-      if (document.activeElement !== rateInput) rateInput.value = requestsPerMinute === 15 ? '' : String(requestsPerMinute);
+      limit = requestsPerMinute;
+      showStored();
       render();
     },
   };

@@ -3,7 +3,7 @@
 import { button, checkbox, el, replaceChildren, show, uniqueId } from '../dom';
 import { describeProgress, formatCount, progressPercent } from '../format';
 import type { JobDriverSnapshot } from '../jobDriver';
-import { countLines, jobButtons, jobPhase, PHASE_TITLE } from '../jobPhase';
+import { countLines, jobButtons, jobPhase, PHASE_TITLE, problemAdvice } from '../jobPhase';
 
 export interface JobViewActions {
   start(): void;
@@ -22,6 +22,8 @@ export interface JobView {
   update(snapshot: JobDriverSnapshot, startBlockedBy: string | null): void;
   setReenrich(on: boolean): void;
   background(): boolean;
+  /** The switch shows this value; while busy (a call under way) job updates leave it alone. */
+  setBackground(on: boolean, busy: boolean): void;
   focusStart(): void;
 }
 
@@ -48,6 +50,7 @@ export function jobView(actions: JobViewActions): JobView {
   const progressText = el('p', { id: progressLabelId, className: 'progress-text', attrs: { 'aria-live': 'polite' } });
   const counts = el('dl', { className: 'figures counts' });
   const message = el('p', { className: 'job-message', attrs: { role: 'alert' } });
+  const advice = el('p', { className: 'job-advice' });
   const problem = el('p', { className: 'error job-problem', attrs: { role: 'alert' } });
 
   const pauseButton = button('Pause', () => actions.pause());
@@ -66,6 +69,7 @@ export function jobView(actions: JobViewActions): JobView {
     progressText,
     counts,
     message,
+    advice,
     problem,
     el('div', { className: 'buttons' }, [pauseButton, resumeButton, cancelButton, failedButton]),
     failedResult,
@@ -88,6 +92,7 @@ export function jobView(actions: JobViewActions): JobView {
   }
 
   let lastJobId: string | null = null;
+  let backgroundBusy = false;
   /** Set when the focused button vanished or was disabled: focus goes to the next one offered. */
   let focusLost = false;
   const jobButtonsInOrder = [resumeButton, pauseButton, startButton, cancelButton];
@@ -106,6 +111,9 @@ export function jobView(actions: JobViewActions): JobView {
         failedResult.textContent = '';
         background.input.checked = job.continueInBackground;
       }
+      // While a job can still run, the switch shows the server's value; after that it is the
+      // choice for the next Start, left as the user set it.
+      if (job && !backgroundBusy && (job.state === 'running' || job.state === 'paused')) background.input.checked = job.continueInBackground;
 
       show(progressPanel, job !== null);
       if (job) {
@@ -127,8 +135,10 @@ export function jobView(actions: JobViewActions): JobView {
           ]),
         );
         message.textContent = job.message ?? '';
-        message.className = phase === 'error' ? 'job-message error' : 'job-message';
+        message.className = phase === 'error' || phase === 'problem' ? 'job-message error' : 'job-message';
         show(message, Boolean(job.message));
+        advice.textContent = phase === 'problem' ? problemAdvice(job.message) : '';
+        show(advice, phase === 'problem');
       }
       problem.textContent = snapshot.problem ?? '';
       show(problem, Boolean(snapshot.problem));
@@ -163,6 +173,12 @@ export function jobView(actions: JobViewActions): JobView {
       reenrich.input.checked = on;
     },
     background: () => background.input.checked,
+    setBackground(on, busy) {
+      backgroundBusy = busy;
+      background.input.checked = on;
+      // Not disabled: a disabled switch would drop the keyboard focus. The app sends the last choice.
+      background.input.setAttribute('aria-busy', String(busy));
+    },
     focusStart: () => startButton.focus(),
   };
 }

@@ -1,5 +1,6 @@
-// Keep fresh section: the scheduled refresh of enriched rows (daily or weekly at an hour), its
-// next run, what the last run did, why it paused itself, and Stop refreshing.
+// Keep fresh section: the scheduled refresh of enriched rows (daily or weekly at an hour), the
+// range it keeps fresh, its next run, what the last run did, why it paused itself, and Stop
+// refreshing.
 import type { ScheduleRequest, ScheduleStatus } from '../../../src/server/sidebarContract';
 import { button, checkbox, el, field, replaceChildren, show, uniqueId } from '../dom';
 import { describeSchedule, formatCount, formatDateTime, formatHour, parsePositiveInt, weekdayName } from '../format';
@@ -25,9 +26,17 @@ export function describeLastRun(status: ScheduleStatus, nowMs: number): string |
   return `Last run ${formatDateTime(run.at, nowMs)}: ${summary}`;
 }
 
+/** Which rows the schedule keeps fresh, or would keep fresh if turned on here. */
+export function describeTarget(status: Pick<ScheduleStatus, 'enabled' | 'target'>): string {
+  const range = status.target?.rangeA1;
+  if (status.enabled) return range ? `Keeps ${range} fresh.` : 'The enriched range it kept fresh is gone (sheet or columns deleted).';
+  return range ? `Would keep ${range} fresh.` : 'Nothing enriched to keep fresh yet: enrich a column first (Run, above).';
+}
+
 export function scheduleView(actions: ScheduleViewActions, now: () => number): { root: HTMLElement; update(status: ScheduleStatus): void } {
   const headingId = uniqueId('h');
   const statusLine = el('p', { className: 'schedule-status', attrs: { 'aria-live': 'polite' } });
+  const targetLine = el('p', { className: 'schedule-target' });
   const nextLine = el('p', { className: 'gray' });
   const lastLine = el('p', { className: 'last-run' });
   const pausedLine = el('p', { className: 'error', attrs: { role: 'alert' } });
@@ -89,6 +98,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
       text: 'Re-enriches the rows this add-on wrote on a schedule and marks who changed employer or title.',
     }),
     statusLine,
+    targetLine,
     pausedLine,
     nextLine,
     lastLine,
@@ -136,6 +146,8 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
       el('strong', { text: status.enabled ? 'On: ' : 'Off.' }),
       status.enabled && settings ? describeSchedule(settings) + '.' : '',
     ]);
+    targetLine.textContent = describeTarget(status);
+    targetLine.title = status.target ? `Sheet: ${status.target.sheetName}` : '';
     pausedLine.textContent = status.pausedReason ? `Paused: ${status.pausedReason}` : '';
     show(pausedLine, Boolean(status.pausedReason));
     nextLine.textContent = status.enabled && status.nextRunAt !== null ? `Next run ${formatDateTime(status.nextRunAt, now())} (your time).` : '';
