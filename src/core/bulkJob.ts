@@ -887,7 +887,8 @@ function protectRead(value: unknown): CellValue {
 
 // ---- Control, status, failed rows -----------------------------------------------------------
 
-export type ControlAction = 'pause' | 'resume' | 'cancel';
+/** 'background' changes only continueInBackground, whatever the state. */
+export type ControlAction = 'pause' | 'resume' | 'cancel' | 'background';
 
 export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, continueInBackground?: boolean): StoredJob | null {
   const tuning = tuningOf(deps);

@@ -59,7 +59,14 @@ export function getState(): SidebarState {
 
 export function saveApiKey(request: unknown): ApiKeyStatus {
   const { apiKey, scope, requestsPerMinute } = parseRequest(SaveApiKeyRequestSchema, request, 'The request');
-  writeApiKey(apiKey, scope);
+  if (apiKey === undefined) {
+    // No key sent: the saved one stays (the browser never holds it); only where it lives may move.
+    const current = readApiKey();
+    if (!current) throw new EnrichError('missing_api_key', 'No API key is saved yet, so there is nothing to keep. Paste your Crustdata API key and save it.');
+    if (current.scope !== scope) writeApiKey(current.key, scope);
+  } else {
+    writeApiKey(apiKey, scope);
+  }
   if (requestsPerMinute !== undefined) writeRequestsPerMinute(requestsPerMinute);
   return apiKeyStatus();
 }

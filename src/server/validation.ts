@@ -45,15 +45,24 @@ const jobId = z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-
 
 export const JobRefSchema = z.object({ jobId });
 
-export const ControlJobRequestSchema = z.object({
-  jobId,
-  action: z.enum(['pause', 'resume', 'cancel']),
-  continueInBackground: z.optional(z.boolean()),
-});
+export const ControlJobRequestSchema = z
+  .object({
+    jobId,
+    action: z.enum(['pause', 'resume', 'cancel', 'background']),
+    continueInBackground: z.optional(z.boolean()),
+  })
+  .check(
+    // 'background' exists only to change the switch: without it, it would silently do nothing.
+    z.refine((request) => request.action !== 'background' || request.continueInBackground !== undefined, {
+      message: 'choose on or off',
+      path: ['continueInBackground'],
+    }),
+  );
 
 export const SaveApiKeyRequestSchema = z.object({
-  // Keys are printable ASCII without spaces; anything else is a paste gone wrong.
-  apiKey: z.nullable(z.string().check(z.minLength(8), z.maxLength(512), z.regex(/^[\x21-\x7e]+$/))),
+  // Keys are printable ASCII without spaces; anything else is a paste gone wrong. Absent keeps
+  // the saved key (only the scope or the limit changes); null removes it.
+  apiKey: z.optional(z.nullable(z.string().check(z.minLength(8), z.maxLength(512), z.regex(/^[\x21-\x7e]+$/)))),
   scope: z.enum(['user', 'document']),
   requestsPerMinute: z.optional(z.number().check(z.int(), z.gte(1), z.lte(6000))),
 });

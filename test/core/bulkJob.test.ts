@@ -434,6 +434,24 @@ describe('killed executions', () => {
     expect(counts.enriched + counts.notFound + counts.invalid + counts.failed + counts.skipped).toBe(120);
   });
 
+  test('slices that keep throwing pause the job as a problem, which the background trigger leaves alone', () => {
+    const w = setup(200);
+    const response = start(w, w.source, { continueInBackground: true });
+    w.sheets.writeValues = () => {
+      throw new Error('Service Spreadsheets timed out');
+    };
+    for (let i = 0; i < 5; i++) {
+      expect(loadJob(w.store, SHEET)!.state).toBe('running');
+      runSlice(w.deps, SHEET);
+      w.engine.clock.advance(500);
+    }
+    const job = loadJob(w.store, SHEET)!;
+    expect(job).toMatchObject({ state: 'paused', pausedBy: 'problem' });
+    expect(job.message).toMatch(/^Stopped after repeated problems: Service Spreadsheets timed out/);
+    expect(continueBackgroundJobs(w.deps, 60_000)).toEqual([]);
+    expect(controlJob(w.deps, (response as { job: { jobId: string } }).job.jobId, 'resume')).toMatchObject({ state: 'running', pausedBy: null });
+  });
+
   test('an exception inside a slice keeps the job running and the next slice carries on', () => {
     const w = setup(60);
     start(w, w.source);
@@ -561,6 +579,7 @@ describe('problems', () => {
     w.engine.clock.advance(60_000);
     const paused = runSlice(w.deps, SHEET)!;
     expect(paused.state).toBe('paused');
+    expect(paused.pausedBy).toBe('problem');
     expect(paused.message).toMatch(/key/i);
     const statuses = w.sheets.grid(SHEET).slice(1, 801).map((row) => String(row[1]));
     expect(paused.cursor).toBeGreaterThanOrEqual(before.cursor);
@@ -729,6 +748,7 @@ describe('rows inserted and deleted while the job runs', () => {
     }
     const job = loadJob(w.store, SHEET)!;
     expect(job.state).toBe('paused');
+    expect(job.pausedBy).toBe('problem');
     expect(job.message).toMatch(/repeated problems.*inserted, deleted or edited/);
   });
 
@@ -936,6 +956,18 @@ describe('control', () => {
     const cancelled = controlJob(w.deps, jobId, 'cancel')!;
     expect(cancelled.state).toBe('cancelled');
     expect(runSlice(w.deps, SHEET)!.cursor).toBe(cancelled.cursor);
+  });
+
+  test("'background' flips only the switch, in any state", () => {
+    const w = setup(100);
+    const response = start(w, w.source);
+    const jobId = (response as { job: { jobId: string } }).job.jobId;
+    const before = loadJob(w.store, SHEET)!;
+    expect(controlJob(w.deps, jobId, 'background', true)).toMatchObject({ state: 'running', continueInBackground: true, cursor: before.cursor });
+    controlJob(w.deps, jobId, 'pause');
+    expect(controlJob(w.deps, jobId, 'background', false)).toMatchObject({ state: 'paused', pausedBy: 'user', continueInBackground: false });
+    controlJob(w.deps, jobId, 'cancel');
+    expect(controlJob(w.deps, jobId, 'background', true)).toMatchObject({ state: 'cancelled', continueInBackground: true });
   });
 
   test('the background trigger carries on jobs the user let go, not ones stopped on a problem', () => {

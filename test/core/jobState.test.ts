@@ -142,9 +142,18 @@ describe('progress for the sidebar', () => {
       updatedAt: 2_000,
       etaSeconds: 8,
       message: null,
+      pausedBy: null,
       continueInBackground: false,
     });
     expect(JSON.parse(JSON.stringify(progress))).toEqual(progress);
+  });
+
+  test('says who paused a paused job, and nobody for a job that is not paused', () => {
+    expect(toProgress(job({ state: 'paused', pausedBy: 'user' })).pausedBy).toBe('user');
+    expect(toProgress(job({ state: 'paused', pausedBy: 'problem', message: 'Your Crustdata account is out of credits.' })).pausedBy).toBe('problem');
+    // A stale value left from an earlier pause never shows once the job runs or ends.
+    expect(toProgress(job({ state: 'running', pausedBy: 'user' })).pausedBy).toBeNull();
+    expect(toProgress(job({ state: 'error', pausedBy: 'problem' })).pausedBy).toBeNull();
   });
 
   test('the second pass over failed rows shows every row processed and says what it does', () => {

@@ -50,6 +50,33 @@ describe('state and key', () => {
     expect(failure(world, 'sidebarSaveApiKey', 'abcdefghij')).toMatch(/not valid/);
   });
 
+  test('saveApiKey without a key keeps the saved one: moves it between user and document, changes the limit', () => {
+    const world = jobWorld();
+    withSheet(world, 'Leads', column(5));
+    const user = world.emu.users[0];
+    const kept = world.emu.callFromSidebar('sidebarSaveApiKey', { scope: 'document', requestsPerMinute: 40 }) as ApiKeyStatus;
+    expect(kept).toEqual({ isSet: true, masked: `••••${TEST_KEY.slice(-4)}`, scope: 'document' });
+    expect(world.emu.properties.document.values.get('crustdata.apiKey')).toBe(TEST_KEY);
+    expect(world.emu.properties.user(user).values.has('crustdata.apiKey')).toBe(false);
+    expect((world.emu.callFromSidebar('sidebarGetState') as SidebarState).requestsPerMinute).toBe(40);
+    // Back to this user only, the limit untouched; the key still works.
+    expect(world.emu.callFromSidebar('sidebarSaveApiKey', { scope: 'user' })).toEqual({ isSet: true, masked: `••••${TEST_KEY.slice(-4)}`, scope: 'user' });
+    expect(world.emu.properties.user(user).values.get('crustdata.apiKey')).toBe(TEST_KEY);
+    expect(world.emu.properties.document.values.has('crustdata.apiKey')).toBe(false);
+    expect((world.emu.callFromSidebar('sidebarGetState') as SidebarState).requestsPerMinute).toBe(40);
+    expect((world.emu.callFromSidebar('sidebarTestConnection') as ConnectionResult).ok).toBe(true);
+  });
+
+  test('saveApiKey without a key when none is saved: a clear error, nothing saved', () => {
+    const world = jobWorld();
+    withSheet(world, 'Leads', column(5));
+    world.emu.callFromSidebar('sidebarSaveApiKey', { apiKey: null, scope: 'user' });
+    expect(failure(world, 'sidebarSaveApiKey', { scope: 'document', requestsPerMinute: 30 })).toMatch(/No API key is saved yet.*Paste your Crustdata API key/);
+    const state = world.emu.callFromSidebar('sidebarGetState') as SidebarState;
+    expect(state.apiKey).toEqual({ isSet: false, masked: null, scope: null });
+    expect(state.requestsPerMinute).toBe(15);
+  });
+
   test('testConnection: one preview request, no credit; a rejected key says so', () => {
     const world = jobWorld();
     withSheet(world, 'Leads', column(5));
@@ -165,6 +192,7 @@ describe('running a job from the sidebar', () => {
     world.api.revokeKey(TEST_KEY);
     const progress = world.emu.callFromSidebar('sidebarContinueJob', { jobId: job.jobId }) as JobProgress;
     expect(progress.state).toBe('paused');
+    expect(progress.pausedBy).toBe('problem');
     expect(progress.message).toMatch(/rejected the API key/);
     expect(progress.processed).toBe(0);
   });
@@ -183,6 +211,67 @@ describe('running a job from the sidebar', () => {
     const sheet = world.emu.model.sheet('Leads');
     const activeRow = sheet.selection ? world.emu.model.activeRange().range.row : 0;
     expect(String(sheet.cell(activeRow, 2).value)).toMatch(/^Error: /);
+  });
+
+  test('start with continue in the background: the trigger is made from that click and finishes the job unattended', () => {
+    const world = jobWorld();
+    const source = withSheet(world, 'Leads', column(400));
+    const response = world.emu.callFromSidebar('sidebarStartJob', startRequest(source, ['basic_profile.name'], { continueInBackground: true })) as StartJobResponse;
+    if (!response.ok) throw new Error(JSON.stringify(response));
+    expect(response.job.continueInBackground).toBe(true);
+    expect(world.emu.triggers.forUser(world.emu.users[0])).toHaveLength(1);
+    // No sidebarContinueJob at all: the sidebar was closed straight after Start.
+    world.emu.runDueTriggers(world.clock.now() + 3 * 60 * 60_000);
+    const done = world.emu.callFromSidebar('sidebarJobStatus', { jobId: response.job.jobId }) as JobProgress;
+    expect(done).toMatchObject({ state: 'done', processed: 400 });
+  });
+
+  test('start without the switch makes no trigger', () => {
+    const world = jobWorld();
+    const source = withSheet(world, 'Leads', column(20));
+    world.emu.callFromSidebar('sidebarStartJob', startRequest(source, ['basic_profile.name'], { continueInBackground: false }));
+    expect(world.emu.triggers.forUser(world.emu.users[0])).toHaveLength(0);
+  });
+
+  test("the 'background' action changes only the switch, whatever the job's state", () => {
+    const world = jobWorld();
+    const source = withSheet(world, 'Leads', column(600));
+    const { job } = world.emu.callFromSidebar('sidebarStartJob', startRequest(source, ['basic_profile.name'])) as Extract<StartJobResponse, { ok: true }>;
+    const first = world.emu.callFromSidebar('sidebarContinueJob', { jobId: job.jobId }) as JobProgress;
+    expect(first.state).toBe('running');
+
+    const on = world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'background', continueInBackground: true }) as JobProgress;
+    expect(on).toMatchObject({ state: 'running', continueInBackground: true, processed: first.processed, pausedBy: null });
+    expect(world.emu.triggers.forUser(world.emu.users[0])).toHaveLength(1);
+
+    world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'pause' });
+    const off = world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'background', continueInBackground: false }) as JobProgress;
+    expect(off).toMatchObject({ state: 'paused', pausedBy: 'user', continueInBackground: false });
+    // The trigger finds nothing to carry on: the paused job stays where the user left it.
+    world.emu.runDueTriggers(world.clock.now() + 2 * 60 * 60_000);
+    expect(world.emu.callFromSidebar('sidebarJobStatus', { jobId: job.jobId })).toMatchObject({ state: 'paused', processed: first.processed });
+
+    world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'cancel' });
+    const ended = world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'background', continueInBackground: true }) as JobProgress;
+    expect(ended).toMatchObject({ state: 'cancelled', continueInBackground: true });
+    expect(failure(world, 'sidebarControlJob', { jobId: job.jobId, action: 'background' })).toMatch(/Continue in the background: choose on or off/);
+  });
+
+  test('pausedBy: the user for Pause, a problem for no credits; cleared on resume', () => {
+    const world = jobWorld();
+    const source = withSheet(world, 'Leads', column(600));
+    const { job } = world.emu.callFromSidebar('sidebarStartJob', startRequest(source, ['basic_profile.name'])) as Extract<StartJobResponse, { ok: true }>;
+    expect(job.pausedBy).toBeNull();
+    world.emu.callFromSidebar('sidebarContinueJob', { jobId: job.jobId });
+    expect(world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'pause' })).toMatchObject({ state: 'paused', pausedBy: 'user' });
+    expect(world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'resume' })).toMatchObject({ state: 'running', pausedBy: null });
+
+    world.api.setCredits(TEST_KEY, 0);
+    const broke = world.emu.callFromSidebar('sidebarContinueJob', { jobId: job.jobId }) as JobProgress;
+    expect(broke).toMatchObject({ state: 'paused', pausedBy: 'problem' });
+    expect(broke.message).toMatch(/credits/i);
+    expect((world.emu.callFromSidebar('sidebarGetState') as SidebarState).job).toMatchObject({ pausedBy: 'problem' });
+    expect(world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'resume' })).toMatchObject({ state: 'running', pausedBy: null });
   });
 
   test('continue in the background: the hourly trigger carries the job on with the sidebar closed', () => {
