@@ -35,6 +35,7 @@ import {
   sheetRangeA1,
   STATUS_HEADER,
   statusText,
+  type ChangesMark,
   type ColumnMark,
   type ConflictReport,
   type Layout,
@@ -122,8 +123,10 @@ export interface TargetPlan {
   /** Status column plus one per data column. */
   numColumns: number;
   columns: Column[];
-  /** Columns of earlier layouts of this same identifier column: the add-on's to rewrite. */
+  /** Columns of earlier layouts of this same identifier column, and the refresh's Changes columns: the add-on's to rewrite. */
   ownedColumns: Set<number>;
+  /** The refresh's Changes columns on the sheet (a new layout over one takes it over). */
+  changesMarks: ChangesMark[];
   /** An earlier layout right there with exactly these columns and selection: its rows can be skipped. */
   sameSelectionLayout: Layout | null;
   conflicts: ConflictReport;
@@ -140,6 +143,15 @@ export function planTarget(deps: JobDeps, source: JobSource, selection: FieldSel
   for (const layout of ofThisSource) {
     if (layout.statusColumn !== null) ownedColumns.add(layout.statusColumn);
     for (const column of layout.dataColumns.values()) ownedColumns.add(column);
+  }
+  // The refresh adds a Changes column right after a layout's results: re-enriching with more
+  // fields grows into it. It is the add-on's when its layout is of this identifier column, or
+  // gone (the refresh adopts such a column for the next layout of the range).
+  const changesMarks = deps.gateway.readChangesMarks(source.sheetId);
+  const liveLayouts = new Set(layouts.map((layout) => layout.id));
+  const ofThisSourceIds = new Set(ofThisSource.map((layout) => layout.id));
+  for (const mark of changesMarks) {
+    if (ofThisSourceIds.has(mark.layoutId) || !liveLayouts.has(mark.layoutId)) ownedColumns.add(mark.column);
   }
 
   let firstColumn: number;
@@ -168,7 +180,7 @@ export function planTarget(deps: JobDeps, source: JobSource, selection: FieldSel
     placement.onConflict === 'insert' || invalidReason
       ? { cells: 0, sample: [] }
       : findConflicts(deps.gateway, source.sheetId, { firstRow: source.firstRow, lastRow: source.lastRow, firstColumn, numColumns }, ownedColumns);
-  return { firstColumn, numColumns, columns, ownedColumns, sameSelectionLayout, conflicts, invalidReason };
+  return { firstColumn, numColumns, columns, ownedColumns, changesMarks, sameSelectionLayout, conflicts, invalidReason };
 }
 
 // ---- Estimate --------------------------------------------------------------------------------
@@ -282,6 +294,10 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
     const leftovers = supersededColumns(existing, plan.firstColumn, lastColumn);
     for (const [first, count] of leftovers) deps.gateway.clearValues(source.sheetId, source.firstRow, first, source.lastRow - source.firstRow + 1, count);
     deps.gateway.removeColumnMarks(source.sheetId, marksToRemove(existing, plan.firstColumn, lastColumn));
+    // A Changes column the new results cover becomes one of their columns: its mark would have
+    // the refresh take a data column for its Changes list.
+    const changesTaken = plan.changesMarks.filter((mark) => mark.column >= plan.firstColumn && mark.column <= lastColumn).map((mark) => mark.column);
+    deps.gateway.removeChangesMarks(source.sheetId, changesTaken);
     deps.gateway.addColumnMarks(source.sheetId, incoming);
     if (source.hasHeader) {
       const headers = [STATUS_HEADER, ...plan.columns.map((column) => column.header)];

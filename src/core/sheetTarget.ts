@@ -31,6 +31,22 @@ const ColumnRecordSchema = z.discriminatedUnion('role', [
  */
 export type ColumnRecord = z.infer<typeof ColumnRecordSchema>;
 
+/** A column the scheduled refresh keeps its Changes list in, for the layout `layoutId`. */
+export interface ChangesMark {
+  column: number;
+  layoutId: string;
+}
+
+/** What a Changes-column entry holds ({"v":1,"t":layoutId}); anything else is not the add-on's. */
+export function decodeChangesMark(value: string | null): string | null {
+  try {
+    const parsed = JSON.parse(value ?? '') as { v?: unknown; t?: unknown } | null;
+    return parsed && parsed.v === 1 && typeof parsed.t === 'string' ? parsed.t : null;
+  } catch {
+    return null;
+  }
+}
+
 export interface ColumnMark {
   /** 1-based column where the metadata is now (it follows inserted and moved columns). */
   column: number;
@@ -72,6 +88,10 @@ export interface SheetGateway {
   addColumnMarks(sheetId: number, marks: ColumnMark[]): void;
   /** Removes the entries that match these marks (same column, same record). */
   removeColumnMarks(sheetId: number, marks: ColumnMark[]): void;
+  /** The refresh's Changes columns (key CHANGES_METADATA_KEY, src/core/changeTracking.ts): one finder call. */
+  readChangesMarks(sheetId: number): ChangesMark[];
+  /** Removes the Changes-column entries on these columns (a new layout took the columns over). */
+  removeChangesMarks(sheetId: number, columns: number[]): void;
   /** Every row anchor (key ROW_ANCHOR_KEY, src/core/rowAnchors.ts) on the sheet: one finder call. */
   readRowAnchors(sheetId: number): RowAnchor[];
   /** Adds one developer metadata entry per anchor, each on its whole row. */
@@ -96,6 +116,11 @@ export type RowStatus =
   | { kind: 'none' };
 
 const ENRICHED = /^Enriched (\d{4}-\d{2}-\d{2})$/;
+/**
+ * The scheduled refresh's "Not found" (src/core/refresh.ts notFoundStatus): dated, and saying
+ * whether the row kept its earlier data. As settled as the bulk job's own "Not found".
+ */
+const NOT_FOUND_ON_REFRESH = /^Not found \d{4}-\d{2}-\d{2}(?:; kept (?:data from \d{4}-\d{2}-\d{2}|earlier data))?$/;
 const INVALID_PREFIX = 'Invalid identifier: ';
 const ERROR_PREFIX = 'Error: ';
 const NOT_FOUND = 'Not found';
@@ -119,7 +144,7 @@ export function parseStatus(cell: unknown): RowStatus {
   const text = typeof cell === 'string' ? cell.trim() : '';
   const enriched = ENRICHED.exec(text);
   if (enriched) return { kind: 'enriched', date: enriched[1] };
-  if (text === NOT_FOUND) return { kind: 'not_found' };
+  if (text === NOT_FOUND || NOT_FOUND_ON_REFRESH.test(text)) return { kind: 'not_found' };
   if (text.startsWith(INVALID_PREFIX)) return { kind: 'invalid', message: text.slice(INVALID_PREFIX.length) };
   if (text.startsWith(ERROR_PREFIX)) return { kind: 'error', message: text.slice(ERROR_PREFIX.length) };
   return { kind: 'none' };

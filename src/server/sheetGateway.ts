@@ -6,7 +6,8 @@ import type { JobDeps, JobTuning } from '../core/bulkJob';
 import { jobEngineFor } from '../core/jobEngine';
 import { createEnrichContext, documentStore } from './context';
 import { decodeRowAnchor, encodeRowAnchor, ROW_ANCHOR_KEY, type RowAnchor } from '../core/rowAnchors';
-import { COLUMN_METADATA_KEY, columnLetter, decodeColumnRecord, encodeColumnRecord, type ColumnMark, type SheetGateway } from '../core/sheetTarget';
+import { CHANGES_METADATA_KEY } from '../core/changeTracking';
+import { COLUMN_METADATA_KEY, columnLetter, decodeChangesMark, decodeColumnRecord, encodeColumnRecord, type ChangesMark, type ColumnMark, type SheetGateway } from '../core/sheetTarget';
 
 type Spreadsheet = GoogleAppsScript.Spreadsheet.Spreadsheet;
 type Sheet = GoogleAppsScript.Spreadsheet.Sheet;
@@ -25,6 +26,7 @@ export function sheetGatewayFor(spreadsheet: Spreadsheet): SheetGateway {
   };
   const wholeColumn = (sheet: Sheet, column: number) => sheet.getRange(`${columnLetter(column)}:${columnLetter(column)}`);
   const findMarks = (sheet: Sheet) => sheet.createDeveloperMetadataFinder().withKey(COLUMN_METADATA_KEY).find();
+  const findChangesMarks = (sheet: Sheet) => sheet.createDeveloperMetadataFinder().withKey(CHANGES_METADATA_KEY).find();
   const columnOf = (metadata: GoogleAppsScript.Spreadsheet.DeveloperMetadata): number | null => metadata.getLocation().getColumn()?.getColumn() ?? null;
   let timeZone: string | null = null;
   const dates = new Map<number, string>();
@@ -68,6 +70,23 @@ export function sheetGatewayFor(spreadsheet: Spreadsheet): SheetGateway {
         const column = columnOf(metadata);
         const record = decodeColumnRecord(metadata.getValue());
         if (column !== null && record && doomed.has(`${column} ${encodeColumnRecord(record)}`)) metadata.remove();
+      }
+    },
+    readChangesMarks: (sheetId) => {
+      const marks: ChangesMark[] = [];
+      for (const metadata of findChangesMarks(sheetOf(sheetId))) {
+        const column = columnOf(metadata);
+        const layoutId = decodeChangesMark(metadata.getValue());
+        if (column !== null && layoutId !== null) marks.push({ column, layoutId });
+      }
+      return marks;
+    },
+    removeChangesMarks: (sheetId, columns) => {
+      if (!columns.length) return;
+      const doomed = new Set(columns);
+      for (const metadata of findChangesMarks(sheetOf(sheetId))) {
+        const column = columnOf(metadata);
+        if (column !== null && doomed.has(column)) metadata.remove();
       }
     },
     readRowAnchors: (sheetId) => {

@@ -19,12 +19,15 @@ import { jobKey, loadJob, MAX_STATE_BYTES } from '../../src/core/jobState';
 import { DEFAULT_RETRY_POLICY } from '../../src/core/retry';
 import type { KeyValueStore } from '../../src/core/ports';
 import { decodeRowAnchor, encodeRowAnchor, ROW_ANCHOR_KEY, type NewRowAnchor, type RowAnchor } from '../../src/core/rowAnchors';
+import { CHANGES_METADATA_KEY } from '../../src/core/changeTracking';
 import {
   COLUMN_METADATA_KEY,
+  decodeChangesMark,
   decodeColumnRecord,
   encodeColumnRecord,
   parseStatus,
   STATUS_HEADER,
+  type ChangesMark,
   type ColumnMark,
   type SheetGateway,
 } from '../../src/core/sheetTarget';
@@ -135,6 +138,28 @@ class FakeSheets implements SheetGateway {
     const sheet = this.sheet(sheetId);
     const doomed = new Set(marks.map((mark) => `${mark.column} ${encodeColumnRecord(mark.record)}`));
     sheet.metadata = sheet.metadata.filter((entry) => !doomed.has(`${entry.column} ${entry.value}`));
+  }
+  readChangesMarks(sheetId: number): ChangesMark[] {
+    this.enter('readChangesMarks');
+    return this.sheet(sheetId).metadata.flatMap((entry) => {
+      const layoutId = entry.key === CHANGES_METADATA_KEY ? decodeChangesMark(entry.value) : null;
+      return layoutId === null ? [] : [{ column: entry.column, layoutId }];
+    });
+  }
+  removeChangesMarks(sheetId: number, columns: number[]): void {
+    this.enter('removeChangesMarks');
+    const sheet = this.sheet(sheetId);
+    sheet.metadata = sheet.metadata.filter((entry) => entry.key !== CHANGES_METADATA_KEY || !columns.includes(entry.column));
+  }
+  addColumnMarksByUser(sheetId: number, marks: ColumnMark[]): void {
+    for (const mark of marks) this.sheet(sheetId).metadata.push({ column: mark.column, key: COLUMN_METADATA_KEY, value: encodeColumnRecord(mark.record) });
+  }
+  /** What the scheduled refresh leaves: a Changes column marked for a layout. */
+  addChangesColumnByRefresh(sheetId: number, column: number, layoutId: string): void {
+    this.sheet(sheetId).metadata.push({ column, key: CHANGES_METADATA_KEY, value: JSON.stringify({ v: 1, t: layoutId }) });
+  }
+  metadataOf(sheetId: number): Array<{ column: number; key: string; value: string }> {
+    return this.sheet(sheetId).metadata;
   }
   readRowAnchors(sheetId: number): RowAnchor[] {
     this.enter('readRowAnchors');
@@ -524,6 +549,46 @@ describe('the overwrite guard', () => {
     expect(start(w, w.source, { reenrich: true }).ok).toBe(true);
   });
 
+  test("the refresh's Changes column is the add-on's: re-enriching with more fields takes it over without asking", () => {
+    const w = setup(40);
+    const first = start(w, w.source) as Extract<ReturnType<typeof startJob>, { ok: true }>;
+    drive(w);
+    // Keep fresh put its Changes column right after the results (B status, C-D data), with a log.
+    w.sheets.addChangesColumnByRefresh(SHEET, 5, first.job.jobId);
+    w.sheets.setCell(SHEET, 1, 5, 'Changes');
+    w.sheets.setCell(SHEET, 3, 5, '2025-01-13: Headline: Old → New');
+    const more = [...FIELDS, 'basic_profile.summary'];
+    expect(estimateJob(w.deps, w.source, { fields: more, reenrich: false }).conflictCells).toBe(0);
+    const second = start(w, w.source, { fields: more });
+    expect(second.ok).toBe(true);
+    drive(w);
+    const grid = w.sheets.grid(SHEET);
+    expect(grid[0].slice(1, 5)).toEqual([STATUS_HEADER, 'Name', 'Headline', 'Summary']);
+    expect(grid[2][4]).not.toBe('2025-01-13: Headline: Old → New');
+    // Its mark went with it: the refresh must not take the Summary column for its Changes list.
+    expect(w.sheets.metadataOf(SHEET).filter((entry) => entry.key === CHANGES_METADATA_KEY)).toEqual([]);
+  });
+
+  test('user data beside a Changes column, or a Changes column of another identifier column, still stops the job', () => {
+    const w = setup(40);
+    start(w, w.source);
+    drive(w);
+    w.sheets.addChangesColumnByRefresh(SHEET, 5, 'layout-of-another-column');
+    w.sheets.addColumnMarksByUser(SHEET, [{ column: 8, record: { v: 1, role: 'source', t: 'layout-of-another-column' } }, { column: 9, record: { v: 1, role: 'status', t: 'layout-of-another-column', fields: FIELDS, sel: 'x', header: true } }]);
+    w.sheets.setCell(SHEET, 3, 5, 'their change log');
+    const more = [...FIELDS, 'basic_profile.summary'];
+    expect(start(w, w.source, { fields: more })).toMatchObject({ ok: false, reason: 'conflict', conflictCells: 1 });
+
+    const orphan = setup(40);
+    start(orphan, orphan.source);
+    drive(orphan);
+    orphan.sheets.addChangesColumnByRefresh(SHEET, 5, 'a-layout-long-replaced');
+    orphan.sheets.setCell(SHEET, 3, 5, 'an old change log');
+    orphan.sheets.setCell(SHEET, 4, 6, 'my notes');
+    const blocked = start(orphan, orphan.source, { fields: [...more, 'basic_profile.first_name'] });
+    expect(blocked).toMatchObject({ ok: false, reason: 'conflict', conflictCells: 1, sample: ['F4: my notes'] });
+  });
+
   test('a second job while one is active is refused', () => {
     const w = setup(40);
     start(w, w.source);
@@ -532,6 +597,27 @@ describe('the overwrite guard', () => {
 });
 
 describe('already enriched rows', () => {
+  test("rows the refresh found gone (it kept their data) count as settled: a re-run fetches none of them", () => {
+    const w = setup(80);
+    start(w, w.source);
+    drive(w);
+    const requests = w.engine.http.log.length;
+    const grid = w.sheets.grid(SHEET);
+    const enrichedRows = grid.map((row, i) => ({ row: i + 1, status: String(row[1]) })).filter((entry) => entry.status.startsWith('Enriched'));
+    const marked = enrichedRows.filter((_, i) => i % 3 === 0).map((entry) => entry.row);
+    marked.forEach((row, i) => w.sheets.setCell(SHEET, row, 2, i % 2 ? 'Not found 2025-02-03; kept data from 2025-01-06' : 'Not found 2025-02-03'));
+    w.engine.resultCache.entries.clear(); // weeks later: nothing of the first run is cached
+
+    const estimate = estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false });
+    expect(estimate.alreadyEnriched).toBe(enrichedRows.length + loadJob(w.store, SHEET)!.counts.notFound);
+    start(w, w.source);
+    drive(w);
+    expect(w.engine.http.log.length).toBe(requests);
+    // Left exactly as the refresh wrote them.
+    expect(String(w.sheets.grid(SHEET)[marked[1] - 1][1])).toBe('Not found 2025-02-03; kept data from 2025-01-06');
+  });
+
+
   test('are skipped with the same fields, fetched again with re-enrich or other fields', () => {
     const w = setup(80);
     start(w, w.source);

@@ -323,6 +323,30 @@ describe('the overwrite guard', () => {
   });
 });
 
+describe("the refresh's Changes column", () => {
+  test('re-enriching with more fields writes over it without asking, and takes its mark away', () => {
+    const world = jobWorld();
+    const column = sampleColumn(60, 5);
+    const source = withSheet(world, 'Leads', column);
+    const fields = ['basic_profile.name', 'basic_profile.headline'];
+    const first = startOk(world, startRequest(source, fields));
+    driveJob(world, first.jobId);
+    // What Keep fresh leaves right after the results (B status, C-D data): a marked Changes column.
+    const sheet = world.emu.model.sheet('Leads');
+    world.emu.model.addMetadata({ type: 'COLUMN', sheet, start: 5, end: 5 }, 'crustdata.changes', JSON.stringify({ v: 1, t: first.jobId }), 'DOCUMENT');
+    world.emu.model.setValues('Leads!E1:E3', [['Changes'], [''], ['2025-01-13: Headline: Old → New']]);
+
+    const more = [...fields, 'basic_profile.summary'];
+    const estimate = world.emu.callFromSidebar('sidebarEstimate', { source, settings: { fields: more, reenrich: false } }) as { conflictCells: number };
+    expect(estimate.conflictCells).toBe(0);
+    const second = startOk(world, startRequest(source, more));
+    expect(driveJob(world, second.jobId).progress.state).toBe('done');
+    expect(world.emu.model.cell('Leads!E1').value).toBe('Summary');
+    expect(world.emu.model.developerMetadata().filter((entry) => entry.key === 'crustdata.changes')).toEqual([]);
+    expectRowsRight(world, 'Leads', column);
+  });
+});
+
 describe('rows the user inserts and deletes while a job runs', () => {
   /** The identifier column as the sheet holds it now, from `first` to `last`. */
   function columnNow(world: JobWorld, first: number, last: number): unknown[] {
