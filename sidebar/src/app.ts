@@ -333,6 +333,8 @@ export class SidebarApp {
     } else if (phase === 'error' && snapshot.job?.message) {
       this.say(`Stopped: ${snapshot.job.message}`);
     }
+    // Rows written so far are an enriched range Keep fresh can name.
+    if (phase === 'paused' || phase === 'problem' || phase === 'error') void this.refreshSchedule();
   }
 
   private async refreshSchedule(): Promise<void> {

@@ -1,6 +1,7 @@
 // Keep fresh from the sidebar, in Debian's chromium against the playground: turn the schedule on,
 // let people change jobs in the mock and time pass (the emulator runs the add-on's hourly
-// trigger), reopen the sidebar to see the last run's summary, then Stop refreshing.
+// trigger), reopen the sidebar to see the last run's summary, then Stop refreshing. The section
+// names the range it keeps fresh (or would, when off) all along.
 import { Browser, launchBrowser, openSession, saveKey, Session, shootSidebar, waitForEstimate, waitForPhase } from './harness';
 
 jest.setTimeout(240_000);
@@ -22,6 +23,14 @@ afterEach(async () => {
   session = null;
 });
 
+/** The letter of the sheet's last used column (the add-on's last column on this sample sheet). */
+function lastColumnLetter(backend: Session['backend']): string {
+  let column = backend.model.sheet('Leads').lastColumn();
+  let letters = '';
+  for (; column > 0; column = Math.floor((column - 1) / 26)) letters = String.fromCharCode(65 + ((column - 1) % 26)) + letters;
+  return letters;
+}
+
 interface Status {
   enabled: boolean;
   nextRunAt: number | null;
@@ -33,11 +42,17 @@ test('turn Keep fresh on, see the last run and its changes after a scheduled run
   const { sidebar, page, backend } = s;
   await saveKey(sidebar);
   await waitForEstimate(sidebar);
+  await sidebar.locator('section.schedule .schedule-target', { hasText: /^Nothing enriched to keep fresh yet/ }).waitFor();
   await sidebar.getByRole('button', { name: 'Start', exact: true }).click();
   await waitForPhase(sidebar, 'done');
 
   const keepFresh = sidebar.locator('section.schedule');
   await keepFresh.getByText('Off.').waitFor();
+  // Off, it names what it would keep fresh: the enriched range, header to last row.
+  const target = keepFresh.locator('.schedule-target');
+  await target.getByText(/^Would keep Leads!A1:[A-Z]+301 fresh\.$/).waitFor();
+  const range = (await target.textContent())!.replace(/^Would keep (.*) fresh\.$/, '$1');
+  expect(range).toBe(`Leads!A1:${lastColumnLetter(backend)}301`);
   await keepFresh.getByLabel('Refresh rows older than (days)').fill('1');
   await keepFresh.getByLabel('Request fresh data').check();
   await keepFresh.getByText(/its effect|What it does and what it costs depend on your Crustdata account/).waitFor();
@@ -46,6 +61,7 @@ test('turn Keep fresh on, see the last run and its changes after a scheduled run
   await keepFresh.locator('.schedule-status', { hasText: 'On: every day at 06:00, rows older than 1 day.' }).waitFor();
   await keepFresh.getByText(/^Next run /).waitFor();
   await keepFresh.getByRole('button', { name: 'Update schedule' }).waitFor();
+  await target.getByText(`Keeps ${range} fresh.`, { exact: true }).waitFor();
   await shootSidebar(s, 'sidebar-keep-fresh', 'section.schedule');
 
   // Some people change employer or title in the mock data (the page's button).
@@ -81,6 +97,9 @@ test('turn Keep fresh on, see the last run and its changes after a scheduled run
   await keepFresh.getByRole('button', { name: 'Stop refreshing' }).click();
   await keepFresh.locator('.schedule-status', { hasText: /^Off\.$/ }).waitFor();
   await keepFresh.getByRole('button', { name: 'Keep fresh' }).waitFor();
+  // The refresh added its Changes column: the range it would keep fresh grew by one.
+  await target.getByText(`Would keep Leads!A1:${lastColumnLetter(backend)}301 fresh.`, { exact: true }).waitFor();
+  expect(lastColumnLetter(backend)).not.toBe(range.replace(/^Leads!A1:([A-Z]+)301$/, '$1'));
   const stopped = (await backend.call('sidebarScheduleStatus', [])) as Status;
   expect(stopped).toMatchObject({ enabled: false, nextRunAt: null });
   expect(backend.emulator.triggers.forUser(backend.emulator.users[0])).toEqual([]);

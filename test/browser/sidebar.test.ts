@@ -216,9 +216,11 @@ test('failed rows are counted and selected by Show failed rows; a job whose colu
   await saveKey(s.sidebar);
   await waitForEstimate(s.sidebar);
 
-  // Half the answers are malformed (seeded, so the same every run): some rows still fail after
-  // the job's second try, and their status says so.
-  s.backend.api!.setFaultRates({ malformed: 0.5, seed: 'browser' });
+  // Most answers are malformed (seeded, so the same every run) and come back fast: the engine
+  // retries a broken answer like a 5xx, and a batch that stays broken through all its tries in
+  // one slice, and again in the job's second pass, fails; its rows' status says so.
+  s.backend.api!.setFaultRates({ malformed: 0.8, seed: 'browser' });
+  s.backend.api!.setLatencyModel({ baseMs: 500, perIdentifierMs: 0, errorMs: 500 });
   await s.sidebar.getByRole('button', { name: 'Start', exact: true }).click();
   await waitForPhase(s.sidebar, 'done');
   const failed = await count(s.sidebar, 'failed');
