@@ -4,6 +4,7 @@
 // the last ones read from the job's row anchors (src/core/rowAnchors.ts): the anchors are the truth.
 import * as z from 'zod/mini';
 import type { KeyValueStore } from './ports';
+import { lazySchema } from './schemas';
 import type { JobCounts, JobProgress, JobState } from '../server/sidebarContract';
 
 export const JOB_KEY_PREFIX = 'crustdata.job.';
@@ -11,69 +12,71 @@ export const SETTINGS_KEY_PREFIX = 'crustdata.settings.';
 /** Properties allow 9 KB per value; stay well below so a long message never breaks a save. */
 export const MAX_STATE_BYTES = 8000;
 
-const count = z.number().check(z.int(), z.gte(0));
-const row = z.number().check(z.int(), z.gte(1));
-
-const CountsSchema = z.object({ enriched: count, notFound: count, invalid: count, failed: count, skipped: count });
-
-const StoredJobSchema = z.object({
-  v: z.literal(1),
-  jobId: z.string(),
-  sheetId: z.number(),
-  sheetName: z.string(),
-  /** Names the columns this job laid out (their developer metadata carries it). */
-  layoutId: z.string(),
-  /** The identifier column when the job started; the metadata on it says where it is now. */
-  sourceColumn: row,
-  hasHeader: z.boolean(),
-  /** Header row, or the first data row when there is none (as last resolved, like the rows below). */
-  firstRow: row,
-  dataFirstRow: row,
-  lastRow: row,
-  fields: z.array(z.string()),
-  selectionKey: z.string(),
-  reenrich: z.boolean(),
-  /** Rows already enriched with the same fields in these columns are left as they are. */
-  skipSettled: z.boolean(),
-  /** The second pass, over the rows that failed in the first (the cursor starts again at the top). */
-  retryPass: z.boolean(),
-  state: z.enum(['running', 'paused', 'done', 'cancelled', 'error']),
-  /** Who paused it: the background trigger resumes only what the user paused, never an error. */
-  pausedBy: z.nullable(z.enum(['user', 'problem'])),
-  /** The first data row not yet written, as last resolved from the cursor anchors. */
-  cursor: row,
-  /**
-   * A block whose write may have started but whose commit was not saved (killed between): its
-   * rows are counted from the cursor, so inserted or deleted rows elsewhere do not move it.
-   */
-  pendingBlock: z.nullable(
-    z.object({
-      seq: z.number().check(z.int(), z.gte(1)),
-      rows: z.number().check(z.int(), z.gte(1), z.lte(100_000)),
-      counts: CountsSchema,
-      retried: z.optional(z.array(count).check(z.maxLength(500))),
-    }),
-  ),
-  /** The job's row anchors; missing on a job saved by a version without them (it then stops). */
-  rowMarks: z.optional(z.object({ seq: count, passSeq: count, top: z.boolean(), after: z.boolean() })),
-  counts: CountsSchema,
-  requests: count,
-  creditsUsed: count,
-  startedAt: z.number(),
-  updatedAt: z.number(),
-  /** Time spent inside slices, for the rate shown to the user. */
-  workMs: count,
-  etaSeconds: z.nullable(z.number()),
-  message: z.nullable(z.string()),
-  /** Slices in a row that threw; the job pauses itself after a few. */
-  consecutiveErrors: count,
-  continueInBackground: z.boolean(),
-  /** The execution running a slice now; others leave the job alone until `until`. */
-  lease: z.nullable(z.object({ token: z.string(), until: z.number() })),
-  blockSize: z.number().check(z.int(), z.gte(1), z.lte(500)),
+// Built on first use (lazySchema): every Apps Script execution runs the bundle's top level, and
+// most of them (a custom-function cell, a menu) never read a job.
+const storedJobSchema = lazySchema(() => {
+  const count = z.number().check(z.int(), z.gte(0));
+  const row = z.number().check(z.int(), z.gte(1));
+  const countsSchema = z.object({ enriched: count, notFound: count, invalid: count, failed: count, skipped: count });
+  return z.object({
+    v: z.literal(1),
+    jobId: z.string(),
+    sheetId: z.number(),
+    sheetName: z.string(),
+    /** Names the columns this job laid out (their developer metadata carries it). */
+    layoutId: z.string(),
+    /** The identifier column when the job started; the metadata on it says where it is now. */
+    sourceColumn: row,
+    hasHeader: z.boolean(),
+    /** Header row, or the first data row when there is none (as last resolved, like the rows below). */
+    firstRow: row,
+    dataFirstRow: row,
+    lastRow: row,
+    fields: z.array(z.string()),
+    selectionKey: z.string(),
+    reenrich: z.boolean(),
+    /** Rows already enriched with the same fields in these columns are left as they are. */
+    skipSettled: z.boolean(),
+    /** The second pass, over the rows that failed in the first (the cursor starts again at the top). */
+    retryPass: z.boolean(),
+    state: z.enum(['running', 'paused', 'done', 'cancelled', 'error']),
+    /** Who paused it: the background trigger resumes only what the user paused, never an error. */
+    pausedBy: z.nullable(z.enum(['user', 'problem'])),
+    /** The first data row not yet written, as last resolved from the cursor anchors. */
+    cursor: row,
+    /**
+     * A block whose write may have started but whose commit was not saved (killed between): its
+     * rows are counted from the cursor, so inserted or deleted rows elsewhere do not move it.
+     */
+    pendingBlock: z.nullable(
+      z.object({
+        seq: z.number().check(z.int(), z.gte(1)),
+        rows: z.number().check(z.int(), z.gte(1), z.lte(100_000)),
+        counts: countsSchema,
+        retried: z.optional(z.array(count).check(z.maxLength(500))),
+      }),
+    ),
+    /** The job's row anchors; missing on a job saved by a version without them (it then stops). */
+    rowMarks: z.optional(z.object({ seq: count, passSeq: count, top: z.boolean(), after: z.boolean() })),
+    counts: countsSchema,
+    requests: count,
+    creditsUsed: count,
+    startedAt: z.number(),
+    updatedAt: z.number(),
+    /** Time spent inside slices, for the rate shown to the user. */
+    workMs: count,
+    etaSeconds: z.nullable(z.number()),
+    message: z.nullable(z.string()),
+    /** Slices in a row that threw; the job pauses itself after a few. */
+    consecutiveErrors: count,
+    continueInBackground: z.boolean(),
+    /** The execution running a slice now; others leave the job alone until `until`. */
+    lease: z.nullable(z.object({ token: z.string(), until: z.number() })),
+    blockSize: z.number().check(z.int(), z.gte(1), z.lte(500)),
+  });
 });
 
-export type StoredJob = z.infer<typeof StoredJobSchema>;
+export type StoredJob = z.infer<ReturnType<typeof storedJobSchema>>;
 
 export function jobKey(sheetId: number): string {
   return JOB_KEY_PREFIX + sheetId;
@@ -87,7 +90,7 @@ export function emptyCounts(): JobCounts {
 export function parseStoredJob(raw: string | null): StoredJob | null {
   if (!raw) return null;
   try {
-    const parsed = StoredJobSchema.safeParse(JSON.parse(raw));
+    const parsed = storedJobSchema().safeParse(JSON.parse(raw));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
@@ -145,15 +148,15 @@ export function toProgress(job: StoredJob): JobProgress {
 
 // ---- Last settings per sheet ----------------------------------------------------------------
 
-const SettingsSchema = z.object({ fields: z.array(z.string()), reenrich: z.boolean() });
+const settingsSchema = lazySchema(() => z.object({ fields: z.array(z.string()), reenrich: z.boolean() }));
 
-export type StoredSettings = z.infer<typeof SettingsSchema>;
+export type StoredSettings = z.infer<ReturnType<typeof settingsSchema>>;
 
 export function loadSettings(store: KeyValueStore, sheetId: number): StoredSettings | null {
   const raw = store.get(SETTINGS_KEY_PREFIX + sheetId);
   if (!raw) return null;
   try {
-    const parsed = SettingsSchema.safeParse(JSON.parse(raw));
+    const parsed = settingsSchema().safeParse(JSON.parse(raw));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;

@@ -2,6 +2,7 @@
 // inserts or deletes rows, so each slice re-reads its range and cursor from these anchors instead
 // of trusting the numbers it saved, which go stale as soon as someone edits the sheet.
 import * as z from 'zod/mini';
+import { lazySchema } from './schemas';
 import type { JobCounts } from '../server/sidebarContract';
 
 /** Developer metadata key of every row anchor (the column marks use crustdata.column). */
@@ -17,12 +18,15 @@ export const ROW_ANCHOR_KEY = 'crustdata.job';
  *   first row not written. `s` counts the blocks written (the commit a pair belongs to) and `p` is
  *   the pass (1, or 2 for the second try at failed rows).
  */
-const RowAnchorRecordSchema = z.union([
-  z.object({ v: z.literal(1), j: z.string(), r: z.enum(['top', 'first', 'last', 'after']) }),
-  z.object({ v: z.literal(1), j: z.string(), r: z.enum(['done', 'next']), p: z.union([z.literal(1), z.literal(2)]), s: z.number().check(z.int(), z.gte(1)) }),
-]);
+// Built on first use: every execution loads the bundle, and most never read an anchor.
+const rowAnchorRecordSchema = lazySchema(() =>
+  z.union([
+    z.object({ v: z.literal(1), j: z.string(), r: z.enum(['top', 'first', 'last', 'after']) }),
+    z.object({ v: z.literal(1), j: z.string(), r: z.enum(['done', 'next']), p: z.union([z.literal(1), z.literal(2)]), s: z.number().check(z.int(), z.gte(1)) }),
+  ]),
+);
 
-export type RowAnchorRecord = z.infer<typeof RowAnchorRecordSchema>;
+export type RowAnchorRecord = z.infer<ReturnType<typeof rowAnchorRecordSchema>>;
 type CursorRecord = Extract<RowAnchorRecord, { s: number }>;
 
 export interface RowAnchor {
@@ -46,7 +50,7 @@ export function encodeRowAnchor(record: RowAnchorRecord): string {
 export function decodeRowAnchor(value: string | null): RowAnchorRecord | null {
   if (!value) return null;
   try {
-    const parsed = RowAnchorRecordSchema.safeParse(JSON.parse(value));
+    const parsed = rowAnchorRecordSchema().safeParse(JSON.parse(value));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;

@@ -4,6 +4,7 @@
 // The scheduled refresh reads the same conventions (parseStatus, readLayouts).
 import * as z from 'zod/mini';
 import type { NewRowAnchor, RowAnchor } from './rowAnchors';
+import { lazySchema } from './schemas';
 import type { CellValue } from './types';
 
 /** Developer metadata key on every column the add-on wrote, and on the identifier column. */
@@ -11,25 +12,28 @@ export const COLUMN_METADATA_KEY = 'crustdata.column';
 /** Header of the status column (the first result column, just right of the results' source). */
 export const STATUS_HEADER = 'Crustdata status';
 
-const ColumnRecordSchema = z.discriminatedUnion('role', [
-  z.object({ v: z.literal(1), role: z.literal('source'), t: z.string() }),
-  z.object({
-    v: z.literal(1),
-    role: z.literal('status'),
-    t: z.string(),
-    /** The field selection the rows below were enriched with. */
-    fields: z.array(z.string()),
-    sel: z.string(),
-    header: z.boolean(),
-  }),
-  z.object({ v: z.literal(1), role: z.literal('data'), t: z.string(), id: z.string() }),
-]);
+// Built on first use: every execution loads the bundle, and most never read a column mark.
+const columnRecordSchema = lazySchema(() =>
+  z.discriminatedUnion('role', [
+    z.object({ v: z.literal(1), role: z.literal('source'), t: z.string() }),
+    z.object({
+      v: z.literal(1),
+      role: z.literal('status'),
+      t: z.string(),
+      /** The field selection the rows below were enriched with. */
+      fields: z.array(z.string()),
+      sel: z.string(),
+      header: z.boolean(),
+    }),
+    z.object({ v: z.literal(1), role: z.literal('data'), t: z.string(), id: z.string() }),
+  ]),
+);
 
 /**
  * What one column's metadata says. `t` names the layout: the set of columns one job laid out
  * (its job id), so several enriched ranges on one sheet stay apart.
  */
-export type ColumnRecord = z.infer<typeof ColumnRecordSchema>;
+export type ColumnRecord = z.infer<ReturnType<typeof columnRecordSchema>>;
 
 /** A column the scheduled refresh keeps its Changes list in, for the layout `layoutId`. */
 export interface ChangesMark {
@@ -61,7 +65,7 @@ export function encodeColumnRecord(record: ColumnRecord): string {
 export function decodeColumnRecord(value: string | null): ColumnRecord | null {
   if (!value) return null;
   try {
-    const parsed = ColumnRecordSchema.safeParse(JSON.parse(value));
+    const parsed = columnRecordSchema().safeParse(JSON.parse(value));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;

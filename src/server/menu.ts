@@ -10,7 +10,7 @@ import { maskApiKey, readApiKey, writeApiKey } from './context';
 import * as refreshApi from './refreshApi';
 import { createJobDeps } from './sheetGateway';
 import { detectSource } from './sidebarApi';
-import { SaveApiKeyRequestSchema } from './validation';
+import { saveApiKeyRequestSchema } from './validation';
 
 const TITLE = 'Crustdata';
 /** A menu run stops starting work here, leaving room under Apps Script's 6-minute limit. */
@@ -144,7 +144,7 @@ export function setApiKey(): void {
   if (response.getSelectedButton() !== ui.Button.OK) return;
   const key = response.getResponseText().trim();
   if (!key) return;
-  const valid = SaveApiKeyRequestSchema.safeParse({ apiKey: key, scope: 'user' });
+  const valid = saveApiKeyRequestSchema().safeParse({ apiKey: key, scope: 'user' });
   if (!valid.success) {
     ui.alert(TITLE, 'That does not look like an API key (8 to 512 characters, no spaces). Nothing was saved.', ui.ButtonSet.OK);
     return;

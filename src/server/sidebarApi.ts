@@ -26,14 +26,7 @@ import type {
   SourceRange,
   StartJobResponse,
 } from './sidebarContract';
-import {
-  ControlJobRequestSchema,
-  EstimateRequestSchema,
-  JobRefSchema,
-  parseRequest,
-  SaveApiKeyRequestSchema,
-  StartJobRequestSchema,
-} from './validation';
+import { controlJobRequestSchema, estimateRequestSchema, jobRefSchema, parseRequest, saveApiKeyRequestSchema, startJobRequestSchema } from './validation';
 
 /** Each continueJob call starts requests for this long, then reports (well inside 6 minutes). */
 export const SIDEBAR_SLICE_MS = 30_000;
@@ -58,7 +51,7 @@ export function getState(): SidebarState {
 }
 
 export function saveApiKey(request: unknown): ApiKeyStatus {
-  const { apiKey, scope, requestsPerMinute } = parseRequest(SaveApiKeyRequestSchema, request, 'The request');
+  const { apiKey, scope, requestsPerMinute } = parseRequest(saveApiKeyRequestSchema(), request, 'The request');
   if (apiKey === undefined) {
     // No key sent: the saved one stays (the browser never holds it); only where it lives may move.
     const current = readApiKey();
@@ -174,14 +167,14 @@ function guess(sheet: GoogleAppsScript.Spreadsheet.Sheet, column: number, firstR
 // ---- Estimate and the job ----------------------------------------------------------------------
 
 export function estimate(request: unknown): Estimate {
-  const { source, settings } = parseRequest(EstimateRequestSchema, request, 'The estimate request');
+  const { source, settings } = parseRequest(estimateRequestSchema(), request, 'The estimate request');
   const jobSource = resolveSource(source);
   const fields = checkedFields(settings);
   return job.estimateJob(createJobDeps(), jobSource, { fields, reenrich: settings.reenrich });
 }
 
 export function startJob(request: unknown): StartJobResponse {
-  const parsed = parseRequest(StartJobRequestSchema, request, 'The start request');
+  const parsed = parseRequest(startJobRequestSchema(), request, 'The start request');
   const jobSource = resolveSource(parsed.source);
   if (!readApiKey()) {
     return { ok: false, reason: 'no_api_key', message: 'Set your Crustdata API key first (API key section, or Extensions → Crustdata → Set API key…).' };
@@ -208,7 +201,7 @@ export function startJob(request: unknown): StartJobResponse {
 }
 
 export function continueJob(request: unknown): JobProgress {
-  const { jobId } = parseRequest(JobRefSchema, request, 'The job reference');
+  const { jobId } = parseRequest(jobRefSchema(), request, 'The job reference');
   const deps = createJobDeps();
   const stored = requireJob(deps, jobId);
   const after = job.continueSlice(deps, stored.sheetId, SIDEBAR_SLICE_MS);
@@ -216,7 +209,7 @@ export function continueJob(request: unknown): JobProgress {
 }
 
 export function controlJob(request: unknown): JobProgress {
-  const { jobId, action, continueInBackground } = parseRequest(ControlJobRequestSchema, request, 'The job control request');
+  const { jobId, action, continueInBackground } = parseRequest(controlJobRequestSchema(), request, 'The job control request');
   const deps = createJobDeps();
   requireJob(deps, jobId);
   if (continueInBackground && action !== 'cancel') refreshApi.ensureHourlyTrigger();
@@ -226,13 +219,13 @@ export function controlJob(request: unknown): JobProgress {
 }
 
 export function jobStatus(request: unknown): JobProgress | null {
-  const { jobId } = parseRequest(JobRefSchema, request, 'The job reference');
+  const { jobId } = parseRequest(jobRefSchema(), request, 'The job reference');
   const stored = findJob(documentStore(), jobId);
   return stored ? toProgress(stored) : null;
 }
 
 export function selectFailedRows(request: unknown): SelectFailedResult {
-  const { jobId } = parseRequest(JobRefSchema, request, 'The job reference');
+  const { jobId } = parseRequest(jobRefSchema(), request, 'The job reference');
   const deps = createJobDeps();
   requireJob(deps, jobId);
   return job.selectFailedRows(deps, jobId);
