@@ -39,7 +39,7 @@ export const SMOKE_SIZES: BenchSizes = {
   rates: [15],
   issue3Rows: 120,
   perRowRows: 30,
-  economyJobs: [400, 800],
+  economyJobs: [800, 1_600],
   profiles: 50,
   loadRuns: 2,
   faultRows: 150,

@@ -37,8 +37,13 @@ export interface EconomyRun {
   /** Every call of the job, start to end, by category. */
   byCategory: Record<Category, number>;
   total: number;
-  /** Least-squares fit over the sidebarContinueJob calls: calls = perCall + perBlock × blocks written. */
+  /**
+   * Least-squares fit over the job's sidebarContinueJob calls but its first and last:
+   * calls = perCall + perBlock × blocks written.
+   */
   fit: Record<Category | 'all', { perCall: number; perBlock: number }>;
+  /** Continue calls the fit is over. */
+  fittedCalls: number;
   cellsRead: number;
   cellsWritten: number;
 }
@@ -64,12 +69,15 @@ export async function economyRun(rows: number): Promise<EconomyRun> {
     const own = zero();
     for (const [name, count] of Object.entries(execution.calls)) own[categoryOf(name)] += count;
     for (const c of CATEGORIES) byCategory[c] += own[c];
-    if (execution.functionName === 'sidebarContinueJob') continues.push({ blocks: execution.rowsWritten / blockSize, byCategory: own });
+    // Each call's blocks start at its cursor; its last one may be cut short (out of time), and
+    // costs the calls of a whole block.
+    if (execution.functionName === 'sidebarContinueJob') continues.push({ blocks: Math.ceil(execution.rowsWritten / blockSize), byCategory: own });
   }
+  const fitted = perBlockSample(continues);
   const sum = (r: Record<Category, number>) => CATEGORIES.reduce((s, c) => s + r[c], 0);
   const fit = Object.fromEntries([
-    ...CATEGORIES.map((c) => [c, linearFit(continues.map((e) => [e.blocks, e.byCategory[c]]))]),
-    ['all', linearFit(continues.map((e) => [e.blocks, sum(e.byCategory)]))],
+    ...CATEGORIES.map((c) => [c, linearFit(fitted.map((e) => [e.blocks, e.byCategory[c]]))]),
+    ['all', linearFit(fitted.map((e) => [e.blocks, sum(e.byCategory)]))],
   ]) as EconomyRun['fit'];
   return {
     rows,
@@ -78,9 +86,22 @@ export async function economyRun(rows: number): Promise<EconomyRun> {
     byCategory,
     total: sum(byCategory),
     fit,
+    fittedCalls: fitted.length,
     cellsRead: job.run.executions.reduce((s, e) => s + e.cellsRead, 0),
     cellsWritten: job.run.executions.reduce((s, e) => s + e.cellsWritten, 0),
   };
+}
+
+/**
+ * The continue calls whose cost is per call and per block only. The job's first continue call
+ * has no earlier cursor anchors to remove and its last removes every anchor of the finished job:
+ * work done once per job, which would tilt the fit by a different amount at each size (and most
+ * at small sizes, where a job has few calls). Left out when at least two calls with different
+ * block counts remain.
+ */
+export function perBlockSample<T extends { blocks: number }>(continues: T[]): T[] {
+  const middle = continues.slice(1, -1);
+  return new Set(middle.map((call) => call.blocks)).size >= 2 ? middle : continues;
 }
 
 /** Per-block figures of two sizes agree: within 10%, or a tenth of a call for figures near 0. */
@@ -141,7 +162,7 @@ export async function callEconomySection(sizes: BenchSizes): Promise<Section> {
         ],
         rows,
         notes: [
-          'per 1,000 rows: every call of the job (start, continues, polls) over its rows. per sidebar call / per block: a least-squares fit over the job\'s sidebarContinueJob calls of calls = a + b × blocks written (rows ÷ 50); a is what each call costs whatever it writes, b what each block adds.',
+          `per 1,000 rows: every call of the job (start, continues, polls) over its rows. per sidebar call / per block: a least-squares fit of calls = a + b × blocks written (the call's rows ÷ 50, rounded up: a block cut short costs a whole block's calls) over the job's sidebarContinueJob calls but its first and last (${fmt(small.fittedCalls)} and ${fmt(large.fittedCalls)} calls), which also do the job's once-only work (no earlier anchors to remove; every anchor removed at the end); a is what each call costs whatever it writes, b what each block adds.`,
           `Target: b, the calls each block adds, is the same for both sizes (within ${MATCH_TOLERANCE * 100}%, or ${MATCH_ABSOLUTE} call for figures near 0).`,
           'sheet reads: get*Values/getFormulas and metadata finds; sheet writes: set*/clear*/insert*/metadata writes; other spreadsheet: navigation (getSheetById, getRange, metadata getters) that moves no cell data; utilities: mostly computeDigest (hashed cache keys) and formatDate.',
         ],

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { RESULTS_FILE, runInfo, runSections } from '../../bench/run';
 import { allChecks, atLeast, atMost, exactly, isChecked, renderMarkdown, renderSummary, renderText, type Section } from '../../bench/report';
 import { SMOKE_SIZES } from '../../bench/sizes';
-import { categoryOf, linearFit, perBlockMatches } from '../../bench/scenarios/callEconomy';
+import { categoryOf, linearFit, perBlockMatches, perBlockSample } from '../../bench/scenarios/callEconomy';
 import { mixedJob } from '../../bench/jobs';
 import { dedupeIdentifiers } from '../../src/core/identifiers';
 
@@ -70,8 +70,12 @@ describe('the bench at smoke sizes', () => {
     const names = calls.rows.map((row) => cellValue(row[0]));
     expect(names).toEqual(expect.arrayContaining(['sheet reads', 'sheet writes', 'properties', 'cache', 'lock', 'urlfetch', 'all calls']));
     const writes = calls.rows.find((row) => row[0] === 'sheet writes')!;
-    // One setValues for the values and one for the status column per block.
-    expect(numberIn(cellValue(writes[5]))).toBeCloseTo(2, 0);
+    // Per block at least one setValues for the values and one for the status column (the row
+    // anchors add their metadata writes); what matters is that the count per block is the same
+    // at both sizes, within the bench's tolerance.
+    expect(numberIn(cellValue(writes[5]))).toBeGreaterThanOrEqual(2);
+    expect(writes[6]).toMatchObject({ pass: true });
+    expect(calls.rows.find((row) => row[0] === 'all calls')![6]).toMatchObject({ pass: true });
   });
 
   it('CPU and memory: timings, heap and the bundle figures are measured', () => {
@@ -131,6 +135,14 @@ describe('bench building blocks', () => {
     expect(perBlockMatches(2, 2.15)).toBe(true);
     expect(perBlockMatches(8.9, 10.5)).toBe(false);
     expect(perBlockMatches(0, 0.05)).toBe(true);
+  });
+
+  it("fits per block over a job's continue calls but its first and last, which carry the job's once-only work", () => {
+    const calls = [8, 1, 7, 1, 7, 1, 3].map((blocks) => ({ blocks }));
+    expect(perBlockSample(calls)).toEqual(calls.slice(1, -1));
+    // Too few calls in between to fit a line: all of them.
+    expect(perBlockSample([{ blocks: 8 }, { blocks: 1 }])).toHaveLength(2);
+    expect(perBlockSample([{ blocks: 8 }, { blocks: 1 }, { blocks: 1 }, { blocks: 2 }])).toHaveLength(4);
   });
 
   it("builds issue 3's job: 30% duplicates and 5% invalid rows", () => {
