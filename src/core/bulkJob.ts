@@ -2,7 +2,9 @@
 // one setValues for its values and one for its status cells, and saves its cursor after every
 // block, so a killed execution loses nothing and a resume never writes a row twice. Its rows are
 // anchored with row metadata (src/core/rowAnchors.ts) and re-read every slice, so rows the user
-// inserts or deletes meanwhile move nothing.
+// inserts or deletes meanwhile move nothing. A slice reads only the rows it works on; repeats of
+// rows above them are found through the duplicate plan (src/core/duplicatePlan.ts), so a whole
+// job reads in proportion to its rows.
 // Pure: the sheet, document properties, lock, clock and engine arrive through ports.
 import { columnsFor, creditsPerMatch, parseFieldSelection, selectionKey, type Column } from './catalog';
 import { toSheetValue } from './cellText';
@@ -22,6 +24,7 @@ import {
   type StoredJob,
 } from './jobState';
 import { withLock, type Clock, type KeyValueStore, type Lock } from './ports';
+import { clearPlan, linkDuplicates, planCovers, PLAN_CHUNK_ROWS, readPlanChunk, savePlan, type Pass, type PlanHeader } from './duplicatePlan';
 import { cursorAnchors, resolveRows, startAnchors, type PendingBlock, type RowResolution } from './rowAnchors';
 import {
   contiguousStart,
@@ -310,6 +313,7 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
     // Anchors before the state: a kill in between leaves anchors of no job, which the next start
     // or slice on this sheet removes; never a job without its anchors.
     clearRowAnchors(deps, source.sheetId);
+    clearPlan(deps.store, source.sheetId);
     const rows = startAnchors(jobId, dataFirstRow, source.lastRow, size.rows);
     deps.gateway.addRowAnchors(source.sheetId, rows.anchors);
     const job: StoredJob = {
@@ -430,7 +434,10 @@ export function runSlice(deps: JobDeps, sheetId: number, budgetMs?: number): Sto
     // A job that ended (here, or cancelled while this slice ran) takes its row anchors with it.
     try {
       const after = loadJob(deps.store, sheetId);
-      if (after && after.jobId === claimed.jobId && !isActive(after.state)) clearRowAnchors(deps, sheetId);
+      if (after && after.jobId === claimed.jobId && !isActive(after.state)) {
+        clearRowAnchors(deps, sheetId);
+        clearPlan(deps.store, sheetId);
+      }
     } catch {
       // Killed: the next job on this sheet removes them.
     }
@@ -500,70 +507,118 @@ class SliceSession {
     this.adopt(rows, sheetName);
     const first = rows.dataFirstRow;
     const lastRow = rows.lastRow;
-    const numRows = lastRow - first + 1;
     // A block killed before its commit: its rows may hold this job's output, not yet counted.
     const leftover = this.job.pendingBlock ? { from: this.job.cursor, to: this.job.cursor + this.job.pendingBlock.rows - 1, retried: this.job.pendingBlock.retried ?? [] } : null;
     if (this.job.cursor > lastRow) return this.endOfPass(sheetName);
 
-    const sourceValues = gateway.readValues(job.sheetId, first, sourceColumn, numRows, 1).map((row) => row[0]);
-    const target = gateway.readValues(job.sheetId, first, statusColumn, numRows, columns.length + 1);
-    const classified = sourceValues.map(classifyIdentifier);
-    // Settled rows above the cursor answer for their identifier: a duplicate further down is
-    // copied from them, so no identifier is requested twice even when the cache has let it go.
-    const settledRowOf = new Map<string, number>();
-    const noteSettled = (index: number) => {
-      const id = classified[index];
-      if ((id.kind === 'profile_url' || id.kind === 'business_email') && isSettled(parseStatus(target[index][0]))) {
-        const key = identifierKey(id);
-        if (!settledRowOf.has(key)) settledRowOf.set(key, index);
-      }
-    };
     // The second pass (retryPass) retries the rows that failed in the first; the rest is settled.
     const retrying = this.job.retryPass;
-    const hasError = (index: number) => parseStatus(target[index][0]).kind === 'error' && classified[index].kind !== 'blank' && classified[index].kind !== 'invalid';
-    for (let index = 0; index < (retrying ? numRows : this.job.cursor - first); index++) noteSettled(index);
-    if (retrying && leftover) this.countRetriedByKilledBlock(leftover, first, lastRow, target, classified);
+    const width = columns.length + 1;
+    // Only what the slice works on is read: the identifiers from the cursor on, a chunk at a time,
+    // and each block's result rows just before it is planned. Statuses ahead are needed to find
+    // failed rows (second pass) and to keep settled rows out of the fillers (skipped rows).
+    const window = new RowWindow(gateway, job.sheetId, sourceColumn, retrying || this.job.skipSettled ? statusColumn : null, this.job.cursor, lastRow);
+    const links = new DuplicateLinks(
+      {
+        deps,
+        sheetId: job.sheetId,
+        cursor: () => this.job.cursor,
+        header: () => this.job.dups,
+        saveHeader: (header) => this.commit({ dups: header }),
+      },
+      first,
+      lastRow - first + 1,
+      retrying ? 2 : 1,
+      sourceColumn,
+    );
+    // Rows settled in this slice answer for their identifier: a duplicate further down is copied
+    // from them. Rows settled before this slice are found through the duplicate plan.
+    const settledHere = new Map<string, unknown[]>();
+    const noteSettled = (id: ClassifiedIdentifier, resultRow: unknown[]) => {
+      if ((id.kind !== 'profile_url' && id.kind !== 'business_email') || !isSettled(parseStatus(resultRow[0]))) return;
+      const key = identifierKey(id);
+      if (!settledHere.has(key)) settledHere.set(key, resultRow);
+    };
+    const isFailed = (status: unknown, id: ClassifiedIdentifier) => parseStatus(status).kind === 'error' && id.kind !== 'blank' && id.kind !== 'invalid';
+    const hasError = (row: number) => isFailed(window.status(row), window.identifier(row));
+    const eligible = retrying ? hasError : this.job.skipSettled ? (row: number) => !isSettled(parseStatus(window.status(row))) : () => true;
+    if (retrying && leftover) this.countRetriedByKilledBlock(leftover, lastRow, window);
+    /** Rows read for a repeat whose answer the cache let go: their status and values, or null when not settled. */
+    const fromSheet = new Map<number, unknown[] | null>();
+    let lastBlock: { from: number; to: number; target: unknown[][] } | null = null;
 
     while (this.job.cursor <= lastRow && deps.clock.now() < this.sendUntil) {
       let from = this.job.cursor;
       if (retrying) {
         // Blocks without a failed row are passed over without a write.
-        while (from <= lastRow && !hasError(from - first)) from++;
+        while (from <= lastRow && !hasError(from)) from++;
         if (from > lastRow) {
           this.job = { ...this.job, cursor: from };
           break;
         }
       }
       const to = Math.min(from + this.job.blockSize - 1, lastRow);
-      const plans: RowPlan[] = [];
+      // A block planned again after waiting for the rate window was not written: its rows stand.
+      const target: unknown[][] = lastBlock?.from === from && lastBlock.to === to ? lastBlock.target : gateway.readValues(job.sheetId, from, statusColumn, to - from + 1, width);
+      lastBlock = { from, to, target };
+      const slots: Array<RowPlan | null> = new Array<RowPlan | null>(to - from + 1).fill(null);
       const fetchCells: unknown[] = [];
+      const fetch = (row: number): RowPlan => {
+        fetchCells.push(window.source(row));
+        return { action: 'fetch', fetchIndex: fetchCells.length - 1 };
+      };
+      // First the rows the block leaves as they are: the settled ones among them answer for their
+      // identifier in the whole block, before them as well as after.
       for (let row = from; row <= to; row++) {
-        const index = row - first;
-        const id = classified[index];
-        const current = parseStatus(target[index][0]);
+        const id = window.identifier(row);
+        const current = target[row - from];
         const maybeOurs = leftover !== null && row >= leftover.from && row <= leftover.to;
-        if (retrying && !hasError(index)) plans.push({ action: 'keep', counted: null });
-        else if (id.kind === 'blank') plans.push({ action: 'keep', counted: 'skipped' });
-        else if (this.job.skipSettled && !maybeOurs && isSettled(current)) {
-          plans.push({ action: 'keep', counted: 'skipped' });
-          noteSettled(index);
-        } else if (id.kind === 'invalid') {
-          plans.push({ action: 'write', values: blankRow(columns.length), status: statusText({ kind: 'invalid', message: id.message }), counted: 'invalid' });
-        } else {
-          const copyFrom = settledRowOf.get(identifierKey(id));
-          if (copyFrom !== undefined) {
-            const settled = parseStatus(target[copyFrom][0]);
-            plans.push({ action: 'write', values: target[copyFrom].slice(1), status: String(target[copyFrom][0]), counted: settled.kind === 'enriched' ? 'enriched' : 'notFound' });
-          } else {
-            plans.push({ action: 'fetch', fetchIndex: fetchCells.length });
-            fetchCells.push(sourceValues[index]);
+        if (retrying && !isFailed(current[0], id)) slots[row - from] = { action: 'keep', counted: null };
+        else if (id.kind === 'blank') slots[row - from] = { action: 'keep', counted: 'skipped' };
+        else if (this.job.skipSettled && !maybeOurs && isSettled(parseStatus(current[0]))) slots[row - from] = { action: 'keep', counted: 'skipped' };
+        else continue;
+        noteSettled(id, current);
+      }
+      /** Rows repeating another row that this slice has not settled: decided once all are known. */
+      const repeats: Array<{ at: number; row: number; link: number; key: string; id: { kind: IdentifierKind; normalized: string } }> = [];
+      for (let row = from; row <= to; row++) {
+        if (slots[row - from]) continue;
+        const id = window.identifier(row);
+        if (id.kind === 'invalid') {
+          slots[row - from] = { action: 'write', values: blankRow(columns.length), status: statusText({ kind: 'invalid', message: id.message }), counted: 'invalid' };
+          continue;
+        }
+        if (id.kind === 'blank') continue; // kept above
+        const key = identifierKey(id);
+        const copy = settledHere.get(key);
+        const link = copy ? null : links.linkOf(row);
+        if (copy) slots[row - from] = copyPlan(copy);
+        else if (link === null) slots[row - from] = fetch(row);
+        else repeats.push({ at: row - from, row, link, key, id });
+      }
+      if (repeats.length) {
+        // A repeat of a row outside the block: the cache answers most of them without a request;
+        // one whose answer the cache let go is copied from that row on the sheet, so no
+        // identifier is requested twice. A repeat of a row inside the block does as that row did.
+        const outside = (link: number) => link < from || link > to;
+        const elsewhere = repeats.filter(({ link }) => outside(link));
+        const cached = elsewhere.length ? deps.engine.cachedKeys(elsewhere.map(({ id }) => id), selection) : new Set<string>();
+        const copied = new Map<string, unknown[]>();
+        for (const { at, row, link, key } of repeats) {
+          let copy = copied.get(key);
+          if (!copy && outside(link) && !cached.has(key)) {
+            if (!fromSheet.has(link)) fromSheet.set(link, this.settledRowAt(link, key, sourceColumn, statusColumn, width));
+            copy = fromSheet.get(link) ?? undefined;
+            if (copy) copied.set(key, copy);
           }
+          slots[at] = copy ? copyPlan(copy) : fetch(row);
         }
       }
+      const plans = slots as RowPlan[];
 
       let result: EnrichResult | null = null;
       if (fetchCells.length) {
-        const padding = this.fillers(fetchCells, classified, to + 1, lastRow, settledRowOf, retrying ? hasError : () => true, selection);
+        const padding = this.fillers(fetchCells, window, to + 1, lastRow, settledHere, links, eligible, selection);
         // Fillers only warm the cache for the rows ahead; their outcomes are not written now.
         result = deps.engine.enrich(fetchCells.concat(padding), { selection, deadline: this.sendUntil + this.tuning.maxRequestMs, maxRequestMs: this.tuning.maxRequestMs });
         this.job.requests += result.stats.requests;
@@ -578,8 +633,8 @@ class SliceSession {
       const statusesOut: CellValue[][] = [];
       const counts = { ...this.job.counts };
       for (let row = from; row <= to; row++) {
-        const index = row - first;
-        const plan = plans[row - from];
+        const index = row - from;
+        const plan = plans[index];
         let values: unknown[];
         let status: unknown;
         let counted: keyof JobCounts | null;
@@ -639,13 +694,13 @@ class SliceSession {
         const retried = retrying ? plans.slice(0, cut - from).flatMap((plan, i) => (plan.action === 'keep' ? [] : [from + i - base])) : undefined;
         const pendingBlock: PendingBlock = { seq, rows: cut - base, counts, ...(retried ? { retried } : {}) };
         // Checked before the block is marked pending: a block refused here is surely not written.
-        this.checkRowsUnchanged(sourceColumn, from, cut, first, classified);
+        this.checkRowsUnchanged(sourceColumn, from, cut, window);
         this.commit({ pendingBlock });
         gateway.writeValues(job.sheetId, from, statusColumn + 1, rowsOut);
         gateway.writeValues(job.sheetId, from, statusColumn, statusesOut);
         gateway.addRowAnchors(job.sheetId, cursorAnchors(job.jobId, retrying ? 2 : 1, seq, cut, lastRow));
         this.commit({ cursor: cut, pendingBlock: null, counts, rowMarks: { ...marks, seq }, consecutiveErrors: 0, message: null });
-        for (let row = from; row < cut; row++) noteSettled(row - first);
+        for (let row = from; row < cut; row++) noteSettled(window.identifier(row), target[row - from]);
         if (++this.pairsSinceTidy >= PAIRS_BEFORE_TIDY) this.tidyAnchors();
       }
       if (fatal) return this.stop('paused', fatal.message, sheetName);
@@ -668,7 +723,7 @@ class SliceSession {
       if (this.job.state !== 'running') return;
     }
     if (this.job.cursor > lastRow) return this.endOfPass(sheetName);
-    this.commit({ sheetName, etaSeconds: this.eta(classified, settledRowOf, lastRow, retrying ? hasError : () => true) });
+    this.commit({ sheetName, etaSeconds: this.eta(window, links, settledHere, lastRow, retrying ? hasError : eligible) });
   }
 
   /**
@@ -707,15 +762,25 @@ class SliceSession {
     else this.job = { ...job, ...patch };
   }
 
+  /** A row outside the block with this identifier, if it is settled: its status and values as the sheet has them. */
+  private settledRowAt(row: number, key: string, sourceColumn: number, statusColumn: number, width: number): unknown[] | null {
+    const { gateway } = this.deps;
+    const cell = gateway.readValues(this.job.sheetId, row, sourceColumn, 1, 1)[0]?.[0];
+    // Rows moved since the plan was built: the row no longer holds the identifier, so it is fetched instead.
+    if (identityOf(classifyIdentifier(cell)) !== key) return null;
+    const resultRow = gateway.readValues(this.job.sheetId, row, statusColumn, 1, width)[0];
+    return resultRow && isSettled(parseStatus(resultRow[0])) ? resultRow : null;
+  }
+
   /**
    * Just before a block is written, its identifiers are read again: a row inserted or deleted
    * while this slice ran (the user keeps working) would put the block beside the wrong rows.
    * Then nothing is written; the next slice starts from the anchors, which moved with the rows.
    */
-  private checkRowsUnchanged(sourceColumn: number, from: number, cut: number, first: number, classified: ClassifiedIdentifier[]): void {
+  private checkRowsUnchanged(sourceColumn: number, from: number, cut: number, window: RowWindow): void {
     const fresh = this.deps.gateway.readValues(this.job.sheetId, from, sourceColumn, cut - from, 1);
     for (let row = from; row < cut; row++) {
-      if (identityOf(classifyIdentifier(fresh[row - from]?.[0])) !== identityOf(classified[row - first])) throw new RowsChanged();
+      if (identityOf(classifyIdentifier(fresh[row - from]?.[0])) !== identityOf(window.identifier(row))) throw new RowsChanged();
     }
   }
 
@@ -723,14 +788,14 @@ class SliceSession {
    * Second pass, after a block killed before its commit: the failed rows it retried and settled
    * are passed over from now on (they are no longer failed), so they are counted here, once.
    */
-  private countRetriedByKilledBlock(leftover: { from: number; retried: number[] }, first: number, lastRow: number, target: unknown[][], classified: ClassifiedIdentifier[]): void {
+  private countRetriedByKilledBlock(leftover: { from: number; retried: number[] }, lastRow: number, window: RowWindow): void {
     const counts = { ...this.job.counts };
     let changed = false;
     for (const offset of leftover.retried) {
       const row = leftover.from + offset;
-      if (row < first || row > lastRow) continue;
-      const id = classified[row - first];
-      const status = parseStatus(target[row - first][0]);
+      if (row < window.start || row > lastRow) continue;
+      const id = window.identifier(row);
+      const status = parseStatus(window.status(row));
       if (id.kind === 'blank' || id.kind === 'invalid' || !isSettled(status)) continue;
       counts.failed = Math.max(0, counts.failed - 1);
       counts[status.kind === 'enriched' ? 'enriched' : 'notFound']++;
@@ -746,26 +811,32 @@ class SliceSession {
    */
   private fillers(
     blockCells: unknown[],
-    classified: ClassifiedIdentifier[],
+    window: RowWindow,
     fromRow: number,
     lastRow: number,
-    settledRowOf: Map<string, number>,
-    eligible: (index: number) => boolean,
+    settledHere: Map<string, unknown[]>,
+    links: DuplicateLinks,
+    eligible: (row: number) => boolean,
     selection: FieldSelection,
   ): string[] {
-    const first = this.job.dataFirstRow;
     const inBlock = new Map<string, { kind: IdentifierKind; normalized: string }>();
     for (const cell of blockCells) {
       const id = classifyIdentifier(cell);
       if (id.kind === 'profile_url' || id.kind === 'business_email') inBlock.set(identifierKey(id), id);
     }
+    // No request of a type in the block: none is opened just for rows ahead.
+    const kinds = new Set([...inBlock.values()].map((id) => id.kind));
     const ahead = new Map<string, { kind: IdentifierKind; normalized: string }>();
     const perKind = { profile_url: 0, business_email: 0 };
-    for (let row = fromRow; row <= Math.min(lastRow, fromRow + LOOKAHEAD_ROWS - 1); row++) {
-      const id = classified[row - first];
-      if (id.kind !== 'profile_url' && id.kind !== 'business_email') continue;
+    const enough = () => [...kinds].every((kind) => perKind[kind as keyof typeof perKind] >= 2 * MAX_PER_REQUEST);
+    for (let row = fromRow; row <= Math.min(lastRow, fromRow + LOOKAHEAD_ROWS - 1) && !enough(); row++) {
+      const id = window.identifier(row);
+      if ((id.kind !== 'profile_url' && id.kind !== 'business_email') || !kinds.has(id.kind)) continue;
       const key = identifierKey(id);
-      if (inBlock.has(key) || ahead.has(key) || settledRowOf.has(key) || !eligible(row - first)) continue;
+      if (inBlock.has(key) || ahead.has(key) || settledHere.has(key) || !eligible(row)) continue;
+      // A row repeating another is answered by it when reached (copied, or from the cache):
+      // bought now, its identifier would be bought twice.
+      if (links.linkOf(row) !== null) continue;
       if (perKind[id.kind] >= 2 * MAX_PER_REQUEST) continue;
       perKind[id.kind]++;
       ahead.set(key, id);
@@ -796,19 +867,30 @@ class SliceSession {
     if (this.deps.clock.now() < this.sendUntil) this.run();
   }
 
-  private eta(classified: ClassifiedIdentifier[], settledRowOf: Map<string, number>, lastRow: number, needsFetch: (index: number) => boolean): number {
+  /**
+   * Seconds left at the current rate: the identifiers still to fetch in the rows ahead of the
+   * cursor that the slice has read (for the fillers; one read more when none), scaled to the rows left.
+   */
+  private eta(window: RowWindow, links: DuplicateLinks, settledHere: Map<string, unknown[]>, lastRow: number, needsFetch: (row: number) => boolean): number {
+    const from = this.job.cursor;
+    if (from > lastRow) return 0;
+    window.identifier(from);
+    const to = Math.min(lastRow, from + LOOKAHEAD_ROWS - 1, window.end - 1);
     const remaining = new Set<string>();
     let urls = 0;
-    for (let row = this.job.cursor; row <= lastRow; row++) {
-      if (!needsFetch(row - this.job.dataFirstRow)) continue;
-      const id = classified[row - this.job.dataFirstRow];
-      if (id.kind !== 'profile_url' && id.kind !== 'business_email') continue;
+    for (let row = from; row <= to; row++) {
+      const id = window.identifier(row);
+      if ((id.kind !== 'profile_url' && id.kind !== 'business_email') || !needsFetch(row)) continue;
       const key = identifierKey(id);
-      if (settledRowOf.has(key) || remaining.has(key)) continue;
+      if (settledHere.has(key) || remaining.has(key)) continue;
+      // A repeat of a row above is answered by it.
+      const link = links.knownLinkOf(row);
+      if (typeof link === 'number' && link < from) continue;
       remaining.add(key);
       if (id.kind === 'profile_url') urls++;
     }
-    const requests = Math.ceil(urls / MAX_PER_REQUEST) + Math.ceil((remaining.size - urls) / MAX_PER_REQUEST);
+    const scale = (lastRow - from + 1) / (to - from + 1);
+    const requests = Math.ceil((urls * scale) / MAX_PER_REQUEST) + Math.ceil(((remaining.size - urls) * scale) / MAX_PER_REQUEST);
     return Math.round((requests * 60) / Math.max(1, this.deps.engine.requestsPerMinute));
   }
 
@@ -884,6 +966,135 @@ class SliceSession {
   }
 }
 
+/** A settled row's outcome, written again for a row that repeats its identifier. */
+function copyPlan(resultRow: unknown[]): RowPlan {
+  const settled = parseStatus(resultRow[0]);
+  return { action: 'write', values: resultRow.slice(1), status: String(resultRow[0]), counted: settled.kind === 'enriched' ? 'enriched' : 'notFound' };
+}
+
+/** Rows of the identifier column (and of the status column, when asked for) one read brings in. */
+const READ_CHUNK_ROWS = 200;
+
+/**
+ * The identifier column (and the status column, when the slice looks at statuses ahead) from the
+ * cursor on, read a chunk at a time as the slice gets there: a slice reads the rows it works on
+ * and the look-ahead its requests are filled from, never the whole job.
+ */
+class RowWindow {
+  private readonly cells: unknown[] = [];
+  private readonly classified: ClassifiedIdentifier[] = [];
+  private readonly statuses: unknown[] = [];
+
+  constructor(
+    private readonly gateway: SheetGateway,
+    private readonly sheetId: number,
+    private readonly sourceColumn: number,
+    private readonly statusColumn: number | null,
+    /** The cursor when the slice began: nothing above it is read. */
+    readonly start: number,
+    private readonly lastRow: number,
+  ) {}
+
+  identifier(row: number): ClassifiedIdentifier {
+    return this.at(row, this.classified);
+  }
+
+  /** The first row not read yet. */
+  get end(): number {
+    return this.start + this.classified.length;
+  }
+
+  source(row: number): unknown {
+    return this.at(row, this.cells);
+  }
+
+  status(row: number): unknown {
+    if (this.statusColumn === null) throw new Error('This slice does not read statuses ahead.');
+    return this.at(row, this.statuses);
+  }
+
+  private at<T>(row: number, list: T[]): T {
+    if (row < this.start || row > this.lastRow) throw new RangeError(`Row ${row} is outside the rows this slice reads.`);
+    while (row >= this.start + this.classified.length) this.readChunk();
+    return list[row - this.start];
+  }
+
+  private readChunk(): void {
+    const from = this.start + this.classified.length;
+    const count = Math.min(READ_CHUNK_ROWS, this.lastRow - from + 1);
+    const values = this.gateway.readValues(this.sheetId, from, this.sourceColumn, count, 1);
+    const statuses = this.statusColumn === null ? null : this.gateway.readValues(this.sheetId, from, this.statusColumn, count, 1);
+    for (let i = 0; i < count; i++) {
+      const cell = values[i]?.[0];
+      this.cells.push(cell);
+      this.classified.push(classifyIdentifier(cell));
+      if (statuses) this.statuses.push(statuses[i]?.[0]);
+    }
+  }
+}
+
+/**
+ * A slice's view of the duplicate plan (src/core/duplicatePlan.ts): for a row, the row whose
+ * outcome it can take. Reads the stored chunk a row falls in; where the stored plan does not
+ * cover the row (first slice of a pass, rows inserted or deleted, past its end), reads the whole
+ * identifier column once, keeps every link for the rest of the slice and stores the rows ahead.
+ */
+class DuplicateLinks {
+  private built: Int32Array | null = null;
+  private readonly chunks = new Map<number, Map<number, number> | null>();
+
+  constructor(
+    private readonly session: { deps: JobDeps; sheetId: number; cursor(): number; header(): PlanHeader | undefined; saveHeader(header: PlanHeader): void },
+    private readonly first: number,
+    private readonly rows: number,
+    private readonly pass: Pass,
+    private readonly sourceColumn: number,
+  ) {}
+
+  /** The linked row, or null when the row's identifier appears nowhere else (or it is not one). */
+  linkOf(row: number): number | null {
+    const known = this.knownLinkOf(row);
+    if (known !== undefined) return known;
+    this.build(Math.min(row, this.session.cursor()) - this.first);
+    return this.knownLinkOf(row) ?? null;
+  }
+
+  /** As linkOf, but undefined rather than a read of the whole column when the plan is not at hand. */
+  knownLinkOf(row: number): number | null | undefined {
+    const offset = row - this.first;
+    if (this.built) return this.built[offset] >= 0 ? this.first + this.built[offset] : null;
+    const header = this.session.header();
+    if (!planCovers(header, this.pass, this.rows, offset)) return undefined;
+    const index = Math.floor(offset / PLAN_CHUNK_ROWS);
+    let chunk = this.chunks.get(index);
+    if (chunk === undefined) {
+      chunk = readPlanChunk(this.session.deps.store, this.session.sheetId, header, index);
+      this.chunks.set(index, chunk);
+    }
+    if (chunk === null) return undefined;
+    const linked = chunk.get(offset - index * PLAN_CHUNK_ROWS);
+    return linked === undefined ? null : this.first + linked;
+  }
+
+  private build(fromOffset: number): void {
+    const { deps, sheetId } = this.session;
+    const cells = deps.gateway.readValues(sheetId, this.first, this.sourceColumn, this.rows, 1);
+    const keys = cells.map((cell) => {
+      const id = classifyIdentifier(cell[0]);
+      return id.kind === 'profile_url' || id.kind === 'business_email' ? identifierKey(id) : null;
+    });
+    this.built = linkDuplicates(keys, this.pass);
+    try {
+      const header = savePlan(deps.store, sheetId, deps.newId(), this.pass, this.built, Math.max(0, fromOffset));
+      this.session.saveHeader(header);
+      clearPlan(deps.store, sheetId, header);
+    } catch (error) {
+      if (error instanceof LeaseLost) throw error;
+      // Not stored (properties full, or busy): this slice has every link, the next builds them again.
+    }
+  }
+}
+
 /** Two readings of a cell are the same identifier (what the block was planned for). */
 function identityOf(id: ClassifiedIdentifier): string {
   if (id.kind === 'blank') return 'blank';
@@ -935,7 +1146,10 @@ export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, 
   });
   if (outcome && 'lockTimedOut' in outcome) return findJob(deps.store, jobId);
   // A slice running meanwhile removes what it adds after this, when it sees the job has ended.
-  if (cancelled && outcome) clearRowAnchors(deps, outcome.sheetId);
+  if (cancelled && outcome) {
+    clearRowAnchors(deps, outcome.sheetId);
+    clearPlan(deps.store, outcome.sheetId);
+  }
   return outcome;
 }
 

@@ -56,6 +56,10 @@ const storedJobSchema = lazySchema(() => {
         retried: z.optional(z.array(count).check(z.maxLength(500))),
       }),
     ),
+    /** The duplicate plan stored for the rows ahead (src/core/duplicatePlan.ts); absent until a slice builds it. */
+    dups: z.optional(
+      z.object({ tag: z.string(), pass: z.union([z.literal(1), z.literal(2)]), rows: count, from: count, upTo: count }),
+    ),
     /** The job's row anchors; missing on a job saved by a version without them (it then stops). */
     rowMarks: z.optional(z.object({ seq: count, passSeq: count, top: z.boolean(), after: z.boolean() })),
     counts: countsSchema,

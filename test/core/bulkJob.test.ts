@@ -61,6 +61,8 @@ class FakeSheets implements SheetGateway {
   selected: string[] = [];
   /** Every setValues: where and how big. */
   writes: Array<{ row: number; column: number; rows: number; columns: number }> = [];
+  /** Every getValues: where and how big. */
+  reads: Array<{ row: number; column: number; rows: number; columns: number }> = [];
   killed = false;
   /** Kill the execution when this call (0-based, any method) starts. */
   killAtCall: number | null = null;
@@ -103,6 +105,7 @@ class FakeSheets implements SheetGateway {
   }
   readValues(sheetId: number, row: number, column: number, numRows: number, numColumns: number): unknown[][] {
     this.enter('readValues');
+    this.reads.push({ row, column, rows: numRows, columns: numColumns });
     return this.rect(sheetId, row, column, numRows, numColumns).map((cells) => cells.map((cell) => cell.value));
   }
   readFormulas(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][] {
@@ -618,6 +621,22 @@ describe('already enriched rows', () => {
   });
 
 
+  test('a re-run buys nothing for rows it will skip, even with the cache empty', () => {
+    const w = setup(300);
+    start(w, w.source);
+    drive(w);
+    // Ten new people at the top, weeks later: nothing of the first run is cached.
+    w.sheets.insertRowsByUser(SHEET, 2, 10);
+    for (let i = 0; i < 10; i++) w.sheets.setCell(SHEET, 2 + i, 1, profileUrl(`new-${i}`));
+    w.engine.resultCache.entries.clear();
+    w.engine.http.log.length = 0;
+    start(w, { ...w.source, lastRow: w.source.lastRow + 10 });
+    drive(w);
+    const job = loadJob(w.store, SHEET)!;
+    expect(job.counts.enriched).toBe(10);
+    expect(sentIdentifiers(w).sort()).toEqual(Array.from({ length: 10 }, (_, i) => profileUrl(`new-${i}`)).sort());
+  });
+
   test('are skipped with the same fields, fetched again with re-enrich or other fields', () => {
     const w = setup(80);
     start(w, w.source);
@@ -924,6 +943,131 @@ describe('rows inserted and deleted while the job runs', () => {
       const [first, last = first] = a1.split(':').map((part) => Number(part.slice(1)));
       for (let row = first; row <= last; row++) expect(String(grid[row - 1][1])).toMatch(/^Error: /);
     }
+  });
+});
+
+describe('a slice reads what it works on, not the whole job', () => {
+  /** Cells read by the slices of a whole job (not by its start), per block written. */
+  function cellsPerBlock(rows: number): { perBlock: number; wholeColumnReads: number; biggestOtherRead: number } {
+    const w = setup(rows);
+    start(w, w.source);
+    w.sheets.reads = [];
+    drive(w);
+    expect(loadJob(w.store, SHEET)!.state).toBe('done');
+    const cells = w.sheets.reads.reduce((sum, read) => sum + read.rows * read.columns, 0);
+    const whole = w.sheets.reads.filter((read) => read.rows === rows);
+    const others = w.sheets.reads.filter((read) => read.rows !== rows);
+    return { perBlock: cells / Math.ceil(rows / 25), wholeColumnReads: whole.length, biggestOtherRead: Math.max(...others.map((read) => read.rows)) };
+  }
+
+  test('cells read per block are the same for a 3,200- and a 6,400-row job', () => {
+    const small = cellsPerBlock(3_200);
+    const large = cellsPerBlock(6_400);
+    // Each row once in its block (status and values), its identifier a few times (ahead, the
+    // duplicate plan, the check before the write): whatever the job's length.
+    expect(large.perBlock).toBeLessThan(small.perBlock * 1.1);
+    expect(large.perBlock).toBeLessThan(25 * 12);
+    // The identifier column is read whole once (the duplicate plan of the only pass); every other
+    // read is one block, or a chunk of 200 identifiers.
+    expect(large.wholeColumnReads).toBe(1);
+    expect(large.biggestOtherRead).toBeLessThanOrEqual(200);
+  });
+
+  /**
+   * What a cache that evicts oldest first lets go first: the answers for the rows already
+   * written. (Answers fetched ahead to fill requests stay: they are the newest.)
+   */
+  function forgetWritten(w: World): void {
+    const job = loadJob(w.store, SHEET)!;
+    const written = new Set<string>();
+    const grid = w.sheets.grid(SHEET);
+    for (let row = job.dataFirstRow; row < job.cursor; row++) {
+      const id = classifyIdentifier(grid[row - 1][0]);
+      if (id.kind === 'profile_url' || id.kind === 'business_email') written.add(id.normalized);
+    }
+    for (const [key, entry] of w.engine.resultCache.entries) {
+      const name = /"name":"Person ([^"]+)"/.exec(entry.value)?.[1];
+      if (name && written.has(name)) w.engine.resultCache.entries.delete(key);
+    }
+  }
+
+  test('a repeat far below its first row is copied from the sheet when the cache has let it go', () => {
+    const w = setup(1_600);
+    start(w, w.source);
+    for (let i = 0; i < 500; i++) {
+      const job = runSlice(w.deps, SHEET)!;
+      if (job.state !== 'running') break;
+      forgetWritten(w); // evicted between the sidebar's calls
+      w.engine.clock.advance(500);
+    }
+    expect(loadJob(w.store, SHEET)!.state).toBe('done');
+    const sent = sentIdentifiers(w);
+    expect(new Set(sent).size).toBe(sent.length);
+    expectOwnRows(w, 2, 1_601);
+    // Row 1,215 repeats row 608's identifier in another form, 607 rows up.
+    const grid = w.sheets.grid(SHEET);
+    expect(grid[1_214][0]).toBe(profileUrl(606).toUpperCase() + '/?utm_source=x');
+    expect(grid[607][0]).toBe(profileUrl(606));
+    expect(grid[1_214].slice(1, 4)).toEqual(grid[607].slice(1, 4));
+  });
+
+  test('rows inserted inside the range between slices: the plan is built again and repeats still find their rows', () => {
+    const w = setup(1_600);
+    start(w, w.source);
+    runSlice(w.deps, SHEET);
+    const built = loadJob(w.store, SHEET)!.dups!;
+    expect(built).toMatchObject({ pass: 1, rows: 1_600 });
+    w.sheets.insertRowsByUser(SHEET, 900, 4);
+    for (let i = 0; i < 500; i++) {
+      forgetWritten(w);
+      w.engine.clock.advance(500);
+      const job = runSlice(w.deps, SHEET)!;
+      if (job.state !== 'running') break;
+      if (job.dups && job.dups.tag !== built.tag) expect(job.dups.rows).toBe(1_604);
+    }
+    expect(loadJob(w.store, SHEET)!.state).toBe('done');
+    const sent = sentIdentifiers(w);
+    expect(new Set(sent).size).toBe(sent.length);
+    expectOwnRows(w, 2, 899);
+    expectOwnRows(w, 904, 1_605);
+  });
+
+  test('the plan lives in document properties while the job runs, and goes with it', () => {
+    const planKeys = (w: World) => w.store.keys().filter((key) => key.startsWith('crustdata.dups.'));
+    const w = setup(1_000);
+    start(w, w.source);
+    runSlice(w.deps, SHEET);
+    expect(planKeys(w).length).toBeGreaterThan(0);
+    for (const key of planKeys(w)) expect(w.store.values.get(key)!.length).toBeLessThan(9 * 1024);
+    drive(w);
+    expect(planKeys(w)).toEqual([]);
+
+    const cancelled = setup(1_000);
+    const response = start(cancelled, cancelled.source) as Extract<ReturnType<typeof startJob>, { ok: true }>;
+    runSlice(cancelled.deps, SHEET);
+    expect(planKeys(cancelled).length).toBeGreaterThan(0);
+    controlJob(cancelled.deps, response.job.jobId, 'cancel');
+    expect(planKeys(cancelled)).toEqual([]);
+  });
+
+  test('the time left comes from the rows read ahead, close to what the whole column says', () => {
+    const w = setup(3_000);
+    start(w, w.source);
+    runSlice(w.deps, SHEET);
+    const job = loadJob(w.store, SHEET)!;
+    // What is left: the identifiers from the cursor on that no row above holds, 25 per request.
+    const column = sampleColumn(3_000).slice(1);
+    const above = new Set<string>();
+    const left = { profile_url: new Set<string>(), business_email: new Set<string>() };
+    column.forEach((cell, offset) => {
+      const id = classifyIdentifier(cell);
+      if (id.kind !== 'profile_url' && id.kind !== 'business_email') return;
+      if (offset + 2 < job.cursor) above.add(id.normalized);
+      else if (!above.has(id.normalized)) left[id.kind].add(id.normalized);
+    });
+    const exact = ((Math.ceil(left.profile_url.size / 25) + Math.ceil(left.business_email.size / 25)) * 60) / 15;
+    expect(job.etaSeconds).toBeGreaterThan(exact * 0.7);
+    expect(job.etaSeconds).toBeLessThan(exact * 1.3);
   });
 });
 
