@@ -253,6 +253,7 @@ export class MockCrustdataApi {
   private unauthorizedStyle: 'envelope' | 'bare';
   private readonly injectedRetryAfterSeconds: number;
   private faultQueue: Fault[] = [];
+  private stickyFaults = new Map<string, Fault>();
   private faultRates: Required<Omit<FaultRates, 'seed'>> | null = null;
   private faultRng: Prng | null = null;
   private log: RequestLogEntry[] = [];
@@ -324,6 +325,14 @@ export class MockCrustdataApi {
     this.faultQueue.push(...faults.map((fault) => ({ ...fault })));
   }
 
+  /**
+   * Every request carrying one of these identifiers (as sent, any case) gets `fault`, every time:
+   * a row that keeps failing whatever the timing, for tests that need failed rows for certain.
+   */
+  failIdentifiers(identifiers: string[], fault: Fault): void {
+    for (const identifier of identifiers) this.stickyFaults.set(identifier.toLowerCase(), { ...fault });
+  }
+
   pendingFaults(): number {
     return this.faultQueue.length;
   }
@@ -341,6 +350,7 @@ export class MockCrustdataApi {
 
   clearFaults(): void {
     this.faultQueue = [];
+    this.stickyFaults.clear();
     this.setFaultRates(null);
   }
 
@@ -433,7 +443,7 @@ export class MockCrustdataApi {
       return this.error(404, 'invalid_request', `No route for ${entry.method} ${pathname}. The mock serves POST ${ENRICH_PATH}.`, validKey, nowMs, entry);
     }
 
-    const fault = this.nextFault();
+    const fault = this.stickyFault(request.body) ?? this.nextFault();
     if (fault) {
       entry.fault = fault.type;
       if (fault.type === '429') {
@@ -560,6 +570,13 @@ export class MockCrustdataApi {
     };
     const latencyMs = this.latencyModel({ status, identifierCount: entry.identifierCount, fault: entry.fault });
     return { status, headers, body, latencyMs };
+  }
+
+  private stickyFault(body: string): Fault | null {
+    if (this.stickyFaults.size === 0) return null;
+    const lower = body.toLowerCase();
+    for (const [identifier, fault] of this.stickyFaults) if (lower.includes(JSON.stringify(identifier))) return { ...fault };
+    return null;
   }
 
   private nextFault(): Fault | null {

@@ -149,3 +149,27 @@ export async function shootPage(session: Session, name: string): Promise<string>
   await session.page.screenshot({ path: file, animations: 'disabled' });
   return file;
 }
+
+/**
+ * One browser per test file and a fresh playground session per test, closed after it. Returns
+ * the function that opens the test's session.
+ */
+export function useBrowser(): (options?: EmulatorBackendOptions) => Promise<Session> {
+  let browser: Browser | undefined;
+  let session: Session | null = null;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    await session?.close();
+    session = null;
+  });
+  return async (options) => {
+    if (!browser) throw new Error('useBrowser: the browser did not start');
+    session = await openSession(browser, options);
+    return session;
+  };
+}

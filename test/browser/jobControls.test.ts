@@ -4,27 +4,13 @@
 // rate limit and who may use the key change without pasting the key again.
 import { DEMO_API_KEY } from '../../dev/mock-api/handler';
 import type { JobProgress, SidebarState } from '../../src/server/sidebarContract';
-import { Browser, count, launchBrowser, openSession, reopenSidebar, saveKey, Session, shootSidebar, waitForEstimate, waitForPhase } from './harness';
+import { count, reopenSidebar, saveKey, Session, shootSidebar, useBrowser, waitForEstimate, waitForPhase } from './harness';
 
 jest.setTimeout(240_000);
 
 const HOUR_MS = 3_600_000;
 const NEW_KEY = 'new-demo-key-2';
-let browser: Browser;
-let session: Session | null = null;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  await session?.close();
-  session = null;
-});
+const open = useBrowser();
 
 async function jobStatus(s: Session, jobId: string): Promise<JobProgress> {
   return (await s.backend.call('sidebarJobStatus', [{ jobId }])) as JobProgress;
@@ -46,7 +32,7 @@ async function startAndHoldAfterFirstSlice(s: Session): Promise<void> {
 }
 
 test('a key revoked mid-job pauses it as an error that says what to do; a new key and Resume finish it', async () => {
-  const s = (session = await openSession(browser));
+  const s = await open();
   await startAndHoldAfterFirstSlice(s);
   s.backend.api!.revokeKey(DEMO_API_KEY);
   s.backend.releaseCalls();
@@ -92,7 +78,7 @@ test('a key revoked mid-job pauses it as an error that says what to do; a new ke
 });
 
 test('the background switch on a paused job changes only that: the hourly run carries the job on only while it is on', async () => {
-  const s = (session = await openSession(browser));
+  const s = await open();
   const { backend } = s;
   const triggers = () => backend.emulator.triggers.forUser(backend.emulator.users[0]);
   await startAndHoldAfterFirstSlice(s);
@@ -133,7 +119,7 @@ test('the background switch on a paused job changes only that: the hourly run ca
 });
 
 test('the rate limit and who may use the key change without pasting the key again', async () => {
-  const s = (session = await openSession(browser));
+  const s = await open();
   const { sidebar } = s;
   await saveKey(sidebar);
   const statusLine = sidebar.locator('.key-status');

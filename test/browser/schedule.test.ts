@@ -2,26 +2,12 @@
 // let people change jobs in the mock and time pass (the emulator runs the add-on's hourly
 // trigger), reopen the sidebar to see the last run's summary, then Stop refreshing. The section
 // names the range it keeps fresh (or would, when off) all along.
-import { Browser, launchBrowser, openSession, saveKey, Session, shootSidebar, waitForEstimate, waitForPhase } from './harness';
+import { saveKey, Session, shootSidebar, useBrowser, waitForEstimate, waitForPhase } from './harness';
 
 jest.setTimeout(240_000);
 
 const HOUR_MS = 3_600_000;
-let browser: Browser;
-let session: Session | null = null;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  await session?.close();
-  session = null;
-});
+const open = useBrowser();
 
 /** The letter of the sheet's last used column (the add-on's last column on this sample sheet). */
 function lastColumnLetter(backend: Session['backend']): string {
@@ -38,7 +24,7 @@ interface Status {
 }
 
 test('turn Keep fresh on, see the last run and its changes after a scheduled run, then stop it', async () => {
-  const s = (session = await openSession(browser));
+  const s = await open();
   const { sidebar, page, backend } = s;
   await saveKey(sidebar);
   await waitForEstimate(sidebar);

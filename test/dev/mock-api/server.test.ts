@@ -500,6 +500,15 @@ describe('fault injection', () => {
     expect(api.requestLog().map((entry) => entry.fault)).toEqual(['500', '502', '503', '429', 'malformed', null]);
   });
 
+  test('an identifier marked failing fails every request that carries it, in any case, until cleared', async () => {
+    api.failIdentifiers([SPECIAL.unicode.profileUrl], { type: '500' });
+    const other = urls(SPECIAL.nulls.profileUrl);
+    for (let i = 0; i < 3; i++) expectEnvelope(await send(urls(SPECIAL.nulls.profileUrl, SPECIAL.unicode.profileUrl.toUpperCase())), 500, 'internal_error');
+    expect((await send(other)).json()[0].matches).toHaveLength(1);
+    api.clearFaults();
+    expect((await send(urls(SPECIAL.unicode.profileUrl))).status).toBe(200);
+  });
+
   test('an injected 429 carries the Retry-After it was given; injected 5xx take a slot, injected 429s do not', () => {
     const mock = new MockCrustdataApi();
     mock.enqueueFaults([{ type: '429', retryAfterSeconds: 17 }, { type: '503' }]);
