@@ -41,6 +41,11 @@ export interface ChangesMark {
   layoutId: string;
 }
 
+/** The value of a Changes-column entry: the layout it belongs to. */
+export function encodeChangesMark(layoutId: string): string {
+  return JSON.stringify({ v: 1, t: layoutId });
+}
+
 /** What a Changes-column entry holds ({"v":1,"t":layoutId}); anything else is not the add-on's. */
 export function decodeChangesMark(value: string | null): string | null {
   try {

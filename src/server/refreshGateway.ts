@@ -5,7 +5,7 @@ import { CHANGES_METADATA_KEY } from '../core/changeTracking';
 import type { RefreshSheet } from '../core/refresh';
 import type { TriggerPort } from '../core/refreshControl';
 import type { TimeZone } from '../core/schedule';
-import { columnLetter } from '../core/sheetTarget';
+import { columnLetter, encodeChangesMark } from '../core/sheetTarget';
 import { sheetGatewayFor } from './sheetGateway';
 
 type Spreadsheet = GoogleAppsScript.Spreadsheet.Spreadsheet;
@@ -13,19 +13,16 @@ type Sheet = GoogleAppsScript.Spreadsheet.Sheet;
 
 export function refreshSheetFor(spreadsheet: Spreadsheet): RefreshSheet {
   const base = sheetGatewayFor(spreadsheet);
+  // One lookup per sheet and execution: notes and backgrounds are read and written every block.
+  const sheets = new Map<number, Sheet>();
   const sheetOf = (sheetId: number): Sheet => {
-    const sheet = spreadsheet.getSheetById(sheetId);
-    if (!sheet) throw new Error('The sheet being refreshed no longer exists.');
-    return sheet;
-  };
-  const changesMarks = (sheet: Sheet) => sheet.createDeveloperMetadataFinder().withKey(CHANGES_METADATA_KEY).find();
-  const layoutOf = (value: string | null): string | null => {
-    try {
-      const parsed = JSON.parse(value ?? '') as { v?: unknown; t?: unknown };
-      return parsed && parsed.v === 1 && typeof parsed.t === 'string' ? parsed.t : null;
-    } catch {
-      return null;
+    let sheet = sheets.get(sheetId) ?? null;
+    if (!sheet) {
+      sheet = spreadsheet.getSheetById(sheetId);
+      if (!sheet) throw new Error('The sheet being refreshed no longer exists.');
+      sheets.set(sheetId, sheet);
     }
+    return sheet;
   };
   return {
     sheetName: base.sheetName,
@@ -35,6 +32,7 @@ export function refreshSheetFor(spreadsheet: Spreadsheet): RefreshSheet {
     readColumnMarks: base.readColumnMarks,
     insertColumnsAfter: base.insertColumnsAfter,
     formatDate: base.formatDate,
+    readChangesMarks: base.readChangesMarks,
     readNotes: (sheetId, row, column, numRows, numColumns) => sheetOf(sheetId).getRange(row, column, numRows, numColumns).getNotes(),
     writeNotes: (sheetId, row, column, notes) => {
       if (notes.length) sheetOf(sheetId).getRange(row, column, notes.length, notes[0].length).setNotes(notes);
@@ -43,22 +41,10 @@ export function refreshSheetFor(spreadsheet: Spreadsheet): RefreshSheet {
     writeBackgrounds: (sheetId, row, column, colors) => {
       if (colors.length) sheetOf(sheetId).getRange(row, column, colors.length, colors[0].length).setBackgrounds(colors);
     },
-    readChangesMarks: (sheetId) => {
-      const marks: Array<{ column: number; layoutId: string }> = [];
-      for (const metadata of changesMarks(sheetOf(sheetId))) {
-        const column = metadata.getLocation().getColumn()?.getColumn() ?? null;
-        const layoutId = layoutOf(metadata.getValue());
-        if (column !== null && layoutId) marks.push({ column, layoutId });
-      }
-      return marks;
-    },
     markChangesColumn: (sheetId, column, layoutId) => {
-      const sheet = sheetOf(sheetId);
-      for (const metadata of changesMarks(sheet)) {
-        if (metadata.getLocation().getColumn()?.getColumn() === column) metadata.remove();
-      }
+      base.removeChangesMarks(sheetId, [column]);
       const letter = columnLetter(column);
-      sheet.getRange(`${letter}:${letter}`).addDeveloperMetadata(CHANGES_METADATA_KEY, JSON.stringify({ v: 1, t: layoutId }));
+      sheetOf(sheetId).getRange(`${letter}:${letter}`).addDeveloperMetadata(CHANGES_METADATA_KEY, encodeChangesMark(layoutId));
     },
   };
 }
