@@ -1182,11 +1182,6 @@ export function selectFailedRows(deps: JobDeps, jobId: string): SelectFailedResu
   return { rows: failed.length, rangeA1: ranges.join(', ') };
 }
 
-export function jobProgress(deps: JobDeps, jobId: string): JobProgress | null {
-  const job = findJob(deps.store, jobId);
-  return job ? toProgress(job) : null;
-}
-
 /**
  * One sidebar call: a slice of work. When another execution holds the job (a slice still
  * running, or one killed before it let go), waits for it within the budget instead of answering
