@@ -13,6 +13,7 @@ import {
   EXCEEDED_MESSAGE,
   EXECUTION_LIMIT_MS,
   Execution,
+  ServiceError,
   type AuthMode,
   type ExecutionMode,
 } from './execution';
@@ -56,8 +57,15 @@ export interface EmulatorOptions {
   timeZone?: string;
   /** The bundle load() reads; relative paths are from the repository root. Default dist/Code.js. */
   bundlePath?: string;
-  /** Users of the document; the first is the owner and the default user. */
+  /** Users of the document; the first is the spreadsheet's owner and the default user. */
   users?: string[];
+  /**
+   * Whether a time-driven trigger's execution runs with its document. Google does not document it
+   * (the event object has no `source`), so both are offered: 'detached' gives the handler no
+   * active spreadsheet, document lock, document properties or document cache (all null).
+   * Default 'attached'.
+   */
+  triggerDocument?: TriggerDocument;
   /** The add-on menu's caption (Sheets shows the add-on's name). */
   addOnName?: string;
   cache?: CacheOptions;
@@ -82,6 +90,15 @@ export interface LoadSourceOptions {
   /** HTML files by name ("Sidebar") for HtmlService. */
   htmlFiles?: Record<string, string>;
   fileName?: string;
+}
+
+export type TriggerDocument = 'attached' | 'detached';
+
+export interface AnotherSpreadsheetOptions {
+  /** Default: an empty spreadsheet with its own id. */
+  model?: SpreadsheetModel;
+  /** Users of that spreadsheet; the first is its owner. Default: this emulator's users. */
+  users?: string[];
 }
 
 export interface RunOptions {
@@ -145,6 +162,23 @@ export class ScriptError extends Error {
   }
 }
 
+/** What one script keeps across the documents it runs in (shared by openAnotherSpreadsheet). */
+interface ScriptProject {
+  clock: EmulatorClock;
+  triggers: TriggerTable;
+  locks: LockTable;
+  uuids: UuidSource;
+  /** Trigger run time per user and UTC day. */
+  triggerRuntime: Map<string, number>;
+  /** Every document's emulator, by spreadsheet id, so a trigger runs in the document that made it. */
+  documents: Map<string, AppsScriptEmulator>;
+  nextExecutionId: number;
+  /** The execution running now, in any document: the emulator runs one at a time. */
+  current: Execution | null;
+  urlFetch: UrlFetchState | null;
+  allCalls: Record<string, number>;
+}
+
 interface LoadedScript {
   script: vm.Script;
   source: string;
@@ -160,10 +194,12 @@ export class AppsScriptEmulator {
   readonly model: SpreadsheetModel;
   readonly isAddOn: boolean;
   readonly users: string[];
-  readonly properties = new PropertyStores();
+  readonly properties: PropertyStores;
   readonly caches: CacheStores;
-  readonly locks = new LockTable();
+  readonly locks: LockTable;
   readonly triggers: TriggerTable;
+  /** See EmulatorOptions.triggerDocument; may be switched between runs. */
+  triggerDocument: TriggerDocument;
   readonly ui: UiRecorder;
   /** Everything scripts logged (Logger.log, console.*), in order. */
   readonly logs: LogEntry[] = [];
@@ -175,31 +211,78 @@ export class AppsScriptEmulator {
   private transport: Transport;
   private readonly options: EmulatorOptions;
   private readonly spreadsheetApp: SpreadsheetAppFactory;
-  private readonly uuids: UuidSource;
-  private urlFetch: UrlFetchState | null = null;
+  private readonly project: ScriptProject;
   private loaded: LoadedScript | null = null;
-  private allCalls: Record<string, number> = {};
-  private nextExecutionId = 1;
-  private current: Execution | null = null;
-  private readonly triggerRuntime = new Map<string, number>();
 
-  constructor(options: EmulatorOptions = {}) {
+  constructor(options: EmulatorOptions = {}, sharedWith?: AppsScriptEmulator) {
     this.options = options;
-    this.clock = options.clock ?? new VirtualClock();
     this.isAddOn = options.isAddOn ?? true;
     this.users = options.users?.length ? [...options.users] : ['owner@example.com'];
-    this.model = options.model ?? new SpreadsheetModel({ now: () => this.clock.now() });
-    this.caches = new CacheStores(options.cache);
     this.ui = new UiRecorder(options.addOnName ?? 'Crustdata');
     this.transport = options.transport ?? unconfiguredTransport;
     this.spreadsheetApp = options.spreadsheetApp ?? defaultSpreadsheetAppFactory();
-    this.uuids = new UuidSource(String(options.seed ?? 1));
-    this.triggers = new TriggerTable({
-      isAddOn: this.isAddOn,
-      timeZone: options.timeZone ?? 'Etc/UTC',
-      maxJitterMs: options.triggerJitterMs,
-      seed: options.seed,
-    });
+    this.triggerDocument = options.triggerDocument ?? 'attached';
+    if (sharedWith) {
+      this.project = sharedWith.project;
+      this.clock = this.project.clock;
+      this.properties = sharedWith.properties.forAnotherDocument();
+      this.caches = sharedWith.caches.forAnotherDocument();
+    } else {
+      this.clock = options.clock ?? new VirtualClock();
+      this.properties = new PropertyStores();
+      this.caches = new CacheStores(options.cache);
+      this.project = {
+        clock: this.clock,
+        triggers: new TriggerTable({
+          isAddOn: this.isAddOn,
+          timeZone: options.timeZone ?? 'Etc/UTC',
+          maxJitterMs: options.triggerJitterMs,
+          seed: options.seed,
+        }),
+        locks: new LockTable(),
+        uuids: new UuidSource(String(options.seed ?? 1)),
+        triggerRuntime: new Map(),
+        documents: new Map(),
+        nextExecutionId: 1,
+        current: null,
+        urlFetch: null,
+        allCalls: {},
+      };
+    }
+    this.triggers = this.project.triggers;
+    this.locks = this.project.locks;
+    this.model = options.model ?? new SpreadsheetModel({ now: () => this.clock.now() });
+    if (this.project.documents.has(this.model.id)) throw new EmulatorError(`A spreadsheet with id ${this.model.id} is already open in this script`);
+    this.project.documents.set(this.model.id, this);
+  }
+
+  /** The spreadsheet's owner (users[0]): a custom function reads the owner's user properties. */
+  get owner(): string {
+    return this.users[0];
+  }
+
+  /**
+   * Another spreadsheet the same script (the published add-on) runs in: its own model, document
+   * properties, document cache and document lock; the same clock, script and user properties,
+   * script and user caches, script and user locks, triggers and UrlFetch quota. The script is
+   * loaded there too.
+   */
+  openAnotherSpreadsheet(options: AnotherSpreadsheetOptions = {}): AppsScriptEmulator {
+    const index = this.project.documents.size + 1;
+    const model =
+      options.model ??
+      new SpreadsheetModel({ now: () => this.clock.now(), id: `1EmuLaT0r-Spr3adsh33t-Id-${String(index).padStart(18, '0')}`, name: `Spreadsheet ${index}` });
+    const other = new AppsScriptEmulator({ ...this.options, model, users: options.users ?? this.users, clock: this.clock }, this);
+    other.transport = this.transport;
+    if (this.loaded) {
+      other.loaded = this.loaded;
+      other.loadCalls = this.loadCalls;
+    }
+    return other;
+  }
+
+  private get urlFetch(): UrlFetchState | null {
+    return this.project.urlFetch;
   }
 
   // ---- loading ----
@@ -230,18 +313,18 @@ export class AppsScriptEmulator {
     }
     const functions = new Map(topLevelFunctions(source, fileName).map((f) => [f.name, f]));
     this.loaded = { script, source, functions, manifest, htmlFiles };
-    this.urlFetch = new UrlFetchState(this.transport, manifest?.urlFetchWhitelist ?? null, this.options.urlFetchDailyQuota ?? URL_FETCH_DAILY_QUOTA);
+    this.project.urlFetch = new UrlFetchState(this.transport, manifest?.urlFetchWhitelist ?? null, this.options.urlFetchDailyQuota ?? URL_FETCH_DAILY_QUOTA);
     // Run the top level once, counting service calls: it runs again before every execution, in
     // that execution's auth mode, so a call there would break onOpen in AuthMode.NONE.
     const probe = this.newExecution('(load)', 'FULL', this.users[0], EXECUTION_LIMIT_MS, () => undefined);
     const realm = this.newRealm(probe);
-    this.current = probe;
+    this.project.current = probe;
     try {
       realm.run(script, this.realTimeoutMs());
     } catch (error) {
       throw new EmulatorError(`${fileName} failed to load: ${describeError(error).message}`);
     } finally {
-      this.current = null;
+      this.project.current = null;
       this.locks.releaseAll(probe);
     }
     this.loadCalls = { ...probe.calls };
@@ -265,7 +348,7 @@ export class AppsScriptEmulator {
   setTransport(transport: Transport): void {
     this.transport = transport;
     if (this.loaded && this.urlFetch) {
-      this.urlFetch = new UrlFetchState(transport, this.urlFetch.whitelist, this.urlFetch.dailyQuota);
+      this.project.urlFetch = new UrlFetchState(transport, this.urlFetch.whitelist, this.urlFetch.dailyQuota);
     }
   }
 
@@ -403,7 +486,9 @@ export class AppsScriptEmulator {
       const event = clockEvent(trigger, atMs);
       // Schedule the next run first, so a handler may delete or replace its own trigger.
       this.triggers.advance(trigger);
-      runs.push({ triggerId: trigger.id, handler: trigger.handler, user: trigger.user, atMs, result: this.runTrigger(trigger, event) });
+      // A trigger runs in the document that created it (whichever emulator of the script is asked).
+      const home = (trigger.documentId && this.project.documents.get(trigger.documentId)) || this;
+      runs.push({ triggerId: trigger.id, handler: trigger.handler, user: trigger.user, atMs, result: home.runTrigger(trigger, event) });
     }
     if (clock.now() < untilMs) clock.setTime(untilMs);
     return runs;
@@ -411,13 +496,15 @@ export class AppsScriptEmulator {
 
   private runTrigger(trigger: TriggerRecord, event: Record<string, unknown>): ExecutionResult {
     const quota = this.options.triggerRuntimeQuotaMs ?? 90 * MINUTE;
+    const runtime = this.project.triggerRuntime;
     const key = `${trigger.user}|${new Date(this.clock.now()).toISOString().slice(0, 10)}`;
-    if ((this.triggerRuntime.get(key) ?? 0) >= quota) {
+    if ((runtime.get(key) ?? 0) >= quota) {
       return { ...this.notRun(trigger.handler, 'FULL', trigger.user), error: 'Service using too much computer time for one day' };
     }
     if (trigger.handler.endsWith('_')) return this.notRun(trigger.handler, 'FULL', trigger.user);
-    const result = this.execute(trigger.handler, [event], 'FULL', trigger.user, EXECUTION_LIMIT_MS);
-    this.triggerRuntime.set(key, (this.triggerRuntime.get(key) ?? 0) + result.elapsedMs);
+    const detached = trigger.eventType === 'CLOCK' && this.triggerDocument === 'detached';
+    const result = this.execute(trigger.handler, [event], 'FULL', trigger.user, EXECUTION_LIMIT_MS, { trigger: true, hasDocument: !detached });
+    runtime.set(key, (runtime.get(key) ?? 0) + result.elapsedMs);
     return result;
   }
 
@@ -425,17 +512,17 @@ export class AppsScriptEmulator {
 
   /** Another execution holds this lock until untilMs (LockService waits advance the clock). */
   holdLock(lock: 'script' | 'document' | { user: string }, untilMs: number): void {
-    const name: LockName = typeof lock === 'string' ? lock : `user:${lock.user}`;
+    const name: LockName = lock === 'document' ? `document:${this.model.id}` : typeof lock === 'string' ? lock : `user:${lock.user}`;
     this.locks.holdUntil(name, untilMs);
   }
 
   /** Service calls of every execution since the last resetCalls(), by name. */
   get calls(): Record<string, number> {
-    return this.allCalls;
+    return this.project.allCalls;
   }
 
   resetCalls(): void {
-    this.allCalls = {};
+    this.project.allCalls = {};
   }
 
   /** Every HTTP request UrlFetchApp sent, with its virtual start time and outcome. */
@@ -454,17 +541,25 @@ export class AppsScriptEmulator {
 
   // ---- internals ----
 
-  private execute(functionName: string, args: unknown[], mode: ExecutionMode, user: string, limitMs: number): ExecutionResult {
+  private execute(
+    functionName: string,
+    args: unknown[],
+    mode: ExecutionMode,
+    user: string,
+    limitMs: number,
+    context: ExecutionContext = { trigger: false, hasDocument: true },
+  ): ExecutionResult {
     const loaded = this.requireLoaded();
     if (!loaded.functions.has(functionName) || functionName.endsWith('_')) {
       return this.notRun(functionName, mode, user);
     }
-    if (this.current) throw new EmulatorError(`An execution (${this.current.functionName}) is already running: the emulator runs one at a time`);
+    const running = this.project.current;
+    if (running) throw new EmulatorError(`An execution (${running.functionName}) is already running: the emulator runs one at a time`);
     const exec = this.newExecution(functionName, mode, user, limitMs, (name) => {
-      this.allCalls[name] = (this.allCalls[name] ?? 0) + 1;
+      this.project.allCalls[name] = (this.project.allCalls[name] ?? 0) + 1;
     });
-    const realm = this.newRealm(exec);
-    this.current = exec;
+    const realm = this.newRealm(exec, context);
+    this.project.current = exec;
     let value: unknown;
     let failure: { message: string; name: string } | null = null;
     try {
@@ -478,7 +573,7 @@ export class AppsScriptEmulator {
         failure = { name: 'EmulatorError', message: `${functionName} ran for more than ${this.realTimeoutMs()} ms of real time (an endless loop?)` };
       }
     } finally {
-      this.current = null;
+      this.project.current = null;
       this.locks.releaseAll(exec);
     }
     // Apps Script ends the execution at the limit, whatever the script caught.
@@ -512,7 +607,7 @@ export class AppsScriptEmulator {
       timedOut: false,
       elapsedMs: 0,
       calls: {},
-      executionId: this.nextExecutionId++,
+      executionId: this.project.nextExecutionId++,
       functionName,
       mode,
       user,
@@ -525,7 +620,7 @@ export class AppsScriptEmulator {
 
   private newExecution(functionName: string, mode: ExecutionMode, user: string, limitMs: number, onCall: (name: string) => void): Execution {
     return new Execution({
-      id: this.nextExecutionId++,
+      id: this.project.nextExecutionId++,
       functionName,
       mode,
       user,
@@ -536,30 +631,34 @@ export class AppsScriptEmulator {
     });
   }
 
-  private newRealm(exec: Execution): Realm {
+  private newRealm(exec: Execution, context: ExecutionContext = { trigger: false, hasDocument: true }): Realm {
     const loaded = this.requireLoaded();
     const realm = new Realm(() => this.clock.now());
     const guard = { call: (name: string, mutates: boolean) => exec.enter(name, mutates) };
     let ui: object | null = null;
-    const uiFor = () => (ui ??= createUi(exec, this.ui, this.isAddOn));
+    const uiFor = () => {
+      // Seen in trigger runs: "Exception: Cannot call SpreadsheetApp.getUi() from this context."
+      if (context.trigger) throw new ServiceError('Cannot call SpreadsheetApp.getUi() from this context.');
+      return (ui ??= createUi(exec, this.ui, this.isAddOn));
+    };
     const runTemplate = (source: string, variables: Record<string, unknown>) => {
       const render = vm.runInContext(source, realm.context) as (vars: unknown) => unknown;
       return String(render(realm.toScript(variables)));
     };
     const scopes = loaded.manifest?.oauthScopes;
     const globals: Record<string, unknown> = {
-      SpreadsheetApp: this.spreadsheetApp(this.model, guard, uiFor),
-      PropertiesService: createPropertiesService(exec, this.properties),
-      CacheService: createCacheService(exec, this.caches),
-      LockService: createLockService(exec, this.locks),
-      Utilities: createUtilities(exec, this.uuids),
+      SpreadsheetApp: this.spreadsheetApp(this.model, guard, uiFor, { detached: !context.hasDocument }),
+      PropertiesService: createPropertiesService(exec, this.properties, { owner: this.owner, hasDocument: context.hasDocument }),
+      CacheService: createCacheService(exec, this.caches, context),
+      LockService: createLockService(exec, this.locks, { documentId: this.model.id, hasDocument: context.hasDocument }),
+      Utilities: createUtilities(exec, this.project.uuids),
       Session: createSession(exec, {
         timeZone: this.timeZone,
         locale: 'en',
         emailVisible: !scopes || scopes.includes('https://www.googleapis.com/auth/userinfo.email'),
       }),
       UrlFetchApp: createUrlFetchApp(exec, this.urlFetch!),
-      ScriptApp: createScriptApp(exec, this.triggers, 'emulated-script-id'),
+      ScriptApp: createScriptApp(exec, this.triggers, { scriptId: 'emulated-script-id', documentId: context.hasDocument ? this.model.id : null }),
       HtmlService: createHtmlService(exec, loaded.htmlFiles, runTemplate),
       ...createLogging(exec, this.logs, this.options.echoLogs ?? false),
     };
@@ -586,6 +685,12 @@ export class AppsScriptEmulator {
     if (!(this.clock instanceof VirtualClock)) throw new EmulatorError(`${what} needs a VirtualClock`);
     return this.clock;
   }
+}
+
+/** Where an execution runs: a trigger (no Ui), with or without its document. */
+interface ExecutionContext {
+  trigger: boolean;
+  hasDocument: boolean;
 }
 
 const unconfiguredTransport: Transport = {

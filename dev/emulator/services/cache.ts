@@ -1,7 +1,10 @@
 // CacheService: user, document and script caches expiring on the emulator's clock, with Apps
-// Script's limits: key <= 250 characters, value <= 100 KB, ttl 1..21600 s (default 600), and about
-// 1,000 items per cache, evicted oldest-first about 100 at a time when full.
+// Script's limits: key <= 250 characters, value <= 100 KB, ttl 1..21600 s (default 600), and 1,000
+// items per cache: "If more than 1,000 items are written, the cache stores the 900 items farthest
+// from expiration." So short-lived entries (pacing, memos) are the first to go.
 // https://developers.google.com/apps-script/reference/cache/cache
+// The script cache and the user caches belong to the script, shared by every document it runs in
+// ("Script caches are common to all users of the script"); each document has its own document cache.
 import type { Execution } from '../execution';
 import { ServiceError } from '../execution';
 
@@ -11,16 +14,16 @@ export const CACHE_MAX_TTL_SECONDS = 21_600;
 export const CACHE_DEFAULT_TTL_SECONDS = 600;
 
 export interface CacheOptions {
-  /** Items kept per cache before the oldest are evicted (Apps Script: about 1,000). */
+  /** Items a cache holds before it evicts (Apps Script: 1,000). */
   maxItems?: number;
-  /** Evicts this share of maxItems at once when full (observed: about 10%). */
+  /** Share of maxItems evicted at once when full (Apps Script keeps 900 of 1,000: 10%). */
   evictFraction?: number;
 }
 
 interface Entry {
   value: string;
   expiresAt: number;
-  /** Insertion order, for oldest-first eviction. */
+  /** Write order: among entries expiring at the same moment, the older write goes first. */
   seq: number;
 }
 
@@ -59,26 +62,29 @@ export class CacheStore {
   private evict(nowMs: number) {
     for (const [key, entry] of this.entries) if (entry.expiresAt <= nowMs) this.entries.delete(key);
     if (this.entries.size <= this.options.maxItems) return;
-    const count = Math.max(1, Math.ceil(this.options.maxItems * this.options.evictFraction));
-    // Map iteration is insertion order and write() re-inserts, so the first keys are the oldest.
-    let removed = 0;
-    for (const key of this.entries.keys()) {
-      if (removed++ >= count) break;
-      this.entries.delete(key);
-    }
+    const keep = this.options.maxItems - Math.max(1, Math.ceil(this.options.maxItems * this.options.evictFraction));
+    // Keep the entries farthest from expiration, as Google documents: the soonest to expire go.
+    const soonestFirst = [...this.entries].sort(([, a], [, b]) => a.expiresAt - b.expiresAt || a.seq - b.seq);
+    for (const [key] of soonestFirst.slice(0, this.entries.size - keep)) this.entries.delete(key);
   }
 }
 
 export class CacheStores {
   readonly script: CacheStore;
   readonly document: CacheStore;
-  private readonly users = new Map<string, CacheStore>();
+  private readonly users: Map<string, CacheStore>;
   private readonly options: Required<CacheOptions>;
 
-  constructor(options: CacheOptions = {}) {
+  constructor(options: CacheOptions = {}, project?: { script: CacheStore; users: Map<string, CacheStore> }) {
     this.options = { maxItems: options.maxItems ?? 1000, evictFraction: options.evictFraction ?? 0.1 };
-    this.script = new CacheStore(this.options);
+    this.script = project?.script ?? new CacheStore(this.options);
+    this.users = project?.users ?? new Map();
     this.document = new CacheStore(this.options);
+  }
+
+  /** The caches another document of the same script sees: the same script and user caches, its own document cache. */
+  forAnotherDocument(): CacheStores {
+    return new CacheStores(this.options, { script: this.script, users: this.users });
   }
 
   user(email: string): CacheStore {
@@ -169,7 +175,7 @@ export class Cache {
   }
 }
 
-export function createCacheService(exec: Execution, stores: CacheStores) {
+export function createCacheService(exec: Execution, stores: CacheStores, context: { hasDocument: boolean }) {
   return {
     getUserCache(): Cache {
       exec.enter('CacheService.getUserCache');
@@ -177,7 +183,8 @@ export function createCacheService(exec: Execution, stores: CacheStores) {
     },
     getDocumentCache(): Cache | null {
       exec.enter('CacheService.getDocumentCache');
-      return new Cache(exec, stores.document);
+      // "…returns null" when there is no containing document (CacheService reference).
+      return context.hasDocument ? new Cache(exec, stores.document) : null;
     },
     getScriptCache(): Cache {
       exec.enter('CacheService.getScriptCache');

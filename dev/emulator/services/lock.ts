@@ -1,11 +1,15 @@
 // LockService: document, script and user locks. The emulator runs one execution at a time, so a
 // test stands in for "another execution" with LockTable.holdUntil(); waiting for the lock lets
 // virtual time pass, inside the waiting execution's time limit. Locks are released when an
-// execution ends, as Apps Script does.
+// execution ends, as Apps Script does. One LockTable serves every document of a script: the script
+// lock "cannot be executed simultaneously regardless of the identity of the user" (so every user
+// of a published add-on, in every spreadsheet, shares it), user locks are per user, and each
+// document has its own document lock (`document:<id>`).
+// https://developers.google.com/apps-script/reference/lock/lock-service
 import type { Execution } from '../execution';
 import { ServiceError } from '../execution';
 
-export type LockName = 'script' | 'document' | `user:${string}`;
+export type LockName = 'script' | `document:${string}` | `user:${string}`;
 
 interface Holder {
   executionId?: number;
@@ -92,11 +96,13 @@ export class Lock {
   }
 }
 
-export function createLockService(exec: Execution, table: LockTable) {
+export function createLockService(exec: Execution, table: LockTable, context: { documentId: string; hasDocument: boolean }) {
   return {
-    getDocumentLock(): Lock {
+    getDocumentLock(): Lock | null {
       exec.enter('LockService.getDocumentLock');
-      return new Lock(exec, table, 'document');
+      // "If this method is called outside of the context of a containing document … null is returned."
+      if (!context.hasDocument) return null;
+      return new Lock(exec, table, `document:${context.documentId}`);
     },
     getScriptLock(): Lock {
       exec.enter('LockService.getScriptLock');

@@ -24,30 +24,54 @@ export class PropertyStore {
   }
 }
 
-/** Every property store of one script, plus the daily quota counter. */
-export class PropertyStores {
+/** What one script keeps whatever document it runs in: script and user stores, and the quota. */
+class ProjectProperties {
   readonly script = new PropertyStore();
-  readonly document = new PropertyStore();
-  private readonly users = new Map<string, PropertyStore>();
-  private quotaDay = '';
-  private quotaUsed = 0;
+  readonly users = new Map<string, PropertyStore>();
+  quotaDay = '';
+  quotaUsed = 0;
+  constructor(readonly dailyQuota: number) {}
+}
 
-  constructor(readonly dailyQuota = PROPERTY_DAILY_QUOTA) {}
+/**
+ * The property stores one document sees: its own document store, and the script and user stores
+ * of the script, shared with every other document the script runs in (`forAnotherDocument`).
+ */
+export class PropertyStores {
+  readonly document = new PropertyStore();
+  private readonly project: ProjectProperties;
+
+  constructor(dailyQuota = PROPERTY_DAILY_QUOTA, project?: ProjectProperties) {
+    this.project = project ?? new ProjectProperties(dailyQuota);
+  }
+
+  /** The stores of another document of the same script: same script and user stores, its own document store. */
+  forAnotherDocument(): PropertyStores {
+    return new PropertyStores(this.project.dailyQuota, this.project);
+  }
+
+  get script(): PropertyStore {
+    return this.project.script;
+  }
+
+  get dailyQuota(): number {
+    return this.project.dailyQuota;
+  }
 
   user(email: string): PropertyStore {
-    let store = this.users.get(email);
-    if (!store) this.users.set(email, (store = new PropertyStore()));
+    let store = this.project.users.get(email);
+    if (!store) this.project.users.set(email, (store = new PropertyStore()));
     return store;
   }
 
   /** Counts one read or write against the day's quota (UTC day of the emulator clock). */
   useQuota(nowMs: number): void {
     const day = new Date(nowMs).toISOString().slice(0, 10);
-    if (day !== this.quotaDay) {
-      this.quotaDay = day;
-      this.quotaUsed = 0;
+    if (day !== this.project.quotaDay) {
+      this.project.quotaDay = day;
+      this.project.quotaUsed = 0;
     }
-    if (++this.quotaUsed > this.dailyQuota) throw new ServiceError('Service invoked too many times for one day: properties.');
+    if (++this.project.quotaUsed > this.project.dailyQuota) throw new ServiceError('Service invoked too many times for one day: properties.');
   }
 }
 
@@ -123,14 +147,26 @@ export class Properties {
   }
 }
 
-export function createPropertiesService(exec: Execution, stores: PropertyStores) {
+export interface PropertiesContext {
+  /** The spreadsheet's owner: a custom function's user properties are theirs. */
+  owner: string;
+  /** false: the execution has no containing document (a detached trigger run). */
+  hasDocument: boolean;
+}
+
+export function createPropertiesService(exec: Execution, stores: PropertyStores, context: PropertiesContext) {
   return {
     getUserProperties(): Properties {
       exec.enter('PropertiesService.getUserProperties');
-      return new Properties(exec, stores, stores.user(exec.user));
+      // "getUserProperties() only gets the properties of the spreadsheet owner. Spreadsheet editors
+      // can't set user properties in a custom function." (Custom functions guide, services table)
+      const user = exec.mode === 'CUSTOM_FUNCTION' ? context.owner : exec.user;
+      return new Properties(exec, stores, stores.user(user));
     },
-    getDocumentProperties(): Properties {
+    getDocumentProperties(): Properties | null {
       exec.enter('PropertiesService.getDocumentProperties');
+      // "When document properties are not available this method returns null." (PropertiesService reference)
+      if (!context.hasDocument) return null;
       return new Properties(exec, stores, stores.document);
     },
     getScriptProperties(): Properties {

@@ -1,6 +1,9 @@
 // ScriptApp: installable triggers and the enums scripts compare against. Add-on rules enforced:
 // time-driven triggers no more often than hourly, and one trigger of each event type per user per
-// document. The TriggerTable also computes when each clock trigger fires next (with seeded
+// document. One TriggerTable serves every document of a script: getProjectTriggers() lists the
+// user's triggers of the script in every document; getUserTriggers(spreadsheet) lists only those
+// "in the given spreadsheet", and a clock trigger's source id is null, so clock triggers are left
+// out there (Google does not say they are listed: the pessimistic reading). The TriggerTable also computes when each clock trigger fires next (with seeded
 // jitter, as Apps Script randomises run times) so the emulator can run them on its clock.
 // https://developers.google.com/apps-script/guides/triggers/installable#restrictions
 import type { Execution } from '../execution';
@@ -48,6 +51,8 @@ export interface TriggerRecord {
   eventType: keyof typeof EventType;
   source: keyof typeof TriggerSource;
   sourceId: string | null;
+  /** The document whose execution created it (null: created where there was none). */
+  documentId: string | null;
   createdAtMs: number;
   schedule?: ClockSchedule;
   timeZone: string;
@@ -99,7 +104,7 @@ export class TriggerTable {
 
   add(record: Omit<TriggerRecord, 'id' | 'runs'>, nowMs: number): TriggerRecord {
     const mine = this.forUser(record.user);
-    if (this.isAddOn && mine.some((t) => t.eventType === record.eventType)) {
+    if (this.isAddOn && mine.some((t) => t.eventType === record.eventType && t.documentId === record.documentId)) {
       throw new ServiceError(
         record.eventType === 'CLOCK'
           ? 'This add-on has created too many time-based triggers in this document for this Google user account.'
@@ -309,6 +314,7 @@ class ClockTriggerBuilder {
     private readonly exec: Execution,
     private readonly table: TriggerTable,
     private readonly handler: string,
+    private readonly documentId: string | null,
   ) {
     this.timeZone = table.timeZone;
   }
@@ -442,6 +448,7 @@ class ClockTriggerBuilder {
         eventType: 'CLOCK',
         source: 'CLOCK',
         sourceId: null,
+        documentId: this.documentId,
         createdAtMs: this.exec.clock.now(),
         schedule,
         timeZone: this.timeZone,
@@ -487,6 +494,7 @@ class SpreadsheetTriggerBuilder {
         eventType: this.eventType,
         source: 'SPREADSHEETS',
         sourceId: this.sourceId,
+        documentId: this.sourceId,
         createdAtMs: this.exec.clock.now(),
         timeZone: this.table.timeZone,
       },
@@ -501,10 +509,11 @@ class TriggerBuilder {
     private readonly exec: Execution,
     private readonly table: TriggerTable,
     private readonly handler: string,
+    private readonly documentId: string | null,
   ) {}
   timeBased(): ClockTriggerBuilder {
     this.exec.enter('ScriptApp.TriggerBuilder.timeBased');
-    return new ClockTriggerBuilder(this.exec, this.table, this.handler);
+    return new ClockTriggerBuilder(this.exec, this.table, this.handler, this.documentId);
   }
   forSpreadsheet(spreadsheet: unknown): SpreadsheetTriggerBuilder {
     this.exec.enter('ScriptApp.TriggerBuilder.forSpreadsheet');
@@ -518,7 +527,20 @@ class TriggerBuilder {
   }
 }
 
-export function createScriptApp(exec: Execution, table: TriggerTable, scriptId: string) {
+export interface ScriptAppContext {
+  scriptId: string;
+  /** The document this execution runs in; null when it has none (a detached trigger run). */
+  documentId: string | null;
+}
+
+function containerId(container: unknown): string | null {
+  if (typeof container === 'string') return container;
+  const getId = (container as { getId?: unknown } | null)?.getId;
+  return typeof getId === 'function' ? String(getId.call(container)) : null;
+}
+
+export function createScriptApp(exec: Execution, table: TriggerTable, context: ScriptAppContext) {
+  const { scriptId, documentId } = context;
   const ownTriggers = () => table.forUser(exec.user).map((record) => new Trigger(exec, record));
   return {
     AuthMode,
@@ -528,15 +550,22 @@ export function createScriptApp(exec: Execution, table: TriggerTable, scriptId: 
     newTrigger(functionName: string): TriggerBuilder {
       exec.enter('ScriptApp.newTrigger');
       if (typeof functionName !== 'string' || !functionName) throw new ServiceError('Invalid argument: functionName');
-      return new TriggerBuilder(exec, table, functionName);
+      return new TriggerBuilder(exec, table, functionName, documentId);
     },
+    /** "All installable triggers associated with the current project and current user": every document's. */
     getProjectTriggers(): Trigger[] {
       exec.enter('ScriptApp.getProjectTriggers');
       return ownTriggers();
     },
+    /** "All installable triggers owned by this user in the given spreadsheet": clock triggers (source id null) left out. */
     getUserTriggers(container: unknown): Trigger[] {
       exec.enter('ScriptApp.getUserTriggers');
-      return ownTriggers();
+      const id = containerId(container);
+      if (id === null) throw new ServiceError('Invalid argument: document');
+      return table
+        .forUser(exec.user)
+        .filter((record) => record.eventType !== 'CLOCK' && record.documentId === id)
+        .map((record) => new Trigger(exec, record));
     },
     deleteTrigger(trigger: Trigger): void {
       exec.enter('ScriptApp.deleteTrigger');

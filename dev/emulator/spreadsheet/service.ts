@@ -32,6 +32,12 @@ export interface ScriptRealm {
 
 export interface SpreadsheetAppOptions {
   realm?: ScriptRealm;
+  /**
+   * The execution has no containing document (a time-driven trigger run without it):
+   * getActiveSpreadsheet() "Returns the currently active spreadsheet, or null if there is none",
+   * and so are the active sheet, range and selection.
+   */
+  detached?: boolean;
 }
 
 /** Method names that change the document: the guard refuses them in custom functions. */
@@ -49,6 +55,7 @@ interface Service {
   ui: () => unknown;
   realm: ScriptRealm;
   spreadsheet: FakeSpreadsheet;
+  detached: boolean;
 }
 
 const SVC = Symbol('service');
@@ -280,24 +287,25 @@ export class FakeSpreadsheetApp {
   toString(): string {
     return 'SpreadsheetApp';
   }
-  getActiveSpreadsheet(): FakeSpreadsheet {
-    return this[SVC].spreadsheet;
+  getActiveSpreadsheet(): FakeSpreadsheet | null {
+    return this[SVC].detached ? null : this[SVC].spreadsheet;
   }
-  getActive(): FakeSpreadsheet {
-    return this[SVC].spreadsheet;
+  getActive(): FakeSpreadsheet | null {
+    return this[SVC].detached ? null : this[SVC].spreadsheet;
   }
-  getActiveSheet(): FakeSheet {
-    return new FakeSheet(this[SVC], this[SVC].model.requireActiveSheet());
+  getActiveSheet(): FakeSheet | null {
+    return this[SVC].detached ? null : new FakeSheet(this[SVC], this[SVC].model.requireActiveSheet());
   }
-  getActiveRange(): FakeRange {
+  getActiveRange(): FakeRange | null {
+    if (this[SVC].detached) return null;
     const { sheet, range } = this[SVC].model.activeRange();
     return new FakeRange(this[SVC], sheet, range);
   }
-  getCurrentCell(): FakeRange {
-    return currentCell(this[SVC]);
+  getCurrentCell(): FakeRange | null {
+    return this[SVC].detached ? null : currentCell(this[SVC]);
   }
-  getSelection(): FakeSelection {
-    return new FakeSelection(this[SVC]);
+  getSelection(): FakeSelection | null {
+    return this[SVC].detached ? null : new FakeSelection(this[SVC]);
   }
   setActiveSheet(sheet: FakeSheet): FakeSheet {
     activateSheet(this[SVC], sheet);
@@ -1299,7 +1307,7 @@ for (const [cls, name] of [
 
 /** The SpreadsheetApp global. `ui()` supplies what getUi() returns (the runtime decides per execution mode). */
 export function createSpreadsheetApp(model: SpreadsheetModel, guard: ServiceGuard, ui: () => unknown, options: SpreadsheetAppOptions = {}): object {
-  const svc = { model, guard, ui, realm: options.realm ?? {} } as Service;
+  const svc = { model, guard, ui, realm: options.realm ?? {}, detached: options.detached ?? false } as Service;
   svc.spreadsheet = new FakeSpreadsheet(svc);
   return new FakeSpreadsheetApp(svc);
 }
