@@ -9,7 +9,7 @@ export function uniqueProfileUrls(count: number, start = 0): string[] {
 }
 
 /**
- * Issue 3's job: 65% unique identifiers (URLs and emails alternating), 30% duplicates of them
+ * The mixed job: 65% unique identifiers (URLs and emails alternating), 30% duplicates of them
  * in other pasted forms (trailing slash, utm query, uk. subdomain in capitals, no scheme with a
  * /details/ suffix; emails in capitals, padded, mailto:), 5% invalid, shuffled.
  */
@@ -36,10 +36,10 @@ export function mixedJob(rows: number, seed = 11): unknown[] {
 }
 
 /**
- * Issue 3's injected faults, at fixed places in the request stream: two 5xx, an HTML 502, a 429
+ * The mixed job's injected faults, at fixed places in the request stream: two 5xx, an HTML 502, a 429
  * with Retry-After, and one request hung past UrlFetch's 60 s (which fails its whole fetchAll).
  */
-export function issue3Faults() {
+export function injectedFaults() {
   return new Map([
     [3, { type: '500' as const }],
     [17, { type: '429' as const, retryAfterSeconds: 5 }],

@@ -1,9 +1,10 @@
-// `npm run bench`: runs the benchmark scenarios of issue 7 against the mock API, the emulator and
-// the real dist/Code.js, prints each as a table with its targets, and rewrites bench/RESULTS.md.
-//   --only=1,4   run some sections (RESULTS.md is then left alone unless --write is given)
-//   --smoke      tiny sizes (what test/bench runs); never writes RESULTS.md unless --write
-//   --no-write   print only
-//   --strict     exit 1 when a target is missed
+// `npm run bench`: runs the benchmark scenarios against the mock API, the emulator and the real
+// dist/Code.js, prints each as a table with its targets, and exits 1 when a target is missed.
+// It leaves the working tree as it found it unless asked to record the run:
+//   --write      rewrite bench/RESULTS.md with this run (`npm run bench -- --write`)
+//   --only=1,4   run some sections
+//   --smoke      tiny sizes (what test/bench runs)
+//   --lenient    exit 0 even when a target is missed
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   const ids = only ? only.split(',').map(Number).filter((n) => SECTIONS[n]) : Object.keys(SECTIONS).map(Number);
   const sizes = flag('smoke') ? SMOKE_SIZES : FULL_SIZES;
-  const write = flag('write') || (!flag('no-write') && !only && !flag('smoke'));
+  const write = flag('write');
 
   const started = Date.now();
   const sections = await runSections(sizes, ids, (line) => process.stderr.write(`${line}\n`));
@@ -91,7 +92,8 @@ async function main(): Promise<void> {
     process.stdout.write(`wrote ${path.relative(process.cwd(), RESULTS_FILE)}\n`);
   }
   const missed = allChecks(sections).filter((c) => !c.check.pass).length;
-  process.exitCode = flag('strict') && missed ? 1 : 0;
+  if (missed) process.stdout.write(`${missed} target${missed === 1 ? '' : 's'} missed\n`);
+  process.exitCode = missed && !flag('lenient') ? 1 : 0;
 }
 
 // Run as a script (scripts/run-ts.mjs sets argv[1] to this file), not when the smoke test imports it.

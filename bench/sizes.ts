@@ -1,4 +1,4 @@
-// How big each scenario runs: the full sizes of issue 7 for `npm run bench`, tiny ones for the
+// How big each scenario runs: the full sizes for `npm run bench`, tiny ones for the
 // smoke test (test/bench), which only proves the figures are computed and the targets evaluated.
 
 export interface BenchSizes {
@@ -6,8 +6,8 @@ export interface BenchSizes {
   /** Scenario 1: unique identifiers per bulk job, each at every rate. */
   throughputJobs: number[];
   rates: number[];
-  /** Scenario 1: issue 3's mixed job (30% duplicates, 5% invalid, injected faults). */
-  issue3Rows: number;
+  /** Scenario 1: the mixed job (30% duplicates, 5% invalid, injected faults). */
+  faultyJobRows: number;
   /** Scenario 2: rows of the column every way of use enriches. */
   perRowRows: number;
   /** Scenario 3: two bulk-job sizes whose calls per block are compared. */
@@ -24,7 +24,7 @@ export const FULL_SIZES: BenchSizes = {
   label: 'full',
   throughputJobs: [500, 2_000, 10_000],
   rates: [15, 60],
-  issue3Rows: 2_000,
+  faultyJobRows: 2_000,
   perRowRows: 300,
   economyJobs: [2_000, 10_000],
   profiles: 10_000,
@@ -37,7 +37,7 @@ export const SMOKE_SIZES: BenchSizes = {
   label: 'smoke',
   throughputJobs: [60],
   rates: [15],
-  issue3Rows: 120,
+  faultyJobRows: 120,
   perRowRows: 30,
   economyJobs: [800, 1_600],
   profiles: 50,

@@ -1,5 +1,5 @@
 // Scenario 3: Apps Script service calls of a bulk job, from the emulator's own call counts, for
-// two job sizes through the sidebar's calls on the real bundle. The target: a constant
+// two job sizes through the sidebar's calls on the real bundle. The target: a constant
 // number per block of rows, so a job ten times longer costs ten times the calls, not more.
 import { DEFAULT_TUNING } from '../../src/core/bulkJob';
 import { check, fmt, type Cell, type Section } from '../report';

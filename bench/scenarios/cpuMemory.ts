@@ -10,7 +10,7 @@ import { bundlePath } from '../world';
 import type { EngineProbe } from './cpuMemoryProbe';
 
 /**
- * Budgets the bench sets (the issue names none): flattening a block of 50 rows must stay small
+ * Budgets the bench sets (no outside requirement names one): flattening a block of 50 rows must stay small
  * beside one API answer (about 1.1 s), and every custom-function cell pays the bundle's load.
  */
 export const BUDGETS = {
@@ -86,7 +86,7 @@ export function cpuMemorySection(sizes: BenchSizes): Section {
     title: 'CPU and memory (real clock, Node)',
     notes: [
       `${fmt(probe.profiles)} generated profiles with every field group (${probe.columns} columns), ${mb(probe.jsonChars)} MB of answer JSON. Heap figures after a forced gc: ${probe.gcExposed ? 'yes (child process with --expose-gc)' : 'no (gc not exposed: figures include garbage)'}.`,
-      'Targets here are the bench\'s own budgets (the issue names none): a block of 50 rows must cost little beside one API answer (about 1.1 s), and every custom-function cell pays the bundle\'s load before it does anything.',
+      'Targets here are the bench\'s own budgets (no outside requirement names one): a block of 50 rows must cost little beside one API answer (about 1.1 s), and every custom-function cell pays the bundle\'s load before it does anything.',
     ],
     tables: [
       {

@@ -11,7 +11,7 @@ import type { BenchSizes } from '../sizes';
 import { BENCH_KEY, bundlePath, emulatorWorld, MINUTE_MS, RecordedApi, type EmulatorWorld } from '../world';
 
 export const REQUESTS_PER_MINUTE = 15;
-/** Issue 4: filled-down single-cell formulas within 10% of one range formula's requests. */
+/** Filled-down single-cell formulas within 10% of one range formula's requests. */
 export const FILLED_DOWN_TARGET = 1.1;
 /** Recalculation passes before the bench gives up on a way of use (reported, not hidden). */
 const MAX_PASSES = 60;

@@ -145,7 +145,7 @@ describe('bench building blocks', () => {
     expect(perBlockSample([{ blocks: 8 }, { blocks: 1 }, { blocks: 1 }, { blocks: 2 }])).toHaveLength(4);
   });
 
-  it("builds issue 3's job: 30% duplicates and 5% invalid rows", () => {
+  it("builds the mixed job: 30% duplicates and 5% invalid rows", () => {
     const cells = mixedJob(2_000);
     const { classified, unique } = dedupeIdentifiers(cells);
     expect(cells).toHaveLength(2_000);
