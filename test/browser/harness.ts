@@ -1,5 +1,5 @@
-// Browser-test harness: Debian's chromium through playwright-core (fresh profile per launch, the
-// flags from shared/TOOLCHAIN.md) against the playground started in this process on port 0, with
+// Browser-test harness: Chrome or Chromium through playwright-core (fresh profile per launch, flags
+// that keep a headless run quiet and offline) against the playground started in this process on port 0, with
 // the emulator running dist/Code.js and the mock API. A missing chromium fails, never skips.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,8 +8,22 @@ import { chromium, type BrowserContext, type Frame, type Page } from 'playwright
 import { createEmulatorBackend, type EmulatorBackend, type EmulatorBackendOptions } from '../../dev/playground/emulatorBackend';
 import { startPlayground, type Playground } from '../../dev/playground/server';
 
-/** The real binary first: /usr/bin/chromium is a wrapper script that adds noise. */
-export const CHROMIUM_CANDIDATES = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'];
+/** Set to the browser binary to use it instead of looking in the usual places. */
+export const BROWSER_PATH_VARIABLE = 'CHROME_PATH';
+/**
+ * Where Chrome or Chromium lives on Linux and macOS. Debian's real binary first:
+ * /usr/bin/chromium is a wrapper script that adds noise.
+ */
+export const CHROMIUM_CANDIDATES = [
+  '/usr/lib/chromium/chromium',
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  path.join(os.homedir(), 'Applications/Google Chrome.app/Contents/MacOS/Google Chrome'),
+];
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 // The README's screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1 npm test), so a
 // plain test run leaves the tree clean; otherwise they go to out/ (ignored) to be looked at.
@@ -19,12 +33,17 @@ export const SCREENSHOT_DIR = process.env.UPDATE_SCREENSHOTS
 /** Generous: a loaded 2-core CI machine. Every wait is for a state, never a fixed delay. */
 export const STATE_TIMEOUT_MS = 60_000;
 
-export function chromiumPath(): string {
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = env[BROWSER_PATH_VARIABLE];
+  if (chosen) {
+    if (!fs.existsSync(chosen)) throw new Error(`${BROWSER_PATH_VARIABLE} is set to ${chosen}, which does not exist.`);
+    return chosen;
+  }
   const found = CHROMIUM_CANDIDATES.find((candidate) => fs.existsSync(candidate));
   if (!found) {
     throw new Error(
-      `Chromium is not installed (looked for ${CHROMIUM_CANDIDATES.join(', ')}). The browser tests need Debian's chromium: ` +
-        'apt-get update && apt-get install -y chromium (.ci/run does this).',
+      `Chromium is not installed (looked for ${CHROMIUM_CANDIDATES.join(', ')}). The browser tests need Chrome or Chromium: ` +
+        `on Debian, apt-get update && apt-get install -y chromium (.ci/run does this); elsewhere set ${BROWSER_PATH_VARIABLE} to the browser's binary.`,
     );
   }
   return found;
