@@ -1,9 +1,11 @@
 // `npm run setup`: links this folder to an Apps Script project by writing .clasp.json with
-// "rootDir": "dist", so `npm run push` sends the built add-on there. Three ways:
+// "rootDir": "dist", so `npm run push` sends the built add-on there. Four ways:
 //   npm run setup                              a new spreadsheet with a new script bound to it
 //   npm run setup -- --spreadsheet <ID|URL>    a new script bound to a spreadsheet you already have
+//   npm run setup -- --standalone              a new standalone script: what test deployments and
+//                                              publishing as an Editor add-on need
 //   npm run setup -- --script-id <ID|URL>      a script that already exists (no clasp call at all)
-// The first two call the pinned clasp (`clasp create`), which needs `npx clasp login` first.
+// All but the last call the pinned clasp (`clasp create`), which needs `npx clasp login` first.
 // .clasp.json is not committed: it names one person's script, and clasp refuses `create` while
 // one exists.
 import { spawnSync } from 'node:child_process';
@@ -20,6 +22,7 @@ export const USAGE = [
   'usage: npm run setup [-- options]',
   '  (no option)                 create a new spreadsheet with the add-on\'s script bound to it',
   '  --spreadsheet <ID or URL>   bind a new script to a spreadsheet you already have',
+  '  --standalone                a new standalone script, for test deployments and publishing',
   '  --script-id <ID or URL>     link a script that already exists (its editor URL, or',
   '                              Project Settings > IDs > Script ID in the Apps Script editor)',
   `  --title <title>             the new script's (and spreadsheet's) name; default "${DEFAULT_TITLE}"`,
@@ -32,6 +35,7 @@ export type SetupRequest =
   | { kind: 'help' }
   | { kind: 'create'; title: string }
   | { kind: 'bind'; title: string; spreadsheetId: string }
+  | { kind: 'standalone'; title: string }
   | { kind: 'link'; scriptId: string };
 
 /** A problem the user can fix; printed as is, without a stack trace. */
@@ -71,8 +75,13 @@ export function parseSetupArgs(argv: readonly string[]): SetupRequest {
   let title = DEFAULT_TITLE;
   let scriptId: string | null = null;
   let spreadsheetId: string | null = null;
+  let standalone = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--help' || argv[i] === '-h') return { kind: 'help' };
+    if (argv[i] === '--standalone') {
+      standalone = true;
+      continue;
+    }
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = inline ?? argv[++i];
     if (!['--script-id', '--spreadsheet', '--title'].includes(flag)) throw new SetupError(`Unknown option ${flag}.\n${USAGE}`);
@@ -81,21 +90,28 @@ export function parseSetupArgs(argv: readonly string[]): SetupRequest {
     else if (flag === '--spreadsheet') spreadsheetId = spreadsheetIdFrom(value);
     else title = value.trim();
   }
-  if (scriptId && spreadsheetId) {
-    throw new SetupError('Use --script-id (a script that exists) or --spreadsheet (a new script for that spreadsheet), not both.');
+  if ([scriptId, spreadsheetId, standalone || null].filter(Boolean).length > 1) {
+    throw new SetupError(
+      'Choose one: --script-id (a script that exists), --spreadsheet (a new script bound to that spreadsheet) or --standalone (a new standalone script).',
+    );
   }
   if (scriptId) return { kind: 'link', scriptId };
   if (spreadsheetId) return { kind: 'bind', title, spreadsheetId };
+  if (standalone) return { kind: 'standalone', title };
   return { kind: 'create', title };
 }
 
+type CreateRequest = Extract<SetupRequest, { kind: 'create' | 'bind' | 'standalone' }>;
+
 /**
  * The `clasp create` arguments for a request (clasp 3.4's `create-script`): `--type sheets` makes
- * a new spreadsheet and binds the script to it; `--parentId` binds to an existing file.
+ * a new spreadsheet and binds the script to it; `--parentId` binds to an existing file (the Apps
+ * Script API's projects.create parentId); `--type standalone` makes a script of its own.
  * `--project <root>` stops clasp from adopting a .clasp.json found in a parent folder.
  */
-export function claspCreateArgs(request: Extract<SetupRequest, { kind: 'create' | 'bind' }>, root: string): string[] {
-  const placement = request.kind === 'create' ? ['--type', 'sheets'] : ['--parentId', request.spreadsheetId];
+export function claspCreateArgs(request: CreateRequest, root: string): string[] {
+  const placement =
+    request.kind === 'create' ? ['--type', 'sheets'] : request.kind === 'bind' ? ['--parentId', request.spreadsheetId] : ['--type', 'standalone'];
   return ['create', ...placement, '--title', request.title, '--rootDir', ROOT_DIR, '--json', '--project', root];
 }
 

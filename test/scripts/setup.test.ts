@@ -57,6 +57,7 @@ describe('arguments', () => {
   test('no option creates a new spreadsheet titled Crustdata; --title renames it', () => {
     expect(parseSetupArgs([])).toEqual({ kind: 'create', title: 'Crustdata' });
     expect(parseSetupArgs(['--title', 'Leads enrichment'])).toEqual({ kind: 'create', title: 'Leads enrichment' });
+    expect(parseSetupArgs(['--standalone'])).toEqual({ kind: 'standalone', title: 'Crustdata' });
   });
 
   test('--script-id and --spreadsheet take a bare ID or the URL from the browser, with = or a space', () => {
@@ -74,11 +75,15 @@ describe('arguments', () => {
     expect(() => parseSetupArgs(['--spreadsheet', 'my sheet'])).toThrow(/is not a spreadsheet ID/);
     expect(() => parseSetupArgs(['--script-id'])).toThrow(/--script-id needs a value/);
     expect(() => parseSetupArgs(['--scriptId', SCRIPT_ID])).toThrow(/Unknown option --scriptId/);
-    expect(() => parseSetupArgs(['--script-id', SCRIPT_ID, '--spreadsheet', SHEET_ID])).toThrow(/not both/);
+    expect(() => parseSetupArgs(['--script-id', SCRIPT_ID, '--spreadsheet', SHEET_ID])).toThrow(/Choose one/);
+    expect(() => parseSetupArgs(['--standalone', '--spreadsheet', SHEET_ID])).toThrow(/Choose one/);
     expect(parseSetupArgs(['--help'])).toEqual({ kind: 'help' });
   });
 
-  test('the clasp create call: a new Sheets-bound script, or one bound to the given spreadsheet, content in dist', () => {
+  test('the clasp create call: a new Sheets-bound script, one bound to the given spreadsheet, or a standalone one; content in dist', () => {
+    expect(claspCreateArgs({ kind: 'standalone', title: 'Crustdata' }, '/r')).toEqual([
+      'create', '--type', 'standalone', '--title', 'Crustdata', '--rootDir', 'dist', '--json', '--project', '/r',
+    ]);
     expect(claspCreateArgs({ kind: 'create', title: 'Crustdata' }, '/r')).toEqual([
       'create', '--type', 'sheets', '--title', 'Crustdata', '--rootDir', 'dist', '--json', '--project', '/r',
     ]);
