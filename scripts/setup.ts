@@ -178,6 +178,7 @@ function lastJsonObject(text: string): Record<string, unknown> | null {
 }
 
 export interface SetupOutcome {
+  kind: Exclude<SetupRequest['kind'], 'help'>;
   scriptId: string;
   /** The spreadsheet the script is bound to, when this run created or bound it. */
   spreadsheetId: string | null;
@@ -194,7 +195,7 @@ export function runSetup(request: Exclude<SetupRequest, { kind: 'help' }>, root:
   }
   if (request.kind === 'link') {
     writeClaspConfig(root, request.scriptId);
-    return { scriptId: request.scriptId, spreadsheetId: null };
+    return { kind: 'link', scriptId: request.scriptId, spreadsheetId: null };
   }
 
   const login = lastJsonObject(clasp(CLASP_LOGIN_CHECK_ARGS).stdout);
@@ -217,13 +218,18 @@ export function runSetup(request: Exclude<SetupRequest, { kind: 'help' }>, root:
   // clasp wrote .clasp.json with rootDir dist; make sure of it, since `npm run push` depends on it.
   writeClaspConfig(root, answer.scriptId);
   const spreadsheetId = request.kind === 'bind' ? request.spreadsheetId : typeof answer.parentId === 'string' ? answer.parentId : null;
-  return { scriptId: answer.scriptId, spreadsheetId };
+  return { kind: request.kind, scriptId: answer.scriptId, spreadsheetId };
 }
 
 export function nextSteps(outcome: SetupOutcome): string {
   const lines = [`Linked to script https://script.google.com/d/${outcome.scriptId}/edit (.clasp.json, rootDir "${ROOT_DIR}").`];
   if (outcome.spreadsheetId) lines.push(`Its spreadsheet: https://docs.google.com/spreadsheets/d/${outcome.spreadsheetId}/edit`);
   lines.push('Next: npm run push   (builds, then sends Code.js, Sidebar.html and appsscript.json to the script)');
+  if (outcome.kind === 'standalone') {
+    lines.push('Then: npx clasp open-script, and in the editor Deploy > Test deployments (README: "Try it as an add-on").');
+  } else if (outcome.spreadsheetId) {
+    lines.push('Then reload the spreadsheet and use Extensions > Crustdata > Set API key...');
+  }
   return lines.join('\n');
 }
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  checkLinked, claspCreateArgs, type ClaspRunner, parseSetupArgs, pinnedClasp, runSetup, scriptIdFrom, SetupError,
+  checkLinked, claspCreateArgs, type ClaspRunner, nextSteps, parseSetupArgs, pinnedClasp, runSetup, scriptIdFrom, SetupError,
   spreadsheetIdFrom, USAGE,
 } from '../../scripts/setup';
 
@@ -96,7 +96,7 @@ describe('arguments', () => {
 describe('linking an existing script (no login needed)', () => {
   test('--script-id writes .clasp.json with the ID and rootDir dist, and nothing else', () => {
     const clasp = fakeClasp({ loggedIn: false });
-    expect(runSetup({ kind: 'link', scriptId: SCRIPT_ID }, dir, clasp)).toEqual({ scriptId: SCRIPT_ID, spreadsheetId: null });
+    expect(runSetup({ kind: 'link', scriptId: SCRIPT_ID }, dir, clasp)).toEqual({ kind: 'link', scriptId: SCRIPT_ID, spreadsheetId: null });
     expect(readConfig()).toEqual({ scriptId: SCRIPT_ID, rootDir: 'dist' });
     expect(clasp.calls).toEqual([]);
     expect(checkLinked(dir)).toBe(SCRIPT_ID);
@@ -116,6 +116,12 @@ describe('linking an existing script (no login needed)', () => {
     );
     expect(readConfig().scriptId).toBe('x'.repeat(40));
   });
+});
+
+test('npm run push checks the link before it builds or calls clasp', () => {
+  const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
+  expect(scripts.push.split(' && ')).toEqual(['node scripts/run-ts.mjs scripts/setup.ts --check', 'npm run build', 'clasp push --force']);
+  expect(scripts.setup).toBe('node scripts/run-ts.mjs scripts/setup.ts');
 });
 
 describe('creating a script', () => {
@@ -155,9 +161,27 @@ describe('creating a script', () => {
       }
       return clasp(args);
     };
-    expect(runSetup({ kind: 'create', title: 'Crustdata' }, dir, withClaspBehaviour)).toEqual({ scriptId: SCRIPT_ID, spreadsheetId: SHEET_ID });
+    const outcome = runSetup({ kind: 'create', title: 'Crustdata' }, dir, withClaspBehaviour);
+    expect(outcome).toEqual({ kind: 'create', scriptId: SCRIPT_ID, spreadsheetId: SHEET_ID });
+    expect(nextSteps(outcome)).toBe(
+      [
+        `Linked to script https://script.google.com/d/${SCRIPT_ID}/edit (.clasp.json, rootDir "dist").`,
+        `Its spreadsheet: https://docs.google.com/spreadsheets/d/${SHEET_ID}/edit`,
+        'Next: npm run push   (builds, then sends Code.js, Sidebar.html and appsscript.json to the script)',
+        'Then reload the spreadsheet and use Extensions > Crustdata > Set API key...',
+      ].join('\n'),
+    );
     expect(clasp.calls.map((args) => args[0])).toEqual(['show-authorized-user', 'create']);
     expect(readConfig()).toEqual({ scriptId: SCRIPT_ID, rootDir: 'dist', parentId: SHEET_ID });
+  });
+
+  test('a standalone script: no spreadsheet, and the next step is a test deployment', () => {
+    const clasp = fakeClasp({ loggedIn: true, create: { status: 0, stdout: JSON.stringify({ scriptId: SCRIPT_ID, files: [] }) } });
+    const outcome = runSetup({ kind: 'standalone', title: 'Crustdata' }, dir, clasp);
+    expect(outcome).toEqual({ kind: 'standalone', scriptId: SCRIPT_ID, spreadsheetId: null });
+    expect(clasp.calls[1]).toEqual(claspCreateArgs({ kind: 'standalone', title: 'Crustdata' }, dir));
+    expect(readConfig()).toEqual({ scriptId: SCRIPT_ID, rootDir: 'dist' });
+    expect(nextSteps(outcome)).toMatch(/npm run push[\s\S]*npx clasp open-script, and in the editor Deploy > Test deployments/);
   });
 
   test('logged in but clasp fails (e.g. the Apps Script API is off): where to switch it on', () => {
