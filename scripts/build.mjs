@@ -2,7 +2,7 @@
 //   Code.js        src/ bundled as one IIFE (global CrustdataAddon), followed by a top-level
 //                  wrapper for every function exported from src/entrypoints.ts, with its
 //                  JSDoc and parameter names copied, because Apps Script only sees top-level
-//                  function declarations (shared/PLATFORM.md, Bundling).
+//                  function declarations (https://developers.google.com/apps-script/guides/sheets/functions).
 //   Sidebar.html   sidebar/Sidebar.html with the compiled sidebar script inlined.
 //   appsscript.json
 import { build } from 'esbuild';

@@ -1,21 +1,36 @@
 // `npm run mock-api -- [--port 8787] [--rpm 15] [--key demo-key] [--latency-scale 1]`: runs the
-// mock Crustdata API on loopback for manual tries and the playground.
-import { DEMO_API_KEY, ENRICH_PATH, API_VERSION, MockCrustdataApi } from './handler';
+// mock Crustdata API on loopback for manual tries and the playground, one log line per request.
+// npm passes options to the script only after `--`; `--port 9000` and `--port=9000` both work.
+import { DEMO_API_KEY, ENRICH_PATH, API_VERSION, MockCrustdataApi, type RequestLogEntry } from './handler';
 import { SPECIAL } from './dataset';
 import { startMockServer } from './server';
 
 interface CliOptions {
+  /** --help / -h: print the usage and start nothing. */
+  help: boolean;
   port: number;
   rpm: number;
   key: string;
   latencyScale: number;
 }
 
-const USAGE = 'usage: npm run mock-api -- [--port 8787] [--rpm 15] [--key demo-key] [--latency-scale 1]';
+export const USAGE = [
+  'usage: npm run mock-api -- [--port 8787] [--rpm 15] [--key demo-key] [--latency-scale 1]',
+  '  --port N           port on 127.0.0.1 (0 picks a free one); default 8787',
+  '  --rpm N            requests per minute the key may send; default 15',
+  '  --key TEXT         the API key the mock accepts; default demo-key',
+  '  --latency-scale X  0 answers at once, 1 is as slow as the real API; default 1',
+  '  --help             this text',
+  'Each option also takes the form --port=9000.',
+].join('\n');
 
 export function parseCliArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { port: 8787, rpm: 15, key: DEMO_API_KEY, latencyScale: 1 };
+  const options: CliOptions = { help: false, port: 8787, rpm: 15, key: DEMO_API_KEY, latencyScale: 1 };
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--help' || argv[i] === '-h') {
+      options.help = true;
+      continue;
+    }
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
@@ -44,6 +59,27 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   return options;
 }
 
+/**
+ * One line per answered request, e.g.
+ * `12:00:01 #3 POST /person/enrich 200 key=cli urls=25 matched=24 credits=24 latency=8000ms`.
+ * The key itself never appears: the log entry holds only its label.
+ */
+export function formatRequestLine(entry: RequestLogEntry): string {
+  const time = new Date(entry.atMs).toISOString().slice(11, 19);
+  const parts = [time, `#${entry.seq}`, entry.method, entry.path, String(entry.status)];
+  parts.push(`key=${entry.keyLabel ?? 'none'}`);
+  if (entry.identifierType) {
+    parts.push(`${entry.identifierType === 'business_email' ? 'emails' : 'urls'}=${entry.identifierCount}`, `matched=${entry.matched}`);
+  }
+  parts.push(`credits=${entry.creditsUsed}`);
+  if (entry.errorType) parts.push(`error=${entry.errorType}`);
+  if (entry.fault) parts.push(`fault=${entry.fault}`);
+  if (entry.preview) parts.push('preview');
+  if (entry.forceFetch) parts.push('force_fetch');
+  parts.push(`latency=${entry.latencyMs}ms`);
+  return parts.join(' ');
+}
+
 async function main(): Promise<void> {
   let options: CliOptions;
   try {
@@ -53,10 +89,18 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  if (options.help) {
+    console.log(USAGE);
+    return;
+  }
   const api = new MockCrustdataApi({ keys: { [options.key]: { label: 'cli', requestsPerMinute: options.rpm } } });
-  const server = await startMockServer(api, { port: options.port, latencyScale: options.latencyScale });
+  const server = await startMockServer(api, {
+    port: options.port,
+    latencyScale: options.latencyScale,
+    onRequest: (entry) => console.log(formatRequestLine(entry)),
+  });
   const example = JSON.stringify({ professional_network_profile_urls: [SPECIAL.hostileHeadline.profileUrl], fields: ['basic_profile'] });
-  console.log(`Mock Crustdata API listening on ${server.url}`);
+  console.log(`Mock Crustdata API listening on ${server.url}  (one line per request below; Ctrl+C stops it)`);
   console.log(`  endpoint:  POST ${server.url}${ENRICH_PATH}`);
   console.log(`  API key:   ${options.key}   (authorization: Bearer ${options.key})`);
   console.log(`  header:    x-api-version: ${API_VERSION}`);

@@ -2,7 +2,7 @@
 // real clock, with its latency scaled (0 = answer at once, 1 = as slow as the real API).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { MockCrustdataApi } from './handler';
+import type { MockCrustdataApi, RequestLogEntry } from './handler';
 
 export interface MockServerOptions {
   /** 0 (default) picks a free port. */
@@ -10,6 +10,8 @@ export interface MockServerOptions {
   host?: string;
   /** Waits latencyMs * latencyScale before answering. Default 0. */
   latencyScale?: number;
+  /** Called once per request, as soon as the handler has answered it (before any latency). */
+  onRequest?: (entry: RequestLogEntry) => void;
 }
 
 export interface MockServer {
@@ -43,6 +45,9 @@ export function startMockServer(api: MockCrustdataApi, options: MockServerOption
       }
       const body = size > MAX_BODY_BYTES ? '' : Buffer.concat(chunks).toString('utf8');
       const answer = api.handle({ method: request.method ?? 'GET', path: request.url ?? '/', headers, body }, Date.now());
+      // handle() is synchronous, so the log's last entry is this request's.
+      const log = api.requestLog();
+      if (options.onRequest && log.length > 0) options.onRequest(log[log.length - 1]);
       const send = () => {
         if (response.destroyed) return;
         response.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });

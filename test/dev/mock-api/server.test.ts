@@ -5,7 +5,6 @@ import {
   type MockRequest, type MockResponse,
 } from '../../../dev/mock-api/handler';
 import { startMockServer, type MockServer } from '../../../dev/mock-api/server';
-import { parseCliArgs } from '../../../dev/mock-api/cli';
 import {
   personBySlug, samplePeople, SPECIAL, syntheticBusinessEmail, syntheticIdentifiers, syntheticProfileUrl,
 } from '../../../dev/mock-api/dataset';
@@ -666,14 +665,5 @@ describe('request log and counters', () => {
     expect(stats.perKey[log[0].keyLabel!]).toEqual({ requests: 2, rateLimited: 1, creditsUsed: log[0].creditsUsed });
     api.resetLog();
     expect(api.stats().requests).toBe(0);
-  });
-});
-
-describe('cli options', () => {
-  test('defaults: port 8787, 15/min, the demo key', () => {
-    expect(parseCliArgs([])).toEqual({ port: 8787, rpm: 15, key: DEMO_API_KEY, latencyScale: 1 });
-    expect(parseCliArgs(['--port', '0', '--rpm=60', '--key', 'k1', '--latency-scale', '0'])).toEqual({ port: 0, rpm: 60, key: 'k1', latencyScale: 0 });
-    expect(() => parseCliArgs(['--rpm', 'fast'])).toThrow(/--rpm/);
-    expect(() => parseCliArgs(['--nope', '1'])).toThrow(/unknown option/);
   });
 });
