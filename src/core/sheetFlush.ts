@@ -11,20 +11,21 @@ import type { JobDeps } from './bulkJob';
 import type { Lock } from './ports';
 import type { RefreshDeps } from './refresh';
 
-/** The sheet port methods that change the spreadsheet; every other method only reads. */
-const SHEET_WRITES: ReadonlySet<string> = new Set([
-  'writeValues',
-  'clearValues',
-  'addColumnMarks',
-  'removeColumnMarks',
-  'removeChangesMarks',
-  'addRowAnchors',
-  'removeRowAnchors',
-  'insertColumnsAfter',
-  'selectRanges',
-  'writeNotes',
-  'writeBackgrounds',
-  'markChangesColumn',
+/**
+ * The sheet port methods that only read. Every other method counts as a write, so a write method
+ * added to a port later is flushed without a change here (an extra flush costs one call).
+ */
+const SHEET_READS: ReadonlySet<string> = new Set([
+  'sheetName',
+  'size',
+  'readValues',
+  'readFormulas',
+  'readColumnMarks',
+  'readChangesMarks',
+  'readRowAnchors',
+  'readNotes',
+  'readBackgrounds',
+  'formatDate',
 ]);
 
 /** Whether the sheet was written since the last flush, and the flush itself. */
@@ -105,7 +106,7 @@ function trackingWrites<S extends { flush(): void }>(sheet: S, pending: PendingS
       const member = Reflect.get(target, name, receiver) as unknown;
       if (typeof member !== 'function') return member;
       if (name === 'flush') return () => pending.flushIfPending();
-      if (typeof name === 'string' && SHEET_WRITES.has(name)) {
+      if (typeof name !== 'string' || !SHEET_READS.has(name)) {
         return (...args: unknown[]) => {
           pending.wrote();
           return (member as (...a: unknown[]) => unknown).apply(target, args);

@@ -65,6 +65,16 @@ describe('flushingJobDeps', () => {
     expect(log).toEqual(['selectRanges', 'flush', 'releaseLock']);
   });
 
+  it('a port method it does not know as a read counts as a write (an extra flush, never a missing one)', () => {
+    const log: string[] = [];
+    const raw = jobDeps(log);
+    const withNewWrite = Object.assign(raw.gateway, { protectRange: () => log.push('protectRange') });
+    const deps = flushingJobDeps({ ...raw, gateway: withNewWrite });
+    (deps.gateway as typeof withNewWrite).protectRange();
+    deps.lock.releaseLock();
+    expect(log).toEqual(['protectRange', 'flush', 'releaseLock']);
+  });
+
   it('still releases the lock when the flush fails', () => {
     const log: string[] = [];
     const raw = jobDeps(log);
