@@ -9,6 +9,7 @@ import vm from 'node:vm';
 import { types } from 'node:util';
 import { VirtualClock, type EmulatorClock } from './clock';
 import {
+  ADD_ON_CUSTOM_FUNCTION_TIMEOUT_MESSAGE,
   CUSTOM_FUNCTION_LIMIT_MS,
   EXCEEDED_MESSAGE,
   EXECUTION_LIMIT_MS,
@@ -22,7 +23,7 @@ import { sheetsShape, type CellValue } from './customFunction';
 import { topLevelFunctions, type TopLevelFunction } from './scriptInfo';
 import { CacheStores, createCacheService, type CacheOptions } from './services/cache';
 import { createHtmlService, directoryHtmlFiles, type HtmlFiles } from './services/html';
-import { createLockService, LockTable, type LockName } from './services/lock';
+import { createLockService, LockTable, type LockName, type UnflushedLockRelease } from './services/lock';
 import { createLogging, type LogEntry } from './services/logging';
 import { createPropertiesService, PropertyStores } from './services/properties';
 import { clockEvent, createScriptApp, TriggerTable, type TriggerRecord } from './services/scriptApp';
@@ -415,7 +416,9 @@ export class AppsScriptEmulator {
   /**
    * A custom function in a cell (`'Sheet1!B2'` or `'B2'` on the active sheet), as Sheets runs it:
    * getActiveRange() is that cell, the spreadsheet is read-only, only Cache/HTML/Lock/Properties/
-   * Spreadsheet/UrlFetch/Utilities are allowed, 30 s limit. Pass args as Sheets does: a value for
+   * Spreadsheet/UrlFetch/Utilities are allowed, 30 s limit (past it, an add-on's cell shows
+   * "Internal error executing the custom function.", a bound script's "Exceeded maximum execution
+   * time"). Pass args as Sheets does: a value for
    * one cell, a 2-D array for a range (see argsFrom()).
    */
   runCustomFunction(cell: string, functionName: string, args: unknown[] = [], options: CustomFunctionOptions = {}): CustomFunctionResult {
@@ -443,7 +446,10 @@ export class AppsScriptEmulator {
         sheet.selection = previousSelection;
         this.model.activeSheet = previousSheet;
       }
-      if (!base.ok) {
+      if (base.timedOut && this.isAddOn) {
+        // An add-on's cell says "Internal error…", not the bound script's "Exceeded maximum execution time".
+        result = fail({ ...base, error: ADD_ON_CUSTOM_FUNCTION_TIMEOUT_MESSAGE }, '#ERROR!', ADD_ON_CUSTOM_FUNCTION_TIMEOUT_MESSAGE);
+      } else if (!base.ok) {
         result = fail(base, '#ERROR!', base.error ?? 'Error');
       } else {
         const shaped = sheetsShape(base.value, functionName);
@@ -514,6 +520,15 @@ export class AppsScriptEmulator {
   holdLock(lock: 'script' | 'document' | { user: string }, untilMs: number): void {
     const name: LockName = lock === 'document' ? `document:${this.model.id}` : typeof lock === 'string' ? lock : `user:${lock.user}`;
     this.locks.holdUntil(name, untilMs);
+  }
+
+  /**
+   * Every Lock.releaseLock() made with spreadsheet changes not yet flushed, which Google says to
+   * flush first (see services/lock.ts). Locks freed when an execution ends are not counted: Apps
+   * Script commits the execution's changes then.
+   */
+  get unflushedLockReleases(): readonly UnflushedLockRelease[] {
+    return this.locks.unflushedReleases;
   }
 
   /** Service calls of every execution since the last resetCalls(), by name. */

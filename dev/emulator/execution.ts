@@ -11,6 +11,13 @@ export type ExecutionMode = AuthMode | 'CUSTOM_FUNCTION';
 export const EXECUTION_LIMIT_MS = 6 * 60_000;
 export const CUSTOM_FUNCTION_LIMIT_MS = 30_000;
 export const EXCEEDED_MESSAGE = 'Exceeded maximum execution time';
+/**
+ * What a cell shows when an add-on's custom function passes 30 s: "Custom functions that don't
+ * complete in under 30 seconds fail with an `Internal error executing the custom function` error."
+ * (https://developers.google.com/workspace/add-ons/editors/sheets). A bound script's custom
+ * function shows EXCEEDED_MESSAGE instead.
+ */
+export const ADD_ON_CUSTOM_FUNCTION_TIMEOUT_MESSAGE = 'Internal error executing the custom function.';
 
 /** Thrown (host side) when an execution passes its time limit; the vm sees it as an Exception. */
 export class ExecutionKilledError extends Error {
@@ -150,6 +157,8 @@ export class Execution {
   killed = false;
   /** Names of locks this execution holds, released when it ends. */
   readonly heldLocks = new Set<string>();
+  /** Spreadsheet changes made since the last SpreadsheetApp.flush() (Lock.releaseLock checks it). */
+  unflushedSheetWrites = 0;
   private readonly oauthScopes: readonly string[] | null;
   private readonly onCall: (name: string) => void;
 
@@ -176,6 +185,8 @@ export class Execution {
     if (scopes && this.oauthScopes && !scopes.some((scope) => this.oauthScopes!.includes(scope))) {
       throw permissionError(name, scopes[scopes.length - 1]);
     }
+    if (name === 'SpreadsheetApp.flush') this.unflushedSheetWrites = 0;
+    else if (mutates && serviceKindOf(name) === 'Spreadsheet') this.unflushedSheetWrites++;
   }
 
   checkTime(): void {

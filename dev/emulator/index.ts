@@ -11,6 +11,7 @@ export { CacheStore, CacheStores, CACHE_DEFAULT_TTL_SECONDS, CACHE_KEY_LIMIT_CHA
 export type { CacheOptions } from './services/cache';
 export { formatDate } from './services/formatDate';
 export { LockTable } from './services/lock';
+export type { UnflushedLockRelease } from './services/lock';
 export type { LogEntry, LogLevel } from './services/logging';
 export { PropertyStore, PropertyStores, PROPERTY_STORE_LIMIT_BYTES, PROPERTY_VALUE_LIMIT_BYTES } from './services/properties';
 export { TriggerTable } from './services/scriptApp';

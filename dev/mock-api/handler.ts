@@ -64,6 +64,8 @@ export interface Fault {
   type: FaultType;
   /** For '429': the Retry-After it carries (default: options.injectedRetryAfterSeconds, 2). */
   retryAfterSeconds?: number;
+  /** For '429': the x-ratelimit-reset it carries (default: its Retry-After; 0 says the window is open again). */
+  resetSeconds?: number;
   /** For 'slow': the latency (default SLOW_LATENCY_MS). */
   latencyMs?: number;
 }
@@ -451,7 +453,7 @@ export class MockCrustdataApi {
         const response = this.error(429, 'rate_limit_error', `Rate limit exceeded. Retry after ${retryAfter} seconds.`, validKey, nowMs, entry);
         response.headers['retry-after'] = String(retryAfter);
         response.headers['x-ratelimit-remaining'] = '0';
-        response.headers['x-ratelimit-reset'] = String(retryAfter);
+        response.headers['x-ratelimit-reset'] = String(Math.max(0, Math.ceil(fault.resetSeconds ?? retryAfter)));
         return response;
       }
       if (fault.type === '500' || fault.type === '502' || fault.type === '503') {

@@ -24,6 +24,7 @@ import {
   type StoredJob,
 } from './jobState';
 import { withLock, type Clock, type KeyValueStore, type Lock } from './ports';
+import { flushingJobDeps } from './sheetFlush';
 import { clearPlan, linkDuplicates, planCovers, PLAN_CHUNK_ROWS, readPlanChunk, savePlan, type Pass, type PlanHeader } from './duplicatePlan';
 import { cursorAnchors, resolveRows, startAnchors, type PendingBlock, type RowResolution } from './rowAnchors';
 import {
@@ -262,6 +263,7 @@ export function estimateJob(deps: JobDeps, source: JobSource, options: StartOpti
 // ---- Start -----------------------------------------------------------------------------------
 
 export function startJob(deps: JobDeps, source: JobSource, options: StartOptions): StartJobResponse {
+  deps = flushingJobDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
   const tuning = tuningOf(deps);
   const selection = parseFieldSelection(options.fields);
   const outcome = withLock(deps.lock, tuning.lockTimeoutMs, (): StartJobResponse => {
@@ -408,6 +410,7 @@ type RowPlan =
 
 /** Runs the job of one sheet for one slice of time; returns its state afterwards. */
 export function runSlice(deps: JobDeps, sheetId: number, budgetMs?: number): StoredJob | null {
+  deps = flushingJobDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
   const tuning = tuningOf(deps);
   const budget = budgetMs ?? tuning.sliceBudgetMs;
   const token = deps.newId();
@@ -1118,6 +1121,7 @@ function protectRead(value: unknown): CellValue {
 export type ControlAction = 'pause' | 'resume' | 'cancel' | 'background';
 
 export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, continueInBackground?: boolean): StoredJob | null {
+  deps = flushingJobDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
   const tuning = tuningOf(deps);
   let cancelled = false;
   const outcome = withLock(deps.lock, tuning.lockTimeoutMs, () => {
@@ -1155,6 +1159,7 @@ export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, 
 
 /** The rows of a job whose status is an error, selected in the sheet so the user sees them. */
 export function selectFailedRows(deps: JobDeps, jobId: string): SelectFailedResult {
+  deps = flushingJobDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
   const job = findJob(deps.store, jobId);
   const none = { rows: 0, rangeA1: null };
   if (!job || deps.gateway.sheetName(job.sheetId) === null) return none;

@@ -110,7 +110,9 @@ export function interpretResponse(response: HttpResponse, now: number): EnrichVe
   if (status === 404) return { kind: 'not_found' };
   if (status === 429) {
     const rate = readRateHeaders(response.headers, now);
-    const retryAt = parseRetryAfter(response.headers['retry-after'], now) ?? rate.resetAt ?? null;
+    // A reset of 0 (the window is open now) is no wait: the backoff applies, not "retry at once".
+    const resetAt = rate.resetAt != null && rate.resetAt > now ? rate.resetAt : null;
+    const retryAt = parseRetryAfter(response.headers['retry-after'], now) ?? resetAt;
     return { kind: 'retry', code: 'rate_limited', message: MESSAGES.rateLimited, retryAt };
   }
   if (status === 408) return { kind: 'retry', code: 'timeout', message: MESSAGES.timeout, retryAt: null };

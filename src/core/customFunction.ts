@@ -25,7 +25,8 @@ export const MESSAGES = {
 } as const;
 
 /**
- * A custom function dies at 30 s with "Exceeded maximum execution time". The engine gets 25 s
+ * A custom function dies at 30 s; in an add-on the cell then shows "Internal error executing the
+ * custom function" (https://developers.google.com/workspace/add-ons/editors/sheets). The engine gets 25 s
  * from the call's start, leaving time for loading the bundle and returning the array.
  */
 export const CUSTOM_FUNCTION_BUDGET_MS = 25_000;

@@ -306,8 +306,8 @@ class EnrichRun {
     burst.forEach((batch, i) => {
       const response = responses[i] ?? { status: 0, headers: {}, body: '' };
       this.stats.creditsUsed += creditsUsed(response.headers);
-      rateInfos.push(readRateHeaders(response.headers, now));
-      const verdict = interpretResponse(response, now);
+      const { rate, verdict } = readAnswer(response, now);
+      rateInfos.push(rate);
       requeue.push(...this.apply(batch, verdict, now, toCache));
     });
     this.observeRate(rateInfos, sentAt);
@@ -446,6 +446,19 @@ class EnrichRun {
     if (raw === 'insufficient_credits') return { code: 'insufficient_credits', message: MESSAGES.insufficientCredits };
     return null;
   }
+}
+
+/**
+ * An answer's verdict and rate-limit headers. A 429's Retry-After is the server's word on when to
+ * come back: a later reset in the same answer must not hold the key's window shut past it.
+ */
+function readAnswer(response: HttpResponse, now: number): { rate: ServerRateInfo; verdict: EnrichVerdict } {
+  const rate = readRateHeaders(response.headers, now);
+  const verdict = interpretResponse(response, now);
+  if (verdict.kind === 'retry' && verdict.code === 'rate_limited' && verdict.retryAt != null && (rate.resetAt == null || rate.resetAt > verdict.retryAt)) {
+    rate.resetAt = verdict.retryAt;
+  }
+  return { rate, verdict };
 }
 
 function writeAuthMemo(ctx: EnrichContext, fingerprint: string, code: ErrorCode | null, ttlSeconds: number): void {
@@ -597,9 +610,8 @@ export function previewRequest(ctx: EnrichContext, options: { maxWaitMs?: number
     return result(false, 'Crustdata did not answer in time. Check your connection and try again.', 'timeout');
   }
   const now = ctx.clock.now();
-  const rate = readRateHeaders(response.headers, now);
+  const { rate, verdict } = readAnswer(response, now);
   window.observe(rate, sentAt);
-  const verdict = interpretResponse(response, now);
   const limitText = rate.limit != null ? ` Rate limit: ${rate.limit} requests per minute${rate.remaining != null ? `, ${rate.remaining} left now` : ''}.` : '';
   switch (verdict.kind) {
     case 'ok':

@@ -145,8 +145,10 @@ export class RateWindow {
         const serverLimit = info.limit != null && info.limit > 0 ? info.limit : this.limitOf(state);
         const ours = state.sends.reduce((sum, [at, count]) => (at <= sentAt ? sum + count : sum), 0);
         const foreign = serverLimit - info.remaining - ours;
-        const until = info.resetAt != null && info.resetAt > now ? info.resetAt : sentAt + this.windowMs + this.marginMs;
-        if (foreign > 0) {
+        // A reset at or before now (`x-ratelimit-reset: 0`) says the server's window is open again:
+        // its count holds nothing. Only a missing reset falls back to our own window's length.
+        const until = info.resetAt != null ? info.resetAt : sentAt + this.windowMs + this.marginMs;
+        if (foreign > 0 && until > now) {
           const capacity = Math.min(serverLimit - foreign, state.foreign?.capacity ?? Infinity);
           state.foreign = { capacity, until: Math.max(until, state.foreign?.until ?? 0) };
           if (info.remaining <= 0 && until > (state.blockedUntil ?? 0)) state.blockedUntil = until;

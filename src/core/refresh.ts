@@ -25,6 +25,7 @@ import { flattenPerson } from './flatten';
 import { classifyIdentifier } from './identifiers';
 import { loadJob } from './jobState';
 import { withLock, type Clock, type KeyValueStore, type Lock } from './ports';
+import { flushingRefreshDeps } from './sheetFlush';
 import { emptyPassCounts, loadRefreshState, saveRefreshState, type RefreshPass } from './refreshState';
 import {
   defaultScheduleSettings,
@@ -45,7 +46,7 @@ import type { LastRunSummary, ScheduleRequest } from '../server/sidebarContract'
 
 /** The bulk job's sheet port plus what change marks need; one Sheets call per method. */
 export interface RefreshSheet
-  extends Pick<SheetGateway, 'sheetName' | 'size' | 'readValues' | 'writeValues' | 'readColumnMarks' | 'insertColumnsAfter' | 'formatDate'> {
+  extends Pick<SheetGateway, 'sheetName' | 'size' | 'readValues' | 'writeValues' | 'readColumnMarks' | 'insertColumnsAfter' | 'formatDate' | 'flush'> {
   readNotes(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][];
   writeNotes(sheetId: number, row: number, column: number, notes: string[][]): void;
   readBackgrounds(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][];
@@ -226,6 +227,7 @@ type PassResult =
 
 /** One execution's share of the refresh: claim, work through due rows, record. Never throws. */
 export function runRefresh(deps: RefreshDeps, request: RunRequest): RunOutcome {
+  deps = flushingRefreshDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
   const tuning = tuningOf(deps);
   const token = deps.newId();
   const claim = withLock(deps.lock, tuning.lockTimeoutMs, () => claimPass(deps, tuning, request, token));

@@ -21,6 +21,7 @@ import {
   type StoredSchedule,
 } from './schedule';
 import { withLock } from './ports';
+import { flushingRefreshDeps } from './sheetFlush';
 import { rangeA1, sheetRangeA1, STATUS_HEADER, type Layout } from './sheetTarget';
 import type { ScheduleStatus, ScheduleTarget } from '../server/sidebarContract';
 
@@ -176,6 +177,7 @@ export function keptFreshRange(sheet: Pick<RefreshSheet, 'size' | 'readValues' |
 
 /** Keep fresh: validates the settings, makes sure the trigger exists, saves the schedule. */
 export function setSchedule(deps: ControlDeps, request: unknown): ScheduleStatus {
+  deps = flushingRefreshDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
   const settings = parseScheduleRequest(request);
   const target = findTarget(deps);
   if (!target) {
@@ -201,6 +203,7 @@ export function setSchedule(deps: ControlDeps, request: unknown): ScheduleStatus
 
 /** Stop refreshing: the schedule goes off, and so does the trigger unless a background job needs it. */
 export function stopSchedule(deps: ControlDeps): ScheduleStatus {
+  deps = flushingRefreshDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
   const now = deps.clock.now();
   const saved = withLock(deps.lock, tuningOf(deps).lockTimeoutMs, () => {
     const schedule = loadSchedule(deps.store);
@@ -257,6 +260,7 @@ export interface RefreshNowResult {
 
 /** Menu: Refresh now, the same refresh once in this execution (or its next part, if one is under way). */
 export function refreshNow(deps: ControlDeps): RefreshNowResult {
+  deps = flushingRefreshDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
   const start = deps.clock.now();
   // The schedule's range while it is on, else the one on this sheet (findTarget's order).
   const outcome = runRefresh(deps, { origin: 'manual', until: start + tuningOf(deps).runBudgetMs, target: findTarget(deps) });
@@ -307,6 +311,7 @@ function triggerUidOf(event: unknown): string | null {
  * removes itself, so a stopped schedule leaves no hourly executions behind.
  */
 export function onTick(deps: ControlDeps, event: unknown): TickReport {
+  deps = flushingRefreshDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
   const tuning = tuningOf(deps);
   const start = deps.clock.now();
   const until = start + tuning.runBudgetMs;

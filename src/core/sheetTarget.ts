@@ -113,6 +113,8 @@ export interface SheetGateway {
   formatDate(epochMs: number): string;
   /** Activates a list of ranges (A1 without the sheet name), so the user sees them. */
   selectRanges(sheetId: number, rangesA1: string[]): void;
+  /** SpreadsheetApp.flush(): commits pending writes (before a lock is released; see sheetFlush.ts). */
+  flush(): void;
 }
 
 // ---- Status texts ----------------------------------------------------------------------

@@ -32,6 +32,7 @@ export function refreshSheetFor(spreadsheet: Spreadsheet): RefreshSheet {
     readColumnMarks: base.readColumnMarks,
     insertColumnsAfter: base.insertColumnsAfter,
     formatDate: base.formatDate,
+    flush: base.flush,
     readChangesMarks: base.readChangesMarks,
     readNotes: (sheetId, row, column, numRows, numColumns) => sheetOf(sheetId).getRange(row, column, numRows, numColumns).getNotes(),
     writeNotes: (sheetId, row, column, notes) => {

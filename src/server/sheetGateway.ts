@@ -140,6 +140,7 @@ export function sheetGatewayFor(spreadsheet: Spreadsheet): SheetGateway {
       if (typeof withList.getRangeList === 'function') withList.getRangeList(rangesA1).activate();
       else sheet.getRange(rangesA1[0]).activate();
     },
+    flush: () => SpreadsheetApp.flush(),
   };
 }
 

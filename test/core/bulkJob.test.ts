@@ -32,7 +32,7 @@ import {
   type SheetGateway,
 } from '../../src/core/sheetTarget';
 import type { CellValue } from '../../src/core/types';
-import { email, fakeWorld, okServer, personFor, profileUrl, type FakeServer, type FakeWorld } from './fakes';
+import { email, fakeWorld, okServer, personFor, profileUrl, releasesWithUnflushedWrites, type FakeServer, type FakeWorld } from './fakes';
 
 // ---- Fakes ---------------------------------------------------------------------------------
 
@@ -58,6 +58,8 @@ class Killed extends Error {}
 class FakeSheets implements SheetGateway {
   readonly sheets = new Map<number, FakeSheet>();
   readonly calls: Record<string, number> = {};
+  /** Every call by name, in order; the lock's releases are recorded here too (world()). */
+  readonly log: string[] = [];
   selected: string[] = [];
   /** Every setValues: where and how big. */
   writes: Array<{ row: number; column: number; rows: number; columns: number }> = [];
@@ -85,6 +87,7 @@ class FakeSheets implements SheetGateway {
     this.callNumber++;
     if (this.killed) throw new Killed(`killed at ${method}`);
     this.calls[method] = (this.calls[method] ?? 0) + 1;
+    this.log.push(method);
     return undefined;
   }
 
@@ -222,6 +225,9 @@ class FakeSheets implements SheetGateway {
     this.enter('selectRanges');
     this.selected = ranges;
   }
+  flush(): void {
+    this.enter('flush');
+  }
 
   private rect(sheetId: number, row: number, column: number, numRows: number, numColumns: number): FakeCell[][] {
     const sheet = this.sheet(sheetId);
@@ -291,6 +297,7 @@ function world(options: { server?: FakeServer; apiKey?: string | null; blockSize
   const engine = fakeWorld({ server: options.server, apiKey: options.apiKey });
   const sheets = new FakeSheets();
   const store = new FakeStore(sheets);
+  engine.lock.releaseLog = sheets.log;
   let id = 0;
   const deps: JobDeps = {
     gateway: sheets,
@@ -381,6 +388,20 @@ describe('a job from start to end', () => {
     }
     expect(blocks.filter((write) => write.columns === 1).reduce((sum, write) => sum + write.rows, 0)).toBe(300);
     expect(w.sheets.formulas(SHEET)).toEqual([]);
+  });
+
+  test('flushes its writes before every lock release (Google: flush before releaseLock)', () => {
+    const w = setup(120);
+    start(w, w.source);
+    drive(w);
+    expect(loadJob(w.store, SHEET)!.state).toBe('done');
+    const log = w.sheets.log;
+    expect(log.filter((entry) => entry === 'releaseLock').length).toBeGreaterThan(10);
+    // One flush per block's writes at most, not one per release.
+    expect(log.filter((entry) => entry === 'flush').length).toBeLessThan(log.filter((entry) => entry === 'releaseLock').length);
+    expect(releasesWithUnflushedWrites(log)).toEqual([]);
+    // Control: without the flushes the same log would show unflushed releases.
+    expect(releasesWithUnflushedWrites(log.filter((entry) => entry !== 'flush')).length).toBeGreaterThan(0);
   });
 
   test('requests are filled to 25 across blocks: ceil(unique/25) per identifier type', () => {

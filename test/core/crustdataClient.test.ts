@@ -77,6 +77,8 @@ test('429: Retry-After first, then the rate-limit reset', () => {
   });
   expect(interpretResponse(response(429, {}, { 'x-ratelimit-reset': '40' }), NOW)).toMatchObject({ retryAt: NOW + 40_000 });
   expect(interpretResponse(response(429, {}), NOW)).toMatchObject({ retryAt: null });
+  // reset 0: the window is open now, which says nothing about when to retry (the backoff decides).
+  expect(interpretResponse(response(429, {}, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '0' }), NOW)).toMatchObject({ retryAt: null });
 });
 
 test('200 bodies: entries, or malformed', () => {

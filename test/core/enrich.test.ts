@@ -621,3 +621,53 @@ test('the result cache written by the engine is the one planEnrichment and Resul
   expect([...hit.values()][0].person).toEqual(personFor(profileUrl(1)));
   expect(FakeHttp).toBeDefined();
 });
+
+describe('rate-limit answers inside a formula\'s budget', () => {
+  // A custom function's engine call: 25 s from its start, no request later than 12 s before that.
+  const formula = () => options({ deadline: T0 + 25_000, maxRequestMs: 12_000 });
+  const rateLimited = (headers: Record<string, string>): FakeReply => ({
+    status: 429,
+    headers: { 'x-ratelimit-limit': '15', ...headers },
+    body: '{"error":{"type":"rate_limit_error","message":"Rate limit exceeded."}}',
+  });
+
+  test('a 429 whose Retry-After says 5 s is sent again 5 s later, and the formula gets its rows', () => {
+    const world = fakeWorld();
+    // What the mock API sends with an injected 429: Retry-After, 0 remaining, reset in as many seconds.
+    world.http.script.push(rateLimited({ 'retry-after': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '5' }));
+    const result = enrichCells(world.ctx, [profileUrl(1)], formula());
+    expect(result.outcomes[0].status).toBe('matched');
+    const [first, retry] = world.http.log;
+    expect(retry.sentAt).toBe(first.sentAt + 1_000 + 5_000);
+  });
+
+  test('a 429\'s Retry-After wins over a later rate-limit reset in the same answer', () => {
+    const world = fakeWorld();
+    world.http.script.push(rateLimited({ 'retry-after': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '60' }));
+    const result = enrichCells(world.ctx, [profileUrl(1)], formula());
+    expect(result.outcomes[0].status).toBe('matched');
+    const [first, retry] = world.http.log;
+    expect(retry.sentAt).toBe(first.sentAt + 1_000 + 5_000);
+  });
+
+  test('a 429 saying 0 remaining with reset 0 (the window is open again) is retried after a backoff, not a minute', () => {
+    const world = fakeWorld();
+    world.http.script.push(rateLimited({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '0' }));
+    const result = enrichCells(world.ctx, [profileUrl(1)], formula());
+    expect(result.outcomes[0].status).toBe('matched');
+    const [first, retry] = world.http.log;
+    // The first retry's backoff: 0.5 to 1 s after the answer came back (1 s latency).
+    expect(retry.sentAt - first.sentAt).toBeLessThanOrEqual(2_000);
+  });
+
+  test('an answer saying 0 remaining with reset 0 blocks no later request', () => {
+    const ok = okServer();
+    const world = fakeWorld({
+      server: (request, now) => ({ ...ok(request, now), headers: { 'x-ratelimit-limit': '15', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '0' } }),
+    });
+    enrichCells(world.ctx, [profileUrl(1)], formula());
+    const second = enrichCells(world.ctx, [profileUrl(2)], options({ deadline: world.clock.now() + 25_000, maxRequestMs: 12_000 }));
+    expect(second.outcomes[0].status).toBe('matched');
+    expect(world.http.log[1].sentAt - world.http.log[0].sentAt).toBeLessThan(5_000);
+  });
+});

@@ -101,7 +101,41 @@ export class FakeLock implements Lock {
   }
   releaseLock(): void {
     this.held = false;
+    this.releaseLog?.push('releaseLock');
   }
+  /** Where releases are recorded, beside the sheet's calls (see releasesWithUnflushedWrites). */
+  releaseLog?: string[];
+}
+
+/** The sheet port's writes, as a test sees them (independent of src/core/sheetFlush.ts's list). */
+const SHEET_WRITE_CALLS = new Set([
+  'writeValues',
+  'clearValues',
+  'addColumnMarks',
+  'removeColumnMarks',
+  'removeChangesMarks',
+  'addRowAnchors',
+  'removeRowAnchors',
+  'insertColumnsAfter',
+  'selectRanges',
+  'writeNotes',
+  'writeBackgrounds',
+  'markChangesColumn',
+]);
+
+/**
+ * Positions in a log of sheet calls and lock releases where a lock was released with sheet
+ * writes not yet flushed (Google: flush before releaseLock). Empty when the code flushes.
+ */
+export function releasesWithUnflushedWrites(log: readonly string[]): number[] {
+  const found: number[] = [];
+  let dirty = false;
+  log.forEach((entry, i) => {
+    if (entry === 'flush') dirty = false;
+    else if (SHEET_WRITE_CALLS.has(entry)) dirty = true;
+    else if (entry === 'releaseLock' && dirty) found.push(i);
+  });
+  return found;
 }
 
 export const nodeHasher: Hasher = {

@@ -87,6 +87,22 @@ test('0 remaining with foreign usage blocks until the reset even if our sends ag
   expect(window.reserve(1)).toEqual({ granted: 0, nextSlotAt: T0 + 90_000, enoughAt: T0 + 90_000 });
 });
 
+test('0 remaining with a reset of 0 (the server\'s window is open again) holds no slots and blocks nothing', () => {
+  const { window, clock } = setup();
+  window.reserve(1);
+  clock.advance(1_000);
+  window.observe({ limit: 15, remaining: 0, resetAt: clock.now() }, T0);
+  expect(window.reserve(14).granted).toBe(14);
+});
+
+test('without a reset, foreign usage holds its slots as long as our own window would', () => {
+  const { window, clock } = setup();
+  window.reserve(1);
+  clock.advance(1_000);
+  window.observe({ limit: 15, remaining: 0 }, T0);
+  expect(window.reserve(1)).toMatchObject({ granted: 0, nextSlotAt: T0 + 61_000 });
+});
+
 test('a lower limit reported by the server wins over the configured one', () => {
   const { window, clock } = setup({ limit: 60 });
   window.reserve(1);

@@ -9,6 +9,7 @@ import { saveJob } from '../../src/core/jobState';
 import { layoutMarks, STATUS_HEADER } from '../../src/core/sheetTarget';
 import { columnsFor, parseFieldSelection, selectionKey } from '../../src/core/catalog';
 import { DAY, HOUR, LAYOUT, person, refreshWorld, SHEET, storedJob, urlOf, type RefreshWorld } from './refreshFakes';
+import { releasesWithUnflushedWrites } from './fakes';
 
 const TARGET = { sheetId: SHEET, sheetName: 'Leads', layoutId: LAYOUT };
 const BUDGET = 270_000;
@@ -85,6 +86,19 @@ describe('a refresh pass', () => {
     expect(w.engine.calls[0].options.maxCacheAgeMs).toBe(w.engine.calls[0].at - Date.UTC(2025, 11, 30));
     expect(loadRefreshState(w.store).pass).toBeNull();
     expect(loadRefreshState(w.store).lastRun).toMatchObject({ refreshed: 5, changed: 0, notFound: 0, failed: 0 });
+  });
+
+  it('flushes its writes before it releases the lock or its lease (Google: flush before releaseLock)', () => {
+    const w = refreshWorld({ rows: 120, enrichedOn: '2025-12-20' });
+    w.setPerson(2, person('Person 2', 'Globex', 'Title 2'));
+    w.sheet.log.length = 0;
+    expect(refresh(w).kind).toBe('ran');
+    const log = w.sheet.log;
+    expect(log).toContain('writeValues');
+    expect(log).toContain('flush');
+    expect(releasesWithUnflushedWrites(log)).toEqual([]);
+    // Control: without the flushes the same log would show unflushed releases.
+    expect(releasesWithUnflushedWrites(log.filter((entry) => entry !== 'flush')).length).toBeGreaterThan(0);
   });
 
   it('marks exactly the tracked cells that changed, with a note, a highlight and a Changes line', () => {

@@ -68,6 +68,8 @@ function stored(value: CellValue): unknown {
 export class FakeRefreshSheet implements RefreshSheet {
   readonly sheets = new Map<number, Sheet>();
   readonly calls: Record<string, number> = {};
+  /** Every call by name, in order; the lock's releases are recorded here too (refreshWorld()). */
+  readonly log: string[] = [];
   /** Runs once, before the next call of this method (the user editing mid-run). */
   readonly before: Record<string, () => void> = {};
   throwOn: string | null = null;
@@ -83,6 +85,7 @@ export class FakeRefreshSheet implements RefreshSheet {
 
   private enter(method: string): void {
     this.calls[method] = (this.calls[method] ?? 0) + 1;
+    this.log.push(method);
     const hook = this.before[method];
     if (hook) {
       delete this.before[method];
@@ -170,6 +173,9 @@ export class FakeRefreshSheet implements RefreshSheet {
     const sheet = this.sheet(sheetId);
     sheet.metadata = sheet.metadata.filter((entry) => !(entry.key === CHANGES_METADATA_KEY && entry.column === column));
     sheet.metadata.push({ column, key: CHANGES_METADATA_KEY, value: JSON.stringify({ v: 1, t: layoutId }) });
+  }
+  flush(): void {
+    this.enter('flush');
   }
 
   // ---- What the user does (not counted) ----
@@ -376,6 +382,7 @@ export function refreshWorld(options: { rows?: number; enrichedOn?: string; now?
   sheet.addColumnMarks(SHEET, layoutMarks(LAYOUT, 1, 2, columns.map((column) => column.id), selection.fields, selectionKey(selection), true));
   const store = new FakeStore();
   const lock = new FakeLock();
+  lock.releaseLog = sheet.log;
   const engine = new FakeEngine(clock);
   const refreshPeople = () => {
     engine.answers = new Map();

@@ -125,6 +125,11 @@ describe('a 3,000-row job through repeated sidebar calls', () => {
     ({ progress: final, calls } = driveJob(world, job.jobId));
   });
 
+  test('flushes its sheet writes before every lock release (Google: flush before releaseLock)', () => {
+    expect(world.emu.calls['SpreadsheetApp.flush']).toBeGreaterThan(0);
+    expect(world.emu.unflushedLockReleases).toEqual([]);
+  });
+
   test('finishes with every row accounted for', () => {
     expect(final.state).toBe('done');
     expect(final.processed).toBe(3000);

@@ -338,6 +338,30 @@ describe('CRUSTDATA_ENRICH in the emulator', () => {
       expect(ok.atMs - limited.atMs).toBeGreaterThanOrEqual(4_000);
     });
 
+    it('a 429 with Retry-After 5: sent again 5 s later inside the formula\'s budget, and the next formula is not held back', () => {
+      const w = world();
+      w.api.enqueueFaults([{ type: '429', retryAfterSeconds: 5 }]);
+      const result = w.run('Leads!B2', [people[8].profileUrl]);
+      expect(result.values[0][0]).toBe(nameOf(people[8]));
+      const [limited, ok] = w.api.requestLog();
+      expect([limited.status, ok.status]).toEqual([429, 200]);
+      // Sent when the 429 came back (its latency) plus exactly the 5 s it asked for.
+      expect(ok.atMs - limited.atMs).toBe(limited.latencyMs + 5_000);
+      const next = w.run('Leads!B3', [people[9].profileUrl]);
+      expect(next.values[0][0]).toBe(nameOf(people[9]));
+      expect(w.api.requestLog()[2].atMs - ok.atMs).toBeLessThan(5_000);
+    });
+
+    it('a 429 whose rate-limit reset reads 0 (the window is open again) is retried after its Retry-After, not a minute later', () => {
+      const w = world();
+      w.api.enqueueFaults([{ type: '429', retryAfterSeconds: 1, resetSeconds: 0 }]);
+      const result = w.run('Leads!B2', [people[10].profileUrl]);
+      expect(result.values[0][0]).toBe(nameOf(people[10]));
+      const [limited, ok] = w.api.requestLog();
+      expect([limited.status, ok.status]).toEqual([429, 200]);
+      expect(ok.atMs - limited.atMs).toBe(limited.latencyMs + 1_000);
+    });
+
     it('a Retry-After past the time limit: the row says to recalculate, nothing times out', () => {
       const w = world();
       w.api.enqueueFaults([{ type: '429', retryAfterSeconds: 90 }]);

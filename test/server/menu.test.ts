@@ -74,6 +74,9 @@ describe('menu items', () => {
     expect(String(sheet.cell(30, 2).value)).toMatch(/^Enriched/);
     expect(sheet.cell(31, 2).value).toBe('');
     expect(result.elapsedMs).toBeLessThan(6 * 60_000);
+    // Google: flush before releaseLock, so the rows are committed while the job still holds them.
+    expect(result.calls['SpreadsheetApp.flush']).toBeGreaterThan(0);
+    expect(world.emu.unflushedLockReleases).toEqual([]);
   });
 
   test('Enrich selected rows: No writes nothing; data in the way asks insert or overwrite', () => {

@@ -372,6 +372,13 @@ describe('four weeks of Keep fresh on a 1,500-row sheet', () => {
     }
   });
 
+  it('flushed the sheet before every lock release of the four weeks (Google: flush before releaseLock)', () => {
+    const ran = s.runs.filter((run) => reportOf(run).refresh === 'ran');
+    expect(ran.length).toBeGreaterThan(20);
+    expect(ran.every((run) => (run.result.calls['SpreadsheetApp.flush'] ?? 0) > 0)).toBe(true);
+    expect(s.emu.unflushedLockReleases).toEqual([]);
+  });
+
   it('says in words what the last run found', () => {
     const status = s.status();
     // Still the enriched range on the renamed sheet (not the sheet of day 5's job, where the user
@@ -430,6 +437,8 @@ describe('Refresh now from the menu', () => {
     expect(s.emu.triggers.triggers).toHaveLength(0);
     s.emu.clickMenuItem('Refresh now');
     expect(s.emu.ui.dialogs.at(-1)!.prompt).toMatch(/nothing was older than the refresh threshold/);
+    expect(result.calls['SpreadsheetApp.flush']).toBeGreaterThan(0);
+    expect(s.emu.unflushedLockReleases).toEqual([]);
   });
 });
 

@@ -6,6 +6,10 @@
 // of a published add-on, in every spreadsheet, shares it), user locks are per user, and each
 // document has its own document lock (`document:<id>`).
 // https://developers.google.com/apps-script/reference/lock/lock-service
+// Google: "if you are working with a spreadsheet, you should call SpreadsheetApp.flush() prior to
+// releasing the lock" (https://developers.google.com/apps-script/reference/lock/lock#releaseLock()).
+// Apps Script may batch writes past the release, so a release with spreadsheet changes still
+// pending is recorded in LockTable.unflushedReleases for tests to assert it never happens.
 import type { Execution } from '../execution';
 import { ServiceError } from '../execution';
 
@@ -17,8 +21,19 @@ interface Holder {
   untilMs?: number;
 }
 
+/** A Lock.releaseLock() made while the execution had spreadsheet changes not yet flushed. */
+export interface UnflushedLockRelease {
+  functionName: string;
+  executionId: number;
+  lock: LockName;
+  /** Spreadsheet changes made since the last SpreadsheetApp.flush(). */
+  unflushedWrites: number;
+  atMs: number;
+}
+
 export class LockTable {
   private readonly holders = new Map<LockName, Holder>();
+  readonly unflushedReleases: UnflushedLockRelease[] = [];
 
   /** Simulates another execution holding the lock until untilMs. */
   holdUntil(name: LockName, untilMs: number): void {
@@ -69,6 +84,15 @@ export class Lock {
 
   releaseLock(): void {
     this.exec.enter('LockService.Lock.releaseLock');
+    if (this.exec.heldLocks.has(this.name) && this.exec.unflushedSheetWrites > 0) {
+      this.table.unflushedReleases.push({
+        functionName: this.exec.functionName,
+        executionId: this.exec.id,
+        lock: this.name,
+        unflushedWrites: this.exec.unflushedSheetWrites,
+        atMs: this.exec.clock.now(),
+      });
+    }
     this.table.release(this.name, this.exec);
   }
 

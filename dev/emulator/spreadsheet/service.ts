@@ -318,7 +318,10 @@ export class FakeSpreadsheetApp {
   getUi(): unknown {
     return this[SVC].ui();
   }
-  /** Writes are applied at once here; counted so tests can see it. */
+  /**
+   * Writes are applied at once here; the call is counted, and the execution forgets its unflushed
+   * changes (Lock.releaseLock records a release made with some pending, see services/lock.ts).
+   */
   flush(): void {}
   openById(id: unknown): never {
     throw exception(`You do not have permission to call SpreadsheetApp.openById. Required permissions: ${PERMISSION_SPREADSHEETS}`);

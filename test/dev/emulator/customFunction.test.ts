@@ -41,11 +41,11 @@ function NOTHING() {}
 function hidden_() { return 1; }
 `;
 
-function setup(clock = new VirtualClock()) {
+function setup(clock = new VirtualClock(), options: { isAddOn?: boolean } = {}) {
   const model = new SpreadsheetModel({ now: () => clock.now() });
   model.addSheet('Sheet1', [['https://linkedin.com/in/a'], ['https://linkedin.com/in/b'], ['https://linkedin.com/in/c']]);
   const transport = scriptedTransport(() => ({ latencyMs: 31_000 }));
-  const emu = new AppsScriptEmulator({ clock, model, transport }).loadSource(SOURCE);
+  const emu = new AppsScriptEmulator({ clock, model, transport, isAddOn: options.isAddOn }).loadSource(SOURCE);
   return { emu, model, clock };
 }
 
@@ -90,17 +90,26 @@ describe('custom-function mode', () => {
     expect(emu.runCustomFunction('B1', 'USES', [service]).ok).toBe(true);
   });
 
-  it('fails past 30 seconds with #ERROR! "Exceeded maximum execution time"', () => {
+  // https://developers.google.com/workspace/add-ons/editors/sheets: "Custom functions that don't
+  // complete in under 30 seconds fail with an `Internal error executing the custom function` error."
+  it('in an add-on, fails past 30 seconds with #ERROR! "Internal error executing the custom function."', () => {
     const { emu } = setup();
+    expect(emu.isAddOn).toBe(true);
     expect(emu.runCustomFunction('B1', 'SLOW', [29]).values).toEqual([['finished']]);
     const late = emu.runCustomFunction('B1', 'SLOW', [31]);
     expect(late).toMatchObject({ ok: false, timedOut: true, elapsedMs: 30_000, values: [['#ERROR!']] });
+    expect(late.sheetsError).toEqual({ code: '#ERROR!', message: 'Internal error executing the custom function.' });
+  });
+
+  it('in a bound script, the same timeout shows "Exceeded maximum execution time"', () => {
+    const { emu } = setup(new VirtualClock(), { isAddOn: false });
+    const late = emu.runCustomFunction('B1', 'SLOW', [31]);
     expect(late.sheetsError).toEqual({ code: '#ERROR!', message: 'Exceeded maximum execution time' });
   });
 
   it('a fetch that outlives the 30 seconds ends the execution at 30 s', () => {
     const { emu } = setup();
-    expect(emu.runCustomFunction('B1', 'SLOW_FETCH')).toMatchObject({ elapsedMs: 30_000, error: 'Exceeded maximum execution time' });
+    expect(emu.runCustomFunction('B1', 'SLOW_FETCH')).toMatchObject({ elapsedMs: 30_000, error: 'Internal error executing the custom function.' });
   });
 
   it('shows a thrown error as #ERROR! with its message', () => {

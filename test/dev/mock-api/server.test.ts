@@ -499,6 +499,18 @@ describe('fault injection', () => {
     expect(api.requestLog().map((entry) => entry.fault)).toEqual(['500', '502', '503', '429', 'malformed', null]);
   });
 
+  test('over HTTP: a 429 told to say Retry-After 5, and one whose rate-limit reset reads 0', async () => {
+    api.enqueueFaults([{ type: '429', retryAfterSeconds: 5 }, { type: '429', retryAfterSeconds: 1, resetSeconds: 0 }]);
+    const body = urls(SPECIAL.unicode.profileUrl);
+    const five = await send(body);
+    expectEnvelope(five, 429, 'rate_limit_error');
+    expect([five.headers['retry-after'], five.headers['x-ratelimit-remaining'], five.headers['x-ratelimit-reset']]).toEqual(['5', '0', '5']);
+    const open = await send(body);
+    expectEnvelope(open, 429, 'rate_limit_error');
+    expect([open.headers['retry-after'], open.headers['x-ratelimit-remaining'], open.headers['x-ratelimit-reset']]).toEqual(['1', '0', '0']);
+    expect((await send(body)).status).toBe(200);
+  });
+
   test('an identifier marked failing fails every request that carries it, in any case, until cleared', async () => {
     api.failIdentifiers([SPECIAL.unicode.profileUrl], { type: '500' });
     const other = urls(SPECIAL.nulls.profileUrl);

@@ -11,6 +11,26 @@ function tryScriptLock(ms) {
 function waitDocumentLock(ms) { LockService.getDocumentLock().waitLock(ms); return 'locked'; }
 function lockAndKeep() { LockService.getScriptLock().tryLock(0); return 'kept'; }
 function tryUserLock() { return LockService.getUserLock().tryLock(0); }
+function writeThenRelease(flushFirst) {
+  var lock = LockService.getDocumentLock();
+  lock.tryLock(1000);
+  SpreadsheetApp.getActiveSheet().getRange('A1').setValue('written');
+  if (flushFirst) SpreadsheetApp.flush();
+  lock.releaseLock();
+  return 'done';
+}
+function writeThenKeep() {
+  LockService.getDocumentLock().tryLock(1000);
+  SpreadsheetApp.getActiveSheet().getRange('A1').setValue('written');
+  return 'kept';
+}
+function readThenRelease() {
+  var lock = LockService.getScriptLock();
+  lock.tryLock(1000);
+  SpreadsheetApp.getActiveSheet().getRange('A1').getValue();
+  lock.releaseLock();
+  return 'done';
+}
 function lockAndRelease() {
   var lock = LockService.getUserLock();
   lock.tryLock(0);
@@ -67,5 +87,39 @@ describe('LockService', () => {
     expect(emu.call('tryUserLock')).toBe(true);
     emu.holdLock({ user: 'owner@example.com' }, clock.now() + 60_000);
     expect(emu.call('tryUserLock')).toBe(false);
+  });
+
+  describe('SpreadsheetApp.flush() before releaseLock (Google: flush pending changes while you still have exclusive access)', () => {
+    function withSheet() {
+      const made = setup();
+      made.emu.model.addSheet('Sheet1', [['']]);
+      return made;
+    }
+
+    it('records a release made with spreadsheet writes not yet flushed', () => {
+      const { emu, clock } = withSheet();
+      emu.call('writeThenRelease', false);
+      expect(emu.unflushedLockReleases).toEqual([
+        { functionName: 'writeThenRelease', executionId: expect.any(Number), lock: 'document', unflushedWrites: 1, atMs: clock.now() },
+      ]);
+    });
+
+    it('records nothing when the script flushed before releasing', () => {
+      const { emu } = withSheet();
+      emu.call('writeThenRelease', true);
+      expect(emu.unflushedLockReleases).toEqual([]);
+    });
+
+    it('reads are not pending changes', () => {
+      const { emu } = withSheet();
+      emu.call('readThenRelease');
+      expect(emu.unflushedLockReleases).toEqual([]);
+    });
+
+    it('the release at the end of an execution is not counted: Apps Script commits the changes then', () => {
+      const { emu } = withSheet();
+      emu.call('writeThenKeep');
+      expect(emu.unflushedLockReleases).toEqual([]);
+    });
   });
 });
