@@ -100,7 +100,7 @@ describe('LockService', () => {
       const { emu, clock } = withSheet();
       emu.call('writeThenRelease', false);
       expect(emu.unflushedLockReleases).toEqual([
-        { functionName: 'writeThenRelease', executionId: expect.any(Number), lock: 'document', unflushedWrites: 1, atMs: clock.now() },
+        { functionName: 'writeThenRelease', executionId: expect.any(Number), lock: `document:${emu.model.id}`, unflushedWrites: 1, atMs: clock.now() },
       ]);
     });
 
