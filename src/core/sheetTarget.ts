@@ -101,6 +101,8 @@ export interface SheetGateway {
   readChangesMarks(sheetId: number): ChangesMark[];
   /** Removes the Changes-column entries on these columns (a new layout took the columns over). */
   removeChangesMarks(sheetId: number, columns: number[]): void;
+  /** Marks a whole column as the Changes column of a layout, replacing any earlier such mark on it. */
+  markChangesColumn(sheetId: number, column: number, layoutId: string): void;
   /** Every row anchor (key ROW_ANCHOR_KEY, src/core/rowAnchors.ts) on the sheet: one finder call. */
   readRowAnchors(sheetId: number): RowAnchor[];
   /** Adds one developer metadata entry per anchor, each on its whole row. */
@@ -218,6 +220,26 @@ export function layoutMarks(layoutId: string, sourceColumn: number, firstColumn:
     { column: firstColumn, record: { v: 1, role: 'status', t: layoutId, fields, sel: selectionKey, header: hasHeader } },
     ...columnIds.map((id, i) => ({ column: firstColumn + 1 + i, record: { v: 1 as const, role: 'data' as const, t: layoutId, id } })),
   ];
+}
+
+/** Columns to insert before `before` (1-based): that column and every one right of it move right by `count`. */
+export interface ColumnInsertion {
+  before: number;
+  count: number;
+}
+
+/**
+ * How a layout taking the columns first..last keeps the Changes columns it would cover: the
+ * refresh's history is the user's once written, so it is moved, never written over. Enough
+ * columns go in before the leftmost one inside the range that it lands just after the new
+ * results (where the refresh puts it), and the columns right of it move along. Null when no
+ * Changes column is inside the range.
+ */
+export function changesColumnsShift(changesColumns: readonly number[], first: number, last: number): ColumnInsertion | null {
+  const inside = changesColumns.filter((column) => column >= first && column <= last);
+  if (!inside.length) return null;
+  const before = Math.min(...inside);
+  return { before, count: last - before + 1 };
 }
 
 // ---- A1 notation -------------------------------------------------------------------------

@@ -1,11 +1,9 @@
 // Apps Script adapters for the scheduled refresh's ports: the sheet (the bulk job's gateway plus
 // notes, backgrounds and the Changes column's developer metadata), the spreadsheet's time zone,
 // and this user's triggers. Each method is one service call or one finder call; no logic here.
-import { CHANGES_METADATA_KEY } from '../core/changeTracking';
 import type { RefreshSheet } from '../core/refresh';
 import type { TriggerPort } from '../core/refreshControl';
 import type { TimeZone } from '../core/schedule';
-import { columnLetter, encodeChangesMark } from '../core/sheetTarget';
 import { sheetGatewayFor } from './sheetGateway';
 
 type Spreadsheet = GoogleAppsScript.Spreadsheet.Spreadsheet;
@@ -41,11 +39,7 @@ export function refreshSheetFor(spreadsheet: Spreadsheet): RefreshSheet {
     writeBackgrounds: (sheetId, row, column, colors) => {
       if (colors.length) sheetOf(sheetId).getRange(row, column, colors.length, colors[0].length).setBackgrounds(colors);
     },
-    markChangesColumn: (sheetId, column, layoutId) => {
-      base.removeChangesMarks(sheetId, [column]);
-      const letter = columnLetter(column);
-      sheetOf(sheetId).getRange(`${letter}:${letter}`).addDeveloperMetadata(CHANGES_METADATA_KEY, encodeChangesMark(layoutId));
-    },
+    markChangesColumn: base.markChangesColumn,
   };
 }
 

@@ -7,7 +7,7 @@ import { jobEngineFor } from '../core/jobEngine';
 import { createEnrichContext, documentStore } from './context';
 import { decodeRowAnchor, encodeRowAnchor, ROW_ANCHOR_KEY, type RowAnchor } from '../core/rowAnchors';
 import { CHANGES_METADATA_KEY } from '../core/changeTracking';
-import { COLUMN_METADATA_KEY, columnLetter, decodeChangesMark, decodeColumnRecord, encodeColumnRecord, type ChangesMark, type ColumnMark, type SheetGateway } from '../core/sheetTarget';
+import { COLUMN_METADATA_KEY, columnLetter, decodeChangesMark, decodeColumnRecord, encodeChangesMark, encodeColumnRecord, type ChangesMark, type ColumnMark, type SheetGateway } from '../core/sheetTarget';
 
 type Spreadsheet = GoogleAppsScript.Spreadsheet.Spreadsheet;
 type Sheet = GoogleAppsScript.Spreadsheet.Sheet;
@@ -88,6 +88,11 @@ export function sheetGatewayFor(spreadsheet: Spreadsheet): SheetGateway {
         const column = columnOf(metadata);
         if (column !== null && doomed.has(column)) metadata.remove();
       }
+    },
+    markChangesColumn: (sheetId, column, layoutId) => {
+      const sheet = sheetOf(sheetId);
+      for (const metadata of findChangesMarks(sheet)) if (columnOf(metadata) === column) metadata.remove();
+      wholeColumn(sheet, column).addDeveloperMetadata(CHANGES_METADATA_KEY, encodeChangesMark(layoutId));
     },
     readRowAnchors: (sheetId) => {
       const anchors: RowAnchor[] = [];

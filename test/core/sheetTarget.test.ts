@@ -1,6 +1,7 @@
 // The status texts and column records the bulk job and the scheduled refresh share: what counts
-// as settled (a re-run without re-enrich leaves it alone), and what a Changes-column mark says.
-import { decodeChangesMark, isSettled, parseStatus, statusText } from '../../src/core/sheetTarget';
+// as settled (a re-run without re-enrich leaves it alone), what a Changes-column mark says, and
+// how a new layout keeps a Changes column out of its way.
+import { changesColumnsShift, decodeChangesMark, isSettled, parseStatus, statusText } from '../../src/core/sheetTarget';
 
 describe('parseStatus', () => {
   test("the bulk job's own statuses read back as written", () => {
@@ -63,5 +64,28 @@ describe('start-up cost', () => {
     expect(sheetTarget.decodeColumnRecord('{"v":1,"role":"data","t":"job1","id":"x"}')).not.toBeNull();
     expect(rowAnchors.decodeRowAnchor('{"v":1,"j":"job1","r":"done","p":1,"s":3}')).not.toBeNull();
     expect(builds).toBe(built);
+  });
+});
+
+describe('changesColumnsShift', () => {
+  test('a Changes column inside the new columns moves to just after them', () => {
+    // Old results B-D, Changes at E; the new results take B-G.
+    expect(changesColumnsShift([5], 2, 7)).toEqual({ before: 5, count: 3 });
+    // Growing by one column: one column goes in before it.
+    expect(changesColumnsShift([5], 2, 5)).toEqual({ before: 5, count: 1 });
+    const { before, count } = changesColumnsShift([5], 2, 7)!;
+    expect(5 + count).toBe(8);
+    expect(before).toBe(5);
+  });
+
+  test('several inside: the leftmost decides, and every one lands past the new columns', () => {
+    const shift = changesColumnsShift([9, 4, 6], 2, 8)!;
+    expect(shift).toEqual({ before: 4, count: 5 });
+    for (const column of [9, 4, 6]) expect(column + shift.count).toBeGreaterThan(8);
+  });
+
+  test('none inside: nothing moves', () => {
+    expect(changesColumnsShift([], 2, 7)).toBeNull();
+    expect(changesColumnsShift([8, 1], 2, 7)).toBeNull();
   });
 });
