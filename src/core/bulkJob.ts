@@ -6,7 +6,8 @@
 // rows above them are found through the duplicate plan (src/core/duplicatePlan.ts), so a whole
 // job reads in proportion to its rows.
 // Pure: the sheet, document properties, lock, clock and engine arrive through ports.
-import { columnsFor, creditsPerMatch, parseFieldSelection, selectionKey, type Column } from './catalog';
+import { columnSpec, columnsFor, creditsPerMatch, parseFieldSelection, selectionKey, type Column } from './catalog';
+import { CHANGE_HIGHLIGHT } from './changeTracking';
 import { toSheetValue } from './cellText';
 import { compileFlattener } from './flatten';
 import type { EnrichOptions, EnrichResult } from './enrich';
@@ -27,8 +28,10 @@ import { withLock, type Clock, type KeyValueStore, type Lock } from './ports';
 import { clearPlan, linkDuplicates, planCovers, PLAN_CHUNK_ROWS, readPlanChunk, savePlan, type Pass, type PlanHeader } from './duplicatePlan';
 import { cursorAnchors, resolveRows, startAnchors, type PendingBlock, type RowResolution } from './rowAnchors';
 import {
+  carryCellMarks,
   changesColumnsShift,
   contiguousStart,
+  fieldMoves,
   findConflicts,
   isSettled,
   layoutMarks,
@@ -322,6 +325,7 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
     const changesTaken = plan.changesMarks.filter((mark) => isInside(mark.column)).map((mark) => mark.column);
     deps.gateway.removeChangesMarks(source.sheetId, changesTaken);
     deps.gateway.addColumnMarks(source.sheetId, incoming);
+    carryFieldMarks(deps, source, existing, replaced, plan.firstColumn, plan.columns);
     // The history of the layouts this one replaces, and the Changes column moved for it, carry
     // on under the new layout: the refresh finds its Changes column by this mark.
     for (const mark of plan.changesMarks) {
@@ -380,6 +384,34 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
   });
   if ('lockTimedOut' in outcome) return { ok: false, reason: 'invalid', message: 'The spreadsheet is busy with another add-on task. Try again in a moment.' };
   return outcome;
+}
+
+/**
+ * The refresh's notes and change highlights on the replaced layouts' cells follow their fields
+ * to the new columns (a re-run with other groups can move Current employer), so none ends up
+ * describing another field. Two reads and two writes, and none when no field moves.
+ */
+function carryFieldMarks(deps: JobDeps, source: JobSource, existing: ColumnMark[], replaced: Set<string>, firstColumn: number, columns: Column[]): void {
+  // Only layouts of these same rows: another identifier column's rows are other people.
+  const sameRows = new Set(existing.filter((mark) => mark.record.role === 'source' && mark.column === source.column).map((mark) => mark.record.t));
+  const old = existing.flatMap((mark) =>
+    mark.record.role === 'data' && replaced.has(mark.record.t) && sameRows.has(mark.record.t) ? [{ header: columnSpec(mark.record.id)?.header ?? '', column: mark.column }] : [],
+  );
+  const moves = fieldMoves(
+    old.filter((column) => column.header !== ''),
+    columns.map((column, i) => ({ header: column.header, column: firstColumn + 1 + i })),
+  );
+  const dataFirstRow = dataFirstRowOf(source);
+  const rows = source.lastRow - dataFirstRow + 1;
+  if (!moves.length || rows <= 0) return;
+  const involved = moves.flatMap((move) => [move.from, move.to]);
+  const first = Math.min(...involved);
+  const width = Math.max(...involved) - first + 1;
+  const notes = deps.gateway.readNotes(source.sheetId, dataFirstRow, first, rows, width);
+  const colors = deps.gateway.readBackgrounds(source.sheetId, dataFirstRow, first, rows, width);
+  const carried = carryCellMarks(notes, colors, first, moves, CHANGE_HIGHLIGHT);
+  deps.gateway.writeNotes(source.sheetId, dataFirstRow, first, carried.notes);
+  deps.gateway.writeBackgrounds(source.sheetId, dataFirstRow, first, carried.colors);
 }
 
 /**

@@ -103,6 +103,14 @@ export interface SheetGateway {
   removeChangesMarks(sheetId: number, columns: number[]): void;
   /** Marks a whole column as the Changes column of a layout, replacing any earlier such mark on it. */
   markChangesColumn(sheetId: number, column: number, layoutId: string): void;
+  /** One getNotes over a rectangle ('' where a cell has none). */
+  readNotes(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][];
+  /** One setNotes over a rectangle. */
+  writeNotes(sheetId: number, row: number, column: number, notes: string[][]): void;
+  /** One getBackgrounds over a rectangle. */
+  readBackgrounds(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][];
+  /** One setBackgrounds over a rectangle. */
+  writeBackgrounds(sheetId: number, row: number, column: number, colors: string[][]): void;
   /** Every row anchor (key ROW_ANCHOR_KEY, src/core/rowAnchors.ts) on the sheet: one finder call. */
   readRowAnchors(sheetId: number): RowAnchor[];
   /** Adds one developer metadata entry per anchor, each on its whole row. */
@@ -240,6 +248,57 @@ export function changesColumnsShift(changesColumns: readonly number[], first: nu
   if (!inside.length) return null;
   const before = Math.min(...inside);
   return { before, count: last - before + 1 };
+}
+
+/** What getBackgrounds reports for a cell nobody coloured; written where a highlight leaves. */
+const NO_BACKGROUND = '#ffffff';
+
+/** A result column whose field the new layout writes in another column. */
+export interface FieldMove {
+  from: number;
+  to: number;
+}
+
+/**
+ * Where the fields of the layouts being replaced go in the new one, matched by header (the
+ * refresh tracks columns by header); only those that change column.
+ */
+export function fieldMoves(replaced: ReadonlyArray<{ header: string; column: number }>, incoming: ReadonlyArray<{ header: string; column: number }>): FieldMove[] {
+  const target = new Map(incoming.map((column) => [column.header.toLowerCase(), column.column]));
+  return replaced.flatMap(({ header, column }) => {
+    const to = target.get(header.toLowerCase());
+    return to !== undefined && to !== column ? [{ from: column, to }] : [];
+  });
+}
+
+/**
+ * The notes and change highlights of the columns from `first` on (rectangles read with
+ * getNotes/getBackgrounds) once each moved field has taken its own along: the refresh's note
+ * "Changed … Was: Acme" and its highlight stay on the value they describe, never on another
+ * field's. A column a field left and no field came to is left without them. Other backgrounds
+ * (the user's formatting) stay where they are.
+ */
+export function carryCellMarks(notes: string[][], colors: string[][], first: number, moves: readonly FieldMove[], highlight: string): { notes: string[][]; colors: string[][] } {
+  const arriving = new Map(moves.map((move) => [move.to, move.from]));
+  const left = new Set(moves.map((move) => move.from).filter((column) => !arriving.has(column)));
+  const isHighlight = (color: string | undefined) => (color ?? '').toLowerCase() === highlight.toLowerCase();
+  return {
+    notes: notes.map((row) =>
+      row.map((note, c) => {
+        const from = arriving.get(first + c);
+        if (from !== undefined) return row[from - first] ?? '';
+        return left.has(first + c) ? '' : note;
+      }),
+    ),
+    colors: colors.map((row) =>
+      row.map((color, c) => {
+        const from = arriving.get(first + c);
+        const leaves = from !== undefined || left.has(first + c);
+        if (from !== undefined && isHighlight(row[from - first])) return highlight;
+        return leaves && isHighlight(color) ? NO_BACKGROUND : color;
+      }),
+    ),
+  };
 }
 
 // ---- A1 notation -------------------------------------------------------------------------

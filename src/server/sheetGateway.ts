@@ -1,5 +1,6 @@
-// The SheetGateway port over SpreadsheetApp: each method is one Sheets call (or one finder call
-// plus the removals it asks for), so the bulk job's calls per block stay constant. Also builds
+// The SheetGateway port over SpreadsheetApp (the bulk job's and the scheduled refresh's): each
+// method is one Sheets call (or one finder call plus the removals it asks for), so the calls per
+// block stay constant. Also builds
 // the bulk job's dependencies for one execution.
 import { appsScriptClock, lockOf } from '../adapters/appsScript';
 import type { JobDeps, JobTuning } from '../core/bulkJob';
@@ -93,6 +94,14 @@ export function sheetGatewayFor(spreadsheet: Spreadsheet): SheetGateway {
       const sheet = sheetOf(sheetId);
       for (const metadata of findChangesMarks(sheet)) if (columnOf(metadata) === column) metadata.remove();
       wholeColumn(sheet, column).addDeveloperMetadata(CHANGES_METADATA_KEY, encodeChangesMark(layoutId));
+    },
+    readNotes: (sheetId, row, column, numRows, numColumns) => sheetOf(sheetId).getRange(row, column, numRows, numColumns).getNotes(),
+    writeNotes: (sheetId, row, column, notes) => {
+      if (notes.length) sheetOf(sheetId).getRange(row, column, notes.length, notes[0].length).setNotes(notes);
+    },
+    readBackgrounds: (sheetId, row, column, numRows, numColumns) => sheetOf(sheetId).getRange(row, column, numRows, numColumns).getBackgrounds(),
+    writeBackgrounds: (sheetId, row, column, colors) => {
+      if (colors.length) sheetOf(sheetId).getRange(row, column, colors.length, colors[0].length).setBackgrounds(colors);
     },
     readRowAnchors: (sheetId) => {
       const anchors: RowAnchor[] = [];

@@ -21,7 +21,7 @@ function lastColumnLetter(backend: Session['backend']): string {
 interface Status {
   enabled: boolean;
   nextRunAt: number | null;
-  lastRun: { changed: number; refreshed: number; summary: string } | null;
+  lastRun: { at: number; changed: number; refreshed: number; summary: string } | null;
 }
 
 test('turn Keep fresh on, see the last run and its changes after a scheduled run, then stop it', async () => {
@@ -106,10 +106,10 @@ function changesByRow(backend: Session['backend']): { column: number; rows: Map<
 
 /** Advances the playground's clock an hour at a time until the schedule has run after `since`. */
 async function runScheduleAfter(backend: Session['backend'], since: number): Promise<Status> {
-  let status = (await backend.call('sidebarScheduleStatus', [])) as Status & { lastRun: { at: number } | null };
+  let status = (await backend.call('sidebarScheduleStatus', [])) as Status;
   for (let hour = 0; hour < 4 * 24 && !(status.lastRun && status.lastRun.at > since); hour++) {
     expect(backend.advance!(HOUR_MS).failedRuns).toEqual([]);
-    status = (await backend.call('sidebarScheduleStatus', [])) as typeof status;
+    status = (await backend.call('sidebarScheduleStatus', [])) as Status;
   }
   expect(status.lastRun!.at).toBeGreaterThan(since);
   return status;

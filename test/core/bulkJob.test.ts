@@ -39,6 +39,8 @@ import { email, fakeWorld, okServer, personFor, profileUrl, type FakeServer, typ
 interface FakeCell {
   value: unknown;
   formula: string;
+  note?: string;
+  background?: string;
 }
 
 interface FakeSheet {
@@ -88,7 +90,7 @@ class FakeSheets implements SheetGateway {
     return undefined;
   }
 
-  private sheet(sheetId: number): FakeSheet {
+  sheet(sheetId: number): FakeSheet {
     const sheet = this.sheets.get(sheetId);
     if (!sheet) throw new Error('no such sheet');
     return sheet;
@@ -153,6 +155,22 @@ class FakeSheets implements SheetGateway {
     this.enter('removeChangesMarks');
     const sheet = this.sheet(sheetId);
     sheet.metadata = sheet.metadata.filter((entry) => entry.key !== CHANGES_METADATA_KEY || !columns.includes(entry.column));
+  }
+  readNotes(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][] {
+    this.enter('readNotes');
+    return this.rect(sheetId, row, column, numRows, numColumns).map((cells) => cells.map((cell) => cell.note ?? ''));
+  }
+  writeNotes(sheetId: number, row: number, column: number, notes: string[][]): void {
+    this.enter('writeNotes');
+    this.rect(sheetId, row, column, notes.length, notes[0].length).forEach((cells, r) => cells.forEach((cell, c) => (cell.note = notes[r][c])));
+  }
+  readBackgrounds(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][] {
+    this.enter('readBackgrounds');
+    return this.rect(sheetId, row, column, numRows, numColumns).map((cells) => cells.map((cell) => cell.background ?? '#ffffff'));
+  }
+  writeBackgrounds(sheetId: number, row: number, column: number, colors: string[][]): void {
+    this.enter('writeBackgrounds');
+    this.rect(sheetId, row, column, colors.length, colors[0].length).forEach((cells, r) => cells.forEach((cell, c) => (cell.background = colors[r][c])));
   }
   markChangesColumn(sheetId: number, column: number, layoutId: string): void {
     this.enter('markChangesColumn');
@@ -641,6 +659,31 @@ describe('the overwrite guard', () => {
     expect(loadJob(w.store, SHEET)).toMatchObject({ sourceColumn: 6, state: 'done' });
     const statuses = grid.slice(1).map((row) => String(row[0]));
     expect(statuses.filter((status) => status.startsWith('Enriched')).length).toBeGreaterThan(20);
+  });
+
+  test("a re-run that moves a field takes the refresh's notes and highlights on its cells along", () => {
+    const w = setup(40);
+    withChangesHistory(w);
+    // Keep fresh marked a Headline change (D3) and the user coloured a Name cell (C4).
+    const cell = (row: number, column: number) => w.sheets.sheet(SHEET).cells[row - 1][column - 1];
+    Object.assign(cell(3, 4), { note: 'Changed 2025-01-13. Was: Old', background: '#fce8b2' });
+    Object.assign(cell(4, 3), { background: '#00ff00' });
+    // First name goes between Name and Headline: Headline moves from D to E.
+    const second = start(w, w.source, { fields: [...FIELDS, 'basic_profile.first_name'] });
+    expect(second.ok).toBe(true);
+    drive(w);
+    expect(w.sheets.grid(SHEET)[0].slice(1, 6)).toEqual([STATUS_HEADER, 'Name', 'First name', 'Headline', 'Changes']);
+    expect(cell(3, 5)).toMatchObject({ note: 'Changed 2025-01-13. Was: Old', background: '#fce8b2' });
+    expect(cell(3, 4)).toMatchObject({ note: '', background: '#ffffff' });
+    expect(cell(4, 3).background).toBe('#00ff00');
+    expect(cell(3, 6).value).toBe('2025-01-13: Headline: Old → New');
+  });
+
+  test('a re-run where no field moves reads no notes', () => {
+    const w = setup(40);
+    withChangesHistory(w);
+    start(w, w.source, { fields: [...FIELDS, 'basic_profile.summary'] });
+    expect(w.sheets.calls.readNotes ?? 0).toBe(0);
   });
 
   test('a Changes column of another identifier column is user data: the job stops and asks', () => {

@@ -3,6 +3,7 @@
 // driven through the same sidebar calls the sidebar makes. Needs `npm run build` first.
 import { SPECIAL, syntheticBusinessEmail, syntheticPerson, syntheticProfileUrl, syntheticSlug } from '../../dev/mock-api/dataset';
 import { classifyIdentifier } from '../../src/core/identifiers';
+import { CHANGE_HIGHLIGHT } from '../../src/core/changeTracking';
 import { columnLetter } from '../../src/core/sheetTarget';
 import type { JobProgress, StartJobResponse } from '../../src/server/sidebarContract';
 import { driveJob, formulasOf, jobWorld, startRequest, TEST_KEY, withSheet, type JobWorld } from './jobHarness';
@@ -359,14 +360,19 @@ describe("the refresh's Changes column", () => {
     return out;
   }
 
-  /** Identifier -> [Changes cell, its note, Current employer note, Current title note]. */
+  /**
+   * Identifier -> [Changes cell, its note, Current employer note, Current title note], then every
+   * highlighted cell of the row by the header of its column.
+   */
   function history(world: JobWorld): Map<string, string[]> {
     const sheet = world.emu.model.sheet('Leads');
     const at = headers(world);
     const out = new Map<string, string[]>();
     for (let r = 2; r <= PEOPLE + 1; r++) {
       const cells = [at.get('Changes')!, at.get('Current employer')!, at.get('Current title')!].map((c) => sheet.cellAt(r, c));
-      out.set(String(sheet.cell(r, 1).value), [String(cells[0]?.value ?? ''), cells[0]?.note ?? '', cells[1]?.note ?? '', cells[2]?.note ?? '']);
+      const highlighted: string[] = [];
+      for (let c = 1; c <= sheet.lastColumn(); c++) if (sheet.cellAt(r, c)?.background === CHANGE_HIGHLIGHT) highlighted.push(`highlight: ${String(sheet.cell(1, c).value)}`);
+      out.set(String(sheet.cell(r, 1).value), [String(cells[0]?.value ?? ''), cells[0]?.note ?? '', cells[1]?.note ?? '', cells[2]?.note ?? '', ...highlighted]);
     }
     return out;
   }
@@ -382,7 +388,7 @@ describe("the refresh's Changes column", () => {
     expect(runs.filter((run) => !run.result.ok)).toEqual([]);
   }
 
-  test('re-running with two more field groups keeps every entry of the history, and Keep fresh goes on appending to it', () => {
+  test('re-running with two more field groups keeps every entry of the history and every change note, and Keep fresh goes on appending to it', () => {
     const world = jobWorld();
     const source = withSheet(world, 'Leads', Array.from({ length: PEOPLE }, (_, n) => syntheticProfileUrl(n)));
     const first = startOk(world, startRequest(source, DEFAULT_FIELDS));
@@ -402,18 +408,21 @@ describe("the refresh's Changes column", () => {
     world.emu.model.sheet('Leads').cellFor(3, changesColumn).note = 'asked about this on the call';
     before.get(String(world.emu.model.sheet('Leads').cell(3, 1).value))![1] = 'asked about this on the call';
 
-    // The same range again with two more field groups: no question asked, nothing overwritten.
-    const more = ['basic_profile.name', 'basic_profile.headline', 'basic_profile.current_title', 'basic_profile.location.raw', 'experience.employment_details.current', 'social_handles.professional_network_identifier.profile_url', 'education', 'skills'];
+    // The same range again with two more field groups, and First name, which moves the tracked
+    // columns one to the right: no question asked, nothing overwritten.
+    const more = ['basic_profile.name', 'basic_profile.first_name', 'basic_profile.headline', 'basic_profile.current_title', 'basic_profile.location.raw', 'experience.employment_details.current', 'social_handles.professional_network_identifier.profile_url', 'education', 'skills'];
+    const employerBefore = headers(world).get('Current employer')!;
     const estimate = world.emu.callFromSidebar('sidebarEstimate', { source, settings: { fields: more, reenrich: false } }) as { conflictCells: number; headers: string[] };
     expect(estimate.conflictCells).toBe(0);
     const second = startOk(world, startRequest(source, more));
     expect(driveJob(world, second.jobId).progress.state).toBe('done');
 
     const at = headers(world);
+    expect(at.get('Current employer')).toBe(employerBefore + 1);
     const lastData = at.get(estimate.headers.at(-1)!)!;
     expect(lastData).toBeGreaterThanOrEqual(changesColumn);
-    // Every entry and note still there, the Changes column right after the new results, and its
-    // mark with it, naming the new layout.
+    // Every entry and note still there (the change notes and highlights moved with their field),
+    // the Changes column right after the new results, and its mark with it, naming the new layout.
     expect(at.get('Changes')).toBe(lastData + 1);
     expect(history(world)).toEqual(before);
     const moved = columnLetter(lastData + 1);
@@ -424,7 +433,9 @@ describe("the refresh's Changes column", () => {
     const after = history(world);
     expect(headers(world).get('Changes')).toBe(lastData + 1);
     let appended = 0;
-    for (const [identifier, [changes]] of after) {
+    for (const [identifier, [changes, , employerNote, titleNote]] of after) {
+      const [, , employerNoteBefore, titleNoteBefore] = before.get(identifier)!;
+      expect(employerNote.endsWith(employerNoteBefore) && titleNote.endsWith(titleNoteBefore)).toBe(true);
       const old = lines(before.get(identifier)![0]);
       const now = lines(changes);
       expect(now.slice(now.length - old.length)).toEqual(old);
