@@ -298,7 +298,7 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
     const shifted = plan.changesShift;
     let movedChanges: number[] = [];
     if (shifted) {
-      movedChanges = plan.changesMarks.filter((mark) => mark.column >= shifted.before).map((mark) => mark.column + shifted.count);
+      movedChanges = shifted.changesColumns.map((column) => column + shifted.count);
       deps.gateway.insertColumnsAfter(source.sheetId, shifted.before - 1, shifted.count);
       // Results placed left of the identifiers: the identifiers moved too.
       if (source.column >= shifted.before) source = { ...source, column: source.column + shifted.count };

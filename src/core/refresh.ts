@@ -43,7 +43,7 @@ import type { LastRunSummary, ScheduleRequest } from '../server/sidebarContract'
 
 // ---- Ports -----------------------------------------------------------------------------------
 
-/** The bulk job's sheet port plus what change marks need; one Sheets call per method. */
+/** The part of the bulk job's sheet port the refresh uses; one Sheets call per method. */
 export type RefreshSheet = Pick<
   SheetGateway,
   | 'sheetName'

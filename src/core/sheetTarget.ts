@@ -234,6 +234,8 @@ export function layoutMarks(layoutId: string, sourceColumn: number, firstColumn:
 export interface ColumnInsertion {
   before: number;
   count: number;
+  /** The Changes columns it moves out of the way, where they are before it. */
+  changesColumns: number[];
 }
 
 /**
@@ -247,7 +249,7 @@ export function changesColumnsShift(changesColumns: readonly number[], first: nu
   const inside = changesColumns.filter((column) => column >= first && column <= last);
   if (!inside.length) return null;
   const before = Math.min(...inside);
-  return { before, count: last - before + 1 };
+  return { before, count: last - before + 1, changesColumns: inside };
 }
 
 /** What getBackgrounds reports for a cell nobody coloured; written where a highlight leaves. */

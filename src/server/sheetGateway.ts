@@ -1,7 +1,6 @@
 // The SheetGateway port over SpreadsheetApp (the bulk job's and the scheduled refresh's): each
 // method is one Sheets call (or one finder call plus the removals it asks for), so the calls per
-// block stay constant. Also builds
-// the bulk job's dependencies for one execution.
+// block stay constant. Also builds the bulk job's dependencies for one execution.
 import { appsScriptClock, lockOf } from '../adapters/appsScript';
 import type { JobDeps, JobTuning } from '../core/bulkJob';
 import { jobEngineFor } from '../core/jobEngine';

@@ -686,6 +686,20 @@ describe('the overwrite guard', () => {
     expect(w.sheets.calls.readNotes ?? 0).toBe(0);
   });
 
+  test("another identifier column's Changes column further right moves along, and keeps naming its own layout", () => {
+    const w = setup(40);
+    withChangesHistory(w);
+    w.sheets.addChangesColumnByRefresh(SHEET, 7, 'layout-of-another-column');
+    w.sheets.addColumnMarksByUser(SHEET, [{ column: 8, record: { v: 1, role: 'source', t: 'layout-of-another-column' } }, { column: 9, record: { v: 1, role: 'status', t: 'layout-of-another-column', fields: FIELDS, sel: 'x', header: true } }]);
+    const second = start(w, w.source, { fields: [...FIELDS, 'basic_profile.summary', 'basic_profile.first_name'] }) as Extract<ReturnType<typeof startJob>, { ok: true }>;
+    expect(second.ok).toBe(true);
+    const marks = changesMarksOf(w).map((entry) => [entry.column, entry.value]).sort();
+    expect(marks).toEqual([
+      [7, JSON.stringify({ v: 1, t: second.job.jobId })],
+      [9, JSON.stringify({ v: 1, t: 'layout-of-another-column' })],
+    ]);
+  });
+
   test('a Changes column of another identifier column is user data: the job stops and asks', () => {
     const w = setup(40);
     start(w, w.source);

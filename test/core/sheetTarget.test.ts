@@ -70,9 +70,9 @@ describe('start-up cost', () => {
 describe('changesColumnsShift', () => {
   test('a Changes column inside the new columns moves to just after them', () => {
     // Old results B-D, Changes at E; the new results take B-G.
-    expect(changesColumnsShift([5], 2, 7)).toEqual({ before: 5, count: 3 });
+    expect(changesColumnsShift([5], 2, 7)).toEqual({ before: 5, count: 3, changesColumns: [5] });
     // Growing by one column: one column goes in before it.
-    expect(changesColumnsShift([5], 2, 5)).toEqual({ before: 5, count: 1 });
+    expect(changesColumnsShift([5], 2, 5)).toEqual({ before: 5, count: 1, changesColumns: [5] });
     const { before, count } = changesColumnsShift([5], 2, 7)!;
     expect(5 + count).toBe(8);
     expect(before).toBe(5);
@@ -80,7 +80,8 @@ describe('changesColumnsShift', () => {
 
   test('several inside: the leftmost decides, and every one lands past the new columns', () => {
     const shift = changesColumnsShift([9, 4, 6], 2, 8)!;
-    expect(shift).toEqual({ before: 4, count: 5 });
+    // 9 is outside: it moves along, but is not one the layout moved for.
+    expect(shift).toEqual({ before: 4, count: 5, changesColumns: [4, 6] });
     for (const column of [9, 4, 6]) expect(column + shift.count).toBeGreaterThan(8);
   });
 
