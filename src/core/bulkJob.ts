@@ -6,7 +6,8 @@
 // rows above them are found through the duplicate plan (src/core/duplicatePlan.ts), so a whole
 // job reads in proportion to its rows.
 // Pure: the sheet, document properties, lock, clock and engine arrive through ports.
-import { columnsFor, creditsPerMatch, parseFieldSelection, selectionKey, type Column } from './catalog';
+import { columnSpec, columnsFor, creditsPerMatch, parseFieldSelection, selectionKey, type Column } from './catalog';
+import { CHANGE_HIGHLIGHT } from './changeTracking';
 import { toSheetValue } from './cellText';
 import { compileFlattener } from './flatten';
 import type { EnrichOptions, EnrichResult } from './enrich';
@@ -28,7 +29,10 @@ import { flushingJobDeps } from './sheetFlush';
 import { clearPlan, linkDuplicates, planCovers, PLAN_CHUNK_ROWS, readPlanChunk, savePlan, type Pass, type PlanHeader } from './duplicatePlan';
 import { cursorAnchors, resolveRows, startAnchors, type PendingBlock, type RowResolution } from './rowAnchors';
 import {
+  carryCellMarks,
+  changesColumnsShift,
   contiguousStart,
+  fieldMoves,
   findConflicts,
   isSettled,
   layoutMarks,
@@ -40,6 +44,7 @@ import {
   STATUS_HEADER,
   statusText,
   type ChangesMark,
+  type ColumnInsertion,
   type ColumnMark,
   type ConflictReport,
   type Layout,
@@ -127,10 +132,12 @@ export interface TargetPlan {
   /** Status column plus one per data column. */
   numColumns: number;
   columns: Column[];
-  /** Columns of earlier layouts of this same identifier column, and the refresh's Changes columns: the add-on's to rewrite. */
+  /** Columns of earlier layouts of this same identifier column: the add-on's to rewrite. */
   ownedColumns: Set<number>;
-  /** The refresh's Changes columns on the sheet (a new layout over one takes it over). */
+  /** The refresh's Changes columns on the sheet. */
   changesMarks: ChangesMark[];
+  /** Columns to insert first so that this range's Changes column moves out of the new columns' way. */
+  changesShift: ColumnInsertion | null;
   /** An earlier layout right there with exactly these columns and selection: its rows can be skipped. */
   sameSelectionLayout: Layout | null;
   conflicts: ConflictReport;
@@ -149,14 +156,13 @@ export function planTarget(deps: JobDeps, source: JobSource, selection: FieldSel
     for (const column of layout.dataColumns.values()) ownedColumns.add(column);
   }
   // The refresh adds a Changes column right after a layout's results: re-enriching with more
-  // fields grows into it. It is the add-on's when its layout is of this identifier column, or
-  // gone (the refresh adopts such a column for the next layout of the range).
+  // fields grows into it. Its history is this range's when its layout is of this identifier
+  // column, or gone (the refresh adopts such a column for the next layout of the range); it is
+  // then moved out of the way, never written over. Any other Changes column counts as the user's.
   const changesMarks = deps.gateway.readChangesMarks(source.sheetId);
   const liveLayouts = new Set(layouts.map((layout) => layout.id));
   const ofThisSourceIds = new Set(ofThisSource.map((layout) => layout.id));
-  for (const mark of changesMarks) {
-    if (ofThisSourceIds.has(mark.layoutId) || !liveLayouts.has(mark.layoutId)) ownedColumns.add(mark.column);
-  }
+  const rangeChanges = changesMarks.filter((mark) => ofThisSourceIds.has(mark.layoutId) || !liveLayouts.has(mark.layoutId)).map((mark) => mark.column);
 
   let firstColumn: number;
   if (placement.onConflict === 'elsewhere' && placement.targetColumn !== undefined) firstColumn = placement.targetColumn;
@@ -180,11 +186,15 @@ export function planTarget(deps: JobDeps, source: JobSource, selection: FieldSel
   const sameSelectionLayout =
     ofThisSource.find((layout) => layout.statusColumn === firstColumn && layout.selectionKey === key && contiguousStart(layout, ids) === firstColumn) ?? null;
 
+  // 'insert' puts fresh columns in anyway, and a range that is refused moves nothing.
+  const changesShift = placement.onConflict === 'insert' || invalidReason ? null : changesColumnsShift(rangeChanges, firstColumn, firstColumn + numColumns - 1);
+  // Columns from the shift on will be fresh ones: only those before it can hold anything.
+  const checkedColumns = changesShift ? changesShift.before - firstColumn : numColumns;
   const conflicts =
     placement.onConflict === 'insert' || invalidReason
       ? { cells: 0, sample: [] }
-      : findConflicts(deps.gateway, source.sheetId, { firstRow: source.firstRow, lastRow: source.lastRow, firstColumn, numColumns }, ownedColumns);
-  return { firstColumn, numColumns, columns, ownedColumns, changesMarks, sameSelectionLayout, conflicts, invalidReason };
+      : findConflicts(deps.gateway, source.sheetId, { firstRow: source.firstRow, lastRow: source.lastRow, firstColumn, numColumns: checkedColumns }, ownedColumns);
+  return { firstColumn, numColumns, columns, ownedColumns, changesMarks, changesShift, sameSelectionLayout, conflicts, invalidReason };
 }
 
 // ---- Estimate --------------------------------------------------------------------------------
@@ -285,6 +295,17 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
       deps.gateway.insertColumnsAfter(source.sheetId, source.column, plan.numColumns);
       plan = planTarget(deps, source, selection, options);
     }
+    // The range's Changes column (and whatever is right of it) moves right, with its notes and
+    // its mark, to just after the new results; the refresh goes on appending to it there.
+    const shifted = plan.changesShift;
+    let movedChanges: number[] = [];
+    if (shifted) {
+      movedChanges = shifted.changesColumns.map((column) => column + shifted.count);
+      deps.gateway.insertColumnsAfter(source.sheetId, shifted.before - 1, shifted.count);
+      // Results placed left of the identifiers: the identifiers moved too.
+      if (source.column >= shifted.before) source = { ...source, column: source.column + shifted.count };
+      plan = planTarget(deps, source, selection, options);
+    }
     const lastColumn = plan.firstColumn + plan.numColumns - 1;
     const size = deps.gateway.size(source.sheetId);
     if (size.columns < lastColumn) deps.gateway.insertColumnsAfter(source.sheetId, size.columns, lastColumn - size.columns);
@@ -298,12 +319,20 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
     // under stale headers that no refresh updates: they are the add-on's, so they are cleared.
     const leftovers = supersededColumns(existing, plan.firstColumn, lastColumn);
     for (const [first, count] of leftovers) deps.gateway.clearValues(source.sheetId, source.firstRow, first, source.lastRow - source.firstRow + 1, count);
+    const replaced = replacedLayouts(existing, plan.firstColumn, lastColumn);
     deps.gateway.removeColumnMarks(source.sheetId, marksToRemove(existing, plan.firstColumn, lastColumn));
-    // A Changes column the new results cover becomes one of their columns: its mark would have
-    // the refresh take a data column for its Changes list.
-    const changesTaken = plan.changesMarks.filter((mark) => mark.column >= plan.firstColumn && mark.column <= lastColumn).map((mark) => mark.column);
+    // A Changes column the user chose to write over becomes one of the new columns: its mark
+    // would have the refresh take a data column for its Changes list.
+    const isInside = (column: number) => column >= plan.firstColumn && column <= lastColumn;
+    const changesTaken = plan.changesMarks.filter((mark) => isInside(mark.column)).map((mark) => mark.column);
     deps.gateway.removeChangesMarks(source.sheetId, changesTaken);
     deps.gateway.addColumnMarks(source.sheetId, incoming);
+    carryFieldMarks(deps, source, existing, replaced, plan.firstColumn, plan.columns);
+    // The history of the layouts this one replaces, and the Changes column moved for it, carry
+    // on under the new layout: the refresh finds its Changes column by this mark.
+    for (const mark of plan.changesMarks) {
+      if (!isInside(mark.column) && (replaced.has(mark.layoutId) || movedChanges.includes(mark.column))) deps.gateway.markChangesColumn(source.sheetId, mark.column, jobId);
+    }
     if (source.hasHeader) {
       const headers = [STATUS_HEADER, ...plan.columns.map((column) => column.header)];
       deps.gateway.writeValues(source.sheetId, source.firstRow, plan.firstColumn, [headers.map(toSheetValue)]);
@@ -357,6 +386,34 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
   });
   if ('lockTimedOut' in outcome) return { ok: false, reason: 'invalid', message: 'The spreadsheet is busy with another add-on task. Try again in a moment.' };
   return outcome;
+}
+
+/**
+ * The refresh's notes and change highlights on the replaced layouts' cells follow their fields
+ * to the new columns (a re-run with other groups can move Current employer), so none ends up
+ * describing another field. Two reads and two writes, and none when no field moves.
+ */
+function carryFieldMarks(deps: JobDeps, source: JobSource, existing: ColumnMark[], replaced: Set<string>, firstColumn: number, columns: Column[]): void {
+  // Only layouts of these same rows: another identifier column's rows are other people.
+  const sameRows = new Set(existing.filter((mark) => mark.record.role === 'source' && mark.column === source.column).map((mark) => mark.record.t));
+  const old = existing.flatMap((mark) =>
+    mark.record.role === 'data' && replaced.has(mark.record.t) && sameRows.has(mark.record.t) ? [{ header: columnSpec(mark.record.id)?.header ?? '', column: mark.column }] : [],
+  );
+  const moves = fieldMoves(
+    old.filter((column) => column.header !== ''),
+    columns.map((column, i) => ({ header: column.header, column: firstColumn + 1 + i })),
+  );
+  const dataFirstRow = dataFirstRowOf(source);
+  const rows = source.lastRow - dataFirstRow + 1;
+  if (!moves.length || rows <= 0) return;
+  const involved = moves.flatMap((move) => [move.from, move.to]);
+  const first = Math.min(...involved);
+  const width = Math.max(...involved) - first + 1;
+  const notes = deps.gateway.readNotes(source.sheetId, dataFirstRow, first, rows, width);
+  const colors = deps.gateway.readBackgrounds(source.sheetId, dataFirstRow, first, rows, width);
+  const carried = carryCellMarks(notes, colors, first, moves, CHANGE_HIGHLIGHT);
+  deps.gateway.writeNotes(source.sheetId, dataFirstRow, first, carried.notes);
+  deps.gateway.writeBackgrounds(source.sheetId, dataFirstRow, first, carried.colors);
 }
 
 /**

@@ -44,18 +44,24 @@ import type { LastRunSummary, ScheduleRequest } from '../server/sidebarContract'
 
 // ---- Ports -----------------------------------------------------------------------------------
 
-/** The bulk job's sheet port plus what change marks need; one Sheets call per method. */
-export interface RefreshSheet
-  extends Pick<SheetGateway, 'sheetName' | 'size' | 'readValues' | 'writeValues' | 'readColumnMarks' | 'insertColumnsAfter' | 'formatDate' | 'flush'> {
-  readNotes(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][];
-  writeNotes(sheetId: number, row: number, column: number, notes: string[][]): void;
-  readBackgrounds(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][];
-  writeBackgrounds(sheetId: number, row: number, column: number, colors: string[][]): void;
-  /** Columns marked (developer metadata CHANGES_METADATA_KEY) as a layout's Changes column. */
-  readChangesMarks(sheetId: number): Array<{ column: number; layoutId: string }>;
-  /** Marks a whole column as the Changes column of a layout, replacing any earlier such mark on it. */
-  markChangesColumn(sheetId: number, column: number, layoutId: string): void;
-}
+/** The part of the bulk job's sheet port the refresh uses; one Sheets call per method. */
+export type RefreshSheet = Pick<
+  SheetGateway,
+  | 'sheetName'
+  | 'size'
+  | 'readValues'
+  | 'writeValues'
+  | 'readColumnMarks'
+  | 'insertColumnsAfter'
+  | 'formatDate'
+  | 'readNotes'
+  | 'writeNotes'
+  | 'readBackgrounds'
+  | 'writeBackgrounds'
+  | 'readChangesMarks'
+  | 'markChangesColumn'
+  | 'flush'
+>;
 
 /** The engine bound to this execution's context (src/core/enrich.ts enrichCells). */
 export interface RefreshEngine {

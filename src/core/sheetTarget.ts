@@ -101,6 +101,16 @@ export interface SheetGateway {
   readChangesMarks(sheetId: number): ChangesMark[];
   /** Removes the Changes-column entries on these columns (a new layout took the columns over). */
   removeChangesMarks(sheetId: number, columns: number[]): void;
+  /** Marks a whole column as the Changes column of a layout, replacing any earlier such mark on it. */
+  markChangesColumn(sheetId: number, column: number, layoutId: string): void;
+  /** One getNotes over a rectangle ('' where a cell has none). */
+  readNotes(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][];
+  /** One setNotes over a rectangle. */
+  writeNotes(sheetId: number, row: number, column: number, notes: string[][]): void;
+  /** One getBackgrounds over a rectangle. */
+  readBackgrounds(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][];
+  /** One setBackgrounds over a rectangle. */
+  writeBackgrounds(sheetId: number, row: number, column: number, colors: string[][]): void;
   /** Every row anchor (key ROW_ANCHOR_KEY, src/core/rowAnchors.ts) on the sheet: one finder call. */
   readRowAnchors(sheetId: number): RowAnchor[];
   /** Adds one developer metadata entry per anchor, each on its whole row. */
@@ -220,6 +230,79 @@ export function layoutMarks(layoutId: string, sourceColumn: number, firstColumn:
     { column: firstColumn, record: { v: 1, role: 'status', t: layoutId, fields, sel: selectionKey, header: hasHeader } },
     ...columnIds.map((id, i) => ({ column: firstColumn + 1 + i, record: { v: 1 as const, role: 'data' as const, t: layoutId, id } })),
   ];
+}
+
+/** Columns to insert before `before` (1-based): that column and every one right of it move right by `count`. */
+export interface ColumnInsertion {
+  before: number;
+  count: number;
+  /** The Changes columns it moves out of the way, where they are before it. */
+  changesColumns: number[];
+}
+
+/**
+ * How a layout taking the columns first..last keeps the Changes columns it would cover: the
+ * refresh's history is the user's once written, so it is moved, never written over. Enough
+ * columns go in before the leftmost one inside the range that it lands just after the new
+ * results (where the refresh puts it), and the columns right of it move along. Null when no
+ * Changes column is inside the range.
+ */
+export function changesColumnsShift(changesColumns: readonly number[], first: number, last: number): ColumnInsertion | null {
+  const inside = changesColumns.filter((column) => column >= first && column <= last);
+  if (!inside.length) return null;
+  const before = Math.min(...inside);
+  return { before, count: last - before + 1, changesColumns: inside };
+}
+
+/** What getBackgrounds reports for a cell nobody coloured; written where a highlight leaves. */
+const NO_BACKGROUND = '#ffffff';
+
+/** A result column whose field the new layout writes in another column. */
+export interface FieldMove {
+  from: number;
+  to: number;
+}
+
+/**
+ * Where the fields of the layouts being replaced go in the new one, matched by header (the
+ * refresh tracks columns by header); only those that change column.
+ */
+export function fieldMoves(replaced: ReadonlyArray<{ header: string; column: number }>, incoming: ReadonlyArray<{ header: string; column: number }>): FieldMove[] {
+  const target = new Map(incoming.map((column) => [column.header.toLowerCase(), column.column]));
+  return replaced.flatMap(({ header, column }) => {
+    const to = target.get(header.toLowerCase());
+    return to !== undefined && to !== column ? [{ from: column, to }] : [];
+  });
+}
+
+/**
+ * The notes and change highlights of the columns from `first` on (rectangles read with
+ * getNotes/getBackgrounds) once each moved field has taken its own along: the refresh's note
+ * "Changed … Was: Acme" and its highlight stay on the value they describe, never on another
+ * field's. A column a field left and no field came to is left without them. Other backgrounds
+ * (the user's formatting) stay where they are.
+ */
+export function carryCellMarks(notes: string[][], colors: string[][], first: number, moves: readonly FieldMove[], highlight: string): { notes: string[][]; colors: string[][] } {
+  const arriving = new Map(moves.map((move) => [move.to, move.from]));
+  const left = new Set(moves.map((move) => move.from).filter((column) => !arriving.has(column)));
+  const isHighlight = (color: string | undefined) => (color ?? '').toLowerCase() === highlight.toLowerCase();
+  return {
+    notes: notes.map((row) =>
+      row.map((note, c) => {
+        const from = arriving.get(first + c);
+        if (from !== undefined) return row[from - first] ?? '';
+        return left.has(first + c) ? '' : note;
+      }),
+    ),
+    colors: colors.map((row) =>
+      row.map((color, c) => {
+        const from = arriving.get(first + c);
+        const leaves = from !== undefined || left.has(first + c);
+        if (from !== undefined && isHighlight(row[from - first])) return highlight;
+        return leaves && isHighlight(color) ? NO_BACKGROUND : color;
+      }),
+    ),
+  };
 }
 
 // ---- A1 notation -------------------------------------------------------------------------

@@ -1,53 +1,16 @@
-// Apps Script adapters for the scheduled refresh's ports: the sheet (the bulk job's gateway plus
-// notes, backgrounds and the Changes column's developer metadata), the spreadsheet's time zone,
-// and this user's triggers. Each method is one service call or one finder call; no logic here.
-import { CHANGES_METADATA_KEY } from '../core/changeTracking';
+// Apps Script adapters for the scheduled refresh's ports: the sheet (the bulk job's gateway), the
+// spreadsheet's time zone, and this user's triggers. Each method is one service call or one
+// finder call; no logic here.
 import type { RefreshSheet } from '../core/refresh';
 import type { TriggerPort } from '../core/refreshControl';
 import type { TimeZone } from '../core/schedule';
-import { columnLetter, encodeChangesMark } from '../core/sheetTarget';
 import { sheetGatewayFor } from './sheetGateway';
 
 type Spreadsheet = GoogleAppsScript.Spreadsheet.Spreadsheet;
-type Sheet = GoogleAppsScript.Spreadsheet.Sheet;
 
+/** The bulk job's gateway: it has the notes, backgrounds and Changes-column marks the refresh uses. */
 export function refreshSheetFor(spreadsheet: Spreadsheet): RefreshSheet {
-  const base = sheetGatewayFor(spreadsheet);
-  // One lookup per sheet and execution: notes and backgrounds are read and written every block.
-  const sheets = new Map<number, Sheet>();
-  const sheetOf = (sheetId: number): Sheet => {
-    let sheet = sheets.get(sheetId) ?? null;
-    if (!sheet) {
-      sheet = spreadsheet.getSheetById(sheetId);
-      if (!sheet) throw new Error('The sheet being refreshed no longer exists.');
-      sheets.set(sheetId, sheet);
-    }
-    return sheet;
-  };
-  return {
-    sheetName: base.sheetName,
-    size: base.size,
-    readValues: base.readValues,
-    writeValues: base.writeValues,
-    readColumnMarks: base.readColumnMarks,
-    insertColumnsAfter: base.insertColumnsAfter,
-    formatDate: base.formatDate,
-    flush: base.flush,
-    readChangesMarks: base.readChangesMarks,
-    readNotes: (sheetId, row, column, numRows, numColumns) => sheetOf(sheetId).getRange(row, column, numRows, numColumns).getNotes(),
-    writeNotes: (sheetId, row, column, notes) => {
-      if (notes.length) sheetOf(sheetId).getRange(row, column, notes.length, notes[0].length).setNotes(notes);
-    },
-    readBackgrounds: (sheetId, row, column, numRows, numColumns) => sheetOf(sheetId).getRange(row, column, numRows, numColumns).getBackgrounds(),
-    writeBackgrounds: (sheetId, row, column, colors) => {
-      if (colors.length) sheetOf(sheetId).getRange(row, column, colors.length, colors[0].length).setBackgrounds(colors);
-    },
-    markChangesColumn: (sheetId, column, layoutId) => {
-      base.removeChangesMarks(sheetId, [column]);
-      const letter = columnLetter(column);
-      sheetOf(sheetId).getRange(`${letter}:${letter}`).addDeveloperMetadata(CHANGES_METADATA_KEY, encodeChangesMark(layoutId));
-    },
-  };
+  return sheetGatewayFor(spreadsheet);
 }
 
 /** The spreadsheet's time zone through Utilities.formatDate's 'Z' (e.g. "+0530"), memoised per hour. */

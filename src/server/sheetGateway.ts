@@ -1,13 +1,13 @@
-// The SheetGateway port over SpreadsheetApp: each method is one Sheets call (or one finder call
-// plus the removals it asks for), so the bulk job's calls per block stay constant. Also builds
-// the bulk job's dependencies for one execution.
+// The SheetGateway port over SpreadsheetApp (the bulk job's and the scheduled refresh's): each
+// method is one Sheets call (or one finder call plus the removals it asks for), so the calls per
+// block stay constant. Also builds the bulk job's dependencies for one execution.
 import { appsScriptClock, lockOf } from '../adapters/appsScript';
 import type { JobDeps, JobTuning } from '../core/bulkJob';
 import { jobEngineFor } from '../core/jobEngine';
 import { createEnrichContext, documentStore } from './context';
 import { decodeRowAnchor, encodeRowAnchor, ROW_ANCHOR_KEY, type RowAnchor } from '../core/rowAnchors';
 import { CHANGES_METADATA_KEY } from '../core/changeTracking';
-import { COLUMN_METADATA_KEY, columnLetter, decodeChangesMark, decodeColumnRecord, encodeColumnRecord, type ChangesMark, type ColumnMark, type SheetGateway } from '../core/sheetTarget';
+import { COLUMN_METADATA_KEY, columnLetter, decodeChangesMark, decodeColumnRecord, encodeChangesMark, encodeColumnRecord, type ChangesMark, type ColumnMark, type SheetGateway } from '../core/sheetTarget';
 
 type Spreadsheet = GoogleAppsScript.Spreadsheet.Spreadsheet;
 type Sheet = GoogleAppsScript.Spreadsheet.Sheet;
@@ -88,6 +88,19 @@ export function sheetGatewayFor(spreadsheet: Spreadsheet): SheetGateway {
         const column = columnOf(metadata);
         if (column !== null && doomed.has(column)) metadata.remove();
       }
+    },
+    markChangesColumn: (sheetId, column, layoutId) => {
+      const sheet = sheetOf(sheetId);
+      for (const metadata of findChangesMarks(sheet)) if (columnOf(metadata) === column) metadata.remove();
+      wholeColumn(sheet, column).addDeveloperMetadata(CHANGES_METADATA_KEY, encodeChangesMark(layoutId));
+    },
+    readNotes: (sheetId, row, column, numRows, numColumns) => sheetOf(sheetId).getRange(row, column, numRows, numColumns).getNotes(),
+    writeNotes: (sheetId, row, column, notes) => {
+      if (notes.length) sheetOf(sheetId).getRange(row, column, notes.length, notes[0].length).setNotes(notes);
+    },
+    readBackgrounds: (sheetId, row, column, numRows, numColumns) => sheetOf(sheetId).getRange(row, column, numRows, numColumns).getBackgrounds(),
+    writeBackgrounds: (sheetId, row, column, colors) => {
+      if (colors.length) sheetOf(sheetId).getRange(row, column, colors.length, colors[0].length).setBackgrounds(colors);
     },
     readRowAnchors: (sheetId) => {
       const anchors: RowAnchor[] = [];

@@ -1,7 +1,8 @@
 // Keep fresh from the sidebar, in Debian's chromium against the playground: turn the schedule on,
 // let people change jobs in the mock and time pass (the emulator runs the add-on's hourly
 // trigger), reopen the sidebar to see the last run's summary, then Stop refreshing. The section
-// names the range it keeps fresh (or would, when off) all along.
+// names the range it keeps fresh (or would, when off) all along. Then: a re-run with more field
+// groups keeps the refresh's Changes column and its history, and the next run appends to it.
 import { saveKey, Session, shootSidebar, useBrowser, waitForEstimate, waitForPhase } from './harness';
 
 jest.setTimeout(240_000);
@@ -20,7 +21,7 @@ function lastColumnLetter(backend: Session['backend']): string {
 interface Status {
   enabled: boolean;
   nextRunAt: number | null;
-  lastRun: { changed: number; refreshed: number; summary: string } | null;
+  lastRun: { at: number; changed: number; refreshed: number; summary: string } | null;
 }
 
 test('turn Keep fresh on, see the last run and its changes after a scheduled run, then stop it', async () => {
@@ -89,5 +90,87 @@ test('turn Keep fresh on, see the last run and its changes after a scheduled run
   const stopped = (await backend.call('sidebarScheduleStatus', [])) as Status;
   expect(stopped).toMatchObject({ enabled: false, nextRunAt: null });
   expect(backend.emulator.triggers.forUser(backend.emulator.users[0])).toEqual([]);
+  expect(s.dialogs).toEqual([]);
+});
+
+/** Each row (its number and identifier) -> its Changes cell, read from the sheet's cells. */
+function changesByRow(backend: Session['backend']): { column: number; rows: Map<string, string> } {
+  const sheet = backend.model.sheet('Leads');
+  const header = sheet.values()[0].map(String);
+  const column = header.indexOf('Changes') + 1;
+  expect(header.filter((text) => text === 'Changes')).toHaveLength(1);
+  const rows = new Map<string, string>();
+  for (let r = 2; r <= sheet.lastRow(); r++) rows.set(`${r} ${String(sheet.cell(r, 1).value)}`, String(sheet.cellAt(r, column)?.value ?? ''));
+  return { column, rows };
+}
+
+/** Advances the playground's clock an hour at a time until the schedule has run after `since`. */
+async function runScheduleAfter(backend: Session['backend'], since: number): Promise<Status> {
+  let status = (await backend.call('sidebarScheduleStatus', [])) as Status;
+  for (let hour = 0; hour < 4 * 24 && !(status.lastRun && status.lastRun.at > since); hour++) {
+    expect(backend.advance!(HOUR_MS).failedRuns).toEqual([]);
+    status = (await backend.call('sidebarScheduleStatus', [])) as Status;
+  }
+  expect(status.lastRun!.at).toBeGreaterThan(since);
+  return status;
+}
+
+test("re-running with two more field groups keeps Keep fresh's Changes column and its history, and the next run appends to it", async () => {
+  const s = await open();
+  const { sidebar, page, backend } = s;
+  await saveKey(sidebar);
+  await waitForEstimate(sidebar);
+  await sidebar.getByRole('button', { name: 'Start', exact: true }).click();
+  await waitForPhase(sidebar, 'done');
+  const keepFresh = sidebar.locator('section.schedule');
+  await keepFresh.getByLabel('Refresh rows older than (days)').fill('1');
+  await keepFresh.getByRole('button', { name: 'Keep fresh' }).click();
+  await keepFresh.getByRole('button', { name: 'Update schedule' }).waitFor();
+
+  await page.getByRole('button', { name: 'People change jobs' }).click();
+  await page.locator('#event', { hasText: /people changed in the mock data/ }).waitFor();
+  const first = await runScheduleAfter(backend, 0);
+  expect(first.lastRun!.changed).toBeGreaterThan(0);
+  const before = changesByRow(backend);
+  const entries = [...before.rows.values()].filter(Boolean);
+  expect(entries.length).toBe(first.lastRun!.changed);
+  const lastColumnBefore = backend.model.sheet('Leads').lastColumn();
+  expect(before.column).toBe(lastColumnBefore);
+
+  // The same range again with two more groups: no question about the Changes column.
+  await page.getByRole('button', { name: 'Reopen sidebar' }).click();
+  await waitForEstimate(s.sidebar);
+  await s.sidebar.getByRole('checkbox', { name: /^Education No extra credits/ }).check();
+  await s.sidebar.getByRole('checkbox', { name: /^Skills No extra credits/ }).check();
+  await waitForEstimate(s.sidebar);
+  await expect(s.sidebar.getByText(/cells there hold other data/).count()).resolves.toBe(0);
+  await waitForPhase(s.sidebar, 'done');
+  await s.sidebar.getByRole('button', { name: 'Start again', exact: true }).click();
+  await waitForPhase(s.sidebar, 'running');
+  await waitForPhase(s.sidebar, 'done');
+  expect(await s.sidebar.getByRole('alertdialog').count()).toBe(0);
+
+  // The new columns went in before it: every entry is still there, the column right after the results.
+  const after = changesByRow(backend);
+  expect(after.rows).toEqual(before.rows);
+  expect(after.column).toBeGreaterThan(before.column);
+  expect(after.column).toBe(backend.model.sheet('Leads').lastColumn());
+  expect(String(backend.model.sheet('Leads').cell(1, after.column - 1).value)).not.toBe('');
+
+  // People change again; the next run adds lines on top of the same history.
+  await page.getByRole('button', { name: 'People change jobs' }).click();
+  await page.locator('#event', { hasText: /people changed in the mock data/ }).waitFor();
+  const second = await runScheduleAfter(backend, first.lastRun!.at);
+  expect(second.lastRun!.changed).toBeGreaterThan(0);
+  const later = changesByRow(backend);
+  expect(later.column).toBe(after.column);
+  let appended = 0;
+  expect([...later.rows.keys()]).toEqual([...before.rows.keys()]);
+  for (const [row, text] of later.rows) {
+    const old = before.rows.get(row)!;
+    expect(text.endsWith(old)).toBe(true);
+    if (text !== old) appended++;
+  }
+  expect(appended).toBe(second.lastRun!.changed);
   expect(s.dialogs).toEqual([]);
 });

@@ -39,6 +39,8 @@ import { email, fakeWorld, okServer, personFor, profileUrl, releasesWithUnflushe
 interface FakeCell {
   value: unknown;
   formula: string;
+  note?: string;
+  background?: string;
 }
 
 interface FakeSheet {
@@ -91,7 +93,7 @@ class FakeSheets implements SheetGateway {
     return undefined;
   }
 
-  private sheet(sheetId: number): FakeSheet {
+  sheet(sheetId: number): FakeSheet {
     const sheet = this.sheets.get(sheetId);
     if (!sheet) throw new Error('no such sheet');
     return sheet;
@@ -156,6 +158,28 @@ class FakeSheets implements SheetGateway {
     this.enter('removeChangesMarks');
     const sheet = this.sheet(sheetId);
     sheet.metadata = sheet.metadata.filter((entry) => entry.key !== CHANGES_METADATA_KEY || !columns.includes(entry.column));
+  }
+  readNotes(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][] {
+    this.enter('readNotes');
+    return this.rect(sheetId, row, column, numRows, numColumns).map((cells) => cells.map((cell) => cell.note ?? ''));
+  }
+  writeNotes(sheetId: number, row: number, column: number, notes: string[][]): void {
+    this.enter('writeNotes');
+    this.rect(sheetId, row, column, notes.length, notes[0].length).forEach((cells, r) => cells.forEach((cell, c) => (cell.note = notes[r][c])));
+  }
+  readBackgrounds(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][] {
+    this.enter('readBackgrounds');
+    return this.rect(sheetId, row, column, numRows, numColumns).map((cells) => cells.map((cell) => cell.background ?? '#ffffff'));
+  }
+  writeBackgrounds(sheetId: number, row: number, column: number, colors: string[][]): void {
+    this.enter('writeBackgrounds');
+    this.rect(sheetId, row, column, colors.length, colors[0].length).forEach((cells, r) => cells.forEach((cell, c) => (cell.background = colors[r][c])));
+  }
+  markChangesColumn(sheetId: number, column: number, layoutId: string): void {
+    this.enter('markChangesColumn');
+    const sheet = this.sheet(sheetId);
+    sheet.metadata = sheet.metadata.filter((entry) => entry.key !== CHANGES_METADATA_KEY || entry.column !== column);
+    sheet.metadata.push({ column, key: CHANGES_METADATA_KEY, value: JSON.stringify({ v: 1, t: layoutId }) });
   }
   addColumnMarksByUser(sheetId: number, marks: ColumnMark[]): void {
     for (const mark of marks) this.sheet(sheetId).metadata.push({ column: mark.column, key: COLUMN_METADATA_KEY, value: encodeColumnRecord(mark.record) });
@@ -573,27 +597,131 @@ describe('the overwrite guard', () => {
     expect(start(w, w.source, { reenrich: true }).ok).toBe(true);
   });
 
-  test("the refresh's Changes column is the add-on's: re-enriching with more fields takes it over without asking", () => {
-    const w = setup(40);
+  /** A finished job on FIELDS (B status, C-D data), then what Keep fresh leaves: a Changes column at E with a history. */
+  function withChangesHistory(w: ReturnType<typeof setup>, layoutId?: string) {
     const first = start(w, w.source) as Extract<ReturnType<typeof startJob>, { ok: true }>;
     drive(w);
-    // Keep fresh put its Changes column right after the results (B status, C-D data), with a log.
-    w.sheets.addChangesColumnByRefresh(SHEET, 5, first.job.jobId);
+    w.sheets.addChangesColumnByRefresh(SHEET, 5, layoutId ?? first.job.jobId);
     w.sheets.setCell(SHEET, 1, 5, 'Changes');
     w.sheets.setCell(SHEET, 3, 5, '2025-01-13: Headline: Old → New');
-    const more = [...FIELDS, 'basic_profile.summary'];
+    w.sheets.setCell(SHEET, 9, 5, '2025-01-20: Name: A → B\n2025-01-13: Name: C → A');
+    return first.job.jobId;
+  }
+  const changesMarksOf = (w: World) => w.sheets.metadataOf(SHEET).filter((entry) => entry.key === CHANGES_METADATA_KEY);
+
+  test("re-enriching with more fields moves the refresh's Changes column after the new results, history and mark kept, without asking", () => {
+    const w = setup(40);
+    withChangesHistory(w);
+    w.sheets.setCell(SHEET, 4, 6, 'my notes'); // the user's column right of it
+    const more = [...FIELDS, 'basic_profile.summary', 'basic_profile.first_name'];
     expect(estimateJob(w.deps, w.source, { fields: more, reenrich: false }).conflictCells).toBe(0);
     const second = start(w, w.source, { fields: more });
     expect(second.ok).toBe(true);
     drive(w);
     const grid = w.sheets.grid(SHEET);
-    expect(grid[0].slice(1, 5)).toEqual([STATUS_HEADER, 'Name', 'Headline', 'Summary']);
-    expect(grid[2][4]).not.toBe('2025-01-13: Headline: Old → New');
-    // Its mark went with it: the refresh must not take the Summary column for its Changes list.
-    expect(w.sheets.metadataOf(SHEET).filter((entry) => entry.key === CHANGES_METADATA_KEY)).toEqual([]);
+    // Two columns went in before the Changes column: it and the user's column moved right by two.
+    expect(grid[0].slice(1, 7)).toEqual([STATUS_HEADER, 'Name', 'First name', 'Headline', 'Summary', 'Changes']);
+    expect(grid[2][6]).toBe('2025-01-13: Headline: Old → New');
+    expect(grid[8][6]).toBe('2025-01-20: Name: A → B\n2025-01-13: Name: C → A');
+    expect(grid[3][7]).toBe('my notes');
+    // The mark moved with its column and now names the new layout: the refresh appends there.
+    const jobId = (second as Extract<typeof second, { ok: true }>).job.jobId;
+    expect(changesMarksOf(w)).toEqual([{ column: 7, key: CHANGES_METADATA_KEY, value: JSON.stringify({ v: 1, t: jobId }) }]);
+    expect(w.sheets.calls.insertColumnsAfter).toBe(1);
   });
 
-  test('user data beside a Changes column, or a Changes column of another identifier column, still stops the job', () => {
+  test('the same fields again, or fewer, leave the Changes column where it is and keep it for the new layout', () => {
+    const w = setup(40);
+    withChangesHistory(w);
+    const again = start(w, w.source, { reenrich: true }) as Extract<ReturnType<typeof startJob>, { ok: true }>;
+    drive(w);
+    expect(w.sheets.calls.insertColumnsAfter ?? 0).toBe(0);
+    expect(w.sheets.grid(SHEET)[2][4]).toBe('2025-01-13: Headline: Old → New');
+    expect(changesMarksOf(w)).toEqual([{ column: 5, key: CHANGES_METADATA_KEY, value: JSON.stringify({ v: 1, t: again.job.jobId }) }]);
+
+    const fewer = start(w, w.source, { fields: ['basic_profile.name'] }) as Extract<ReturnType<typeof startJob>, { ok: true }>;
+    drive(w);
+    const grid = w.sheets.grid(SHEET);
+    expect(grid[0].slice(1, 5)).toEqual([STATUS_HEADER, 'Name', '', 'Changes']);
+    expect(grid[2][4]).toBe('2025-01-13: Headline: Old → New');
+    expect(changesMarksOf(w)).toEqual([{ column: 5, key: CHANGES_METADATA_KEY, value: JSON.stringify({ v: 1, t: fewer.job.jobId }) }]);
+  });
+
+  test("user data before the Changes column is still asked about; the Changes column's history never counts as a conflict", () => {
+    const w = setup(40);
+    withChangesHistory(w);
+    // The user typed into a column the new results need, left of the Changes column (after the
+    // layout was read: a column of nobody's).
+    w.sheets.insertColumnsByUser(SHEET, 4, 1);
+    w.sheets.setCell(SHEET, 6, 5, 'call back');
+    const more = [...FIELDS, 'basic_profile.summary', 'basic_profile.first_name'];
+    const refused = start(w, w.source, { fields: more });
+    expect(refused).toMatchObject({ ok: false, reason: 'conflict', conflictCells: 1, sample: ['E6: call back'] });
+    expect(w.sheets.grid(SHEET)[2][5]).toBe('2025-01-13: Headline: Old → New');
+  });
+
+  test('results placed left of the identifiers over a Changes column: the identifiers move with it and the job follows them', () => {
+    const w = world();
+    const column = sampleColumn(30);
+    w.sheets.addSheet(SHEET, 'Leads', column.map((cell) => ['', '', '', '', cell]));
+    const source = { ...SOURCE, column: 5, lastRow: column.length };
+    const first = start(w, source, { onConflict: 'elsewhere', targetColumn: 1 }) as Extract<ReturnType<typeof startJob>, { ok: true }>;
+    expect(first.ok).toBe(true);
+    drive(w);
+    w.sheets.addChangesColumnByRefresh(SHEET, 4, first.job.jobId);
+    w.sheets.setCell(SHEET, 1, 4, 'Changes');
+    w.sheets.setCell(SHEET, 3, 4, '2025-01-13: Headline: Old → New');
+    const second = start(w, source, { fields: [...FIELDS, 'basic_profile.summary'] });
+    expect(second.ok).toBe(true);
+    drive(w);
+    const grid = w.sheets.grid(SHEET);
+    expect(grid[0].slice(0, 6)).toEqual([STATUS_HEADER, 'Name', 'Headline', 'Summary', 'Changes', 'LinkedIn']);
+    expect(grid[2][4]).toBe('2025-01-13: Headline: Old → New');
+    expect(loadJob(w.store, SHEET)).toMatchObject({ sourceColumn: 6, state: 'done' });
+    const statuses = grid.slice(1).map((row) => String(row[0]));
+    expect(statuses.filter((status) => status.startsWith('Enriched')).length).toBeGreaterThan(20);
+  });
+
+  test("a re-run that moves a field takes the refresh's notes and highlights on its cells along", () => {
+    const w = setup(40);
+    withChangesHistory(w);
+    // Keep fresh marked a Headline change (D3) and the user coloured a Name cell (C4).
+    const cell = (row: number, column: number) => w.sheets.sheet(SHEET).cells[row - 1][column - 1];
+    Object.assign(cell(3, 4), { note: 'Changed 2025-01-13. Was: Old', background: '#fce8b2' });
+    Object.assign(cell(4, 3), { background: '#00ff00' });
+    // First name goes between Name and Headline: Headline moves from D to E.
+    const second = start(w, w.source, { fields: [...FIELDS, 'basic_profile.first_name'] });
+    expect(second.ok).toBe(true);
+    drive(w);
+    expect(w.sheets.grid(SHEET)[0].slice(1, 6)).toEqual([STATUS_HEADER, 'Name', 'First name', 'Headline', 'Changes']);
+    expect(cell(3, 5)).toMatchObject({ note: 'Changed 2025-01-13. Was: Old', background: '#fce8b2' });
+    expect(cell(3, 4)).toMatchObject({ note: '', background: '#ffffff' });
+    expect(cell(4, 3).background).toBe('#00ff00');
+    expect(cell(3, 6).value).toBe('2025-01-13: Headline: Old → New');
+  });
+
+  test('a re-run where no field moves reads no notes', () => {
+    const w = setup(40);
+    withChangesHistory(w);
+    start(w, w.source, { fields: [...FIELDS, 'basic_profile.summary'] });
+    expect(w.sheets.calls.readNotes ?? 0).toBe(0);
+  });
+
+  test("another identifier column's Changes column further right moves along, and keeps naming its own layout", () => {
+    const w = setup(40);
+    withChangesHistory(w);
+    w.sheets.addChangesColumnByRefresh(SHEET, 7, 'layout-of-another-column');
+    w.sheets.addColumnMarksByUser(SHEET, [{ column: 8, record: { v: 1, role: 'source', t: 'layout-of-another-column' } }, { column: 9, record: { v: 1, role: 'status', t: 'layout-of-another-column', fields: FIELDS, sel: 'x', header: true } }]);
+    const second = start(w, w.source, { fields: [...FIELDS, 'basic_profile.summary', 'basic_profile.first_name'] }) as Extract<ReturnType<typeof startJob>, { ok: true }>;
+    expect(second.ok).toBe(true);
+    const marks = changesMarksOf(w).map((entry) => [entry.column, entry.value]).sort();
+    expect(marks).toEqual([
+      [7, JSON.stringify({ v: 1, t: second.job.jobId })],
+      [9, JSON.stringify({ v: 1, t: 'layout-of-another-column' })],
+    ]);
+  });
+
+  test('a Changes column of another identifier column is user data: the job stops and asks', () => {
     const w = setup(40);
     start(w, w.source);
     drive(w);
@@ -602,15 +730,20 @@ describe('the overwrite guard', () => {
     w.sheets.setCell(SHEET, 3, 5, 'their change log');
     const more = [...FIELDS, 'basic_profile.summary'];
     expect(start(w, w.source, { fields: more })).toMatchObject({ ok: false, reason: 'conflict', conflictCells: 1 });
+  });
 
+  test('a Changes column left by a layout long replaced is this range\'s history: it moves, with the user\'s column after it', () => {
     const orphan = setup(40);
-    start(orphan, orphan.source);
-    drive(orphan);
-    orphan.sheets.addChangesColumnByRefresh(SHEET, 5, 'a-layout-long-replaced');
-    orphan.sheets.setCell(SHEET, 3, 5, 'an old change log');
+    withChangesHistory(orphan, 'a-layout-long-replaced');
     orphan.sheets.setCell(SHEET, 4, 6, 'my notes');
-    const blocked = start(orphan, orphan.source, { fields: [...more, 'basic_profile.first_name'] });
-    expect(blocked).toMatchObject({ ok: false, reason: 'conflict', conflictCells: 1, sample: ['F4: my notes'] });
+    const more = [...FIELDS, 'basic_profile.summary', 'basic_profile.first_name'];
+    const second = start(orphan, orphan.source, { fields: more }) as Extract<ReturnType<typeof startJob>, { ok: true }>;
+    expect(second.ok).toBe(true);
+    drive(orphan);
+    const grid = orphan.sheets.grid(SHEET);
+    expect(grid[2][6]).toBe('2025-01-13: Headline: Old → New');
+    expect(grid[3][7]).toBe('my notes');
+    expect(changesMarksOf(orphan)).toEqual([{ column: 7, key: CHANGES_METADATA_KEY, value: JSON.stringify({ v: 1, t: second.job.jobId }) }]);
   });
 
   test('a second job while one is active is refused', () => {

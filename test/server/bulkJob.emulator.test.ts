@@ -1,8 +1,10 @@
 // The bulk job end to end: the real dist/Code.js in the emulator (virtual clock, 6-minute limit,
 // Sheets' parsing, developer metadata) against the mock API in-process at 15 requests/minute,
 // driven through the same sidebar calls the sidebar makes. Needs `npm run build` first.
-import { SPECIAL, syntheticBusinessEmail, syntheticPerson, syntheticProfileUrl } from '../../dev/mock-api/dataset';
+import { SPECIAL, syntheticBusinessEmail, syntheticPerson, syntheticProfileUrl, syntheticSlug } from '../../dev/mock-api/dataset';
 import { classifyIdentifier } from '../../src/core/identifiers';
+import { CHANGE_HIGHLIGHT } from '../../src/core/changeTracking';
+import { columnLetter } from '../../src/core/sheetTarget';
 import type { JobProgress, StartJobResponse } from '../../src/server/sidebarContract';
 import { driveJob, formulasOf, jobWorld, startRequest, TEST_KEY, withSheet, type JobWorld } from './jobHarness';
 
@@ -347,26 +349,105 @@ describe('the overwrite guard', () => {
 });
 
 describe("the refresh's Changes column", () => {
-  test('re-enriching with more fields writes over it without asking, and takes its mark away', () => {
-    const world = jobWorld();
-    const column = sampleColumn(60, 5);
-    const source = withSheet(world, 'Leads', column);
-    const fields = ['basic_profile.name', 'basic_profile.headline'];
-    const first = startOk(world, startRequest(source, fields));
-    driveJob(world, first.jobId);
-    // What Keep fresh leaves right after the results (B status, C-D data): a marked Changes column.
-    const sheet = world.emu.model.sheet('Leads');
-    world.emu.model.addMetadata({ type: 'COLUMN', sheet, start: 5, end: 5 }, 'crustdata.changes', JSON.stringify({ v: 1, t: first.jobId }), 'DOCUMENT');
-    world.emu.model.setValues('Leads!E1:E3', [['Changes'], [''], ['2025-01-13: Headline: Old → New']]);
+  const HOUR = 3_600_000;
+  /** Midnight in New York (the emulator spreadsheet's zone) on day d after Monday 6 January 2025. */
+  const midnight = (d: number) => Date.UTC(2025, 0, 6 + d, 5);
+  const PEOPLE = 60;
 
-    const more = [...fields, 'basic_profile.summary'];
-    const estimate = world.emu.callFromSidebar('sidebarEstimate', { source, settings: { fields: more, reenrich: false } }) as { conflictCells: number };
+  /** Column number of each header in row 1. */
+  function headers(world: JobWorld): Map<string, number> {
+    const sheet = world.emu.model.sheet('Leads');
+    const out = new Map<string, number>();
+    for (let c = 1; c <= sheet.lastColumn(); c++) {
+      const header = String(sheet.cell(1, c).value);
+      if (header) out.set(header, (out.has(header) ? -1 : c));
+    }
+    return out;
+  }
+
+  /**
+   * Identifier -> [Changes cell, its note, Current employer note, Current title note], then every
+   * highlighted cell of the row by the header of its column.
+   */
+  function history(world: JobWorld): Map<string, string[]> {
+    const sheet = world.emu.model.sheet('Leads');
+    const at = headers(world);
+    const out = new Map<string, string[]>();
+    for (let r = 2; r <= PEOPLE + 1; r++) {
+      const cells = [at.get('Changes')!, at.get('Current employer')!, at.get('Current title')!].map((c) => sheet.cellAt(r, c));
+      const highlighted: string[] = [];
+      for (let c = 1; c <= sheet.lastColumn(); c++) if (sheet.cellAt(r, c)?.background === CHANGE_HIGHLIGHT) highlighted.push(`highlight: ${String(sheet.cell(1, c).value)}`);
+      out.set(String(sheet.cell(r, 1).value), [String(cells[0]?.value ?? ''), cells[0]?.note ?? '', cells[1]?.note ?? '', cells[2]?.note ?? '', ...highlighted]);
+    }
+    return out;
+  }
+
+  const changesMarks = (world: JobWorld) => world.emu.model.developerMetadata().filter((entry) => entry.key === 'crustdata.changes');
+  const lines = (text: string) => text.split('\n').filter(Boolean);
+
+  function churnDay(world: JobWorld, day: number): void {
+    world.emu.runDueTriggers(midnight(day));
+    const slugs = Array.from({ length: PEOPLE }, (_, n) => syntheticSlug(n));
+    world.api.applyChurn({ seed: day, employerChange: 0.15, titleChange: 0.1, asOf: `2025-01-${String(6 + day).padStart(2, '0')}`, slugs });
+    const runs = world.emu.runDueTriggers(midnight(day) + 16 * HOUR);
+    expect(runs.filter((run) => !run.result.ok)).toEqual([]);
+  }
+
+  test('re-running with two more field groups keeps every entry of the history and every change note, and Keep fresh goes on appending to it', () => {
+    const world = jobWorld();
+    const source = withSheet(world, 'Leads', Array.from({ length: PEOPLE }, (_, n) => syntheticProfileUrl(n)));
+    const first = startOk(world, startRequest(source, DEFAULT_FIELDS));
+    expect(driveJob(world, first.jobId).progress.state).toBe('done');
+    world.emu.callFromSidebar('sidebarSetSchedule', { frequency: 'daily', hour: 6, maxAgeDays: 1, forceFetch: false });
+    for (let day = 1; day <= 3; day++) churnDay(world, day);
+
+    // Keep fresh wrote its history: a Changes column right after the results, marked for the layout.
+    const before = history(world);
+    const entries = [...before.values()].reduce((sum, [changes]) => sum + lines(changes).length, 0);
+    expect(entries).toBeGreaterThan(15);
+    expect([...before.values()].filter(([, , employerNote, titleNote]) => employerNote && titleNote).length).toBeGreaterThan(1);
+    const changesColumn = headers(world).get('Changes')!;
+    expect(changesColumn).toBe(headers(world).get('Profile URL')! + 1);
+    expect(changesMarks(world)).toEqual([expect.objectContaining({ a1: `${columnLetter(changesColumn)}:${columnLetter(changesColumn)}`, value: JSON.stringify({ v: 1, t: first.jobId }) })]);
+    // A note of the user's own on one Changes cell.
+    world.emu.model.sheet('Leads').cellFor(3, changesColumn).note = 'asked about this on the call';
+    before.get(String(world.emu.model.sheet('Leads').cell(3, 1).value))![1] = 'asked about this on the call';
+
+    // The same range again with two more field groups, and First name, which moves the tracked
+    // columns one to the right: no question asked, nothing overwritten.
+    const more = ['basic_profile.name', 'basic_profile.first_name', 'basic_profile.headline', 'basic_profile.current_title', 'basic_profile.location.raw', 'experience.employment_details.current', 'social_handles.professional_network_identifier.profile_url', 'education', 'skills'];
+    const employerBefore = headers(world).get('Current employer')!;
+    const estimate = world.emu.callFromSidebar('sidebarEstimate', { source, settings: { fields: more, reenrich: false } }) as { conflictCells: number; headers: string[] };
     expect(estimate.conflictCells).toBe(0);
     const second = startOk(world, startRequest(source, more));
     expect(driveJob(world, second.jobId).progress.state).toBe('done');
-    expect(world.emu.model.cell('Leads!E1').value).toBe('Summary');
-    expect(world.emu.model.developerMetadata().filter((entry) => entry.key === 'crustdata.changes')).toEqual([]);
-    expectRowsRight(world, 'Leads', column);
+
+    const at = headers(world);
+    expect(at.get('Current employer')).toBe(employerBefore + 1);
+    const lastData = at.get(estimate.headers.at(-1)!)!;
+    expect(lastData).toBeGreaterThanOrEqual(changesColumn);
+    // Every entry and note still there (the change notes and highlights moved with their field),
+    // the Changes column right after the new results, and its mark with it, naming the new layout.
+    expect(at.get('Changes')).toBe(lastData + 1);
+    expect(history(world)).toEqual(before);
+    const moved = columnLetter(lastData + 1);
+    expect(changesMarks(world)).toEqual([expect.objectContaining({ a1: `${moved}:${moved}`, value: JSON.stringify({ v: 1, t: second.jobId }) })]);
+
+    // The next runs append to the same column: older lines kept below the new ones, no second Changes column.
+    for (let day = 4; day <= 5; day++) churnDay(world, day);
+    const after = history(world);
+    expect(headers(world).get('Changes')).toBe(lastData + 1);
+    let appended = 0;
+    for (const [identifier, [changes, , employerNote, titleNote]] of after) {
+      const [, , employerNoteBefore, titleNoteBefore] = before.get(identifier)!;
+      expect(employerNote.endsWith(employerNoteBefore) && titleNote.endsWith(titleNoteBefore)).toBe(true);
+      const old = lines(before.get(identifier)![0]);
+      const now = lines(changes);
+      expect(now.slice(now.length - old.length)).toEqual(old);
+      appended += now.length - old.length;
+    }
+    expect(appended).toBeGreaterThan(5);
+    expect(changesMarks(world)).toHaveLength(1);
   });
 });
 
