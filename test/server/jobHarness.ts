@@ -36,7 +36,7 @@ export interface JobWorld {
 /** Both ways a time-driven trigger may run (Google does not say): every trigger test runs in each. */
 export const TRIGGER_DOCUMENTS: readonly TriggerDocument[] = ['attached', 'detached'];
 
-export function jobWorld(options: { requestsPerMinute?: number; triggerDocument?: TriggerDocument } = {}): JobWorld {
+export function jobWorld(options: { requestsPerMinute?: number; triggerDocument?: TriggerDocument; users?: string[] } = {}): JobWorld {
   const clock = new VirtualClock();
   const api = new MockCrustdataApi({ keys: { [TEST_KEY]: { label: 'test', requestsPerMinute: options.requestsPerMinute ?? 15 } } });
   const sent: SentRequest[] = [];
@@ -75,6 +75,7 @@ export function jobWorld(options: { requestsPerMinute?: number; triggerDocument?
     clock,
     transport,
     triggerDocument: options.triggerDocument,
+    users: options.users,
     spreadsheetApp: (model, guard, ui, appOptions) =>
       createSpreadsheetApp(
         model,

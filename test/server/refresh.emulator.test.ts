@@ -66,8 +66,8 @@ class Scenario {
   sheetId = 0;
 
   /** `world`: another spreadsheet's world of the same script (openAnotherSpreadsheet). */
-  constructor(readonly mode: TriggerDocument = 'attached', world?: JobWorld) {
-    this.world = world ?? jobWorld({ triggerDocument: mode });
+  constructor(readonly mode: TriggerDocument = 'attached', world?: JobWorld | { users: string[] }) {
+    this.world = world && 'emu' in world ? world : jobWorld({ triggerDocument: mode, users: world?.users });
   }
 
   get emu() {
@@ -590,6 +590,57 @@ describe.each(TRIGGER_DOCUMENTS)('two spreadsheets of one user (trigger runs: %s
       second.checkSheet();
       expect(first.status().triggerNotice).toMatch(NOTICE);
       expect(second.status().triggerNotice).toMatch(NOTICE);
+    }
+  });
+});
+
+describe.each(TRIGGER_DOCUMENTS)('two users of one spreadsheet (trigger runs: %s)', (mode) => {
+  it('each has a trigger and a record of their own; the schedule runs on one, and Stop removes only the user\'s own', () => {
+    const [OWNER, EDITOR] = ['owner@example.com', 'editor@example.com'];
+    const s = new Scenario(mode, { users: [OWNER, EDITOR] });
+    s.rows.splice(60);
+    s.enrich();
+    const asEditor = (name: string, ...args: unknown[]) => {
+      const result = s.emu.run(name, args, { user: EDITOR });
+      if (!result.ok) throw new Error(result.error);
+      return result.value as ScheduleStatus;
+    };
+    asEditor('sidebarSaveApiKey', { apiKey: TEST_KEY, scope: 'user' });
+    s.keepFresh();
+    // The editor turns it on too, twice: their own trigger, which now runs the schedule.
+    for (let i = 0; i < 2; i++) expect(asEditor('sidebarSetSchedule', DAILY)).toMatchObject({ enabled: true, pausedReason: null });
+    const ownerTrigger = s.emu.triggers.forUser(OWNER).map((t) => t.id);
+    const editorTrigger = s.emu.triggers.forUser(EDITOR).map((t) => t.id);
+    expect([ownerTrigger.length, editorTrigger.length]).toEqual([1, 1]);
+
+    const from = s.emu.clock.now();
+    const runs = s.until(midnight(1));
+    s.churn(1);
+    runs.push(...s.until(midnight(1) + 16 * HOUR));
+    if (mode === 'attached') {
+      // The editor's trigger refreshed; the owner's, no longer the schedule's, removed itself at its first run.
+      const ran = runs.filter((run) => run.atMs > midnight(1) && reportOf(run).refresh === 'ran');
+      expect(ran.map((run) => run.user)).toEqual([EDITOR]);
+      expect(runs.filter((run) => run.user === OWNER)).toHaveLength(1);
+      expect(reportOf(runs.find((run) => run.user === OWNER)!)).toMatchObject({ refresh: 'skipped', triggerRemoved: true });
+      expect(s.emu.triggers.triggers.map((t) => t.id)).toEqual(editorTrigger);
+      s.advanceExpectations(localDate(midnight(1) + 6 * HOUR));
+      s.checkSheet();
+      // The owner's Stop turns the schedule off but cannot touch the editor's trigger; its next run removes it.
+      s.emu.callFromSidebar('sidebarStopSchedule');
+      expect(s.emu.triggers.triggers.map((t) => t.id)).toEqual(editorTrigger);
+      const after = s.until(s.emu.clock.now() + 2 * HOUR);
+      expect(after.map((run) => [run.user, reportOf(run).triggerRemoved])).toEqual([[EDITOR, true]]);
+      expect(s.emu.triggers.triggers).toHaveLength(0);
+    } else {
+      // Each user's run removes that user's trigger, and each user's sidebar says so.
+      expect(runs.map((run) => run.user).sort()).toEqual([EDITOR, OWNER].sort());
+      runs.forEach(expectNoDocumentRun);
+      expect(s.emu.triggers.triggers).toHaveLength(0);
+      expect(s.requestsBetween(from, s.emu.clock.now())).toBe(0);
+      s.checkSheet();
+      expect(s.status().triggerNotice).toMatch(NOTICE);
+      expect(asEditor('sidebarScheduleStatus').triggerNotice).toMatch(NOTICE);
     }
   });
 });
