@@ -16,6 +16,7 @@ import { MESSAGES } from '../../src/core/crustdataClient';
 import { flattenPerson } from '../../src/core/flatten';
 import type { TickReport } from '../../src/core/refreshControl';
 import { columnLetter, STATUS_HEADER } from '../../src/core/sheetTarget';
+import { TRIGGER_RECORD_PREFIX } from '../../src/core/triggerRecord';
 import type { PersonData } from '../../src/core/types';
 import type { JobProgress, ScheduleRequest, ScheduleStatus, SidebarState, StartJobResponse } from '../../src/server/sidebarContract';
 import { driveJob, jobWorld, startRequest, TEST_KEY, TRIGGER_DOCUMENTS, withSheet, type JobWorld } from './jobHarness';
@@ -532,7 +533,7 @@ describe.each(TRIGGER_DOCUMENTS)('a range that is gone (trigger runs: %s)', (mod
 });
 
 describe.each(TRIGGER_DOCUMENTS)('two spreadsheets of one user (trigger runs: %s)', (mode) => {
-  it('each keeps its own trigger, found by its id: never a second one, Stop in one leaves the other, each run works on its own spreadsheet', () => {
+  it('each keeps its own trigger, found by its id: never a second one, Stop in one leaves the other, lost ids are recovered, each run works on its own spreadsheet', () => {
     const first = new Scenario(mode);
     first.rows.splice(60);
     first.enrich();
@@ -563,6 +564,20 @@ describe.each(TRIGGER_DOCUMENTS)('two spreadsheets of one user (trigger runs: %s
     first.keepFresh();
     expect(first.emu.triggers.triggers).toHaveLength(2);
 
+    // The user's records of both triggers are lost (an older version kept none): Keep fresh in
+    // each is refused a new trigger, cannot tell which trigger is whose, and says nothing wrong.
+    const userProperties = first.emu.properties.user(first.emu.users[0]).values;
+    const recordKey = (emu: typeof otherEmu) => `${TRIGGER_RECORD_PREFIX}${emu.model.id}`;
+    userProperties.delete(recordKey(first.emu));
+    // With only one record lost, the one unclaimed trigger is taken back.
+    expect(first.keepFresh()).toMatchObject({ enabled: true, pausedReason: null, triggerNotice: null });
+    expect(JSON.parse(userProperties.get(recordKey(first.emu))!)).toEqual({ v: 1, triggerId: triggersOf(first.emu)[0] });
+    userProperties.delete(recordKey(first.emu));
+    userProperties.delete(recordKey(otherEmu));
+    for (const scenario of [first, second]) expect(scenario.keepFresh()).toMatchObject({ enabled: true, pausedReason: null, triggerNotice: null });
+    expect(first.emu.triggers.triggers).toHaveLength(2);
+    for (const emu of [first.emu, otherEmu]) expect(JSON.parse(userProperties.get(recordKey(emu))!)).toMatchObject({ triggerId: null, unidentifiedSince: expect.any(Number) });
+
     // A day passes; people change jobs.
     const day1 = first.churn(1);
     const from = first.emu.clock.now();
@@ -580,6 +595,8 @@ describe.each(TRIGGER_DOCUMENTS)('two spreadsheets of one user (trigger runs: %s
       expect(otherEmu.callFromSidebar('sidebarJobStatus', { jobId: started.job.jobId })).toMatchObject({ state: 'done', processed: 200 });
       expect(first.emu.triggers.triggers).toHaveLength(2);
       expect(runs.every((run) => !reportOf(run).noDocument)).toBe(true);
+      // Each trigger's run in its spreadsheet recorded its id there again.
+      for (const emu of [first.emu, otherEmu]) expect(JSON.parse(userProperties.get(recordKey(emu))!)).toEqual({ v: 1, triggerId: triggersOf(emu)[0] });
     } else {
       // One run each, each removing its own trigger; each spreadsheet's sidebar says so; nothing sent or changed.
       expect(runs).toHaveLength(2);
