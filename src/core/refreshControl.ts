@@ -4,6 +4,8 @@
 // gets one time-driven trigger per user per document, and an hourly one lets a pass that needs
 // several executions carry on the next hour instead of the next day. Whether a daily or weekly
 // refresh is due is decided here, in code, from the settings and the spreadsheet's time zone.
+// The trigger is found by the id kept in the user's properties (src/core/triggerRecord.ts), and a
+// run without its document stops cleanly (onTickWithoutDocument).
 import { EnrichError } from './errors';
 import { listJobs } from './jobState';
 import { comparableText } from './changeTracking';
@@ -360,7 +362,11 @@ export function onTick(deps: ControlDeps, event: unknown): TickReport {
   const isScheduleTrigger = !schedule?.triggerId || !uid || schedule.triggerId === uid;
   const background = Boolean(deps.continueBackgroundJobs) && hasBackgroundWork(deps);
   const report: TickReport = { refresh: 'skipped', message: null, backgroundJobs: false, triggerRemoved: false, noDocument: false };
-  claimTrigger(deps, uid);
+  try {
+    claimTrigger(deps, uid);
+  } catch {
+    // Only a finder's aid: the next run writes it again, and the refresh must not wait on it.
+  }
   try {
     if (isScheduleTrigger) {
       const outcome = runRefresh(deps, { origin: 'schedule', until: background ? start + tuning.runBudgetMs / 2 : until });
