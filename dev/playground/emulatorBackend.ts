@@ -7,7 +7,7 @@
 // virtual time the execution used, divided by `speed`. So at speed 1 a call that paced itself for
 // 30 s under the rate limit takes 30 s, as in Apps Script, while the HTTP server, the grid and
 // the other calls stay responsive. With the real API, time is the real clock (sleeps block).
-import { AppsScriptEmulator, httpTransport, inProcessTransport, realClock, SpreadsheetModel, VirtualClock } from '../emulator';
+import { AppsScriptEmulator, httpTransport, inProcessTransport, realClock, SpreadsheetModel, VirtualClock, type TriggerDocument } from '../emulator';
 import type { HttpTransport } from '../emulator';
 import { quoteSheetName } from '../emulator/spreadsheet/a1';
 import { DEMO_API_KEY, MockCrustdataApi } from '../mock-api/handler';
@@ -25,6 +25,12 @@ export interface EmulatorBackendOptions {
   rows?: string[];
   /** Mock latency per answer (ms); default the mock's realistic model. */
   mockLatencyMs?: number;
+  /**
+   * Whether the hourly trigger runs with the spreadsheet ('attached', the default) or without it
+   * ('detached'): Google does not say, so the add-on must cope with both. The emulator's field
+   * `triggerDocument` may also be switched later.
+   */
+  triggerDocument?: TriggerDocument;
 }
 
 export interface EmulatorBackend extends PlaygroundBackend {
@@ -75,6 +81,7 @@ export function createEmulatorBackend(options: EmulatorBackendOptions = {}): Emu
     model,
     transport: http ?? inProcessTransport(api!),
     triggerJitterMs: 0,
+    triggerDocument: options.triggerDocument,
   }).load();
   emulator.openDocument('LIMITED');
   if (options.realApiKey) {

@@ -4,6 +4,8 @@
 // gets one time-driven trigger per user per document, and an hourly one lets a pass that needs
 // several executions carry on the next hour instead of the next day. Whether a daily or weekly
 // refresh is due is decided here, in code, from the settings and the spreadsheet's time zone.
+// The trigger is found by the id kept in the user's properties (src/core/triggerRecord.ts), and a
+// run without its document stops cleanly (onTickWithoutDocument).
 import { EnrichError } from './errors';
 import { listJobs } from './jobState';
 import { comparableText } from './changeTracking';
@@ -20,9 +22,10 @@ import {
   type RefreshTarget,
   type StoredSchedule,
 } from './schedule';
-import { withLock } from './ports';
+import { withLock, type Clock, type KeyValueStore } from './ports';
 import { flushingRefreshDeps } from './sheetFlush';
 import { rangeA1, sheetRangeA1, STATUS_HEADER, type Layout } from './sheetTarget';
+import { allTriggerRecords, deleteTriggerRecord, loadTriggerRecord, saveTriggerRecord } from './triggerRecord';
 import type { ScheduleStatus, ScheduleTarget } from '../server/sidebarContract';
 
 /** The trigger's handler: src/entrypoints.ts onScheduledRun. */
@@ -30,21 +33,28 @@ export const TRIGGER_HANDLER = 'onScheduledRun';
 /** An active schedule whose trigger has not run for this long has lost its trigger (or its quota). */
 export const STALE_AFTER_MS = 3 * HOUR_MS;
 
-export interface TriggerInfo {
-  id: string;
-  handler: string;
-}
-
-/** This user's time-driven triggers in this document (ScriptApp). */
+/**
+ * This user's time-driven triggers of the add-on (ScriptApp). Found by unique id only: the list
+ * holds the user's triggers of every spreadsheet the add-on runs in, all with the same handler.
+ */
 export interface TriggerPort {
-  list(): TriggerInfo[];
+  /** Unique ids of this user's time-driven triggers of the add-on, in every spreadsheet (getProjectTriggers). */
+  listClock(): string[];
   /** An hourly time-driven trigger for the handler; returns its unique id. */
   createHourly(handler: string): string;
-  remove(id: string): void;
+  /** Deletes this user's trigger with this unique id if it still exists; whether it did. */
+  remove(id: string): boolean;
 }
 
-export interface ControlDeps extends RefreshDeps {
+/** Where the trigger's id is kept: this user's properties, under this spreadsheet's id. */
+export interface TriggerHome {
   triggers: TriggerPort;
+  userStore: KeyValueStore;
+  /** The spreadsheet's id (Spreadsheet.getId()). */
+  documentId: string;
+}
+
+export interface ControlDeps extends RefreshDeps, TriggerHome {
   /** The sheet the user is on (sidebar and menu calls); null in a trigger. */
   activeSheetId(): number | null;
   /** Carries on the bulk jobs the user let continue in the background (bulkJob.continueBackgroundJobs). */
@@ -63,41 +73,57 @@ export function hasBackgroundWork(deps: Pick<RefreshDeps, 'store'>): boolean {
 }
 
 /**
- * The one hourly trigger, created if missing; never a second one however often this is called
- * (they are found by handler name). Must run from a user action in FULL auth mode.
+ * The one hourly trigger of this user in this spreadsheet, created if missing; never a second one
+ * however often this is called. It is found by the id kept in the user's properties, never by
+ * listing or by handler name. Returns its id, or null when Google refused a new one because one
+ * exists that cannot be told apart yet (it names itself at its next run here). Must run from a
+ * user action in FULL auth mode.
  */
-export function ensureTrigger(deps: Pick<ControlDeps, 'triggers'>): string {
-  const all = deps.triggers.list();
-  const ours = all.filter((trigger) => trigger.handler === TRIGGER_HANDLER);
-  if (ours.length) {
-    for (const extra of ours.slice(1)) deps.triggers.remove(extra.id);
-    return ours[0].id;
-  }
+export function ensureTrigger(deps: TriggerHome & Pick<RefreshDeps, 'clock'>): string | null {
+  const record = loadTriggerRecord(deps.userStore, deps.documentId);
+  const live = deps.triggers.listClock();
+  if (record?.triggerId && live.includes(record.triggerId)) return record.triggerId;
   try {
-    return deps.triggers.createHourly(TRIGGER_HANDLER);
+    const id = deps.triggers.createHourly(TRIGGER_HANDLER);
+    saveTriggerRecord(deps.userStore, deps.documentId, { v: 1, triggerId: id });
+    return id;
   } catch (error) {
-    // One time-driven trigger per user per document: one left by an older version blocks ours.
-    const others = all.filter((trigger) => trigger.handler !== TRIGGER_HANDLER);
-    if (others.length) {
-      for (const other of others) deps.triggers.remove(other.id);
-      try {
-        return deps.triggers.createHourly(TRIGGER_HANDLER);
-      } catch {
-        // Reported below with the first error.
-      }
+    // One time-driven trigger per user per document: Google refuses a second. A trigger of this
+    // user that no other spreadsheet's record claims is then this spreadsheet's (its id was not
+    // kept: made by an older version, or the record was lost). One such trigger: it is ours.
+    // Several: this one is among them; it names itself at its next run here.
+    const claimed = new Set<string>();
+    for (const [documentId, other] of allTriggerRecords(deps.userStore)) if (documentId !== deps.documentId && other.triggerId) claimed.add(other.triggerId);
+    const unclaimed = live.filter((id) => !claimed.has(id));
+    if (unclaimed.length === 1) {
+      saveTriggerRecord(deps.userStore, deps.documentId, { v: 1, triggerId: unclaimed[0] });
+      return unclaimed[0];
+    }
+    if (unclaimed.length > 1) {
+      saveTriggerRecord(deps.userStore, deps.documentId, { v: 1, triggerId: null, unidentifiedSince: deps.clock.now() });
+      return null;
     }
     const detail = error instanceof Error ? error.message : String(error);
     throw new EnrichError('permission_denied', `Google Sheets would not create the hourly trigger that runs the schedule (${detail}). Reload the spreadsheet, open the sidebar and try again.`);
   }
 }
 
-function removeTriggers(deps: Pick<ControlDeps, 'triggers'>, onlyId?: string): boolean {
-  let removed = false;
-  for (const trigger of deps.triggers.list()) {
-    if (trigger.handler !== TRIGGER_HANDLER || (onlyId && trigger.id !== onlyId)) continue;
-    deps.triggers.remove(trigger.id);
-    removed = true;
-  }
+/** Removes this spreadsheet's trigger of this user, found by its kept id. False when none is known. */
+function removeRecordedTrigger(deps: TriggerHome): boolean {
+  const record = loadTriggerRecord(deps.userStore, deps.documentId);
+  if (!record) return false;
+  // A trigger not identified yet cannot be removed here: it removes itself at its next run.
+  if (record.triggerId === null && record.unidentifiedSince !== undefined) return false;
+  const removed = record.triggerId ? deps.triggers.remove(record.triggerId) : false;
+  deleteTriggerRecord(deps.userStore, deps.documentId);
+  return removed;
+}
+
+/** A trigger run removes its own trigger (by the event's triggerUid) and the record naming it. */
+function removeOwnTrigger(deps: TriggerHome, uid: string | null): boolean {
+  if (!uid) return removeRecordedTrigger(deps);
+  const removed = deps.triggers.remove(uid);
+  if (loadTriggerRecord(deps.userStore, deps.documentId)?.triggerId === uid) deleteTriggerRecord(deps.userStore, deps.documentId);
   return removed;
 }
 
@@ -216,17 +242,34 @@ export function stopSchedule(deps: ControlDeps): ScheduleStatus {
     return true;
   });
   if (saved !== true) throw new EnrichError('busy', BUSY_MESSAGE);
-  if (!hasBackgroundWork(deps)) removeTriggers(deps);
+  if (!hasBackgroundWork(deps)) removeRecordedTrigger(deps);
   return scheduleStatus(deps);
 }
 
-export function scheduleStatus(deps: RefreshDeps & TargetDeps): ScheduleStatus {
+/**
+ * What the sidebar says after a run of the hourly trigger found no document and removed the
+ * trigger: what happened, what still works, and how to try again.
+ */
+export function noDocumentNotice(date: string): string {
+  return (
+    `The hourly run on ${date} could not open this spreadsheet: Google started it without the document. ` +
+    'It changed nothing and sent no request. It removed its hourly trigger, so nothing runs while the sidebar is closed. ' +
+    'Refresh now (Extensions → Crustdata) still works, and so do jobs while this sidebar is open. ' +
+    'To try the hourly run again, click Keep fresh (or Update schedule).'
+  );
+}
+
+export function scheduleStatus(deps: RefreshDeps & TargetDeps & Pick<TriggerHome, 'userStore' | 'documentId'>): ScheduleStatus {
   const schedule = loadSchedule(deps.store);
   const state = loadRefreshState(deps.store);
   const now = deps.clock.now();
   const enabled = schedule?.enabled ?? false;
+  const record = loadTriggerRecord(deps.userStore, deps.documentId);
+  const noDocumentAt = record && record.triggerId === null ? (record.noDocumentAt ?? null) : null;
+  const triggerNotice = noDocumentAt === null ? null : noDocumentNotice(deps.sheet.formatDate(noDocumentAt));
   let pausedReason = enabled ? (schedule?.pausedReason ?? null) : null;
-  if (schedule && enabled && !pausedReason) {
+  // The notice says why the trigger stopped; the guess below would only repeat it less clearly.
+  if (schedule && enabled && !pausedReason && !triggerNotice) {
     const lastSign = Math.max(state.lastTickAt ?? 0, schedule.updatedAt);
     if (now - lastSign > STALE_AFTER_MS) {
       pausedReason = `The schedule has not run since ${deps.sheet.formatDate(lastSign)}: its hourly trigger was removed or ran out of its daily time. Click Keep fresh to turn it on again.`;
@@ -236,9 +279,10 @@ export function scheduleStatus(deps: RefreshDeps & TargetDeps): ScheduleStatus {
     enabled,
     target: shownTarget(deps, schedule),
     settings: schedule?.settings ?? null,
-    nextRunAt: schedule && enabled && !pausedReason ? nextRunAt(deps, schedule, state, now) : null,
+    nextRunAt: schedule && enabled && !pausedReason && !triggerNotice ? nextRunAt(deps, schedule, state, now) : null,
     lastRun: state.lastRun,
     pausedReason,
+    triggerNotice,
   };
 }
 
@@ -298,6 +342,8 @@ export interface TickReport {
   message: string | null;
   backgroundJobs: boolean;
   triggerRemoved: boolean;
+  /** The run had no document (onTickWithoutDocument): it did nothing but record it and remove its trigger. */
+  noDocument: boolean;
 }
 
 function triggerUidOf(event: unknown): string | null {
@@ -320,7 +366,12 @@ export function onTick(deps: ControlDeps, event: unknown): TickReport {
   // Another user's trigger (or one from before the schedule moved) leaves the refresh to the schedule's own.
   const isScheduleTrigger = !schedule?.triggerId || !uid || schedule.triggerId === uid;
   const background = Boolean(deps.continueBackgroundJobs) && hasBackgroundWork(deps);
-  const report: TickReport = { refresh: 'skipped', message: null, backgroundJobs: false, triggerRemoved: false };
+  const report: TickReport = { refresh: 'skipped', message: null, backgroundJobs: false, triggerRemoved: false, noDocument: false };
+  try {
+    claimTrigger(deps, uid);
+  } catch {
+    // Only a finder's aid: the next run writes it again, and the refresh must not wait on it.
+  }
   try {
     if (isScheduleTrigger) {
       const outcome = runRefresh(deps, { origin: 'schedule', until: background ? start + tuning.runBudgetMs / 2 : until });
@@ -334,7 +385,62 @@ export function onTick(deps: ControlDeps, event: unknown): TickReport {
   } finally {
     const after = loadSchedule(deps.store);
     const scheduleNeedsMe = isScheduleActive(after) && (!after.triggerId || !uid || after.triggerId === uid);
-    if (!scheduleNeedsMe && !hasBackgroundWork(deps)) report.triggerRemoved = removeTriggers(deps, uid ?? undefined);
+    if (!scheduleNeedsMe && !hasBackgroundWork(deps)) report.triggerRemoved = removeOwnTrigger(deps, uid);
   }
+  return report;
+}
+
+/**
+ * A run in this spreadsheet is this spreadsheet's trigger (a trigger runs where it was made, and
+ * there is one per user per document): its id is kept, replacing a lost or unidentified one, and
+ * a notice of an earlier run without the document goes, since this one has it.
+ */
+function claimTrigger(deps: TriggerHome, uid: string | null): void {
+  if (!uid) return;
+  const record = loadTriggerRecord(deps.userStore, deps.documentId);
+  if (record && record.triggerId === uid && record.unidentifiedSince === undefined && record.noDocumentAt === undefined) return;
+  saveTriggerRecord(deps.userStore, deps.documentId, { v: 1, triggerId: uid });
+}
+
+/** What a run without its document can reach: the user's own properties, triggers and the clock. */
+export interface DetachedDeps {
+  triggers: TriggerPort;
+  userStore: KeyValueStore;
+  clock: Pick<Clock, 'now'>;
+}
+
+export const NO_DOCUMENT_MESSAGE = 'The hourly run had no spreadsheet to work in: it recorded this for the sidebar and removed its trigger.';
+
+/**
+ * The hourly trigger ran without its document (no active spreadsheet, document lock or document
+ * properties: Google does not document that a time-driven trigger has them). It cannot refresh
+ * or carry a job on, and every later run would be the same, so it sends nothing, records the
+ * time in the user's record of the spreadsheet whose trigger it is (the sidebar there says what
+ * happened), and removes itself. It never throws: a failure here is only logged in the report.
+ */
+export function onTickWithoutDocument(deps: DetachedDeps, event: unknown): TickReport {
+  const report: TickReport = { refresh: 'skipped', message: NO_DOCUMENT_MESSAGE, backgroundJobs: false, triggerRemoved: false, noDocument: true };
+  const uid = triggerUidOf(event);
+  const failures: string[] = [];
+  const attempt = (step: () => void) => {
+    try {
+      step();
+    } catch (error) {
+      failures.push(error instanceof Error ? error.message : String(error));
+    }
+  };
+  attempt(() => {
+    const records = [...allTriggerRecords(deps.userStore)];
+    let documents = uid === null ? [] : records.filter(([, record]) => record.triggerId === uid).map(([documentId]) => documentId);
+    // Not named by any record: the trigger a spreadsheet could not identify is the one that ran.
+    if (!documents.length) documents = records.filter(([, record]) => record.triggerId === null && record.unidentifiedSince !== undefined).map(([documentId]) => documentId);
+    const now = deps.clock.now();
+    for (const documentId of documents) saveTriggerRecord(deps.userStore, documentId, { v: 1, triggerId: null, noDocumentAt: now });
+  });
+  // Removed even if the record could not be written: otherwise it would come back every hour for nothing.
+  attempt(() => {
+    if (uid !== null) report.triggerRemoved = deps.triggers.remove(uid);
+  });
+  if (failures.length) report.message = `${NO_DOCUMENT_MESSAGE} Part of it failed: ${failures.join('; ')}`;
   return report;
 }

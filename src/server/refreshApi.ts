@@ -4,8 +4,8 @@ import { appsScriptClock, lockOf } from '../adapters/appsScript';
 import { continueBackgroundJobs } from '../core/bulkJob';
 import { enrichCells } from '../core/enrich';
 import * as control from '../core/refreshControl';
-import { createEnrichContext, documentStore } from './context';
-import { refreshSheetFor, spreadsheetTimeZone, triggerPortFor } from './refreshGateway';
+import { createEnrichContext, documentStore, userStore } from './context';
+import { projectTriggerPort, refreshSheetFor, spreadsheetTimeZone } from './refreshGateway';
 import { createJobDeps } from './sheetGateway';
 import type { ScheduleStatus } from './sidebarContract';
 
@@ -21,7 +21,9 @@ function controlDeps(): control.ControlDeps {
     // The context reads the key and rate limit; only a run that has rows to fetch needs it.
     engine: { enrich: (cells, options) => enrichCells((context ??= createEnrichContext()), cells, options) },
     newId: () => Utilities.getUuid(),
-    triggers: triggerPortFor(spreadsheet),
+    triggers: projectTriggerPort(),
+    userStore: userStore(),
+    documentId: spreadsheet.getId(),
     activeSheetId: () => spreadsheet.getActiveSheet()?.getSheetId() ?? null,
     continueBackgroundJobs: (budgetMs) => continueBackgroundJobs(createJobDeps(), budgetMs),
   };
@@ -42,9 +44,24 @@ export function scheduleStatus(): ScheduleStatus {
   return control.scheduleStatus(controlDeps());
 }
 
-/** The hourly trigger: the refresh when due, then background bulk jobs; removes itself when idle. */
+/**
+ * The hourly trigger: the refresh when due, then background bulk jobs; removes itself when idle.
+ * Google does not say whether a time-driven trigger runs with its document; without it, the run
+ * records that for the sidebar and removes itself (control.onTickWithoutDocument). Nothing here
+ * may reach SpreadsheetApp.getUi(): it throws in trigger runs.
+ */
 export function onScheduledRun(e: unknown): control.TickReport {
+  if (!hasDocument()) return control.onTickWithoutDocument({ triggers: projectTriggerPort(), userStore: userStore(), clock: appsScriptClock }, e);
   return control.onTick(controlDeps(), e);
+}
+
+/** Whether this execution has its spreadsheet, document lock and document properties. */
+function hasDocument(): boolean {
+  try {
+    return Boolean(SpreadsheetApp.getActiveSpreadsheet() && LockService.getDocumentLock() && PropertiesService.getDocumentProperties());
+  } catch {
+    return false;
+  }
 }
 
 /** Menu: Refresh now. Runs the refresh once here and tells the user what it did. */

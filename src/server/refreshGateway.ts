@@ -1,6 +1,6 @@
 // Apps Script adapters for the scheduled refresh's ports: the sheet (the bulk job's gateway), the
-// spreadsheet's time zone, and this user's triggers. Each method is one service call or one
-// finder call; no logic here.
+// spreadsheet's time zone, and this user's triggers of the add-on. Each method is one service call
+// or one finder call; no logic here.
 import type { RefreshSheet } from '../core/refresh';
 import type { TriggerPort } from '../core/refreshControl';
 import type { TimeZone } from '../core/schedule';
@@ -32,14 +32,20 @@ export function spreadsheetTimeZone(spreadsheet: Spreadsheet): TimeZone {
   };
 }
 
-/** This user's time-driven triggers of the add-on in this spreadsheet (add-ons get one). */
-export function triggerPortFor(spreadsheet: Spreadsheet): TriggerPort {
-  const clockTriggers = () => ScriptApp.getUserTriggers(spreadsheet).filter((trigger) => trigger.getEventType() === ScriptApp.EventType.CLOCK);
+/**
+ * This user's time-driven triggers of the add-on, from getProjectTriggers(): every spreadsheet's,
+ * since getUserTriggers(spreadsheet) leaves clock triggers out (their source id is null). Needs no
+ * document, so a trigger run without one can remove itself.
+ */
+export function projectTriggerPort(): TriggerPort {
+  const clockTriggers = () => ScriptApp.getProjectTriggers().filter((trigger) => trigger.getEventType() === ScriptApp.EventType.CLOCK);
   return {
-    list: () => clockTriggers().map((trigger) => ({ id: trigger.getUniqueId(), handler: trigger.getHandlerFunction() })),
+    listClock: () => clockTriggers().map((trigger) => trigger.getUniqueId()),
     createHourly: (handler) => ScriptApp.newTrigger(handler).timeBased().everyHours(1).create().getUniqueId(),
     remove: (id) => {
-      for (const trigger of clockTriggers()) if (trigger.getUniqueId() === id) ScriptApp.deleteTrigger(trigger);
+      const trigger = ScriptApp.getProjectTriggers().find((candidate) => candidate.getUniqueId() === id);
+      if (trigger) ScriptApp.deleteTrigger(trigger);
+      return Boolean(trigger);
     },
   };
 }

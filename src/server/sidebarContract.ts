@@ -204,6 +204,11 @@ export interface ScheduleStatus {
   lastRun: LastRunSummary | null;
   /** Set when the schedule paused itself (key rejected, credits exhausted). */
   pausedReason: string | null;
+  /**
+   * Set when this user's hourly trigger ran without the spreadsheet and removed itself: what
+   * happened and what still works, in words (refreshControl.noDocumentNotice).
+   */
+  triggerNotice: string | null;
 }
 
 /** Every server function the sidebar may call, for the typed google.script.run client. */

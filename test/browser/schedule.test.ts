@@ -3,7 +3,7 @@
 // trigger), reopen the sidebar to see the last run's summary, then Stop refreshing. The section
 // names the range it keeps fresh (or would, when off) all along. Then: a re-run with more field
 // groups keeps the refresh's Changes column and its history, and the next run appends to it.
-import { saveKey, Session, shootSidebar, useBrowser, waitForEstimate, waitForPhase } from './harness';
+import { FAST_MOCK, saveKey, Session, shootSidebar, useBrowser, waitForEstimate, waitForPhase } from './harness';
 
 jest.setTimeout(240_000);
 
@@ -172,5 +172,49 @@ test("re-running with two more field groups keeps Keep fresh's Changes column an
     if (text !== old) appended++;
   }
   expect(appended).toBe(second.lastRun!.changed);
+  expect(s.dialogs).toEqual([]);
+});
+
+test('an hourly run without the spreadsheet: the Keep fresh panel says what happened and what still works', async () => {
+  // Google does not say whether the trigger runs with its document; the playground can run it without.
+  const s = await open({ ...FAST_MOCK, triggerDocument: 'detached' });
+  const { sidebar, page, backend } = s;
+  const mine = () => backend.emulator.triggers.forUser(backend.emulator.users[0]);
+  await saveKey(sidebar);
+  await waitForEstimate(sidebar);
+  await sidebar.getByRole('button', { name: 'Start', exact: true }).click();
+  await waitForPhase(sidebar, 'done');
+  const keepFresh = sidebar.locator('section.schedule');
+  await keepFresh.getByRole('button', { name: 'Keep fresh' }).click();
+  await keepFresh.getByRole('button', { name: 'Update schedule' }).waitFor();
+  expect(mine()).toHaveLength(1);
+  const notice = keepFresh.locator('.trigger-notice');
+  expect(await notice.isVisible()).toBe(false);
+
+  const sent = backend.api!.stats().requests;
+  let triggerRuns = 0;
+  for (let hour = 0; hour < 3 && triggerRuns === 0; hour++) {
+    const report = backend.advance!(HOUR_MS);
+    expect(report.failedRuns).toEqual([]);
+    triggerRuns += report.triggerRuns;
+  }
+  expect(triggerRuns).toBe(1);
+  expect(mine()).toEqual([]);
+  expect(backend.api!.stats().requests).toBe(sent);
+
+  await page.getByRole('button', { name: 'Reopen sidebar' }).click();
+  await notice.waitFor();
+  const text = (await notice.textContent()) ?? '';
+  expect(text).toMatch(/^The hourly run on \d{4}-\d{2}-\d{2} could not open this spreadsheet: Google started it without the document\./);
+  expect(text).toContain('Refresh now (Extensions → Crustdata) still works, and so do jobs while this sidebar is open.');
+  expect(await notice.getAttribute('role')).toBe('alert');
+  await keepFresh.locator('.schedule-status', { hasText: /^On: / }).waitFor();
+  expect(await keepFresh.getByText(/^Next run /).count()).toBe(0);
+  await shootSidebar(s, 'sidebar-no-document', 'section.schedule');
+
+  // Clicking Update schedule tries again: a new trigger, and the notice goes.
+  await keepFresh.getByRole('button', { name: 'Update schedule' }).click();
+  await notice.waitFor({ state: 'hidden' });
+  expect(mine()).toHaveLength(1);
   expect(s.dialogs).toEqual([]);
 });

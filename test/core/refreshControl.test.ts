@@ -1,10 +1,11 @@
 // Keep fresh's controls with fakes: the one hourly trigger (never two, removed cleanly), when a
 // daily or weekly refresh is due, what the sidebar is told, Refresh now, background jobs.
 import { saveJob } from '../../src/core/jobState';
-import { onTick, refreshNow, scheduleStatus, setSchedule, stopSchedule, TRIGGER_HANDLER } from '../../src/core/refreshControl';
+import { ensureTrigger, NO_DOCUMENT_MESSAGE, onTick, onTickWithoutDocument, refreshNow, scheduleStatus, setSchedule, stopSchedule, TRIGGER_HANDLER } from '../../src/core/refreshControl';
 import { loadRefreshState } from '../../src/core/refreshState';
 import { loadSchedule } from '../../src/core/schedule';
 import { STATUS_HEADER } from '../../src/core/sheetTarget';
+import { loadTriggerRecord, saveTriggerRecord, TRIGGER_RECORD_PREFIX } from '../../src/core/triggerRecord';
 import type { ScheduleRequest } from '../../src/server/sidebarContract';
 import { DAY, HOUR, MONDAY, person, refreshWorld, SHEET, storedJob, urlOf, type RefreshWorld } from './refreshFakes';
 
@@ -60,11 +61,75 @@ describe('Keep fresh from the sidebar', () => {
     expect(loadSchedule(w.store)).toBeNull();
   });
 
-  it('replaces a time-driven trigger an older version left behind, which would block its own', () => {
+  it('keeps the trigger\'s id in the user\'s properties, under the spreadsheet\'s id', () => {
     const w = refreshWorld();
-    w.triggers.createHourly('oldHandler');
     setSchedule(w.deps, DAILY_6);
-    expect(w.triggers.list().map((t) => t.handler)).toEqual([TRIGGER_HANDLER]);
+    expect(w.userStores.of('owner').get(`${TRIGGER_RECORD_PREFIX}doc-1`)).toBe(JSON.stringify({ v: 1, triggerId: 't1' }));
+    // The record names it: a trigger of another spreadsheet listed first is never taken for it.
+    w.triggers.document = 'doc-2';
+    w.triggers.createHourly(TRIGGER_HANDLER);
+    w.triggers.all.reverse();
+    w.triggers.document = 'doc-1';
+    expect(ensureTrigger(w.deps)).toBe('t1');
+  });
+
+  it('finds a trigger it lost track of: the one no other spreadsheet\'s record claims', () => {
+    const w = refreshWorld();
+    // Another spreadsheet of the same user, with its trigger recorded there.
+    w.triggers.document = 'doc-2';
+    const other = ensureTrigger({ ...w.deps, documentId: 'doc-2' });
+    // This spreadsheet has a trigger whose id was never kept (an older version made it).
+    w.triggers.document = 'doc-1';
+    w.triggers.createHourly(TRIGGER_HANDLER);
+    const created = w.triggers.created;
+    expect(setSchedule(w.deps, DAILY_6)).toMatchObject({ enabled: true, pausedReason: null });
+    expect(w.triggers.created).toBe(created);
+    expect(loadSchedule(w.store)!.triggerId).toBe('t2');
+    expect(loadTriggerRecord(w.userStores.current, 'doc-1')).toEqual({ v: 1, triggerId: 't2' });
+    stopSchedule(w.deps);
+    expect(w.triggers.all.map((t) => t.id)).toEqual([other]);
+  });
+
+  it('several unclaimed triggers: on without a failure; the right one names itself at its run; Stop leaves it to remove itself', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2026-01-04', now: MONDAY + 12 * HOUR });
+    w.triggers.document = 'doc-2';
+    w.triggers.createHourly(TRIGGER_HANDLER); // t1, in another spreadsheet, not recorded either
+    w.triggers.document = 'doc-1';
+    w.triggers.createHourly(TRIGGER_HANDLER); // t2, this spreadsheet's
+    expect(setSchedule(w.deps, DAILY_6)).toMatchObject({ enabled: true, pausedReason: null });
+    expect(w.triggers.all).toHaveLength(2);
+    expect(loadSchedule(w.store)!.triggerId).toBeNull();
+    expect(loadTriggerRecord(w.userStores.current, 'doc-1')).toMatchObject({ triggerId: null, unidentifiedSince: expect.any(Number) });
+    // Its run here names it; Keep fresh then finds it.
+    w.clock.advance(18 * HOUR + 10 * 60_000);
+    expect(tick(w, 't2').refresh).toBe('ran');
+    expect(loadTriggerRecord(w.userStores.current, 'doc-1')).toEqual({ v: 1, triggerId: 't2' });
+    expect(ensureTrigger(w.deps)).toBe('t2');
+    // Unidentified again (its record lost): Stop cannot name it, so its next run here removes it.
+    saveTriggerRecord(w.userStores.current, 'doc-1', { v: 1, triggerId: null, unidentifiedSince: w.clock.now() });
+    stopSchedule(w.deps);
+    expect(w.triggers.all).toHaveLength(2);
+    w.clock.advance(HOUR);
+    expect(tick(w, 't2')).toMatchObject({ triggerRemoved: true });
+    expect(w.triggers.all.map((t) => t.id)).toEqual(['t1']);
+    expect(loadTriggerRecord(w.userStores.current, 'doc-1')).toBeNull();
+  });
+
+  it('two spreadsheets of one user: Stop in one never touches the other\'s trigger', () => {
+    const w = refreshWorld();
+    setSchedule(w.deps, DAILY_6);
+    w.triggers.document = 'doc-2';
+    const other = ensureTrigger({ ...w.deps, documentId: 'doc-2' });
+    expect(other).toBe('t2');
+    w.triggers.document = 'doc-1';
+    stopSchedule(w.deps);
+    expect(w.triggers.all.map((t) => t.id)).toEqual(['t2']);
+    // A trigger run of doc-1 that finds nothing to do removes itself, by its own id only.
+    setSchedule(w.deps, DAILY_6);
+    const mine = loadTriggerRecord(w.userStores.current, 'doc-1')!.triggerId!;
+    w.store.set('crustdata.schedule', JSON.stringify({ ...loadSchedule(w.store)!, enabled: false }));
+    expect(tick(w, mine)).toMatchObject({ triggerRemoved: true });
+    expect(w.triggers.all.map((t) => t.id)).toEqual(['t2']);
   });
 
   it('says so in words when Sheets refuses the trigger', () => {
@@ -238,7 +303,7 @@ describe('status', () => {
     const w = refreshWorld();
     // Identifiers in A, status in B, the six result columns in C:H; header and 10 rows.
     expect(w.columns).toHaveLength(6);
-    expect(scheduleStatus(w.deps)).toEqual({ enabled: false, target: { sheetName: 'Leads', rangeA1: 'Leads!A1:H11' }, settings: null, nextRunAt: null, lastRun: null, pausedReason: null });
+    expect(scheduleStatus(w.deps)).toEqual({ enabled: false, target: { sheetName: 'Leads', rangeA1: 'Leads!A1:H11' }, settings: null, nextRunAt: null, lastRun: null, pausedReason: null, triggerNotice: null });
   });
 });
 
@@ -381,5 +446,67 @@ describe('settings reach the engine', () => {
     expect(w.engine.calls[0].options.forceFetch).toBe(true);
     expect(report.message).toBe('“Leads”: refreshed 2 rows: Name changed for 1 person.');
     expect(w.sheet.highlighted(SHEET, '#fce8b2')).toEqual([`${urlOf(1)}|Name`]);
+  });
+});
+
+describe('a run of the hourly trigger without its document', () => {
+  function detachedTick(w: RefreshWorld, uid: string | undefined) {
+    return onTickWithoutDocument({ triggers: w.triggers, userStore: w.userStores.current, clock: w.clock }, { triggerUid: uid, authMode: 'FULL' });
+  }
+
+  it('sends nothing, removes its own trigger, and the right spreadsheet\'s sidebar says what happened', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2026-01-04', now: MONDAY + 12 * HOUR });
+    setSchedule(w.deps, DAILY_6);
+    w.triggers.document = 'doc-2';
+    const other = ensureTrigger({ ...w.deps, documentId: 'doc-2' })!;
+    w.triggers.document = 'doc-1';
+    const mine = loadTriggerRecord(w.userStores.current, 'doc-1')!.triggerId!;
+    w.clock.advance(18 * HOUR + 10 * 60_000);
+    expect(detachedTick(w, mine)).toEqual({ refresh: 'skipped', message: NO_DOCUMENT_MESSAGE, backgroundJobs: false, triggerRemoved: true, noDocument: true });
+    expect(w.engine.calls).toHaveLength(0);
+    expect(w.triggers.all.map((t) => t.id)).toEqual([other]);
+    expect(loadTriggerRecord(w.userStores.current, 'doc-2')).toEqual({ v: 1, triggerId: other });
+    const shown = scheduleStatus(w.deps);
+    expect(shown).toMatchObject({ enabled: true, nextRunAt: null, pausedReason: null });
+    expect(shown.triggerNotice).toMatch(/^The hourly run on 2026-01-06 could not open this spreadsheet.*Refresh now .* still works.*click Keep fresh/);
+    // Hours later it says the same, not a vaguer guess about a trigger that stopped running.
+    w.clock.advance(5 * HOUR);
+    expect(scheduleStatus(w.deps)).toMatchObject({ pausedReason: null, triggerNotice: shown.triggerNotice });
+    // Keep fresh again: a new trigger, and the notice goes.
+    expect(setSchedule(w.deps, DAILY_6)).toMatchObject({ triggerNotice: null, nextRunAt: expect.any(Number) });
+    expect(w.triggers.list()).toHaveLength(1);
+  });
+
+  it('a trigger no record names is taken for the one a spreadsheet could not identify', () => {
+    const w = refreshWorld();
+    saveTriggerRecord(w.userStores.current, 'doc-1', { v: 1, triggerId: null, unidentifiedSince: w.clock.now() });
+    w.triggers.createHourly(TRIGGER_HANDLER);
+    expect(detachedTick(w, 't1')).toMatchObject({ triggerRemoved: true, noDocument: true });
+    expect(loadTriggerRecord(w.userStores.current, 'doc-1')).toEqual({ v: 1, triggerId: null, noDocumentAt: w.clock.now() });
+  });
+
+  it('never throws, even when the user\'s properties or ScriptApp fail, and still removes its trigger', () => {
+    const w = refreshWorld();
+    setSchedule(w.deps, DAILY_6);
+    w.userStores.current.keys = () => {
+      throw new Error('Service unavailable');
+    };
+    expect(detachedTick(w, 't1')).toMatchObject({ noDocument: true, triggerRemoved: true, message: expect.stringContaining('Service unavailable') });
+    expect(w.triggers.all).toEqual([]);
+    w.triggers.remove = () => {
+      throw new Error('Too many calls');
+    };
+    expect(detachedTick(w, undefined)).toMatchObject({ noDocument: true, triggerRemoved: false });
+  });
+
+  it('a later run with the document clears the notice and keeps the trigger\'s id', () => {
+    const w = refreshWorld({ rows: 2, enrichedOn: '2026-01-04', now: MONDAY + 12 * HOUR });
+    setSchedule(w.deps, DAILY_6);
+    saveTriggerRecord(w.userStores.current, 'doc-1', { v: 1, triggerId: null, noDocumentAt: w.clock.now() });
+    expect(scheduleStatus(w.deps).triggerNotice).not.toBeNull();
+    w.clock.advance(HOUR);
+    tick(w, 't1');
+    expect(loadTriggerRecord(w.userStores.current, 'doc-1')).toEqual({ v: 1, triggerId: 't1' });
+    expect(scheduleStatus(w.deps).triggerNotice).toBeNull();
   });
 });

@@ -13,7 +13,7 @@ import { classifyIdentifier } from '../../src/core/identifiers';
 import type { StoredJob } from '../../src/core/jobState';
 import type { KeyValueStore } from '../../src/core/ports';
 import type { RefreshDeps, RefreshSheet } from '../../src/core/refresh';
-import type { ControlDeps, TriggerInfo, TriggerPort } from '../../src/core/refreshControl';
+import type { ControlDeps, TriggerPort } from '../../src/core/refreshControl';
 import type { TimeZone } from '../../src/core/schedule';
 import { COLUMN_METADATA_KEY, decodeColumnRecord, encodeColumnRecord, layoutMarks, STATUS_HEADER, type ColumnMark } from '../../src/core/sheetTarget';
 import type { CellValue, PersonData, RowOutcome } from '../../src/core/types';
@@ -310,26 +310,53 @@ export class FakeEngine {
   }
 }
 
-/** This user's triggers, with the add-on rule: one time-driven trigger per user per document. */
+/**
+ * The triggers of a script's users over its spreadsheets, with the add-on rule (one time-driven
+ * trigger per user per document). The port sees the current user's triggers of every document,
+ * as getProjectTriggers does; `list()` (for the tests) those of the current document.
+ */
 export class FakeTriggers implements TriggerPort {
-  readonly all: Array<TriggerInfo & { user: string }> = [];
+  readonly all: Array<{ id: string; handler: string; user: string; document: string }> = [];
   user = 'owner';
+  document = 'doc-1';
   created = 0;
   private next = 1;
-  list(): TriggerInfo[] {
-    return this.all.filter((t) => t.user === this.user).map(({ id, handler }) => ({ id, handler }));
+  list(): Array<{ id: string; handler: string }> {
+    return this.all.filter((t) => t.user === this.user && t.document === this.document).map(({ id, handler }) => ({ id, handler }));
+  }
+  listClock(): string[] {
+    return this.all.filter((t) => t.user === this.user).map((t) => t.id);
   }
   createHourly(handler: string): string {
-    if (this.all.some((t) => t.user === this.user)) throw new Error('This add-on has created too many time-based triggers in this document for this Google user account.');
+    if (this.list().length) throw new Error('This add-on has created too many time-based triggers in this document for this Google user account.');
     const id = `t${this.next++}`;
-    this.all.push({ id, handler, user: this.user });
+    this.all.push({ id, handler, user: this.user, document: this.document });
     this.created++;
     return id;
   }
-  remove(id: string): void {
+  remove(id: string): boolean {
     const index = this.all.findIndex((t) => t.id === id && t.user === this.user);
     if (index >= 0) this.all.splice(index, 1);
+    return index >= 0;
   }
+}
+
+/** Each user's own properties; the port reads the current user's (FakeTriggers.user). */
+export class FakeUserStores {
+  readonly byUser = new Map<string, FakeStore>();
+  constructor(private readonly triggers: FakeTriggers) {}
+  of(user: string): FakeStore {
+    let store = this.byUser.get(user);
+    if (!store) this.byUser.set(user, (store = new FakeStore()));
+    return store;
+  }
+  /** The current user's store, as PropertiesService.getUserProperties() gives it. */
+  readonly current: KeyValueStore = {
+    get: (key) => this.of(this.triggers.user).get(key),
+    set: (key, value) => this.of(this.triggers.user).set(key, value),
+    delete: (key) => this.of(this.triggers.user).delete(key),
+    keys: () => this.of(this.triggers.user).keys(),
+  };
 }
 
 export function person(name: string, employer: string, title: string): PersonData {
@@ -351,6 +378,7 @@ export interface RefreshWorld {
   lock: FakeLock;
   engine: FakeEngine;
   triggers: FakeTriggers;
+  userStores: FakeUserStores;
   columns: Column[];
   deps: ControlDeps;
   backgroundCalls: number[];
@@ -390,6 +418,7 @@ export function refreshWorld(options: { rows?: number; enrichedOn?: string; now?
   };
   refreshPeople();
   const triggers = new FakeTriggers();
+  const userStores = new FakeUserStores(triggers);
   const backgroundCalls: number[] = [];
   let id = 0;
   const deps: ControlDeps = {
@@ -401,6 +430,8 @@ export function refreshWorld(options: { rows?: number; enrichedOn?: string; now?
     engine,
     newId: () => `id${++id}`,
     triggers,
+    userStore: userStores.current,
+    documentId: 'doc-1',
     activeSheetId: () => SHEET,
     continueBackgroundJobs: (budget) => backgroundCalls.push(budget),
   };
@@ -411,6 +442,7 @@ export function refreshWorld(options: { rows?: number; enrichedOn?: string; now?
     lock,
     engine,
     triggers,
+    userStores,
     columns,
     deps,
     backgroundCalls,

@@ -109,7 +109,9 @@ describe('flushingRefreshDeps', () => {
       zone: { offsetMs: () => 0 },
       engine: logging(log, ['enrich']),
       newId: () => 'id',
-      triggers: { list: () => [], createHourly: () => 't', remove: () => undefined },
+      triggers: { listClock: () => [], createHourly: () => 't', remove: () => true },
+      userStore: base.store,
+      documentId: 'spreadsheet-1',
       activeSheetId: () => 1,
       continueBackgroundJobs: () => log.push('continueBackgroundJobs'),
     };

@@ -1,7 +1,7 @@
 // Shared set-up for the server tests of the bulk job: the real dist/Code.js in the emulator, the
 // mock API in-process on the virtual clock, a transport that logs which identifiers each request
 // carried, and a SpreadsheetApp whose execution can be killed at a chosen Sheets call.
-import { AppsScriptEmulator, inProcessTransport, VirtualClock, type ExecutionResult, type Transport } from '../../dev/emulator';
+import { AppsScriptEmulator, inProcessTransport, VirtualClock, type ExecutionResult, type Transport, type TriggerDocument } from '../../dev/emulator';
 import { createSpreadsheetApp } from '../../dev/emulator/spreadsheet';
 import { EXECUTION_LIMIT_MS } from '../../dev/emulator/execution';
 import { MockCrustdataApi } from '../../dev/mock-api/handler';
@@ -33,7 +33,10 @@ export interface JobWorld {
   duringNextRequest(action: () => void): void;
 }
 
-export function jobWorld(options: { requestsPerMinute?: number } = {}): JobWorld {
+/** Both ways a time-driven trigger may run (Google does not say): every trigger test runs in each. */
+export const TRIGGER_DOCUMENTS: readonly TriggerDocument[] = ['attached', 'detached'];
+
+export function jobWorld(options: { requestsPerMinute?: number; triggerDocument?: TriggerDocument; users?: string[] } = {}): JobWorld {
   const clock = new VirtualClock();
   const api = new MockCrustdataApi({ keys: { [TEST_KEY]: { label: 'test', requestsPerMinute: options.requestsPerMinute ?? 15 } } });
   const sent: SentRequest[] = [];
@@ -71,7 +74,9 @@ export function jobWorld(options: { requestsPerMinute?: number } = {}): JobWorld
   const emu = new AppsScriptEmulator({
     clock,
     transport,
-    spreadsheetApp: (model, guard, ui) =>
+    triggerDocument: options.triggerDocument,
+    users: options.users,
+    spreadsheetApp: (model, guard, ui, appOptions) =>
       createSpreadsheetApp(
         model,
         {
@@ -84,6 +89,7 @@ export function jobWorld(options: { requestsPerMinute?: number } = {}): JobWorld
           },
         },
         ui,
+        appOptions,
       ),
   }).load();
   return {

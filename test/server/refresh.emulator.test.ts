@@ -4,8 +4,11 @@
 // requests/minute while people change employer or title or disappear (applyChurn), the user
 // edits the sheet, another execution holds the lock, an execution is killed, a background job
 // shares the trigger and the key is revoked. After every day the sheet is compared, row by row,
-// with the mock's data and the churn reports. Needs `npm run build` first.
-import { formatDate, type TriggerRun } from '../../dev/emulator';
+// with the mock's data and the churn reports. Google does not say whether the trigger runs with
+// its document, so each suite also runs with trigger runs that have none ('detached': shorter
+// scenarios, where the run must change nothing, send nothing, remove its trigger and tell the
+// sidebar). Two spreadsheets of one user each keep their own trigger. Needs `npm run build` first.
+import { formatDate, type TriggerDocument, type TriggerRun } from '../../dev/emulator';
 import { syntheticBusinessEmail, syntheticProfileUrl, syntheticSlug, type ChurnReport } from '../../dev/mock-api/dataset';
 import { columnsFor, parseFieldSelection } from '../../src/core/catalog';
 import { CHANGE_HIGHLIGHT, CHANGES_HEADER } from '../../src/core/changeTracking';
@@ -13,9 +16,10 @@ import { MESSAGES } from '../../src/core/crustdataClient';
 import { flattenPerson } from '../../src/core/flatten';
 import type { TickReport } from '../../src/core/refreshControl';
 import { columnLetter, STATUS_HEADER } from '../../src/core/sheetTarget';
+import { TRIGGER_RECORD_PREFIX } from '../../src/core/triggerRecord';
 import type { PersonData } from '../../src/core/types';
 import type { JobProgress, ScheduleRequest, ScheduleStatus, SidebarState, StartJobResponse } from '../../src/server/sidebarContract';
-import { driveJob, jobWorld, startRequest, TEST_KEY, withSheet, type JobWorld } from './jobHarness';
+import { driveJob, jobWorld, startRequest, TEST_KEY, TRIGGER_DOCUMENTS, withSheet, type JobWorld } from './jobHarness';
 
 const ZONE = 'America/New_York'; // the emulator spreadsheet's time zone
 const HOUR = 3_600_000;
@@ -56,11 +60,16 @@ const text = (value: unknown) => (value === null || value === undefined ? '' : S
 const shown = (value: string) => (value === '' ? '(blank)' : value);
 
 class Scenario {
-  readonly world: JobWorld = jobWorld();
+  readonly world: JobWorld;
   readonly rows = identifiers();
   readonly expected = new Map<string, Expected>();
   readonly runs: TriggerRun[] = [];
   sheetId = 0;
+
+  /** `world`: another spreadsheet's world of the same script (openAnotherSpreadsheet). */
+  constructor(readonly mode: TriggerDocument = 'attached', world?: JobWorld | { users: string[] }) {
+    this.world = world && 'emu' in world ? world : jobWorld({ triggerDocument: mode, users: world?.users });
+  }
 
   get emu() {
     return this.world.emu;
@@ -168,7 +177,9 @@ class Scenario {
       return column;
     };
     const source = at('LinkedIn');
-    const [status, employer, title, changes] = [at(STATUS_HEADER), at('Current employer'), at('Current title'), at(CHANGES_HEADER)];
+    const [status, employer, title] = [at(STATUS_HEADER), at('Current employer'), at('Current title')];
+    // No Changes column until a refresh has run.
+    const changes = header.get(CHANGES_HEADER) ?? null;
     let highlighted = 0;
     let expectedHighlights = 0;
     const mismatches: string[] = [];
@@ -185,7 +196,7 @@ class Scenario {
         status: text(raw(r, status)?.value),
         employer: text(employerCell?.value),
         title: text(titleCell?.value),
-        changes: text(raw(r, changes)?.value),
+        changes: changes === null ? '' : text(raw(r, changes)?.value),
         employerNote: employerCell?.note ?? '',
         titleNote: titleCell?.note ?? '',
         employerMarked: employerCell?.background === CHANGE_HIGHLIGHT,
@@ -235,7 +246,7 @@ function churned(...reports: ChurnReport[]) {
   return { employer, title, gone };
 }
 
-describe('four weeks of Keep fresh on a 1,500-row sheet', () => {
+describe('four weeks of Keep fresh on a 1,500-row sheet (trigger runs with the document)', () => {
   const s = new Scenario();
   const reports = new Map<number, ChurnReport>();
 
@@ -412,9 +423,72 @@ describe('four weeks of Keep fresh on a 1,500-row sheet', () => {
   });
 });
 
-describe('Refresh now from the menu', () => {
+/** What a trigger run without its document must have done: nothing but record it and remove its trigger. */
+function expectNoDocumentRun(run: TriggerRun): void {
+  expect(run.result).toMatchObject({ ok: true, error: undefined });
+  expect(reportOf(run)).toMatchObject({ refresh: 'skipped', noDocument: true, triggerRemoved: true, backgroundJobs: false });
+  expect(run.result.calls['UrlFetchApp.fetchAll']).toBeUndefined();
+  expect(run.result.calls['UrlFetchApp.fetch']).toBeUndefined();
+}
+
+const NOTICE = /^The hourly run on \d{4}-\d{2}-\d{2} could not open this spreadsheet: Google started it without the document\..*Refresh now \(Extensions → Crustdata\) still works, and so do jobs while this sidebar is open\./;
+
+describe('Keep fresh on a 300-row sheet when trigger runs have no document (detached)', () => {
+  const s = new Scenario('detached');
+  s.rows.splice(300);
+  let jobId = '';
+
+  beforeAll(() => {
+    expect(s.enrich()).toMatchObject({ state: 'done', counts: { enriched: 300 } });
+  });
+
+  it('turns on with one trigger, however often Keep fresh is clicked, and a background job shares it', () => {
+    for (let i = 0; i < 3; i++) expect(s.keepFresh()).toMatchObject({ enabled: true, pausedReason: null, triggerNotice: null });
+    const more = withSheet(s.world, 'More', Array.from({ length: 400 }, (_, i) => syntheticProfileUrl(5000 + i)));
+    const started = s.emu.callFromSidebar('sidebarStartJob', { ...startRequest(more, []), continueInBackground: true }) as StartJobResponse;
+    if (!started.ok) throw new Error(JSON.stringify(started));
+    jobId = started.job.jobId;
+    expect(s.keepFresh()).toMatchObject({ enabled: true, pausedReason: null });
+    expect(s.emu.triggers.triggers).toHaveLength(1);
+  });
+
+  it('the first run changes nothing, sends nothing, removes its trigger; the sidebar says what happened and what still works', () => {
+    s.churn(1);
+    const from = s.emu.clock.now();
+    const runs = s.until(midnight(1) + 16 * HOUR);
+    expect(runs).toHaveLength(1);
+    expectNoDocumentRun(runs[0]);
+    expect(s.requestsBetween(from, s.emu.clock.now())).toBe(0);
+    expect(s.emu.triggers.triggers).toHaveLength(0);
+    s.checkSheet(); // the day-0 values, dates and no change marks
+    expect(s.emu.callFromSidebar('sidebarJobStatus', { jobId })).toMatchObject({ state: 'running', processed: 0 });
+    const status = s.status();
+    expect(status).toMatchObject({ enabled: true, nextRunAt: null, pausedReason: null, triggerNotice: expect.stringMatching(NOTICE) });
+    expect((s.emu.callFromSidebar('sidebarGetState') as SidebarState).schedule.triggerNotice).toBe(status.triggerNotice);
+  });
+
+  it('what still works: the job driven by the open sidebar, and Refresh now from the menu', () => {
+    expect(driveJob(s.world, jobId).progress).toMatchObject({ state: 'done', counts: { enriched: 400 } });
+    s.emu.model.activateSheet(s.sheet());
+    s.emu.openDocument('FULL');
+    s.emu.ui.answerNext('OK', 'OK');
+    expect(s.emu.clickMenuItem('Refresh now').ok).toBe(true);
+    expect(s.emu.ui.dialogs.at(-1)!.prompt).toMatch(/^“Leads”: refreshed 300 rows: /);
+    s.advanceExpectations(localDate(s.emu.clock.now()));
+    s.checkSheet();
+  });
+
+  it('Keep fresh again makes one new trigger and clears the notice; Stop removes it', () => {
+    expect(s.keepFresh()).toMatchObject({ enabled: true, triggerNotice: null, nextRunAt: expect.any(Number) });
+    expect(s.emu.triggers.triggers).toHaveLength(1);
+    expect(s.emu.callFromSidebar('sidebarStopSchedule')).toMatchObject({ enabled: false, triggerNotice: null });
+    expect(s.emu.triggers.triggers).toHaveLength(0);
+  });
+});
+
+describe.each(TRIGGER_DOCUMENTS)('Refresh now from the menu (trigger runs: %s)', (mode) => {
   it('runs the same refresh once and tells the user what changed', () => {
-    const s = new Scenario();
+    const s = new Scenario(mode);
     s.rows.splice(100);
     s.enrich();
     expect(s.status()).toMatchObject({ enabled: false, target: { sheetName: 'Leads', rangeA1: `Leads!A1:${columnLetter(s.sheet().lastColumn())}101` } });
@@ -442,20 +516,157 @@ describe('Refresh now from the menu', () => {
   });
 });
 
-describe('a range that is gone', () => {
+describe.each(TRIGGER_DOCUMENTS)('a range that is gone (trigger runs: %s)', (mode) => {
   it('stops with a clear status rather than write anywhere when the sheet was deleted', () => {
-    const s = new Scenario();
+    const s = new Scenario(mode);
     s.rows.splice(60);
     s.enrich();
     s.keepFresh();
     s.emu.model.addSheet('Other', [['untouched']]);
     s.emu.model.deleteSheet('Leads');
     const runs = s.until(midnight(1) + 12 * HOUR);
-    expect(runs.filter((run) => reportOf(run).refresh === 'paused')).toHaveLength(1);
+    if (mode === 'attached') {
+      expect(runs.filter((run) => reportOf(run).refresh === 'paused')).toHaveLength(1);
+    } else {
+      expect(runs).toHaveLength(1);
+      expectNoDocumentRun(runs[0]);
+    }
     expect(s.emu.triggers.triggers).toHaveLength(0);
     expect(s.world.sent.filter((request) => request.atMs > midnight(1))).toHaveLength(0);
     const state = s.emu.callFromSidebar('sidebarGetState') as SidebarState;
-    expect(state.schedule).toMatchObject({ enabled: true, target: null, nextRunAt: null, pausedReason: expect.stringContaining('The sheet “Leads” was deleted') });
+    expect(state.schedule).toMatchObject({ enabled: true, target: null, nextRunAt: null });
+    if (mode === 'attached') expect(state.schedule).toMatchObject({ pausedReason: expect.stringContaining('The sheet “Leads” was deleted'), triggerNotice: null });
+    else expect(state.schedule).toMatchObject({ pausedReason: null, triggerNotice: expect.stringMatching(NOTICE) });
     expect(s.emu.model.sheet('Other').cell(1, 1).value).toBe('untouched');
+  });
+});
+
+describe.each(TRIGGER_DOCUMENTS)('two spreadsheets of one user (trigger runs: %s)', (mode) => {
+  it('each keeps its own trigger, found by its id: never a second one, Stop in one leaves the other, lost ids are recovered, each run works on its own spreadsheet', () => {
+    const first = new Scenario(mode);
+    first.rows.splice(60);
+    first.enrich();
+    // The same add-on and user in another spreadsheet: shared clock, user properties and triggers.
+    const otherEmu = first.emu.openAnotherSpreadsheet();
+    const second = new Scenario(mode, { ...first.world, emu: otherEmu });
+    second.rows.splice(60);
+    second.enrich();
+    expect(otherEmu.model.id).not.toBe(first.emu.model.id);
+
+    // In the second, a background job makes the trigger first; Keep fresh then finds it, twice.
+    const more = withSheet(second.world, 'More', Array.from({ length: 200 }, (_, i) => syntheticProfileUrl(7000 + i)));
+    const started = otherEmu.callFromSidebar('sidebarStartJob', { ...startRequest(more, []), continueInBackground: true }) as StartJobResponse;
+    if (!started.ok) throw new Error(JSON.stringify(started));
+    otherEmu.model.activateSheet(second.sheet());
+    const triggersOf = (emu: typeof otherEmu) => first.emu.triggers.triggers.filter((t) => t.documentId === emu.model.id).map((t) => t.id);
+    const secondTrigger = triggersOf(otherEmu);
+    expect(secondTrigger).toHaveLength(1);
+    for (let i = 0; i < 2; i++) expect(second.keepFresh()).toMatchObject({ enabled: true, pausedReason: null });
+    for (let i = 0; i < 2; i++) expect(first.keepFresh()).toMatchObject({ enabled: true, pausedReason: null });
+    expect(triggersOf(otherEmu)).toEqual(secondTrigger);
+    expect(triggersOf(first.emu)).toHaveLength(1);
+    expect(first.emu.triggers.triggers).toHaveLength(2);
+
+    // Stop in the first removes its trigger only; Keep fresh there again makes one new one.
+    expect(first.emu.callFromSidebar('sidebarStopSchedule')).toMatchObject({ enabled: false });
+    expect(first.emu.triggers.triggers.map((t) => t.id)).toEqual(secondTrigger);
+    first.keepFresh();
+    expect(first.emu.triggers.triggers).toHaveLength(2);
+
+    // The user's records of both triggers are lost (an older version kept none): Keep fresh in
+    // each is refused a new trigger, cannot tell which trigger is whose, and says nothing wrong.
+    const userProperties = first.emu.properties.user(first.emu.users[0]).values;
+    const recordKey = (emu: typeof otherEmu) => `${TRIGGER_RECORD_PREFIX}${emu.model.id}`;
+    userProperties.delete(recordKey(first.emu));
+    // With only one record lost, the one unclaimed trigger is taken back.
+    expect(first.keepFresh()).toMatchObject({ enabled: true, pausedReason: null, triggerNotice: null });
+    expect(JSON.parse(userProperties.get(recordKey(first.emu))!)).toEqual({ v: 1, triggerId: triggersOf(first.emu)[0] });
+    userProperties.delete(recordKey(first.emu));
+    userProperties.delete(recordKey(otherEmu));
+    for (const scenario of [first, second]) expect(scenario.keepFresh()).toMatchObject({ enabled: true, pausedReason: null, triggerNotice: null });
+    expect(first.emu.triggers.triggers).toHaveLength(2);
+    for (const emu of [first.emu, otherEmu]) expect(JSON.parse(userProperties.get(recordKey(emu))!)).toMatchObject({ triggerId: null, unidentifiedSince: expect.any(Number) });
+
+    // A day passes; people change jobs.
+    const day1 = first.churn(1);
+    const from = first.emu.clock.now();
+    const runs = first.until(midnight(1) + 16 * HOUR);
+    const date = localDate(midnight(1) + 6 * HOUR);
+    if (mode === 'attached') {
+      expect(day1.employerChanged.length + day1.titleChanged.length).toBeGreaterThan(0);
+      // Each trigger ran in its own spreadsheet, and each spreadsheet was refreshed.
+      expect(first.emu.executions.filter((run) => run.functionName === 'onScheduledRun').length).toBeGreaterThan(0);
+      expect(otherEmu.executions.filter((run) => run.functionName === 'onScheduledRun').length).toBeGreaterThan(0);
+      for (const scenario of [first, second]) {
+        scenario.advanceExpectations(date);
+        scenario.checkSheet();
+      }
+      expect(otherEmu.callFromSidebar('sidebarJobStatus', { jobId: started.job.jobId })).toMatchObject({ state: 'done', processed: 200 });
+      expect(first.emu.triggers.triggers).toHaveLength(2);
+      expect(runs.every((run) => !reportOf(run).noDocument)).toBe(true);
+      // Each trigger's run in its spreadsheet recorded its id there again.
+      for (const emu of [first.emu, otherEmu]) expect(JSON.parse(userProperties.get(recordKey(emu))!)).toEqual({ v: 1, triggerId: triggersOf(emu)[0] });
+    } else {
+      // One run each, each removing its own trigger; each spreadsheet's sidebar says so; nothing sent or changed.
+      expect(runs).toHaveLength(2);
+      runs.forEach(expectNoDocumentRun);
+      expect(first.emu.triggers.triggers).toHaveLength(0);
+      expect(first.requestsBetween(from, first.emu.clock.now())).toBe(0);
+      first.checkSheet();
+      second.checkSheet();
+      expect(first.status().triggerNotice).toMatch(NOTICE);
+      expect(second.status().triggerNotice).toMatch(NOTICE);
+    }
+  });
+});
+
+describe.each(TRIGGER_DOCUMENTS)('two users of one spreadsheet (trigger runs: %s)', (mode) => {
+  it('each has a trigger and a record of their own; the schedule runs on one, and Stop removes only the user\'s own', () => {
+    const [OWNER, EDITOR] = ['owner@example.com', 'editor@example.com'];
+    const s = new Scenario(mode, { users: [OWNER, EDITOR] });
+    s.rows.splice(60);
+    s.enrich();
+    const asEditor = (name: string, ...args: unknown[]) => {
+      const result = s.emu.run(name, args, { user: EDITOR });
+      if (!result.ok) throw new Error(result.error);
+      return result.value as ScheduleStatus;
+    };
+    asEditor('sidebarSaveApiKey', { apiKey: TEST_KEY, scope: 'user' });
+    s.keepFresh();
+    // The editor turns it on too, twice: their own trigger, which now runs the schedule.
+    for (let i = 0; i < 2; i++) expect(asEditor('sidebarSetSchedule', DAILY)).toMatchObject({ enabled: true, pausedReason: null });
+    const ownerTrigger = s.emu.triggers.forUser(OWNER).map((t) => t.id);
+    const editorTrigger = s.emu.triggers.forUser(EDITOR).map((t) => t.id);
+    expect([ownerTrigger.length, editorTrigger.length]).toEqual([1, 1]);
+
+    const from = s.emu.clock.now();
+    const runs = s.until(midnight(1));
+    s.churn(1);
+    runs.push(...s.until(midnight(1) + 16 * HOUR));
+    if (mode === 'attached') {
+      // The editor's trigger refreshed; the owner's, no longer the schedule's, removed itself at its first run.
+      const ran = runs.filter((run) => run.atMs > midnight(1) && reportOf(run).refresh === 'ran');
+      expect(ran.map((run) => run.user)).toEqual([EDITOR]);
+      expect(runs.filter((run) => run.user === OWNER)).toHaveLength(1);
+      expect(reportOf(runs.find((run) => run.user === OWNER)!)).toMatchObject({ refresh: 'skipped', triggerRemoved: true });
+      expect(s.emu.triggers.triggers.map((t) => t.id)).toEqual(editorTrigger);
+      s.advanceExpectations(localDate(midnight(1) + 6 * HOUR));
+      s.checkSheet();
+      // The owner's Stop turns the schedule off but cannot touch the editor's trigger; its next run removes it.
+      s.emu.callFromSidebar('sidebarStopSchedule');
+      expect(s.emu.triggers.triggers.map((t) => t.id)).toEqual(editorTrigger);
+      const after = s.until(s.emu.clock.now() + 2 * HOUR);
+      expect(after.map((run) => [run.user, reportOf(run).triggerRemoved])).toEqual([[EDITOR, true]]);
+      expect(s.emu.triggers.triggers).toHaveLength(0);
+    } else {
+      // Each user's run removes that user's trigger, and each user's sidebar says so.
+      expect(runs.map((run) => run.user).sort()).toEqual([EDITOR, OWNER].sort());
+      runs.forEach(expectNoDocumentRun);
+      expect(s.emu.triggers.triggers).toHaveLength(0);
+      expect(s.requestsBetween(from, s.emu.clock.now())).toBe(0);
+      s.checkSheet();
+      expect(s.status().triggerNotice).toMatch(NOTICE);
+      expect(asEditor('sidebarScheduleStatus').triggerNotice).toMatch(NOTICE);
+    }
   });
 });

@@ -2,8 +2,8 @@
 // data both ways, FULL mode), with the real dist/Code.js and the mock API. Needs `npm run build`.
 import { ScriptError } from '../../dev/emulator';
 import { syntheticBusinessEmail, syntheticProfileUrl } from '../../dev/mock-api/dataset';
-import type { ApiKeyStatus, ConnectionResult, Estimate, JobProgress, SelectFailedResult, SidebarState, SourceGuess, StartJobResponse } from '../../src/server/sidebarContract';
-import { driveJob, jobWorld, startRequest, TEST_KEY, withSheet, type JobWorld } from './jobHarness';
+import type { ApiKeyStatus, ConnectionResult, Estimate, JobProgress, ScheduleStatus, SelectFailedResult, SidebarState, SourceGuess, StartJobResponse } from '../../src/server/sidebarContract';
+import { driveJob, jobWorld, startRequest, TEST_KEY, TRIGGER_DOCUMENTS, withSheet, type JobWorld } from './jobHarness';
 
 function column(rows: number): string[] {
   return Array.from({ length: rows }, (_, n) => (n % 4 === 3 ? syntheticBusinessEmail(n) : syntheticProfileUrl(n)));
@@ -213,48 +213,12 @@ describe('running a job from the sidebar', () => {
     expect(String(sheet.cell(activeRow, 2).value)).toMatch(/^Error: /);
   });
 
-  test('start with continue in the background: the trigger is made from that click and finishes the job unattended', () => {
-    const world = jobWorld();
-    const source = withSheet(world, 'Leads', column(400));
-    const response = world.emu.callFromSidebar('sidebarStartJob', startRequest(source, ['basic_profile.name'], { continueInBackground: true })) as StartJobResponse;
-    if (!response.ok) throw new Error(JSON.stringify(response));
-    expect(response.job.continueInBackground).toBe(true);
-    expect(world.emu.triggers.forUser(world.emu.users[0])).toHaveLength(1);
-    // No sidebarContinueJob at all: the sidebar was closed straight after Start.
-    world.emu.runDueTriggers(world.clock.now() + 3 * 60 * 60_000);
-    const done = world.emu.callFromSidebar('sidebarJobStatus', { jobId: response.job.jobId }) as JobProgress;
-    expect(done).toMatchObject({ state: 'done', processed: 400 });
-  });
 
   test('start without the switch makes no trigger', () => {
     const world = jobWorld();
     const source = withSheet(world, 'Leads', column(20));
     world.emu.callFromSidebar('sidebarStartJob', startRequest(source, ['basic_profile.name'], { continueInBackground: false }));
     expect(world.emu.triggers.forUser(world.emu.users[0])).toHaveLength(0);
-  });
-
-  test("the 'background' action changes only the switch, whatever the job's state", () => {
-    const world = jobWorld();
-    const source = withSheet(world, 'Leads', column(600));
-    const { job } = world.emu.callFromSidebar('sidebarStartJob', startRequest(source, ['basic_profile.name'])) as Extract<StartJobResponse, { ok: true }>;
-    const first = world.emu.callFromSidebar('sidebarContinueJob', { jobId: job.jobId }) as JobProgress;
-    expect(first.state).toBe('running');
-
-    const on = world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'background', continueInBackground: true }) as JobProgress;
-    expect(on).toMatchObject({ state: 'running', continueInBackground: true, processed: first.processed, pausedBy: null });
-    expect(world.emu.triggers.forUser(world.emu.users[0])).toHaveLength(1);
-
-    world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'pause' });
-    const off = world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'background', continueInBackground: false }) as JobProgress;
-    expect(off).toMatchObject({ state: 'paused', pausedBy: 'user', continueInBackground: false });
-    // The trigger finds nothing to carry on: the paused job stays where the user left it.
-    world.emu.runDueTriggers(world.clock.now() + 2 * 60 * 60_000);
-    expect(world.emu.callFromSidebar('sidebarJobStatus', { jobId: job.jobId })).toMatchObject({ state: 'paused', processed: first.processed });
-
-    world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'cancel' });
-    const ended = world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'background', continueInBackground: true }) as JobProgress;
-    expect(ended).toMatchObject({ state: 'cancelled', continueInBackground: true });
-    expect(failure(world, 'sidebarControlJob', { jobId: job.jobId, action: 'background' })).toMatch(/Continue in the background: choose on or off/);
   });
 
   test('pausedBy: the user for Pause, a problem for no credits; cleared on resume', () => {
@@ -274,8 +238,68 @@ describe('running a job from the sidebar', () => {
     expect(world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'resume' })).toMatchObject({ state: 'running', pausedBy: null });
   });
 
+});
+
+/** Without the document, the trigger's one run removes it, sends nothing, and the sidebar says so. */
+function expectNoDocumentRun(world: JobWorld, runs: ReturnType<JobWorld['emu']['runDueTriggers']>): void {
+  expect(runs).toHaveLength(1);
+  expect(runs[0].result).toMatchObject({ ok: true, value: { noDocument: true, triggerRemoved: true } });
+  expect(runs[0].result.calls['UrlFetchApp.fetchAll']).toBeUndefined();
+  expect(world.emu.triggers.forUser(world.emu.users[0])).toHaveLength(0);
+  const status = world.emu.callFromSidebar('sidebarScheduleStatus') as ScheduleStatus;
+  expect(status.triggerNotice).toMatch(/could not open this spreadsheet.*jobs while this sidebar is open/);
+}
+
+describe.each(TRIGGER_DOCUMENTS)('jobs that continue in the background (trigger runs: %s)', (mode) => {
+  test('start with continue in the background: the trigger is made from that click and finishes the job unattended (or, without the document, says it cannot)', () => {
+    const world = jobWorld({ triggerDocument: mode });
+    const source = withSheet(world, 'Leads', column(400));
+    const response = world.emu.callFromSidebar('sidebarStartJob', startRequest(source, ['basic_profile.name'], { continueInBackground: true })) as StartJobResponse;
+    if (!response.ok) throw new Error(JSON.stringify(response));
+    expect(response.job.continueInBackground).toBe(true);
+    expect(world.emu.triggers.forUser(world.emu.users[0])).toHaveLength(1);
+    // No sidebarContinueJob at all: the sidebar was closed straight after Start.
+    const runs = world.emu.runDueTriggers(world.clock.now() + 3 * 60 * 60_000);
+    const after = world.emu.callFromSidebar('sidebarJobStatus', { jobId: response.job.jobId }) as JobProgress;
+    if (mode === 'attached') {
+      expect(after).toMatchObject({ state: 'done', processed: 400 });
+      return;
+    }
+    // Without the document nothing ran; the sidebar, once open again, drives the job to the end.
+    expectNoDocumentRun(world, runs);
+    expect(after).toMatchObject({ state: 'running', processed: 0 });
+    expect(world.sent).toHaveLength(0);
+    expect(driveJob(world, response.job.jobId).progress).toMatchObject({ state: 'done', processed: 400 });
+  });
+
+  test("the 'background' action changes only the switch, whatever the job's state", () => {
+    const world = jobWorld({ triggerDocument: mode });
+    const source = withSheet(world, 'Leads', column(600));
+    const { job } = world.emu.callFromSidebar('sidebarStartJob', startRequest(source, ['basic_profile.name'])) as Extract<StartJobResponse, { ok: true }>;
+    const first = world.emu.callFromSidebar('sidebarContinueJob', { jobId: job.jobId }) as JobProgress;
+    expect(first.state).toBe('running');
+
+    const on = world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'background', continueInBackground: true }) as JobProgress;
+    expect(on).toMatchObject({ state: 'running', continueInBackground: true, processed: first.processed, pausedBy: null });
+    expect(world.emu.triggers.forUser(world.emu.users[0])).toHaveLength(1);
+
+    world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'pause' });
+    const off = world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'background', continueInBackground: false }) as JobProgress;
+    expect(off).toMatchObject({ state: 'paused', pausedBy: 'user', continueInBackground: false });
+    // The trigger finds nothing to carry on: the paused job stays where the user left it.
+    const runs = world.emu.runDueTriggers(world.clock.now() + 2 * 60 * 60_000);
+    expect(world.emu.callFromSidebar('sidebarJobStatus', { jobId: job.jobId })).toMatchObject({ state: 'paused', processed: first.processed });
+    if (mode === 'detached') expectNoDocumentRun(world, runs);
+    else expect(runs[0].result.value).toMatchObject({ noDocument: false, triggerRemoved: true });
+
+    world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'cancel' });
+    const ended = world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'background', continueInBackground: true }) as JobProgress;
+    expect(ended).toMatchObject({ state: 'cancelled', continueInBackground: true });
+    expect(failure(world, 'sidebarControlJob', { jobId: job.jobId, action: 'background' })).toMatch(/Continue in the background: choose on or off/);
+  });
+
   test('continue in the background: the hourly trigger carries the job on with the sidebar closed', () => {
-    const world = jobWorld();
+    const world = jobWorld({ triggerDocument: mode });
     const source = withSheet(world, 'Leads', column(900));
     const { job } = world.emu.callFromSidebar('sidebarStartJob', startRequest(source, ['basic_profile.name'])) as Extract<StartJobResponse, { ok: true }>;
     world.emu.callFromSidebar('sidebarContinueJob', { jobId: job.jobId });
@@ -284,7 +308,18 @@ describe('running a job from the sidebar', () => {
     const paused = world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'pause', continueInBackground: true }) as JobProgress;
     expect(paused).toMatchObject({ state: 'paused', continueInBackground: true });
     expect(world.emu.triggers.forUser(world.emu.users[0])).toHaveLength(1);
-    world.emu.runDueTriggers(world.clock.now() + 3 * 60 * 60_000);
-    expect((world.emu.callFromSidebar('sidebarJobStatus', { jobId: job.jobId }) as JobProgress).state).toBe('done');
+    const sentBefore = world.sent.length;
+    const runs = world.emu.runDueTriggers(world.clock.now() + 3 * 60 * 60_000);
+    if (mode === 'attached') {
+      expect((world.emu.callFromSidebar('sidebarJobStatus', { jobId: job.jobId }) as JobProgress).state).toBe('done');
+      return;
+    }
+    expectNoDocumentRun(world, runs);
+    expect(world.sent).toHaveLength(sentBefore);
+    expect(world.emu.callFromSidebar('sidebarJobStatus', { jobId: job.jobId })).toMatchObject({ state: 'paused', processed: paused.processed });
+    // Ticking the box again (a sidebar call, with the document) makes a new trigger and clears the notice.
+    world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'background', continueInBackground: true });
+    expect(world.emu.triggers.forUser(world.emu.users[0])).toHaveLength(1);
+    expect((world.emu.callFromSidebar('sidebarScheduleStatus') as ScheduleStatus).triggerNotice).toBeNull();
   });
 });

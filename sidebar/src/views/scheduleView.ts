@@ -1,6 +1,6 @@
 // Keep fresh section: the scheduled refresh of enriched rows (daily or weekly at an hour), the
-// range it keeps fresh, its next run, what the last run did, why it paused itself, and Stop
-// refreshing.
+// range it keeps fresh, its next run, what the last run did, why it paused itself, what became of
+// an hourly run that could not reach the spreadsheet, and Stop refreshing.
 import type { ScheduleRequest, ScheduleStatus } from '../../../src/server/sidebarContract';
 import { button, checkbox, el, field, replaceChildren, show, uniqueId } from '../dom';
 import { describeSchedule, formatCount, formatDateTime, formatHour, parsePositiveInt, weekdayName } from '../format';
@@ -40,6 +40,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
   const nextLine = el('p', { className: 'gray' });
   const lastLine = el('p', { className: 'last-run' });
   const pausedLine = el('p', { className: 'error', attrs: { role: 'alert' } });
+  const noticeLine = el('p', { className: 'error trigger-notice', attrs: { role: 'alert' } });
   const formError = el('p', { className: 'error', attrs: { role: 'alert' } });
 
   const frequency = el('select', {}, [
@@ -100,6 +101,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
     statusLine,
     targetLine,
     pausedLine,
+    noticeLine,
     nextLine,
     lastLine,
     form,
@@ -150,6 +152,8 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
     targetLine.title = status.target ? `Sheet: ${status.target.sheetName}` : '';
     pausedLine.textContent = status.pausedReason ? `Paused: ${status.pausedReason}` : '';
     show(pausedLine, Boolean(status.pausedReason));
+    noticeLine.textContent = status.triggerNotice ?? '';
+    show(noticeLine, Boolean(status.triggerNotice));
     nextLine.textContent = status.enabled && status.nextRunAt !== null ? `Next run ${formatDateTime(status.nextRunAt, now())} (your time).` : '';
     show(nextLine, Boolean(nextLine.textContent));
     lastLine.textContent = describeLastRun(status, now()) ?? '';
