@@ -261,6 +261,11 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
     resultLine.textContent = parts.join(' ');
   }
 
+  /** Sharing replaces the key the formulas use now, if any: said in the question. */
+  function replacing(): string {
+    return status.formulas ? ` It replaces the shared key ${maskedKeyLabel(status.formulas.masked)}.` : '';
+  }
+
   function confirmation(): { text: string; yes: string; no: string } | null {
     const own = maskedKeyLabel(status.masked);
     switch (confirming) {
@@ -271,9 +276,17 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
           no: 'Keep it',
         };
       case 'share-own':
-        return { text: `Share your key ${own} with this spreadsheet's formulas? ${SHARE_WARNING}`, yes: 'Share', no: 'Cancel' };
+        return {
+          text: `Share your key ${own} with this spreadsheet's formulas?${replacing()} ${SHARE_WARNING}`,
+          yes: 'Share',
+          no: 'Cancel',
+        };
       case 'share-new':
-        return { text: `Share this key with this spreadsheet? Its formulas and every editor's jobs can use it. ${SHARE_WARNING}`, yes: 'Share', no: 'Cancel' };
+        return {
+          text: `Share this key with this spreadsheet? Its formulas and every editor's jobs can use it.${replacing()} ${SHARE_WARNING}`,
+          yes: 'Share',
+          no: 'Cancel',
+        };
       case 'stop':
         return {
           text: `Stop sharing ${maskedKeyLabel(status.formulas?.masked ?? null)}? Formulas in this spreadsheet then have no key until one is shared again.`,
