@@ -95,7 +95,7 @@ test('a lower limit reported by the server wins over the configured one', () => 
   expect(window.reserve(60).granted).toBe(9);
 });
 
-test('the shared state stays small and expires', () => {
+test('the shared state stays small, and its aged-out sends count for nothing', () => {
   const { window, cache, clock } = setup({ limit: 6000 });
   for (let i = 0; i < 300; i++) {
     window.reserve(20);
@@ -104,8 +104,12 @@ test('the shared state stays small and expires', () => {
   const raw = cache.peek('cd:rate:abc') as string;
   expect(raw.length).toBeLessThan(10_000);
   expect(JSON.parse(raw).sends.length).toBe(300);
+  // The entry is kept for the cache's longest time (a full cache drops the soonest to expire
+  // first), but a minute later none of its sends counts any more.
   clock.advance(3 * 61_000);
-  expect(cache.peek('cd:rate:abc')).toBeNull();
+  expect(cache.peek('cd:rate:abc')).not.toBeNull();
+  expect(window.reserve(6000).granted).toBe(6000);
+  expect(JSON.parse(cache.peek('cd:rate:abc') as string).sends).toHaveLength(1);
 });
 
 test('an unreadable state counts as empty', () => {
