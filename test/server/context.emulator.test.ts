@@ -134,3 +134,34 @@ describe('what other users leave in shared caches does not break pacing', () => 
     expect(api.stats().perKey.u3).toMatchObject({ requests: 48, rateLimited: 0 });
   });
 });
+
+describe('one key paced in two places', () => {
+  // A user's own key, also shared into another spreadsheet by hand: its jobs there pace it in that
+  // document's cache, the user's elsewhere in their user cache. The two windows cannot see each
+  // other; the API's headers (x-ratelimit-remaining: usage we did not record is someone else's)
+  // and its 429s with Retry-After reconcile them. The bound: a window learns of the other's sends
+  // only from an answer, so each window can lose at most one burst (never more than the limit) to
+  // 429s per minute they overlap; every row still arrives, and nothing is sent twice that succeeded.
+  it('the headers and 429s keep both jobs correct: every row arrives, few 429s', () => {
+    const { api, spreadsheets } = scriptWithSpreadsheets();
+    const [mine, theirs] = spreadsheets;
+    // User 5 shares their own key into the second spreadsheet, where user 6 (no key of their own) uses it.
+    theirs.run('sidebarSaveApiKey', [{ apiKey: null, scope: 'user' }], { user: userName(6) });
+    theirs.run('sidebarSaveApiKey', [{ scope: 'document' }], { user: userName(5) });
+    mine.run('sidebarSaveApiKey', [{ scope: 'user', requestsPerMinute: PER_MINUTE }], { user: userName(5) });
+    const jobs = [startJob(mine, 5, 0), startJob(theirs, 6, ROWS_PER_SHEET)];
+    // User 5's job in the first spreadsheet is not the shared key's document: it paces in user 5's cache.
+    for (let round = 0; round < 30 && jobs.some((job) => job.progress?.state === 'running'); round++) {
+      for (const job of jobs) {
+        if (job.progress?.state !== 'running') continue;
+        job.progress = job.emu.run('sidebarContinueJob', [{ jobId: job.jobId }], { user: userName(job.user) }).value as JobProgress;
+      }
+    }
+    expect(jobs.map((job) => job.progress)).toEqual(jobs.map(() => expect.objectContaining({ state: 'done', counts: expect.objectContaining({ enriched: ROWS_PER_SHEET, failed: 0 }) })));
+    const used = api.stats().perKey.u5;
+    expect(used.requests - used.rateLimited).toBe(12);
+    const minutes = Math.ceil((api.requestLog().at(-1)!.atMs - api.requestLog()[0].atMs) / 60_000) + 1;
+    expect(used.rateLimited).toBeLessThanOrEqual(2 * PER_MINUTE * minutes);
+  });
+});
+
