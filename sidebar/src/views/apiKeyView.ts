@@ -47,7 +47,8 @@ export const STANDARD_REQUESTS_PER_MINUTE = 15;
 
 /**
  * The save request for the form, or what is wrong and which field to fix. The settings form
- * sends no apiKey at all: the server keeps the stored key and changes only scope and limit.
+ * sends no apiKey at all and scope user: the server keeps the stored keys and changes only the
+ * limit (sharing has its own buttons, each asking first).
  */
 export function keyFormRequest(mode: KeyFormMode, input: KeyFormInput): { request: SaveApiKeyRequest } | { error: string; field: 'key' | 'rate' } {
   const apiKey = input.apiKey.trim();
@@ -55,7 +56,8 @@ export function keyFormRequest(mode: KeyFormMode, input: KeyFormInput): { reques
   const rateText = input.rate.trim();
   const requestsPerMinute = rateText ? parsePositiveInt(rateText, 6000) : STANDARD_REQUESTS_PER_MINUTE;
   if (requestsPerMinute === null) return { error: 'Requests per minute must be a whole number from 1 to 6000.', field: 'rate' };
-  const request: SaveApiKeyRequest = { scope: input.scope, requestsPerMinute };
+  // The settings form changes only the limit: with no key, scope document would share the own key.
+  const request: SaveApiKeyRequest = { scope: mode === 'settings' ? 'user' : input.scope, requestsPerMinute };
   if (mode !== 'settings') request.apiKey = apiKey;
   return { request };
 }
@@ -184,7 +186,7 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
     const formMode = mode();
     const built = keyFormRequest(formMode, {
       apiKey: formMode === 'settings' ? '' : keyInput.value,
-      scope: formMode === 'settings' ? 'user' : scopeDocument.checked ? 'document' : 'user',
+      scope: scopeDocument.checked ? 'document' : 'user',
       rate: rateInput.value,
     });
     if ('error' in built) {
