@@ -1,6 +1,6 @@
 // The first layer of the throttling: a sliding 60-second window of send times per API key, kept
-// in a cache under a lock that belong to whoever the key belongs to (a user's own key: the user
-// cache and user lock; a key shared with the spreadsheet: the document cache and document lock),
+// in the cache and under the lock of whoever the key belongs to (a user's own key: the user cache
+// and user lock; a key shared with the spreadsheet: the document cache and document lock),
 // so every execution using the key (formula cells, sidebar jobs, triggers) draws slots from the
 // same budget before it sends, and nobody waits on another user's lock. The API's own rate
 // headers and 429s correct what this window cannot see (a lost entry, a busy lock, other users of

@@ -1,5 +1,5 @@
 // The shared sliding window: slots per key across executions, release times, the server's word.
-import { RateWindow, type RateWindowOptions } from '../../src/core/rateWindow';
+import { DEFAULT_LOCK_TIMEOUT_MS, RateWindow, type RateWindowOptions } from '../../src/core/rateWindow';
 import type { Cache } from '../../src/core/ports';
 import { FakeCache, FakeClock, FakeLock, T0 } from './fakes';
 
@@ -30,6 +30,17 @@ test('every reservation takes the lock and releases it', () => {
   window.reserve(3);
   expect(lock.acquisitions).toBe(2);
   expect(lock.held).toBe(false);
+});
+
+test('a busy lock is waited for briefly, then the caller is told to try again a second later', () => {
+  const { cache, clock } = setup();
+  const waits: number[] = [];
+  // Held by another execution of the key's owner (their user lock, or the spreadsheet's document lock).
+  const busy = { tryLock: (ms: number) => (waits.push(ms), false), releaseLock: () => undefined };
+  const window = new RateWindow({ cache, lock: busy, clock, stateKey: 'cd:rate:abc', limit: 15 });
+  expect(window.reserve(3)).toEqual({ granted: 0, nextSlotAt: T0 + 1_000, enoughAt: T0 + 1_000 });
+  expect(waits).toEqual([DEFAULT_LOCK_TIMEOUT_MS]);
+  expect(DEFAULT_LOCK_TIMEOUT_MS).toBeLessThanOrEqual(2_000);
 });
 
 test('two windows on the same cache and key share the slots; another key has its own', () => {
