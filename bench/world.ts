@@ -165,7 +165,10 @@ export function emulatorWorld(setup: ApiSetup, sheet: { name: string; rows: unkn
     return writeInputs(row, column, grid, ...rest);
   };
   emu.load();
+  // The owner's own key, shared with the spreadsheet: jobs use it, and so can formulas (which only
+  // ever use a shared key). Both pace it in the document's cache, under its lock.
   emu.properties.user(emu.users[0]).values.set(KEY_PROPERTY, BENCH_KEY);
+  emu.properties.document.values.set(KEY_PROPERTY, BENCH_KEY);
   emu.properties.document.values.set(RATE_PROPERTY, String(setup.requestsPerMinute));
   return { emu, clock, recorded, cells };
 }

@@ -55,8 +55,8 @@ export function menuHelp() {
  * limit reached — recalculate in a minute, or use the sidebar for large columns"); a blank row
  * stays blank. Results are cached for 6 hours, so recalculating or copying the formula costs no
  * credits while the cache holds, and a column of =CRUSTDATA_ENRICH(A2) formulas filled down is
- * fetched 25 rows per request, like one range formula. Needs an API key: Extensions → Crustdata →
- * Set API key…
+ * fetched 25 rows per request, like one range formula. Needs an API key shared with this
+ * spreadsheet's formulas: Extensions → Crustdata → Open sidebar, API key, Share with formulas.
  *
  * @param {A2:A100} identifiers One cell or one column of LinkedIn profile URLs (any pasted form) or business emails; both may be mixed.
  * @param {"basic_profile, experience"} fields Optional. Comma-separated field groups (basic_profile, experience, education, skills, contact, social_handles, dev_platform_profiles, professional_network, certifications, honors) or dot-paths such as basic_profile.name, or a range holding them. Empty: the default columns.

@@ -71,3 +71,12 @@ export function lockOf(lock: GoogleAppsScript.Lock.Lock): Lock {
     releaseLock: () => lock.releaseLock(),
   };
 }
+
+/** A lock fetched from LockService only when first taken: a formula answered from the cache asks for none. */
+export function lazyLockOf(get: () => GoogleAppsScript.Lock.Lock): Lock {
+  let lock: GoogleAppsScript.Lock.Lock | null = null;
+  return {
+    tryLock: (ms) => (lock ??= get()).tryLock(ms),
+    releaseLock: () => lock?.releaseLock(),
+  };
+}

@@ -14,14 +14,15 @@ import type { CellValue, FieldSelection, RowOutcome } from './types';
 
 // ---- Messages (quoted in the README and the function's JSDoc) ------------------------------
 
-const SET_KEY_PATH = 'Extensions → Crustdata → Set API key…';
+/** Formulas use only the key shared with the spreadsheet (see src/server/context.ts): this is where it is shared. */
+const SHARE_KEY_PATH = 'Extensions → Crustdata → Open sidebar';
 
 export const MESSAGES = {
   notFound: 'Not found',
   pending: 'Rate limit reached — recalculate in a minute, or use the sidebar for large columns',
   busy: 'Still fetching for other cells — recalculate in a minute, or use the sidebar for large columns',
-  missingKey: `No Crustdata API key: set one in ${SET_KEY_PATH}, then recalculate`,
-  invalidKey: `Crustdata rejected the API key: set a valid one in ${SET_KEY_PATH}, then recalculate`,
+  missingKey: `No API key for formulas in this spreadsheet: open ${SHARE_KEY_PATH} and share a key with this spreadsheet's formulas, then recalculate`,
+  invalidKey: `Crustdata rejected the key shared with this spreadsheet's formulas: share a valid one in ${SHARE_KEY_PATH}, then recalculate`,
 } as const;
 
 /**

@@ -30,9 +30,13 @@ export interface EnrichContext {
   hasher: Hasher;
   /** Person results per normalized identifier + selection (document cache in Apps Script). */
   resultCache: Cache;
-  /** State shared by every execution using the same key: rate window, auth-failure memo (script cache). */
+  /**
+   * State shared by every execution using the same key: rate window, auth-failure memo. It lives
+   * with whoever the key belongs to (a user's own key: user cache; a key shared with the
+   * spreadsheet: document cache), never in the script cache every user of the add-on shares.
+   */
   sharedCache: Cache;
-  /** Guards the shared rate window (script lock). */
+  /** Guards the rate window: the lock of the key's owner (user lock, or document lock), never the script lock. */
   lock: Lock;
   apiKey: string | null;
   /** Default https://api.crustdata.com */
@@ -87,7 +91,7 @@ export interface EnrichResult {
   resumeAt?: number;
 }
 
-/** Where the engine keeps what it shares with other executions (script cache). */
+/** Where the engine keeps what it shares with other executions using the key (its owner's cache). */
 export function rateWindowKey(fingerprint: string): string {
   return `cd:rate:${fingerprint}`;
 }
@@ -442,8 +446,9 @@ class EnrichRun {
     } catch {
       return null;
     }
-    if (raw === 'invalid_api_key') return { code: 'invalid_api_key', message: MESSAGES.invalidKey };
-    if (raw === 'insufficient_credits') return { code: 'insufficient_credits', message: MESSAGES.insufficientCredits };
+    const memo = readMemoValue(raw, this.ctx.clock.now());
+    if (memo === 'invalid_api_key') return { code: 'invalid_api_key', message: MESSAGES.invalidKey };
+    if (memo === 'insufficient_credits') return { code: 'insufficient_credits', message: MESSAGES.insufficientCredits };
     return null;
   }
 }
@@ -461,12 +466,31 @@ function readAnswer(response: HttpResponse, now: number): { rate: ServerRateInfo
   return { rate, verdict };
 }
 
+/**
+ * The memo's own expiry is in its value and the entry is kept for the longest time the cache
+ * allows: a full cache "stores the 900 items farthest from expiration"
+ * (https://developers.google.com/apps-script/reference/cache/cache), so a 5-minute entry beside
+ * 6-hour results would be the first to go.
+ */
+const MEMO_ENTRY_TTL_SECONDS = 21_600;
+
 function writeAuthMemo(ctx: EnrichContext, fingerprint: string, code: ErrorCode | null, ttlSeconds: number): void {
   try {
-    if (code) ctx.sharedCache.put(authMemoKey(fingerprint), code, ttlSeconds);
+    if (code) ctx.sharedCache.put(authMemoKey(fingerprint), JSON.stringify({ code, until: ctx.clock.now() + ttlSeconds * 1000 }), MEMO_ENTRY_TTL_SECONDS);
     else ctx.sharedCache.remove(authMemoKey(fingerprint));
   } catch {
     // Without the memo the next execution asks the API once more; nothing else is lost.
+  }
+}
+
+/** The memo's code while it holds, else null (expired, unreadable or absent). */
+export function readMemoValue(raw: string | null, now: number): string | null {
+  if (!raw) return null;
+  try {
+    const memo = JSON.parse(raw) as { code?: unknown; until?: unknown };
+    return typeof memo.code === 'string' && typeof memo.until === 'number' && memo.until > now ? memo.code : null;
+  } catch {
+    return null;
   }
 }
 

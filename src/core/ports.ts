@@ -77,3 +77,28 @@ export function withLock<T>(lock: Lock, timeoutMs: number, fn: () => T): T | { l
 export interface Hasher {
   sha256Hex(text: string): string;
 }
+
+/**
+ * One lock for nested sections of one execution (a formula holds the document lock while the
+ * engine paces a key under it): an inner tryLock finds it held and takes it at once, only the
+ * outermost releaseLock frees it. No second wait, and no inner release freeing the outer section.
+ */
+export function reentrantLock(lock: Lock): Lock {
+  let depth = 0;
+  return {
+    tryLock(timeoutMs) {
+      if (depth > 0) {
+        depth++;
+        return true;
+      }
+      if (!lock.tryLock(timeoutMs)) return false;
+      depth = 1;
+      return true;
+    },
+    releaseLock() {
+      if (depth === 0) return;
+      depth--;
+      if (depth === 0) lock.releaseLock();
+    },
+  };
+}

@@ -1,6 +1,10 @@
-// The first layer of the throttling: a sliding 60-second window of send times per API key,
-// kept in the script cache under the script lock, so every execution using the key (custom
-// function cells, sidebar jobs, triggers) draws slots from the same budget before it sends.
+// The first layer of the throttling: a sliding 60-second window of send times per API key, kept
+// in the cache and under the lock of whoever the key belongs to (a user's own key: the user cache
+// and user lock; a key shared with the spreadsheet: the document cache and document lock),
+// so every execution using the key (formula cells, sidebar jobs, triggers) draws slots from the
+// same budget before it sends, and nobody waits on another user's lock. The API's own rate
+// headers and 429s correct what this window cannot see (a lost entry, a busy lock, other users of
+// the same key elsewhere).
 import type { Cache, Clock, Lock } from './ports';
 import { withLock } from './ports';
 
@@ -11,6 +15,21 @@ export const RATE_WINDOW_MS = 60_000;
  * one sent at t has aged out of the server's window.
  */
 export const DEFAULT_WINDOW_MARGIN_MS = 1_000;
+
+/**
+ * Reserving holds the lock for one cache read and write. Its holders are one user's own
+ * executions, or one spreadsheet's; a longer wait means a holder is busy with something else
+ * (a formula fetching under the document lock): the caller tries again a second later.
+ */
+export const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
+
+/**
+ * The state is kept for the longest time the cache allows, whatever it holds: a full cache "stores
+ * the 900 items farthest from expiration" (https://developers.google.com/apps-script/reference/cache/cache),
+ * and beside 6-hour results a short-lived window entry would be the first to go. Aged-out sends
+ * are dropped when it is read, so keeping it longer costs one item.
+ */
+const STATE_TTL_SECONDS = 21_600;
 
 export interface RateWindowOptions {
   cache: Cache;
@@ -81,7 +100,7 @@ export class RateWindow {
   constructor(private readonly options: RateWindowOptions) {
     this.windowMs = options.windowMs ?? RATE_WINDOW_MS;
     this.marginMs = options.marginMs ?? DEFAULT_WINDOW_MARGIN_MS;
-    this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+    this.lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   }
 
   /** Reserves up to `wanted` slots at the current time. Never sleeps. */
@@ -247,10 +266,8 @@ export class RateWindow {
   }
 
   private save(state: WindowState, now: number): void {
-    const keepUntil = Math.max(now + 2 * (this.windowMs + this.marginMs), state.blockedUntil ?? 0, state.foreign?.until ?? 0);
-    const ttlSeconds = Math.min(21_600, Math.max(1, Math.ceil((keepUntil - now) / 1000)));
     try {
-      this.options.cache.put(this.options.stateKey, JSON.stringify(state), ttlSeconds);
+      this.options.cache.put(this.options.stateKey, JSON.stringify(state), STATE_TTL_SECONDS);
     } catch {
       // Losing the shared state costs pacing accuracy, not correctness: 429s are still retried.
     }

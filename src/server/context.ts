@@ -1,16 +1,30 @@
-// Builds the engine's context from Apps Script services, and keeps the API key.
-// The key lives in user properties (only this user, in this script); a user may choose to
-// share it with the spreadsheet (document properties: every editor's formulas can use it,
-// and any editor running a script could read it). It never goes to a cell, log or cache.
-import { appsScriptClock, appsScriptHasher, appsScriptHttp, cacheStore, lockOf, propertiesStore } from '../adapters/appsScript';
+// Builds the engine's context from Apps Script services, and keeps the API keys.
+//
+// Two keys, two uses:
+// - a user's own key (user properties): their sidebar, menu and Keep fresh jobs use it first;
+// - the key shared with the spreadsheet (document properties): the only key formulas use, and the
+//   jobs' fallback. A custom function reads "the properties of the spreadsheet owner" from
+//   getUserProperties() (https://developers.google.com/apps-script/guides/sheets/functions), so a
+//   formula that read a user key would spend the owner's credits for every editor, and never see an
+//   editor's own key. Formulas therefore read only what someone deliberately shared.
+// Pacing state, memos and their locks live with whoever the key belongs to: the user cache and user
+// lock for a user's own key, the document cache and document lock for the shared key. The script
+// cache and script lock are common to every user of the add-on in every spreadsheet, so nothing
+// here uses them. The key never goes to a cell, a log or a cache (the cache keys hold a hash).
+import { appsScriptClock, appsScriptHasher, appsScriptHttp, cacheStore, lazyLockOf, propertiesStore } from '../adapters/appsScript';
 import type { EnrichContext } from '../core/enrich';
-import type { KeyValueStore } from '../core/ports';
+import { reentrantLock, type KeyValueStore, type Lock } from '../core/ports';
 
 export const API_BASE_URL = 'https://api.crustdata.com';
 const KEY_PROPERTY = 'crustdata.apiKey';
+/** Document property: the id of the user who shared the spreadsheet's key (never an email). */
+const SHARED_BY_PROPERTY = 'crustdata.apiKey.sharedBy';
+/** User property: a random id of this user, to tell "shared by you" from "by another editor". */
+const USER_ID_PROPERTY = 'crustdata.userId';
 const RATE_PROPERTY = 'crustdata.requestsPerMinute';
 export const DEFAULT_REQUESTS_PER_MINUTE = 15;
 
+/** user: the user's own key; document: the key shared with this spreadsheet. */
 export type KeyScope = 'user' | 'document';
 
 export function userStore(): KeyValueStore {
@@ -21,20 +35,63 @@ export function documentStore(): KeyValueStore {
   return propertiesStore(PropertiesService.getDocumentProperties());
 }
 
-/** The key this user's executions use: their own first, else one shared with the spreadsheet. */
+/** Document properties, or null where there is no document (a trigger run without one). */
+function documentStoreOrNull(): KeyValueStore | null {
+  const properties = PropertiesService.getDocumentProperties();
+  return properties ? propertiesStore(properties) : null;
+}
+
+/** This user's own key (user properties). Never for formulas. */
+export function readPersonalKey(): string | null {
+  return userStore().get(KEY_PROPERTY) || null;
+}
+
+/** The key shared with this spreadsheet (document properties): the one formulas use. */
+export function readSharedKey(): string | null {
+  return documentStoreOrNull()?.get(KEY_PROPERTY) || null;
+}
+
+/** The key this user's jobs (sidebar, menu, Keep fresh) use: their own first, else the shared one. */
 export function readApiKey(): { key: string; scope: KeyScope } | null {
-  const own = userStore().get(KEY_PROPERTY);
+  const own = readPersonalKey();
   if (own) return { key: own, scope: 'user' };
-  const shared = documentStore().get(KEY_PROPERTY);
+  const shared = readSharedKey();
   if (shared) return { key: shared, scope: 'document' };
   return null;
 }
 
+/** Sets (or with null removes) this user's own key, or the key shared with the spreadsheet. */
 export function writeApiKey(key: string | null, scope: KeyScope): void {
-  // One place holds the key at a time, so removing it really removes it.
-  userStore().delete(KEY_PROPERTY);
-  documentStore().delete(KEY_PROPERTY);
-  if (key) (scope === 'user' ? userStore() : documentStore()).set(KEY_PROPERTY, key);
+  if (scope === 'user') {
+    if (key) userStore().set(KEY_PROPERTY, key);
+    else userStore().delete(KEY_PROPERTY);
+    return;
+  }
+  const document = documentStore();
+  if (key) {
+    document.set(KEY_PROPERTY, key);
+    document.set(SHARED_BY_PROPERTY, currentUserId());
+  } else {
+    document.delete(KEY_PROPERTY);
+    document.delete(SHARED_BY_PROPERTY);
+  }
+}
+
+/** Whether the spreadsheet's shared key was shared by this user (from this user's random id). */
+export function sharedByCurrentUser(): boolean {
+  const sharedBy = documentStoreOrNull()?.get(SHARED_BY_PROPERTY);
+  const mine = userStore().get(USER_ID_PROPERTY);
+  return Boolean(sharedBy && mine && sharedBy === mine);
+}
+
+function currentUserId(): string {
+  const store = userStore();
+  let id = store.get(USER_ID_PROPERTY);
+  if (!id) {
+    id = Utilities.getUuid();
+    store.set(USER_ID_PROPERTY, id);
+  }
+  return id;
 }
 
 /** Shows at most the last 4 characters. */
@@ -43,7 +100,7 @@ export function maskApiKey(key: string): string {
 }
 
 export function readRequestsPerMinute(): number {
-  const raw = Number(documentStore().get(RATE_PROPERTY) ?? userStore().get(RATE_PROPERTY));
+  const raw = Number(documentStoreOrNull()?.get(RATE_PROPERTY) ?? userStore().get(RATE_PROPERTY));
   return Number.isFinite(raw) && raw >= 1 && raw <= 6000 ? Math.floor(raw) : DEFAULT_REQUESTS_PER_MINUTE;
 }
 
@@ -51,16 +108,53 @@ export function writeRequestsPerMinute(perMinute: number): void {
   documentStore().set(RATE_PROPERTY, String(Math.floor(perMinute)));
 }
 
-export function createEnrichContext(): EnrichContext {
+function resultCache(): GoogleAppsScript.Cache.Cache {
+  return CacheService.getDocumentCache() ?? CacheService.getUserCache();
+}
+
+function baseContext(apiKey: string | null, keyState: { cache: GoogleAppsScript.Cache.Cache; lock: Lock }): EnrichContext {
   return {
     http: appsScriptHttp,
     clock: appsScriptClock,
     hasher: appsScriptHasher,
-    resultCache: cacheStore(CacheService.getDocumentCache() ?? CacheService.getScriptCache()),
-    sharedCache: cacheStore(CacheService.getScriptCache()),
-    lock: lockOf(LockService.getScriptLock()),
-    apiKey: readApiKey()?.key ?? null,
+    resultCache: cacheStore(resultCache()),
+    sharedCache: cacheStore(keyState.cache),
+    lock: keyState.lock,
+    apiKey,
     apiBaseUrl: API_BASE_URL,
     requestsPerMinute: readRequestsPerMinute(),
   };
+}
+
+/**
+ * The document lock, taken once however often it is asked for in this execution. Apps Script does
+ * not say whether a second tryLock through another Lock object of a lock already held succeeds, or
+ * whether its releaseLock frees the first holder's lock: one object for both avoids either.
+ */
+let documentLockOfExecution: Lock | null = null;
+export function documentLock(): Lock {
+  return (documentLockOfExecution ??= reentrantLock(lazyLockOf(() => LockService.getDocumentLock() ?? LockService.getUserLock())));
+}
+
+/** The engine's context for this user's jobs: their own key in their user cache and lock, else the shared one in the document's. */
+export function createEnrichContext(): EnrichContext {
+  const own = readPersonalKey();
+  const shared = readSharedKey();
+  const apiKey = own ?? shared;
+  // A user's own key that is also the shared one is paced where the formulas pace it.
+  if (apiKey && apiKey === shared) {
+    const cache = CacheService.getDocumentCache();
+    if (cache) return baseContext(apiKey, { cache, lock: documentLock() });
+  }
+  return baseContext(apiKey, { cache: CacheService.getUserCache(), lock: lazyLockOf(() => LockService.getUserLock()) });
+}
+
+/**
+ * The context of =CRUSTDATA_ENRICH: only the key shared with the spreadsheet, paced in the document
+ * cache under the document lock, the same lock object the formula's neighbour batching holds.
+ */
+export function createFormulaContext(): EnrichContext {
+  const cache = CacheService.getDocumentCache();
+  const apiKey = cache ? readSharedKey() : null;
+  return baseContext(apiKey, { cache: cache ?? CacheService.getUserCache(), lock: documentLock() });
 }

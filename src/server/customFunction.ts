@@ -1,19 +1,20 @@
-// CRUSTDATA_ENRICH over Apps Script: the engine's context, a document lock, and a read-only view
-// of the cells around the calling cell (getActiveRange() is that cell inside a custom function).
+// CRUSTDATA_ENRICH over Apps Script: the engine's context (the key shared with the spreadsheet,
+// never a user's own key), the document lock, and a read-only view of the cells around the calling
+// cell (getActiveRange() is that cell inside a custom function).
 // The behaviour lives in src/core/customFunction.ts.
-import { lockOf } from '../adapters/appsScript';
 import { errorText, runCustomFunction, type CallingCell, type SheetReader } from '../core/customFunction';
 import { enrichCells } from '../core/enrich';
-import type { Lock } from '../core/ports';
 import type { CellValue } from '../core/types';
-import { createEnrichContext } from './context';
+import { createFormulaContext, documentLock } from './context';
 
 export function crustdataEnrich(identifiers: unknown, fields?: unknown, header?: unknown): CellValue[][] {
   const startedAt = Date.now();
   let apiKey: string | null = null;
   try {
-    const ctx = createEnrichContext();
+    const ctx = createFormulaContext();
     apiKey = ctx.apiKey;
+    // One cell of this spreadsheet fetches at a time, the others then hit the cache. The engine
+    // paces the shared key under this same lock object: held once, never waited for twice.
     return runCustomFunction(
       { ctx, enrich: enrichCells, documentLock: documentLock(), sheet: callingSheetReader(), startedAt },
       identifiers,
@@ -24,11 +25,6 @@ export function crustdataEnrich(identifiers: unknown, fields?: unknown, header?:
     // Sheets shows the message under #ERROR!; a plain Error keeps it free of class names.
     throw new Error(errorText(error, apiKey));
   }
-}
-
-/** One fetcher per spreadsheet at a time: the cells that wait then find their rows in the cache. */
-function documentLock(): Lock {
-  return lockOf(LockService.getDocumentLock() ?? LockService.getScriptLock());
 }
 
 function callingSheetReader(): SheetReader {

@@ -6,7 +6,7 @@ import { DEFAULT_FIELDS } from '../core/catalog';
 import { loadJob, loadSettings, toProgress } from '../core/jobState';
 import { columnLetter } from '../core/sheetTarget';
 import type { JobProgress, StartJobResponse } from './sidebarContract';
-import { maskApiKey, readApiKey, writeApiKey } from './context';
+import { maskApiKey, readApiKey, readSharedKey, sharedByCurrentUser, writeApiKey } from './context';
 import * as refreshApi from './refreshApi';
 import { createJobDeps } from './sheetGateway';
 import { detectSource } from './sidebarApi';
@@ -134,11 +134,19 @@ function summary(progress: JobProgress): string {
   return `${progress.message ?? 'The job stopped.'} ${progress.processed} of ${progress.total} rows done (${line}) Open the sidebar to resume.`;
 }
 
+/**
+ * Saves the user's own key (their jobs use it; formulas never do), then asks whether this
+ * spreadsheet's formulas may use it too, saying what that means, as the sidebar does.
+ */
 export function setApiKey(): void {
   const ui = SpreadsheetApp.getUi();
   const response = ui.prompt(
     'Crustdata API key',
-    'Paste your Crustdata API key. It is kept in your user properties: only you, in this add-on, can use it. Leave empty to cancel.',
+    [
+      'Paste your Crustdata API key. It is kept in your user properties: your sidebar and menu jobs use it, and only you can.',
+      `Formulas (=CRUSTDATA_ENRICH) in this spreadsheet use ${formulaKeyText()}.`,
+      'Leave empty to cancel.',
+    ].join('\n\n'),
     ui.ButtonSet.OK_CANCEL,
   );
   if (response.getSelectedButton() !== ui.Button.OK) return;
@@ -149,10 +157,26 @@ export function setApiKey(): void {
     ui.alert(TITLE, 'That does not look like an API key (8 to 512 characters, no spaces). Nothing was saved.', ui.ButtonSet.OK);
     return;
   }
-  // Replacing a key keeps it where the old one was (a key shared with the spreadsheet stays shared).
-  const scope = readApiKey()?.scope ?? 'user';
-  writeApiKey(key, scope);
-  ui.alert(TITLE, `API key ${maskApiKey(key)} saved${scope === 'document' ? ' for everyone using this spreadsheet' : ''}.`, ui.ButtonSet.OK);
+  writeApiKey(key, 'user');
+  if (readSharedKey() !== key) {
+    const share = ui.alert(
+      "Share it with this spreadsheet's formulas?",
+      [
+        `Formulas in this spreadsheet use only a key shared with it. Now they use ${formulaKeyText()}.`,
+        `Share ${maskApiKey(key)} with them? Anyone who can edit this spreadsheet can then spend credits on this key.`,
+      ].join('\n\n'),
+      ui.ButtonSet.YES_NO,
+    );
+    if (share === ui.Button.YES) writeApiKey(key, 'document');
+  }
+  ui.alert(TITLE, `Your API key ${maskApiKey(key)} is saved. Formulas in this spreadsheet use ${formulaKeyText()}.`, ui.ButtonSet.OK);
+}
+
+/** Which key formulas use, in words: "no key" or "the shared key ••••1234 (shared by you)". */
+function formulaKeyText(): string {
+  const shared = readSharedKey();
+  if (!shared) return 'no key';
+  return `the shared key ${maskApiKey(shared)} (shared by ${sharedByCurrentUser() ? 'you' : 'another editor'})`;
 }
 
 export function refreshNow(): void {

@@ -10,7 +10,18 @@ import { classifyIdentifier } from '../core/identifiers';
 import { findJob, loadJob, loadSettings, toProgress } from '../core/jobState';
 import { columnLetter } from '../core/sheetTarget';
 import { HttpTransportError } from '../core/ports';
-import { createEnrichContext, documentStore, maskApiKey, readApiKey, readRequestsPerMinute, writeApiKey, writeRequestsPerMinute } from './context';
+import {
+  createEnrichContext,
+  documentStore,
+  maskApiKey,
+  readApiKey,
+  readPersonalKey,
+  readRequestsPerMinute,
+  readSharedKey,
+  sharedByCurrentUser,
+  writeApiKey,
+  writeRequestsPerMinute,
+} from './context';
 import * as refreshApi from './refreshApi';
 import { createJobDeps } from './sheetGateway';
 import type {
@@ -53,10 +64,14 @@ export function getState(): SidebarState {
 export function saveApiKey(request: unknown): ApiKeyStatus {
   const { apiKey, scope, requestsPerMinute } = parseRequest(saveApiKeyRequestSchema(), request, 'The request');
   if (apiKey === undefined) {
-    // No key sent: the saved one stays (the browser never holds it); only where it lives may move.
-    const current = readApiKey();
-    if (!current) throw new EnrichError('missing_api_key', 'No API key is saved yet, so there is nothing to keep. Paste your Crustdata API key and save it.');
-    if (current.scope !== scope) writeApiKey(current.key, scope);
+    // No key sent: the saved ones stay (the browser never holds a key).
+    if (!readApiKey()) throw new EnrichError('missing_api_key', 'No API key is saved yet, so there is nothing to keep. Paste your Crustdata API key and save it.');
+    if (scope === 'document') {
+      // Share this user's own key with the spreadsheet's formulas (the sidebar asked first).
+      const own = readPersonalKey();
+      if (!own) throw new EnrichError('missing_api_key', 'You have no key of your own to share. Paste a Crustdata API key and choose to share it with this spreadsheet.');
+      writeApiKey(own, 'document');
+    }
   } else {
     writeApiKey(apiKey, scope);
   }
@@ -243,7 +258,15 @@ export function continueBackgroundJobs(budgetMs: number): JobProgress[] {
 
 function apiKeyStatus(): ApiKeyStatus {
   const key = readApiKey();
-  return key ? { isSet: true, masked: maskApiKey(key.key), scope: key.scope } : { isSet: false, masked: null, scope: null };
+  const own = readPersonalKey();
+  const shared = readSharedKey();
+  return {
+    isSet: key !== null,
+    masked: key ? maskApiKey(key.key) : null,
+    scope: key ? key.scope : null,
+    hasOwnKey: own !== null,
+    formulas: shared ? { masked: maskApiKey(shared), sharedByYou: sharedByCurrentUser(), isYourKey: shared === own } : null,
+  };
 }
 
 function lastSettings(sheetId: number): JobSettings {

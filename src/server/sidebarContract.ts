@@ -2,13 +2,30 @@
 // google.script.run. Types only, so sidebar/src can import it for a typed client. Everything
 // crosses as plain data: timestamps are epoch milliseconds, never Date.
 
+/** user: the user's own key (user properties); document: the key shared with the spreadsheet. */
 export type KeyScope = 'user' | 'document';
 
+/** The key =CRUSTDATA_ENRICH uses in this spreadsheet: only ever the one shared with it. */
+export interface FormulaKeyStatus {
+  /** At most the last 4 characters. */
+  masked: string;
+  /** Whether this user shared it, or another editor did. */
+  sharedByYou: boolean;
+  /** It is this user's own key too. */
+  isYourKey: boolean;
+}
+
 export interface ApiKeyStatus {
+  /** A key this user's sidebar and menu jobs can use: their own first, else the shared one. */
   isSet: boolean;
-  /** At most the last 4 characters, e.g. "••••a1b2". */
+  /** That key, at most the last 4 characters, e.g. "••••a1b2". */
   masked: string | null;
+  /** Where that key comes from. */
   scope: KeyScope | null;
+  /** This user has a key of their own (which formulas never use). */
+  hasOwnKey: boolean;
+  /** The key formulas in this spreadsheet use, or null: formulas have none. */
+  formulas: FormulaKeyStatus | null;
 }
 
 export interface FieldGroupInfo {
@@ -65,7 +82,11 @@ export interface SidebarState {
 }
 
 export interface SaveApiKeyRequest {
-  /** A new key; null removes the key; absent keeps the current key (to change only the scope or the limit). */
+  /**
+   * A new key for `scope` (user: this user's own; document: shared with the spreadsheet); null
+   * removes that one (document: stops sharing). Absent keeps the keys: with scope document it
+   * shares this user's own key with the spreadsheet's formulas, with scope user only the limit changes.
+   */
   apiKey?: string | null;
   scope: KeyScope;
   /** Optional plan limit, requests per minute. */

@@ -1,7 +1,7 @@
 // The job's controls beyond the happy path, in Debian's chromium against the playground: a job
 // paused by a problem (the key revoked in the mock mid-job) shows as an error with what to do and
 // resumes after a new key is set; the background switch on a paused job changes only that; the
-// rate limit and who may use the key change without pasting the key again.
+// rate limit changes without pasting the key again.
 import { DEMO_API_KEY } from '../../dev/mock-api/handler';
 import type { JobProgress, SidebarState } from '../../src/server/sidebarContract';
 import { count, reopenSidebar, saveKey, Session, shootSidebar, useBrowser, waitForEstimate, waitForPhase } from './harness';
@@ -118,27 +118,27 @@ test('the background switch on a paused job changes only that: the hourly run ca
   expect(s.dialogs).toEqual([]);
 });
 
-test('the rate limit and who may use the key change without pasting the key again', async () => {
+test('the rate limit changes without pasting the key again', async () => {
   const s = await open();
   const { sidebar } = s;
   await saveKey(sidebar);
   const statusLine = sidebar.locator('.key-status');
-  await statusLine.getByText(/· only you · 15 requests a minute$/).waitFor();
+  await statusLine.getByText(/· your own · 15 requests a minute$/).waitFor();
   const masked = (await statusLine.locator('.mono').textContent())!;
 
-  await sidebar.getByRole('button', { name: 'Change limit or sharing' }).click();
-  // No key field: the stored key stays as it is.
+  await sidebar.getByRole('button', { name: 'Change limit' }).click();
+  // No key field and no sharing choice: the stored key stays as it is (sharing has its own buttons).
   expect(await sidebar.getByRole('textbox', { name: 'API key' }).count()).toBe(0);
+  expect(await sidebar.getByLabel('Share with this spreadsheet').isVisible()).toBe(false);
   await sidebar.getByLabel('Requests per minute (optional)').fill('600');
-  await sidebar.getByLabel('Share with this spreadsheet').check();
   await sidebar.getByRole('button', { name: 'Save settings' }).click();
   await sidebar.getByText('Settings saved.').waitFor();
-  await statusLine.getByText(/· shared with this spreadsheet · 600 requests a minute$/).waitFor();
+  await statusLine.getByText(/· your own · 600 requests a minute$/).waitFor();
   expect(await statusLine.locator('.mono').textContent()).toBe(masked);
 
   const state = (await s.backend.call('sidebarGetState', [])) as SidebarState;
   expect(state.requestsPerMinute).toBe(600);
-  expect(state.apiKey).toMatchObject({ isSet: true, scope: 'document' });
+  expect(state.apiKey).toMatchObject({ isSet: true, scope: 'user', formulas: null });
   expect(state.apiKey.masked!.slice(-4)).toBe(masked.slice(-4));
   // The same key still works, and the estimate times the run at the new limit.
   await sidebar.getByRole('button', { name: 'Test connection' }).click();
@@ -147,7 +147,7 @@ test('the rate limit and who may use the key change without pasting the key agai
   await sidebar.locator('.estimate dl.figures dd', { hasText: /at 600\/min$/ }).waitFor();
 
   // Back to the standard limit by emptying the field.
-  await sidebar.getByRole('button', { name: 'Change limit or sharing' }).click();
+  await sidebar.getByRole('button', { name: 'Change limit' }).click();
   await sidebar.getByLabel('Requests per minute (optional)').fill('');
   await sidebar.getByRole('button', { name: 'Save settings' }).click();
   await statusLine.getByText(/· 15 requests a minute$/).waitFor();

@@ -320,14 +320,14 @@ describe('shapeOutput', () => {
     expect(rows).toHaveLength(2);
   });
 
-  it('says how to set or replace the key', () => {
+  it('says how to share a key with the formulas, or replace the shared one', () => {
     const rows = shape([
       { status: 'failed', identifier: 'u', code: 'missing_api_key', message: 'x' },
       { status: 'failed', identifier: 'u', code: 'invalid_api_key', message: 'x' },
     ]);
     expect(rows[0][0]).toBe(MESSAGES.missingKey);
-    expect(rows[0][0]).toMatch(/Extensions → Crustdata → Set API key…/);
-    expect(rows[1][0]).toMatch(/rejected the API key/);
+    expect(rows[0][0]).toMatch(/^No API key for formulas in this spreadsheet: open Extensions → Crustdata → Open sidebar and share a key/);
+    expect(rows[1][0]).toMatch(/rejected the key shared with this spreadsheet's formulas/);
   });
 
   it('returns hostile text as it is (results are values, never parsed) and cuts text over 50,000 characters', () => {

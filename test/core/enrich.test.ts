@@ -1,6 +1,6 @@
 // The engine's rules, each with numbers: requests per identifier type, the matched_on join,
 // fan-out, cache, auth failures, 400 bisection, retries, pacing, deadlines, malformed answers.
-import { authMemoKey, enrichCells, planEnrichment, previewRequest, rateWindowKey, type EnrichOptions } from '../../src/core/enrich';
+import { AUTH_MEMO_SECONDS, authMemoKey, enrichCells, planEnrichment, previewRequest, rateWindowKey, readMemoValue, type EnrichOptions } from '../../src/core/enrich';
 import { apiKeyFingerprint, MESSAGES } from '../../src/core/crustdataClient';
 import { seededRandom } from '../../src/core/retry';
 import { ResultCache } from '../../src/core/resultCache';
@@ -592,7 +592,10 @@ describe('previewRequest', () => {
     const check = previewRequest(world.ctx);
     expect(check).toMatchObject({ ok: false, code: 'invalid_api_key', message: MESSAGES.invalidKey });
     const memo = authMemoKey(apiKeyFingerprint(nodeHasher, world.ctx.apiKey as string));
-    expect(world.sharedCache.peek(memo)).toBe('invalid_api_key');
+    expect(readMemoValue(world.sharedCache.peek(memo), world.clock.now())).toBe('invalid_api_key');
+    // Kept in the cache for its longest time (a full cache drops the soonest to expire first), yet
+    // it holds for 5 minutes only.
+    expect(readMemoValue(world.sharedCache.peek(memo), world.clock.now() + AUTH_MEMO_SECONDS * 1000 + 1)).toBeNull();
     const fixed = fakeWorld({ shared: world, server: okServer() });
     expect(previewRequest(fixed.ctx).ok).toBe(true);
     expect(world.sharedCache.peek(memo)).toBeNull();

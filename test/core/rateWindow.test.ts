@@ -1,5 +1,5 @@
 // The shared sliding window: slots per key across executions, release times, the server's word.
-import { RateWindow, type RateWindowOptions } from '../../src/core/rateWindow';
+import { DEFAULT_LOCK_TIMEOUT_MS, RateWindow, type RateWindowOptions } from '../../src/core/rateWindow';
 import type { Cache } from '../../src/core/ports';
 import { FakeCache, FakeClock, FakeLock, T0 } from './fakes';
 
@@ -30,6 +30,17 @@ test('every reservation takes the lock and releases it', () => {
   window.reserve(3);
   expect(lock.acquisitions).toBe(2);
   expect(lock.held).toBe(false);
+});
+
+test('a busy lock is waited for briefly, then the caller is told to try again a second later', () => {
+  const { cache, clock } = setup();
+  const waits: number[] = [];
+  // Held by another execution of the key's owner (their user lock, or the spreadsheet's document lock).
+  const busy = { tryLock: (ms: number) => (waits.push(ms), false), releaseLock: () => undefined };
+  const window = new RateWindow({ cache, lock: busy, clock, stateKey: 'cd:rate:abc', limit: 15 });
+  expect(window.reserve(3)).toEqual({ granted: 0, nextSlotAt: T0 + 1_000, enoughAt: T0 + 1_000 });
+  expect(waits).toEqual([DEFAULT_LOCK_TIMEOUT_MS]);
+  expect(DEFAULT_LOCK_TIMEOUT_MS).toBeLessThanOrEqual(2_000);
 });
 
 test('two windows on the same cache and key share the slots; another key has its own', () => {
@@ -111,7 +122,7 @@ test('a lower limit reported by the server wins over the configured one', () => 
   expect(window.reserve(60).granted).toBe(9);
 });
 
-test('the shared state stays small and expires', () => {
+test('the shared state stays small, and its aged-out sends count for nothing', () => {
   const { window, cache, clock } = setup({ limit: 6000 });
   for (let i = 0; i < 300; i++) {
     window.reserve(20);
@@ -120,8 +131,12 @@ test('the shared state stays small and expires', () => {
   const raw = cache.peek('cd:rate:abc') as string;
   expect(raw.length).toBeLessThan(10_000);
   expect(JSON.parse(raw).sends.length).toBe(300);
+  // The entry is kept for the cache's longest time (a full cache drops the soonest to expire
+  // first), but a minute later none of its sends counts any more.
   clock.advance(3 * 61_000);
-  expect(cache.peek('cd:rate:abc')).toBeNull();
+  expect(cache.peek('cd:rate:abc')).not.toBeNull();
+  expect(window.reserve(6000).granted).toBe(6000);
+  expect(JSON.parse(cache.peek('cd:rate:abc') as string).sends).toHaveLength(1);
 });
 
 test('an unreadable state counts as empty', () => {

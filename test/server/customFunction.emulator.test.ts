@@ -14,8 +14,11 @@ const CUSTOM_FUNCTION_LIMIT_MS = 30_000;
 const DEFAULT_WIDTH = columnsFor(parseFieldSelection(null)).length;
 const people = samplePeople();
 
+const OWNER = 'owner@example.com';
+const EDITOR = 'editor@example.com';
+
 interface WorldOptions {
-  /** null: no key stored. */
+  /** The key shared with the spreadsheet (the only one formulas use); null: none shared. */
   key?: string | null;
   requestsPerMinute?: number;
   /** Column A from row 2 (A1 holds a header). */
@@ -24,11 +27,11 @@ interface WorldOptions {
 
 function world(options: WorldOptions = {}) {
   const api = new MockCrustdataApi({ keys: { [KEY]: { label: 'cf', requestsPerMinute: options.requestsPerMinute ?? 15 } } });
-  const emu = new AppsScriptEmulator({ transport: inProcessTransport(api) });
+  const emu = new AppsScriptEmulator({ transport: inProcessTransport(api), users: [OWNER, EDITOR] });
   const identifiers = options.identifiers ?? [];
   emu.model.addSheet('Leads', [['Identifier'], ...identifiers.map((value) => [value])], { maxRows: Math.max(1000, identifiers.length + 10) });
   emu.load();
-  if (options.key !== null) emu.properties.user(emu.users[0]).values.set(KEY_PROPERTY, options.key ?? KEY);
+  if (options.key !== null) emu.properties.document.values.set(KEY_PROPERTY, options.key ?? KEY);
   const lastRow = identifiers.length + 1;
   return {
     api,
@@ -297,14 +300,68 @@ describe('CRUSTDATA_ENRICH in the emulator', () => {
   });
 
   describe('the API key', () => {
-    it('missing: the cell says how to set one, and nothing is sent', () => {
+    it('missing: the cell says how to share one with the formulas, and nothing is sent', () => {
       const w = world({ key: null });
       const result = w.run('Leads!B2', [people[0].profileUrl]);
       expect(result.ok).toBe(false);
       expect(result.sheetsError?.code).toBe('#ERROR!');
       expect(result.error).toBe(MESSAGES.missingKey);
-      expect(result.error).toMatch(/Extensions → Crustdata → Set API key…/);
+      expect(result.error).toMatch(/^No API key for formulas in this spreadsheet: open Extensions → Crustdata → Open sidebar and share a key/);
       expect(w.requests().total).toBe(0);
+    });
+
+    // A custom function's getUserProperties() reads the spreadsheet owner's store, whoever runs
+    // it (the emulator follows Google's custom-functions guide): formulas must not use it at all.
+    const OWNER_KEY = 'sk_cf_OWNER_personal_9a8b7c';
+    const EDITOR_KEY = 'sk_cf_EDITOR_personal_1d2e3f';
+    function withPersonalKeys(w: ReturnType<typeof world>, keys: { owner?: boolean; editor?: boolean }) {
+      if (keys.owner) {
+        w.api.addKey(OWNER_KEY, { label: 'owner' });
+        w.emu.run('sidebarSaveApiKey', [{ apiKey: OWNER_KEY, scope: 'user' }], { user: OWNER });
+      }
+      if (keys.editor) {
+        w.api.addKey(EDITOR_KEY, { label: 'editor' });
+        w.emu.run('sidebarSaveApiKey', [{ apiKey: EDITOR_KEY, scope: 'user' }], { user: EDITOR });
+      }
+    }
+    const labels = (w: ReturnType<typeof world>) => w.api.requestLog().map((entry) => entry.keyLabel);
+
+    it('an editor with a key of their own: their formula says there is no key for formulas, and sends nothing', () => {
+      const w = world({ key: null });
+      withPersonalKeys(w, { editor: true });
+      const result = w.emu.runCustomFunction('Leads!B2', 'CRUSTDATA_ENRICH', [people[0].profileUrl], { user: EDITOR });
+      expect(result.error).toBe(MESSAGES.missingKey);
+      expect(w.requests().total).toBe(0);
+      // The editor's own jobs still have their key: the sidebar says so, and that formulas have none.
+      expect(w.emu.run('sidebarGetState', [], { user: EDITOR }).value).toMatchObject({ apiKey: { isSet: true, scope: 'user', hasOwnKey: true, formulas: null } });
+    });
+
+    it('the owner with a key of their own: an editor’s formula (and the owner’s) never spends it', () => {
+      const w = world({ key: null });
+      withPersonalKeys(w, { owner: true });
+      for (const user of [EDITOR, OWNER]) {
+        const result = w.emu.runCustomFunction('Leads!B2', 'CRUSTDATA_ENRICH', [people[0].profileUrl], { user });
+        expect(result.error).toBe(MESSAGES.missingKey);
+      }
+      expect(labels(w)).toEqual([]);
+    });
+
+    it('a key shared with the spreadsheet: everyone’s formulas use it, and only it, paced in the document’s cache and lock', () => {
+      const w = world();
+      withPersonalKeys(w, { owner: true, editor: true });
+      w.emu.resetCalls();
+      const byEditor = w.emu.runCustomFunction('Leads!B2', 'CRUSTDATA_ENRICH', [people[0].profileUrl], { user: EDITOR });
+      const byOwner = w.emu.runCustomFunction('Leads!B3', 'CRUSTDATA_ENRICH', [people[1].profileUrl], { user: OWNER });
+      expect(byEditor.values[0][0]).toBe(nameOf(people[0]));
+      expect(byOwner.values[0][0]).toBe(nameOf(people[1]));
+      expect(labels(w)).toEqual(['cf', 'cf']);
+      // Nothing in the script cache or under the script lock, which every user of the add-on shares.
+      expect(Object.keys(w.emu.calls).filter((name) => /getScriptCache|getScriptLock/.test(name))).toEqual([]);
+      expect([...w.emu.caches.script.entries.keys()]).toEqual([]);
+      expect([...w.emu.caches.document.entries.keys()].filter((key) => key.startsWith('cd:rate:'))).toHaveLength(1);
+      // The document lock was taken once per formula that fetched: the engine's pacing reuses it.
+      expect(byEditor.calls['LockService.getDocumentLock']).toBe(1);
+      expect(byEditor.calls['LockService.Lock.tryLock']).toBe(1);
     });
 
     it('rejected: the cell says so, and the other cells do not ask the API again', () => {
@@ -440,7 +497,8 @@ describe('CRUSTDATA_ENRICH in the emulator', () => {
         JSON.stringify(emu.model.sheet('Leads').values()),
         emu.logText(),
         ...emu.caches.all().flatMap((store) => [...store.entries].map(([k, entry]) => `${k}=${entry.value}`)),
-        JSON.stringify(emu.properties.document.toObject()),
+        // The shared key is the one document property that holds it, by design (README, Security).
+        JSON.stringify(Object.entries(emu.properties.document.toObject()).filter(([name]) => name !== KEY_PROPERTY)),
         JSON.stringify(emu.properties.script.toObject()),
         ...emu.executions.map((execution) => execution.error ?? ''),
       ].join('\n');

@@ -36,9 +36,16 @@ describe('menu items', () => {
   test('Set API key stores the key for the user and never shows it back; empty or Cancel change nothing', () => {
     const world = jobWorld();
     world.emu.openDocument('LIMITED');
-    world.emu.ui.answerNext({ button: 'OK', text: `  ${TEST_KEY}  ` }, 'OK');
+    world.emu.ui.answerNext({ button: 'OK', text: `  ${TEST_KEY}  ` }, 'NO', 'OK');
     expect(world.emu.clickMenuItem('Set API key…').ok).toBe(true);
     expect(world.emu.properties.user(world.emu.users[0]).values.get('crustdata.apiKey')).toBe(TEST_KEY);
+    // Not shared: the formulas still have no key, and the dialogs said so.
+    expect(world.emu.properties.document.values.has('crustdata.apiKey')).toBe(false);
+    const [prompt, share, done] = world.emu.ui.dialogs.slice(-3);
+    expect(prompt.prompt).toMatch(/Formulas \(=CRUSTDATA_ENRICH\) in this spreadsheet use no key/);
+    expect(share).toMatchObject({ kind: 'alert', buttons: 'YES_NO' });
+    expect(share.prompt).toMatch(/Anyone who can edit this spreadsheet can then spend credits on this key/);
+    expect(done.prompt).toMatch(/Formulas in this spreadsheet use no key/);
     const shown = world.emu.ui.dialogs.map((dialog) => dialog.title + dialog.prompt).join('\n');
     expect(shown).toContain(TEST_KEY.slice(-4));
     expect(shown).not.toContain(TEST_KEY);
@@ -53,6 +60,24 @@ describe('menu items', () => {
     world.emu.clickMenuItem('Set API key…');
     expect(world.emu.properties.user(world.emu.users[0]).values.get('crustdata.apiKey')).toBe(TEST_KEY);
     expect(world.emu.ui.dialogs[world.emu.ui.dialogs.length - 1].prompt).toMatch(/Nothing was saved/);
+  });
+
+  test('Set API key, then Yes to sharing: the formulas use it, and an editor sees who shared it', () => {
+    const world = jobWorld();
+    world.emu.openDocument('LIMITED');
+    world.emu.ui.answerNext({ button: 'OK', text: TEST_KEY }, 'YES', 'OK');
+    world.emu.clickMenuItem('Set API key…');
+    expect(world.emu.properties.document.values.get('crustdata.apiKey')).toBe(TEST_KEY);
+    expect(world.emu.ui.dialogs[world.emu.ui.dialogs.length - 1].prompt).toMatch(/Formulas in this spreadsheet use the shared key ••••\w{4} \(shared by you\)/);
+    // The same key again: already shared, so no question.
+    world.emu.ui.answerNext({ button: 'OK', text: TEST_KEY }, 'OK');
+    world.emu.clickMenuItem('Set API key…');
+    // An editor setting their own key is told whose key the formulas use, and asked before replacing it.
+    world.emu.ui.answerNext({ button: 'OK', text: 'editor-key-87654321' }, 'NO', 'OK');
+    world.emu.clickMenuItem('Set API key…', 'editor@example.com');
+    const [prompt] = world.emu.ui.dialogs.slice(-3);
+    expect(prompt.prompt).toMatch(/use the shared key ••••\w{4} \(shared by another editor\)/);
+    expect(world.emu.properties.document.values.get('crustdata.apiKey')).toBe(TEST_KEY);
   });
 
   test('Enrich selected rows: confirms the estimate, then enriches the selected rows only', () => {

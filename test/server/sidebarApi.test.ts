@@ -26,7 +26,7 @@ describe('state and key', () => {
     withSheet(world, 'Leads', column(20));
     const state = world.emu.callFromSidebar('sidebarGetState') as SidebarState;
     expect(state.sheetName).toBe('Leads');
-    expect(state.apiKey).toEqual({ isSet: true, masked: `••••${TEST_KEY.slice(-4)}`, scope: 'user' });
+    expect(state.apiKey).toEqual({ isSet: true, masked: `••••${TEST_KEY.slice(-4)}`, scope: 'user', hasOwnKey: true, formulas: null });
     expect(JSON.stringify(state)).not.toContain(TEST_KEY);
     expect(state.groups.map((group) => group.name)).toHaveLength(10);
     expect(state.paths.length).toBeGreaterThan(20);
@@ -42,29 +42,71 @@ describe('state and key', () => {
     const world = jobWorld();
     withSheet(world, 'Leads', column(5));
     const saved = world.emu.callFromSidebar('sidebarSaveApiKey', { apiKey: 'another-key-12345678', scope: 'document', requestsPerMinute: 60 }) as ApiKeyStatus;
-    expect(saved).toEqual({ isSet: true, masked: '••••5678', scope: 'document' });
+    // Shared with the spreadsheet: its formulas use it; this user's jobs still use their own key first.
+    expect(saved).toEqual({
+      isSet: true,
+      masked: `••••${TEST_KEY.slice(-4)}`,
+      scope: 'user',
+      hasOwnKey: true,
+      formulas: { masked: '••••5678', sharedByYou: true, isYourKey: false },
+    });
     expect((world.emu.callFromSidebar('sidebarGetState') as SidebarState).requestsPerMinute).toBe(60);
-    expect(world.emu.callFromSidebar('sidebarSaveApiKey', { apiKey: null, scope: 'user' })).toEqual({ isSet: false, masked: null, scope: null });
+    // Without their own key, their jobs fall back to the shared one.
+    expect(world.emu.callFromSidebar('sidebarSaveApiKey', { apiKey: null, scope: 'user' })).toMatchObject({ isSet: true, masked: '••••5678', scope: 'document', hasOwnKey: false });
+    expect(world.emu.callFromSidebar('sidebarSaveApiKey', { apiKey: null, scope: 'document' })).toEqual({ isSet: false, masked: null, scope: null, hasOwnKey: false, formulas: null });
     expect(failure(world, 'sidebarSaveApiKey', { apiKey: 'has a space inside', scope: 'user' })).toMatch(/API key/);
     expect(failure(world, 'sidebarSaveApiKey', { apiKey: 'abcdefghij', scope: 'everyone' })).toMatch(/Where to keep the key/);
     expect(failure(world, 'sidebarSaveApiKey', 'abcdefghij')).toMatch(/not valid/);
   });
 
-  test('saveApiKey without a key keeps the saved one: moves it between user and document, changes the limit', () => {
+  test('saveApiKey without a key keeps the saved ones: shares the own key with the formulas, stops sharing, changes the limit', () => {
     const world = jobWorld();
     withSheet(world, 'Leads', column(5));
     const user = world.emu.users[0];
-    const kept = world.emu.callFromSidebar('sidebarSaveApiKey', { scope: 'document', requestsPerMinute: 40 }) as ApiKeyStatus;
-    expect(kept).toEqual({ isSet: true, masked: `••••${TEST_KEY.slice(-4)}`, scope: 'document' });
+    const shared = world.emu.callFromSidebar('sidebarSaveApiKey', { scope: 'document', requestsPerMinute: 40 }) as ApiKeyStatus;
+    expect(shared).toEqual({
+      isSet: true,
+      masked: `••••${TEST_KEY.slice(-4)}`,
+      scope: 'user',
+      hasOwnKey: true,
+      formulas: { masked: `••••${TEST_KEY.slice(-4)}`, sharedByYou: true, isYourKey: true },
+    });
     expect(world.emu.properties.document.values.get('crustdata.apiKey')).toBe(TEST_KEY);
-    expect(world.emu.properties.user(user).values.has('crustdata.apiKey')).toBe(false);
-    expect((world.emu.callFromSidebar('sidebarGetState') as SidebarState).requestsPerMinute).toBe(40);
-    // Back to this user only, the limit untouched; the key still works.
-    expect(world.emu.callFromSidebar('sidebarSaveApiKey', { scope: 'user' })).toEqual({ isSet: true, masked: `••••${TEST_KEY.slice(-4)}`, scope: 'user' });
     expect(world.emu.properties.user(user).values.get('crustdata.apiKey')).toBe(TEST_KEY);
-    expect(world.emu.properties.document.values.has('crustdata.apiKey')).toBe(false);
     expect((world.emu.callFromSidebar('sidebarGetState') as SidebarState).requestsPerMinute).toBe(40);
+    // Only the limit: nothing moves.
+    expect(world.emu.callFromSidebar('sidebarSaveApiKey', { scope: 'user', requestsPerMinute: 30 })).toEqual(shared);
+    // Stop sharing: the formulas have no key; the own key and the limit stay.
+    expect(world.emu.callFromSidebar('sidebarSaveApiKey', { apiKey: null, scope: 'document' })).toMatchObject({ isSet: true, scope: 'user', formulas: null });
+    expect(world.emu.properties.document.values.has('crustdata.apiKey')).toBe(false);
+    expect(world.emu.properties.user(user).values.get('crustdata.apiKey')).toBe(TEST_KEY);
+    expect((world.emu.callFromSidebar('sidebarGetState') as SidebarState).requestsPerMinute).toBe(30);
     expect((world.emu.callFromSidebar('sidebarTestConnection') as ConnectionResult).ok).toBe(true);
+  });
+
+  test('another editor sees the key shared by someone else as theirs, and can share their own instead', () => {
+    const world = jobWorld();
+    withSheet(world, 'Leads', column(5));
+    world.emu.callFromSidebar('sidebarSaveApiKey', { scope: 'document' });
+    const editor = 'editor@example.com';
+    const seen = world.emu.run('sidebarGetState', [], { user: editor }).value as SidebarState;
+    expect(seen.apiKey).toEqual({
+      isSet: true,
+      masked: `••••${TEST_KEY.slice(-4)}`,
+      scope: 'document',
+      hasOwnKey: false,
+      formulas: { masked: `••••${TEST_KEY.slice(-4)}`, sharedByYou: false, isYourKey: false },
+    });
+    // Sharing needs a key of one's own.
+    const refused = world.emu.run('sidebarSaveApiKey', [{ scope: 'document' }], { user: editor });
+    expect(refused.error).toMatch(/You have no key of your own to share/);
+    world.emu.run('sidebarSaveApiKey', [{ apiKey: 'editor-key-87654321', scope: 'user' }], { user: editor });
+    const mine = world.emu.run('sidebarSaveApiKey', [{ scope: 'document' }], { user: editor }).value as ApiKeyStatus;
+    expect(mine.formulas).toEqual({ masked: '••••4321', sharedByYou: true, isYourKey: true });
+    // For the first user it is now another editor's key.
+    expect((world.emu.callFromSidebar('sidebarGetState') as SidebarState).apiKey.formulas).toEqual({ masked: '••••4321', sharedByYou: false, isYourKey: false });
+    const everything = JSON.stringify(world.emu.properties.document.toObject()) + JSON.stringify(world.emu.properties.user(editor).toObject());
+    expect(everything).not.toContain(editor);
   });
 
   test('saveApiKey without a key when none is saved: a clear error, nothing saved', () => {
@@ -73,7 +115,7 @@ describe('state and key', () => {
     world.emu.callFromSidebar('sidebarSaveApiKey', { apiKey: null, scope: 'user' });
     expect(failure(world, 'sidebarSaveApiKey', { scope: 'document', requestsPerMinute: 30 })).toMatch(/No API key is saved yet.*Paste your Crustdata API key/);
     const state = world.emu.callFromSidebar('sidebarGetState') as SidebarState;
-    expect(state.apiKey).toEqual({ isSet: false, masked: null, scope: null });
+    expect(state.apiKey).toEqual({ isSet: false, masked: null, scope: null, hasOwnKey: false, formulas: null });
     expect(state.requestsPerMinute).toBe(15);
   });
 

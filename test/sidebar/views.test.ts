@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Estimate, ScheduleStatus } from '../../src/server/sidebarContract';
 import { estimateLines } from '../../sidebar/src/views/estimateView';
-import { keyFormRequest } from '../../sidebar/src/views/apiKeyView';
+import { formulaKeyText, keyFormRequest } from '../../sidebar/src/views/apiKeyView';
 import { describeLastRun, describeTarget } from '../../sidebar/src/views/scheduleView';
 import { describeGuess, parseSource } from '../../sidebar/src/views/sourceView';
 
@@ -64,19 +64,29 @@ test('the schedule names the range it keeps fresh, or would keep fresh here', ()
   expect(describeTarget({ enabled: true, target: null })).toMatch(/is gone/);
 });
 
-test('the key form: a key where one is asked for; the settings alone send no key, so the stored one stays', () => {
+test('the key form: a key where one is asked for; the settings alone send no key and share nothing, so the stored keys stay', () => {
   expect(keyFormRequest('first', { apiKey: '  cd_key_1234  ', scope: 'user', rate: '' })).toEqual({
     request: { apiKey: 'cd_key_1234', scope: 'user', requestsPerMinute: 15 },
   });
   expect(keyFormRequest('replace', { apiKey: '', scope: 'user', rate: '60' })).toEqual({ error: 'Paste the API key first.', field: 'key' });
   const settings = keyFormRequest('settings', { apiKey: '', scope: 'document', rate: ' 600 ' });
-  expect(settings).toEqual({ request: { scope: 'document', requestsPerMinute: 600 } });
+  expect(settings).toEqual({ request: { scope: 'user', requestsPerMinute: 600 } });
   expect('request' in settings && 'apiKey' in settings.request).toBe(false);
   // Emptied, the limit goes back to the standard 15.
   expect(keyFormRequest('settings', { apiKey: '', scope: 'user', rate: '' })).toEqual({ request: { scope: 'user', requestsPerMinute: 15 } });
+  expect(keyFormRequest('first', { apiKey: 'cd_key_1234', scope: 'document', rate: '' })).toEqual({
+    request: { apiKey: 'cd_key_1234', scope: 'document', requestsPerMinute: 15 },
+  });
   for (const rate of ['0', '6001', '1.5', 'fast']) {
     expect(keyFormRequest('settings', { apiKey: '', scope: 'user', rate })).toEqual({ error: expect.stringMatching(/1 to 6000/), field: 'rate' });
   }
+});
+
+test('the formulas’ key in words: none, or the shared key and who shared it', () => {
+  const base = { isSet: true, masked: '••••1234', scope: 'user' as const, hasOwnKey: true };
+  expect(formulaKeyText({ ...base, formulas: null })).toMatch(/in this spreadsheet use no key: they show an error until a key is shared with them\.$/);
+  expect(formulaKeyText({ ...base, formulas: { masked: '••••abcd', sharedByYou: true, isYourKey: false } })).toMatch(/use the shared key ••••abcd, shared by you\.$/);
+  expect(formulaKeyText({ ...base, formulas: { masked: '••••abcdefgh', sharedByYou: false, isYourKey: false } })).toMatch(/use the shared key ••••efgh, shared by another editor\.$/);
 });
 
 test('no sidebar source writes HTML from strings', () => {

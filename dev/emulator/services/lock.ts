@@ -31,9 +31,20 @@ export interface UnflushedLockRelease {
   atMs: number;
 }
 
+/** One wait for a lock: how long the execution waited and whether it got the lock. */
+export interface LockWait {
+  name: LockName;
+  user: string;
+  functionName: string;
+  waitedMs: number;
+  acquired: boolean;
+}
+
 export class LockTable {
   private readonly holders = new Map<LockName, Holder>();
   readonly unflushedReleases: UnflushedLockRelease[] = [];
+  /** Every tryLock/waitLock that found the lock held by another execution, in order. */
+  readonly waits: LockWait[] = [];
 
   /** Simulates another execution holding the lock until untilMs. */
   holdUntil(name: LockName, untilMs: number): void {
@@ -109,12 +120,15 @@ export class Lock {
       this.table.acquire(this.name, this.exec);
       return true;
     }
+    const wait = { name: this.name, user: this.exec.user, functionName: this.exec.functionName };
     if (holder.untilMs !== undefined && holder.untilMs - now <= timeout) {
+      this.table.waits.push({ ...wait, waitedMs: holder.untilMs - now, acquired: true });
       this.exec.passTime(holder.untilMs - now);
       this.table.acquire(this.name, this.exec);
       return true;
     }
     // Held by a simulated execution past our timeout (or by a leaked execution: never freed).
+    this.table.waits.push({ ...wait, waitedMs: timeout, acquired: false });
     this.exec.passTime(timeout);
     return false;
   }

@@ -1,7 +1,9 @@
-// API key section: set, replace, remove (always shown masked), who may use it, the optional
-// plan rate limit, and Test connection. The key typed here goes to the server once and the
-// field is emptied at once: the page never holds it longer than that call. Who may use it and
-// the limit change without the key (apiKey absent keeps the stored one).
+// API key section: the user's own key (set, replace, remove; always shown masked), which key the
+// formulas of this spreadsheet use (only ever one shared with it, never someone's own key), sharing
+// a key with them or stopping, the optional plan rate limit, and Test connection. Sharing is asked
+// before it happens: anyone who can edit the spreadsheet can then spend credits on the key. The key
+// typed here goes to the server once and the field is emptied at once: the page never holds it
+// longer than that call (or the share question before it). The limit changes without the key.
 import type { ApiKeyStatus, ConnectionResult, KeyScope, SaveApiKeyRequest } from '../../../src/server/sidebarContract';
 import { button, el, field, replaceChildren, show, uniqueId } from '../dom';
 import { formatCount, maskedKeyLabel, parsePositiveInt } from '../format';
@@ -17,9 +19,19 @@ export interface ApiKeyView {
 }
 
 const SCOPE_LABEL: Record<KeyScope, string> = {
-  user: 'only you',
+  user: 'your own',
   document: 'shared with this spreadsheet',
 };
+
+/** What sharing a key means, said before it happens. */
+export const SHARE_WARNING = 'Anyone who can edit this spreadsheet can then spend credits on this key.';
+
+/** Which key the formulas of this spreadsheet use, in words (they only ever use a shared key). */
+export function formulaKeyText(status: ApiKeyStatus): string {
+  const formulas = status.formulas;
+  if (!formulas) return 'Formulas (=CRUSTDATA_ENRICH) in this spreadsheet use no key: they show an error until a key is shared with them.';
+  return `Formulas (=CRUSTDATA_ENRICH) in this spreadsheet use the shared key ${maskedKeyLabel(formulas.masked)}, shared by ${formulas.sharedByYou ? 'you' : 'another editor'}.`;
+}
 
 /** What the form is for: the first key, a new key in place of the stored one, or only the settings. */
 export type KeyFormMode = 'first' | 'replace' | 'settings';
@@ -35,7 +47,8 @@ export const STANDARD_REQUESTS_PER_MINUTE = 15;
 
 /**
  * The save request for the form, or what is wrong and which field to fix. The settings form
- * sends no apiKey at all: the server keeps the stored key and changes only scope and limit.
+ * sends no apiKey at all and scope user: the server keeps the stored keys and changes only the
+ * limit (sharing has its own buttons, each asking first).
  */
 export function keyFormRequest(mode: KeyFormMode, input: KeyFormInput): { request: SaveApiKeyRequest } | { error: string; field: 'key' | 'rate' } {
   const apiKey = input.apiKey.trim();
@@ -43,20 +56,27 @@ export function keyFormRequest(mode: KeyFormMode, input: KeyFormInput): { reques
   const rateText = input.rate.trim();
   const requestsPerMinute = rateText ? parsePositiveInt(rateText, 6000) : STANDARD_REQUESTS_PER_MINUTE;
   if (requestsPerMinute === null) return { error: 'Requests per minute must be a whole number from 1 to 6000.', field: 'rate' };
-  const request: SaveApiKeyRequest = { scope: input.scope, requestsPerMinute };
+  // The settings form changes only the limit: with no key, scope document would share the own key.
+  const request: SaveApiKeyRequest = { scope: mode === 'settings' ? 'user' : input.scope, requestsPerMinute };
   if (mode !== 'settings') request.apiKey = apiKey;
   return { request };
 }
 
+type Confirming = 'remove' | 'share-own' | 'share-new' | 'stop' | null;
+
 export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
   const headingId = uniqueId('h');
-  let status: ApiKeyStatus = { isSet: false, masked: null, scope: null };
+  let status: ApiKeyStatus = { isSet: false, masked: null, scope: null, hasOwnKey: false, formulas: null };
   let limit = STANDARD_REQUESTS_PER_MINUTE;
-  /** The form is open to replace the key or to change only the settings (with a key set). */
+  /** The form is open to replace the key or to change only the limit (with a key set). */
   let editing: 'replace' | 'settings' | null = null;
-  let confirmingRemove = false;
+  /** A step that asks before it acts: removing, sharing (own key, or the one in the form), stopping. */
+  let confirming: Confirming = null;
+  /** The form's request waiting for the share confirmation. */
+  let pendingShare: SaveApiKeyRequest | null = null;
 
   const statusLine = el('p', { className: 'key-status' });
+  const formulaLine = el('p', { className: 'formula-key' });
   const resultLine = el('p', { className: 'result', attrs: { role: 'status', 'aria-live': 'polite' } });
 
   const keyInput = el('input', {
@@ -73,7 +93,7 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
     el('div', {
       className: 'gray hint',
       id: scopeHintId,
-      text: 'Only me: kept in your own settings. Shared: every editor of this file can enrich with it, but nobody sees it.',
+      text: "Only me: your sidebar and menu jobs use it; formulas can't. Shared: this spreadsheet's formulas and every editor's jobs can use it, and nobody sees it.",
     }),
   ]);
   const rateInput = el('input', { attrs: { type: 'number', min: 1, max: 6000, step: 1, inputmode: 'numeric', placeholder: '15' } });
@@ -116,40 +136,49 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
     render();
     keyInput.focus();
   });
-  const settingsButton = button('Change limit or sharing', () => {
+  const settingsButton = button('Change limit', () => {
     editing = 'settings';
     render();
     rateInput.focus();
   });
-  const removeButton = button('Remove key', () => {
-    confirmingRemove = true;
-    render();
-    confirmRemove.focus();
-  });
+  const removeButton = button('Remove key', () => ask('remove'));
+  const shareButton = button('Share with formulas', () => ask('share-own'));
+  const stopButton = button('Stop sharing', () => ask('stop'));
   const testButton = button('Test connection', () => void runTest());
-  const confirmRemove = button('Remove', () => void remove(), 'danger');
-  const keepButton = button('Keep it', () => {
-    confirmingRemove = false;
+
+  const confirmText = el('p');
+  const confirmYes = button('', () => void confirmed(), 'danger');
+  const confirmNo = button('', () => {
+    const was = confirming;
+    confirming = null;
+    pendingShare = null;
     render();
-    removeButton.focus();
+    (was === 'share-new' ? saveButton : was === 'remove' ? removeButton : was === 'stop' ? stopButton : shareButton).focus();
   });
-  const removePrompt = el('div', { className: 'confirm', attrs: { role: 'group', 'aria-label': 'Confirm removal' } }, [
-    el('p', { text: 'Remove the key? Enrichment stops until a new one is set.' }),
-    el('div', { className: 'buttons' }, [confirmRemove, keepButton]),
+  const confirmPrompt = el('div', { className: 'confirm', attrs: { role: 'group', 'aria-label': 'Confirm' } }, [
+    confirmText,
+    el('div', { className: 'buttons' }, [confirmYes, confirmNo]),
   ]);
-  const keyButtons = el('div', { className: 'buttons' }, [replaceButton, removeButton, testButton, settingsButton]);
+  const keyButtons = el('div', { className: 'buttons' }, [replaceButton, removeButton, testButton, settingsButton, shareButton, stopButton]);
 
   const root = el('section', { className: 'block', attrs: { 'aria-labelledby': headingId } }, [
     el('h2', { id: headingId, text: 'API key' }),
     statusLine,
+    formulaLine,
     keyButtons,
-    removePrompt,
+    confirmPrompt,
     form,
     resultLine,
   ]);
 
   function mode(): KeyFormMode {
     return !status.isSet ? 'first' : editing === 'settings' ? 'settings' : 'replace';
+  }
+
+  function ask(what: Exclude<Confirming, null>): void {
+    confirming = what;
+    render();
+    confirmYes.focus();
   }
 
   async function submit(): Promise<void> {
@@ -165,10 +194,20 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
       (built.field === 'key' ? keyInput : rateInput).focus();
       return;
     }
+    // A key for everyone who can edit: said, and confirmed, before it leaves the page.
+    if (built.request.scope === 'document' && built.request.apiKey) {
+      pendingShare = built.request;
+      ask('share-new');
+      return;
+    }
+    await send(built.request, formMode);
+  }
+
+  async function send(request: SaveApiKeyRequest, formMode: KeyFormMode): Promise<void> {
     // Empty the field before the call: the key must not linger in the page.
     keyInput.value = '';
     saveButton.disabled = true;
-    const saved = await actions.save(built.request);
+    const saved = await actions.save(request);
     saveButton.disabled = false;
     if (saved) {
       editing = null;
@@ -179,14 +218,29 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
     }
   }
 
-  async function remove(): Promise<void> {
-    confirmRemove.disabled = true;
-    const removed = await actions.save({ apiKey: null, scope: status.scope ?? 'user' });
-    confirmRemove.disabled = false;
-    confirmingRemove = false;
-    if (removed) resultLine.textContent = 'Key removed.';
+  async function confirmed(): Promise<void> {
+    const what = confirming;
+    const request = pendingShare;
+    confirming = null;
+    pendingShare = null;
+    if (what === 'share-new' && request) {
+      await send(request, mode());
+      return;
+    }
+    confirmYes.disabled = true;
+    const outcome: Record<Exclude<Confirming, null | 'share-new'>, { request: SaveApiKeyRequest; done: string }> = {
+      remove: { request: { apiKey: null, scope: 'user' }, done: 'Key removed.' },
+      'share-own': { request: { scope: 'document' }, done: "Your key is shared with this spreadsheet's formulas." },
+      stop: { request: { apiKey: null, scope: 'document' }, done: "Formulas in this spreadsheet no longer have a key." },
+    };
+    const step = outcome[what as Exclude<Confirming, null | 'share-new'>];
+    const saved = await actions.save(step.request);
+    confirmYes.disabled = false;
+    resultLine.className = 'result';
+    if (saved) resultLine.textContent = step.done;
     render();
-    if (removed) keyInput.focus();
+    if (saved && !status.isSet) keyInput.focus();
+    else testButton.focus();
   }
 
   async function runTest(): Promise<void> {
@@ -209,6 +263,43 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
     resultLine.textContent = parts.join(' ');
   }
 
+  /** Sharing replaces the key the formulas use now, if any: said in the question. */
+  function replacing(): string {
+    return status.formulas ? ` It replaces the shared key ${maskedKeyLabel(status.formulas.masked)}.` : '';
+  }
+
+  function confirmation(): { text: string; yes: string; no: string } | null {
+    const own = maskedKeyLabel(status.masked);
+    switch (confirming) {
+      case 'remove':
+        return {
+          text: `Remove your key? Your jobs stop until a key is set.${status.formulas?.isYourKey ? " Formulas here keep using the shared copy until you stop sharing." : ''}`,
+          yes: 'Remove',
+          no: 'Keep it',
+        };
+      case 'share-own':
+        return {
+          text: `Share your key ${own} with this spreadsheet's formulas?${replacing()} ${SHARE_WARNING}`,
+          yes: 'Share',
+          no: 'Cancel',
+        };
+      case 'share-new':
+        return {
+          text: `Share this key with this spreadsheet? Its formulas and every editor's jobs can use it.${replacing()} ${SHARE_WARNING}`,
+          yes: 'Share',
+          no: 'Cancel',
+        };
+      case 'stop':
+        return {
+          text: `Stop sharing ${maskedKeyLabel(status.formulas?.masked ?? null)}? Formulas in this spreadsheet then have no key until one is shared again.`,
+          yes: 'Stop sharing',
+          no: 'Keep sharing',
+        };
+      default:
+        return null;
+    }
+  }
+
   function render(): void {
     if (status.isSet) {
       replaceChildren(statusLine, [
@@ -220,18 +311,31 @@ export function apiKeyView(actions: ApiKeyViewActions): ApiKeyView {
     } else {
       replaceChildren(statusLine, ['No key yet. Paste the API key from your Crustdata account.']);
     }
+    formulaLine.textContent = formulaKeyText(status);
     const formMode = mode();
-    show(keyButtons, status.isSet && editing === null && !confirmingRemove);
-    show(removePrompt, status.isSet && confirmingRemove);
+    const question = confirmation();
+    show(keyButtons, status.isSet && editing === null && question === null);
+    show(removeButton, status.hasOwnKey);
+    show(shareButton, status.hasOwnKey && !status.formulas?.isYourKey);
+    show(stopButton, status.formulas !== null);
+    replaceButton.textContent = status.hasOwnKey ? 'Replace key' : 'Set your own key';
+    show(confirmPrompt, question !== null);
+    if (question) {
+      confirmText.textContent = question.text;
+      confirmYes.textContent = question.yes;
+      confirmNo.textContent = question.no;
+    }
     show(form, !status.isSet || editing !== null);
+    saveButton.disabled = confirming === 'share-new';
     show(keyField, formMode !== 'settings');
+    show(scopeGroup, formMode !== 'settings');
     show(cancelReplace, status.isSet && editing !== null);
     saveButton.textContent = formMode === 'first' ? 'Save key' : formMode === 'replace' ? 'Save new key' : 'Save settings';
   }
 
   /** The scope and limit fields show what is stored (on load, after a save, on Cancel). */
   function showStored(): void {
-    if (status.scope === 'document') scopeDocument.checked = true;
+    if (status.scope === 'document' && !status.hasOwnKey) scopeDocument.checked = true;
     else scopeUser.checked = true;
     if (document.activeElement !== rateInput) rateInput.value = limit === STANDARD_REQUESTS_PER_MINUTE ? '' : String(limit);
   }

@@ -62,6 +62,20 @@ describe('LockService', () => {
     expect(emu.call('tryScriptLock', 5000)).toEqual([false, false, 1_005_000]);
   });
 
+  it('records every wait for a lock held by another execution, and none for a free lock', () => {
+    const { emu, clock } = setup();
+    emu.call('tryScriptLock', 5000);
+    expect(emu.locks.waits).toEqual([]);
+    emu.holdLock('script', clock.now() + 3000);
+    emu.call('tryScriptLock', 5000);
+    emu.holdLock('script', clock.now() + 60_000);
+    emu.call('tryScriptLock', 5000);
+    expect(emu.locks.waits).toEqual([
+      { name: 'script', user: emu.owner, functionName: 'tryScriptLock', waitedMs: 3000, acquired: true },
+      { name: 'script', user: emu.owner, functionName: 'tryScriptLock', waitedMs: 5000, acquired: false },
+    ]);
+  });
+
   it('waitLock throws Apps Script\'s message on timeout', () => {
     const { emu, clock } = setup();
     emu.holdLock('document', clock.now() + 60_000);
