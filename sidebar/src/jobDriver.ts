@@ -4,12 +4,17 @@
 // sidebarControlJob. Pure logic over an injected server and sleep, so jest drives it without a
 // browser.
 import type { ControlJobRequest, JobProgress, JobRef } from '../../src/server/sidebarContract';
-import { errorMessage } from './client';
+import { errorMessage, isConnectionError } from './client';
 
 export interface JobDriverServer {
   sidebarContinueJob(request: JobRef): Promise<JobProgress>;
   sidebarControlJob(request: ControlJobRequest): Promise<JobProgress>;
   sidebarJobStatus(request: JobRef): Promise<JobProgress | null>;
+}
+
+/** A message as a sentence: ends with a full stop unless it has its own. */
+function sentence(text: string): string {
+  return /[.!?…]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
 }
 
 export type PendingAction = ControlJobRequest['action'];
@@ -189,10 +194,14 @@ export class JobDriver {
       } catch (error) {
         if (generation !== this.generation) return;
         if (failures >= this.retryDelaysMs.length) {
-          this.problem = `${errorMessage(error)} The job is kept where it stopped: press Resume to carry on.`;
+          this.problem = isConnectionError(error)
+            ? 'The connection to Google dropped. The job is kept where it stopped: check your internet connection, then press Try again.'
+            : `${sentence(errorMessage(error))} The job is kept where it stopped: press Try again to carry on.`;
           return;
         }
-        this.problem = `Retrying after a failed call: ${errorMessage(error)}`;
+        this.problem = isConnectionError(error)
+          ? 'The connection to Google dropped; trying again by itself…'
+          : `A call failed (${errorMessage(error)}); trying again by itself…`;
         this.emit();
         await this.sleep(this.retryDelaysMs[failures]);
         failures++;

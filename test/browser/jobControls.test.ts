@@ -43,7 +43,7 @@ test('a key revoked mid-job pauses it as an error that says what to do; a new ke
   await panel.locator('.job-message.error', { hasText: 'Crustdata rejected the API key' }).waitFor();
   await panel.locator('.job-advice', { hasText: 'Set a new key in the API key section above (Replace key), then press Resume.' }).waitFor();
   // Styled as an error (red title, red bar), not as the amber of a pause by the user.
-  expect(await panel.locator('.phase').evaluate((el) => getComputedStyle(el).color)).toBe('rgb(217, 48, 37)');
+  expect(await panel.locator('.phase').evaluate((el) => getComputedStyle(el).color)).toBe('rgb(197, 34, 31)');
   expect(await panel.locator('.bar-fill').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(217, 48, 37)');
   await s.sidebar.getByRole('button', { name: 'Resume' }).waitFor();
   await s.sidebar.getByRole('button', { name: 'Cancel' }).waitFor();

@@ -32,6 +32,7 @@ class FakeJobServer implements JobDriverServer {
       etaSeconds: null,
       message: null,
       continueInBackground: false,
+      waitingUntil: null,
       pausedBy: null,
     };
   }
@@ -199,7 +200,7 @@ test('failed continue calls are retried after a wait, and a lasting failure leav
   second.driver.start({ ...stuck.job });
   final = await second.settled();
   expect(stuck.calls.filter((c) => c.startsWith('continue'))).toHaveLength(4);
-  expect(final.problem).toMatch(/Exceeded maximum execution time.*Resume/);
+  expect(final.problem).toBe('Exceeded maximum execution time. The job is kept where it stopped: press Try again to carry on.');
   expect(jobPhase(final)).toBe('stalled');
   stuck.failNext = 0;
   await second.driver.resume(false);
