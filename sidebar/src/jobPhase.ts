@@ -88,6 +88,11 @@ export function jobHeadline(phase: JobPhase, job: JobProgress | null): string {
   return PHASE_TITLE[phase];
 }
 
+/** The Resume button's words: after the sidebar's calls failed (connection), carrying on is trying again. */
+export function resumeLabel(phase: JobPhase, problem: string | null): 'Resume' | 'Try again' {
+  return phase === 'stalled' && problem ? 'Try again' : 'Resume';
+}
+
 /** A finished job some of whose rows failed: amber, not the green of a clean run. */
 export function doneWithFailures(phase: JobPhase, job: JobProgress | null): boolean {
   return phase === 'done' && job !== null && job.counts.failed > 0;

@@ -4,7 +4,7 @@
 // rate limit and who may use the key change without pasting the key again.
 import { DEMO_API_KEY } from '../../dev/mock-api/handler';
 import type { JobProgress, SidebarState } from '../../src/server/sidebarContract';
-import { count, reopenSidebar, saveKey, Session, shootSidebar, useBrowser, waitForEstimate, waitForPhase } from './harness';
+import { count, lowContrastText, reopenSidebar, saveKey, Session, shootSidebar, useBrowser, waitForEstimate, waitForPhase } from './harness';
 
 jest.setTimeout(240_000);
 
@@ -56,6 +56,7 @@ test('a key revoked mid-job pauses it as an error that says what to do; a new ke
   // The rows written so far are an enriched range: Keep fresh names it.
   await s.sidebar.locator('section.schedule .schedule-target', { hasText: /^Would keep Leads!A1:[A-Z]+\d+ fresh\.$/ }).waitFor();
   await shootSidebar(s, 'sidebar-problem', 'section.run');
+  expect(await lowContrastText(s.sidebar)).toEqual([]);
 
   // Reopened, the sidebar tells the same story.
   await reopenSidebar(s);

@@ -1,7 +1,7 @@
 // The Run section's phase and buttons for each job state and sidebar activity.
 import type { JobProgress } from '../../src/server/sidebarContract';
 import { MESSAGES } from '../../src/core/crustdataClient';
-import { countLines, doneWithFailures, jobButtons, jobHeadline, jobPhase, PHASE_TITLE, problemAdvice } from '../../sidebar/src/jobPhase';
+import { countLines, doneWithFailures, jobButtons, jobHeadline, jobPhase, PHASE_TITLE, problemAdvice, resumeLabel } from '../../sidebar/src/jobPhase';
 
 const job = (state: JobProgress['state'], counts: Partial<JobProgress['counts']> = {}): JobProgress => ({
   jobId: 'j',
@@ -88,4 +88,11 @@ test('the headline of a finished job says what came of it, and failed rows make 
   expect(doneWithFailures('running', job('running', { failed: 3 }))).toBe(false);
   expect(jobHeadline('waiting', job('running'))).toBe('Waiting for the rate limit');
   expect(jobHeadline('problem', job('paused'))).toBe(PHASE_TITLE.problem);
+});
+
+test('after the connection dropped, Resume reads Try again', () => {
+  expect(resumeLabel('stalled', 'The connection to Google dropped. The job is kept where it stopped: check your internet connection, then press Try again.')).toBe('Try again');
+  expect(resumeLabel('stalled', null)).toBe('Resume');
+  expect(resumeLabel('paused', null)).toBe('Resume');
+  expect(resumeLabel('problem', 'Crustdata rejected the API key.')).toBe('Resume');
 });

@@ -4,7 +4,7 @@
 import { button, checkbox, el, replaceChildren, show, uniqueId } from '../dom';
 import { describeProgress, formatCount, progressPercent, rowsDone } from '../format';
 import type { JobDriverSnapshot } from '../jobDriver';
-import { countLines, doneWithFailures, jobButtons, jobHeadline, jobPhase, problemAdvice } from '../jobPhase';
+import { countLines, doneWithFailures, jobButtons, jobHeadline, jobPhase, problemAdvice, resumeLabel } from '../jobPhase';
 
 export interface JobViewActions {
   start(): void;
@@ -167,7 +167,7 @@ export function jobView(actions: JobViewActions): JobView {
       barStatus.textContent = jobShown && job ? `${jobHeadline(phase, job)}: ${rowsDone(job)}` : idleSummary;
       barStatus.className = jobShown ? `bar-status phase-${phase}` : 'bar-status';
       // After a dropped connection, carrying on is trying the same call again.
-      resumeButton.textContent = phase === 'stalled' && snapshot.problem ? 'Try again' : 'Resume';
+      resumeButton.textContent = resumeLabel(phase, snapshot.problem);
 
       show(pauseButton, buttons.pause);
       show(resumeButton, buttons.resume);
