@@ -9,7 +9,7 @@ import type {
 import { errorMessage, isConnectionError, SidebarClient } from './client';
 import { button, el, replaceChildren } from './dom';
 import { defaultFields, FieldCatalog, normalizeFields } from './fields';
-import { describeProgress, maskedKeyLabel, plural, rowsDone } from './format';
+import { describeProgress, maskedKeyLabel, plural, rowsDone, rowsDonePhrase } from './format';
 import { JobDriver, JobDriverSnapshot } from './jobDriver';
 import { jobHeadline, jobPhase, problemAdvice } from './jobPhase';
 import { apiKeyView } from './views/apiKeyView';
@@ -199,7 +199,7 @@ export class SidebarApp {
       // sidebar or the hourly run on it too: a slice runs only under the job's lease, so the
       // others wait (src/core/bulkJob.ts runSlice).
       this.driver.start(job);
-      this.say(`A job on this sheet was under way (${rowsDone(job)}); this sidebar carries it on.`);
+      this.say(`A job on this sheet was under way (${rowsDonePhrase(job)}); this sidebar carries it on.`);
     } else {
       this.driver.show(job);
       if (job && job.state === 'paused') {
@@ -302,7 +302,13 @@ export class SidebarApp {
         if (seq !== this.estimateSeq || !this.state) return;
         this.showEstimate({ kind: 'ready', estimate, requestsPerMinute: this.state.requestsPerMinute });
       } catch (error) {
-        if (seq === this.estimateSeq) this.showEstimate({ kind: 'error', message: errorMessage(error) });
+        if (seq !== this.estimateSeq) return;
+        this.showEstimate({ kind: 'error', message: errorMessage(error) });
+        // Its message says to press Try again: offer it, and count again once it is pressed.
+        if (isConnectionError(error)) {
+          this.retryQueue.push(() => this.scheduleEstimate());
+          this.fail(errorMessage(error), true);
+        }
       }
     }, this.estimateDebounceMs);
   }

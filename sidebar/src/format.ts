@@ -107,9 +107,14 @@ export function formatClock(epochMs: number): string {
   return `${pad2(at.getHours())}:${pad2(at.getMinutes())}`;
 }
 
+/** "120 of 300 rows done", to go inside a sentence. */
+export function rowsDonePhrase(progress: Pick<JobProgress, 'processed' | 'total'>): string {
+  return `${formatCount(progress.processed)} of ${plural(progress.total, 'row')} done`;
+}
+
 /** "120 of 300 rows done." */
 export function rowsDone(progress: Pick<JobProgress, 'processed' | 'total'>): string {
-  return `${formatCount(progress.processed)} of ${plural(progress.total, 'row')} done.`;
+  return `${rowsDonePhrase(progress)}.`;
 }
 
 /**

@@ -6,7 +6,7 @@ import { DEMO_API_KEY } from '../../dev/mock-api/handler';
 import type { SidebarState } from '../../src/server/sidebarContract';
 import { classifyIdentifier } from '../../src/core/identifiers';
 import { formatClock, formatDuration } from '../../sidebar/src/format';
-import { count, lowContrastText, reopenSidebar, saveKey, Session, useBrowser, waitForEstimate, waitForPhase } from './harness';
+import { count, lowContrastText, reopenSidebar, saveKey, Session, shootSidebar, useBrowser, waitForEstimate, waitForPhase } from './harness';
 
 jest.setTimeout(240_000);
 
@@ -46,6 +46,7 @@ test('a job the rate limit holds back says it waits and until when, with no time
   await s.sidebar.locator('.action-bar .bar-status', { hasText: 'Waiting for the rate limit: 0 of 300 rows done.' }).waitFor();
   await s.sidebar.getByRole('button', { name: 'Pause' }).waitFor();
   expect(await lowContrastText(s.sidebar)).toEqual([]);
+  await shootSidebar(s, 'sidebar-waiting', 'section.run');
 
   s.backend.releaseCalls();
   await waitForPhase(s.sidebar, 'done');
@@ -62,7 +63,7 @@ test('a sidebar reopened on a running job carries it on and says so; nothing say
 
   await reopenSidebar(s);
   await waitForPhase(s.sidebar, 'running');
-  await s.sidebar.getByText(/^A job on this sheet was under way \([\d,]+ of 300 rows done\.\); this sidebar carries it on\.$/).waitFor();
+  await s.sidebar.getByText(/^A job on this sheet was under way \([\d,]+ of 300 rows done\); this sidebar carries it on\.$/).waitFor();
   await s.sidebar.locator('.progress-panel .phase', { hasText: /^Running$/ }).waitFor();
   await s.sidebar.getByRole('button', { name: 'Pause' }).waitFor();
   expect(await s.sidebar.getByRole('button', { name: 'Resume' }).isVisible()).toBe(false);
@@ -95,6 +96,7 @@ test('a job that ends with failed rows is headed with the counts and where to lo
   expect(await s.sidebar.locator('.progress-panel .bar-fill').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(249, 171, 0)');
   await s.sidebar.getByRole('button', { name: 'Show failed rows' }).waitFor();
   expect(await lowContrastText(s.sidebar)).toEqual([]);
+  await shootSidebar(s, 'sidebar-done-failed', 'section.run');
 });
 
 test('a job refused for a bad key writes nothing, not even its header row, and opens the key section', async () => {
