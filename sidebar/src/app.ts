@@ -343,8 +343,15 @@ export class SidebarApp {
         return;
       }
       case 'job_running':
-        this.say('A job is already running on this sheet; it is shown below.');
-        this.driver.show(response.job);
+        // Started elsewhere (another sidebar, the menu): followed and carried on from here too;
+        // the job's lease lets one execution at a time work on it.
+        if (response.job.state === 'running') {
+          this.say('A job is already running on this sheet; this sidebar carries it on, shown below.');
+          this.driver.start(response.job);
+        } else {
+          this.say('A job on this sheet is paused; it is shown below. Resume it, or Cancel it to start another.');
+          this.driver.show(response.job);
+        }
         return;
       default:
         this.fail(response.message);
