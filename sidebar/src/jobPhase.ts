@@ -1,7 +1,7 @@
 // What the Run section shows for a job: one phase derived from the server's job state and what
 // this sidebar is doing, and which buttons that phase offers. Pure, so jest covers every case.
 import type { JobProgress } from '../../src/server/sidebarContract';
-import { doneHeadline } from './format';
+import { describeProgress, doneHeadline, rowsDone } from './format';
 import type { JobDriverSnapshot } from './jobDriver';
 
 export type JobPhase =
@@ -86,6 +86,26 @@ export const PHASE_TITLE: Record<JobPhase, string> = {
 export function jobHeadline(phase: JobPhase, job: JobProgress | null): string {
   if (phase === 'done' && job) return doneHeadline(job);
   return PHASE_TITLE[phase];
+}
+
+/**
+ * The line under the headline: what the headline does not already say. A paused, cancelled or
+ * stopped job's headline names its state, so the line gives only the rows.
+ */
+export function progressLine(phase: JobPhase, job: JobProgress, problem: string | null): string {
+  switch (phase) {
+    case 'stalled':
+      return problem ? rowsDone(job) : `${rowsDone(job)} Press Resume to carry on from this sidebar.`;
+    case 'paused':
+    case 'problem':
+    case 'cancelled':
+    case 'error':
+    case 'pausing':
+    case 'cancelling':
+      return rowsDone(job);
+    default:
+      return describeProgress(job);
+  }
 }
 
 /** The Resume button's words: after the sidebar's calls failed (connection), carrying on is trying again. */

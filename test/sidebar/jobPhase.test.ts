@@ -1,7 +1,7 @@
 // The Run section's phase and buttons for each job state and sidebar activity.
 import type { JobProgress } from '../../src/server/sidebarContract';
 import { MESSAGES } from '../../src/core/crustdataClient';
-import { countLines, doneWithFailures, jobButtons, jobHeadline, jobPhase, PHASE_TITLE, problemAdvice, resumeLabel } from '../../sidebar/src/jobPhase';
+import { countLines, doneWithFailures, jobButtons, jobHeadline, jobPhase, PHASE_TITLE, problemAdvice, progressLine, resumeLabel } from '../../sidebar/src/jobPhase';
 
 const job = (state: JobProgress['state'], counts: Partial<JobProgress['counts']> = {}): JobProgress => ({
   jobId: 'j',
@@ -95,4 +95,18 @@ test('after the connection dropped, Resume reads Try again', () => {
   expect(resumeLabel('stalled', null)).toBe('Resume');
   expect(resumeLabel('paused', null)).toBe('Resume');
   expect(resumeLabel('problem', 'Crustdata rejected the API key.')).toBe('Resume');
+});
+
+test('the line under the headline never repeats it', () => {
+  const phases = ['running', 'waiting', 'stalled', 'pausing', 'resuming', 'cancelling', 'paused', 'problem', 'done', 'cancelled', 'error'] as const;
+  const stateOf = { running: 'running', waiting: 'running', stalled: 'running', pausing: 'running', resuming: 'paused', cancelling: 'running', paused: 'paused', problem: 'paused', done: 'done', cancelled: 'cancelled', error: 'error' } as const;
+  for (const phase of phases) {
+    const j = { ...job(stateOf[phase], { failed: 2 }), pausedBy: phase === 'problem' ? ('problem' as const) : phase === 'paused' ? ('user' as const) : null };
+    const headline = jobHeadline(phase, j);
+    const line = progressLine(phase, j, null);
+    expect({ phase, repeats: line.toLowerCase().includes(headline.toLowerCase().replace(/…$/, '')) }).toEqual({ phase, repeats: false });
+  }
+  expect(progressLine('problem', { ...job('paused'), pausedBy: 'problem' }, null)).toBe('4 of 10 rows done.');
+  expect(progressLine('running', { ...job('running'), etaSeconds: 250 }, null)).toBe('4 of 10 rows done, about 4 min left.');
+  expect(progressLine('stalled', job('running'), 'The connection to Google dropped.')).toBe('4 of 10 rows done.');
 });

@@ -2,9 +2,9 @@
 // hourly background switch; and the action bar (one line of status, Start, Pause, Resume, Cancel)
 // that the app keeps at the bottom of the sidebar, so Start is in reach without scrolling.
 import { button, checkbox, el, replaceChildren, show, uniqueId } from '../dom';
-import { describeProgress, formatCount, progressPercent, rowsDone } from '../format';
+import { formatCount, progressPercent, rowsDone } from '../format';
 import type { JobDriverSnapshot } from '../jobDriver';
-import { countLines, doneWithFailures, jobButtons, jobHeadline, jobPhase, problemAdvice, resumeLabel } from '../jobPhase';
+import { countLines, doneWithFailures, jobButtons, jobHeadline, jobPhase, problemAdvice, progressLine, resumeLabel } from '../jobPhase';
 
 export interface JobViewActions {
   start(): void;
@@ -142,10 +142,7 @@ export function jobView(actions: JobViewActions): JobView {
         barFill.style.width = `${percent}%`;
         progressBar.setAttribute('aria-valuenow', String(percent));
         progressBar.setAttribute('aria-valuetext', `${percent}%`);
-        progressText.textContent =
-          phase === 'stalled'
-            ? `${rowsDone(job)} ${snapshot.problem ? '' : 'Press Resume to carry on from this sidebar.'}`.trim()
-            : describeProgress(job);
+        progressText.textContent = progressLine(phase, job, snapshot.problem);
         replaceChildren(
           counts,
           countLines(job).flatMap(([label, value]) => [
