@@ -22,6 +22,8 @@ import { sourceView } from './views/sourceView';
 
 /** Wait after the last change before asking for an estimate, so typing a row number sends one call. */
 export const ESTIMATE_DEBOUNCE_MS = 400;
+/** How often a running job's state is read while a continue call is under way (one light call). */
+export const STATUS_POLL_MS = 10_000;
 
 export interface SidebarAppOptions {
   now?: () => number;
@@ -71,7 +73,7 @@ export class SidebarApp {
   ) {
     this.now = options.now ?? (() => Date.now());
     this.estimateDebounceMs = options.estimateDebounceMs ?? ESTIMATE_DEBOUNCE_MS;
-    this.driver = new JobDriver(client, (snapshot) => this.onJob(snapshot));
+    this.driver = new JobDriver(client, (snapshot) => this.onJob(snapshot), { statusPollMs: STATUS_POLL_MS });
 
     this.keyView = apiKeyView({
       save: async (request) => {
