@@ -6,15 +6,15 @@ import type {
   StartJobRequest,
   StartJobResponse,
 } from '../../src/server/sidebarContract';
-import { errorMessage, SidebarClient } from './client';
+import { errorMessage, isConnectionError, SidebarClient } from './client';
 import { button, el, replaceChildren } from './dom';
 import { defaultFields, FieldCatalog, normalizeFields } from './fields';
-import { describeProgress, plural } from './format';
+import { describeProgress, maskedKeyLabel, plural, rowsDone, rowsDonePhrase } from './format';
 import { JobDriver, JobDriverSnapshot } from './jobDriver';
-import { jobPhase } from './jobPhase';
+import { jobHeadline, jobPhase, problemAdvice } from './jobPhase';
 import { apiKeyView } from './views/apiKeyView';
 import { ConflictAnswer, conflictDialog } from './views/conflictDialog';
-import { estimateView } from './views/estimateView';
+import { EstimateDisplay, estimateDisplaySummary, estimateView } from './views/estimateView';
 import { fieldsView } from './views/fieldsView';
 import { jobView } from './views/jobView';
 import { scheduleView } from './views/scheduleView';
@@ -22,6 +22,8 @@ import { sourceView } from './views/sourceView';
 
 /** Wait after the last change before asking for an estimate, so typing a row number sends one call. */
 export const ESTIMATE_DEBOUNCE_MS = 400;
+/** How often a running job's state is read while a continue call is under way (one light call). */
+export const STATUS_POLL_MS = 10_000;
 
 export interface SidebarAppOptions {
   now?: () => number;
@@ -47,6 +49,14 @@ export class SidebarApp {
   private readonly alert = el('div', { className: 'notice error', attrs: { role: 'alert' } });
   private readonly sheetLabel = el('span', { className: 'sheet-name' });
   private readonly content = el('div', { className: 'content' });
+  /** Calls that failed on the way (connection dropped): Try again sends them again. */
+  private retryQueue: Array<() => void> = [];
+  private readonly keySummaryStatus = el('span', { className: 'key-summary-status' });
+  /**
+   * The API key section folds to one line once a key is set (opened on a click, or by the app
+   * when the key needs attention), so the way to Start is short. Wrapped here, around the view.
+   */
+  private readonly keyDetails = el('details', { className: 'key-details' });
   private readonly driver: JobDriver;
   private readonly keyView;
   private readonly sourceSection;
@@ -63,7 +73,7 @@ export class SidebarApp {
   ) {
     this.now = options.now ?? (() => Date.now());
     this.estimateDebounceMs = options.estimateDebounceMs ?? ESTIMATE_DEBOUNCE_MS;
-    this.driver = new JobDriver(client, (snapshot) => this.onJob(snapshot));
+    this.driver = new JobDriver(client, (snapshot) => this.onJob(snapshot), { statusPollMs: STATUS_POLL_MS });
 
     this.keyView = apiKeyView({
       save: async (request) => {
@@ -72,6 +82,7 @@ export class SidebarApp {
         this.state.apiKey = status;
         if (request.requestsPerMinute !== undefined) this.state.requestsPerMinute = request.requestsPerMinute;
         this.keyView.update(status, this.state.requestsPerMinute);
+        this.updateKeySummary();
         this.refreshRun();
         this.scheduleEstimate();
         if (request.apiKey && jobPhase(this.driver.snapshot()) === 'problem') this.say('Key saved. Press Resume to carry on the job.');
@@ -111,6 +122,10 @@ export class SidebarApp {
       backgroundChanged: (on) => void this.backgroundChanged(on),
     });
     this.run.estimateSlot.appendChild(this.estimate.root);
+    replaceChildren(this.keyDetails, [
+      el('summary', { className: 'key-summary' }, [el('h2', { text: 'API key' }), this.keySummaryStatus]),
+      this.keyView.root,
+    ]);
     this.schedule = scheduleView(
       {
         save: async (request) => {
@@ -163,45 +178,96 @@ export class SidebarApp {
     this.sheetLabel.textContent = state.sheetName;
     this.sheetLabel.title = `Sheet: ${state.sheetName}`;
     replaceChildren(this.content, [
-      this.keyView.root,
+      this.keyDetails,
       this.sourceSection.root,
       this.fieldsSection.root,
       this.run.root,
+      this.run.bar,
       this.schedule.root,
     ]);
     this.keyView.update(state.apiKey, state.requestsPerMinute);
+    this.updateKeySummary();
+    // Folded when a key is set, unless the job on this sheet stopped because of the key.
+    const keyTrouble = state.job?.state === 'paused' && state.job.pausedBy === 'problem' && /^Set a new key/.test(problemAdvice(state.job.message));
+    this.keyDetails.open = !state.apiKey.isSet || keyTrouble;
     this.sourceSection.update(state.sheetName, state.source);
     this.source = this.sourceSection.current();
     this.fieldsSection.update(this.catalog, this.fields);
     this.run.setReenrich(this.reenrich);
     this.schedule.update(state.schedule);
-    this.driver.show(state.job);
-    if (state.job && (state.job.state === 'running' || state.job.state === 'paused')) {
-      const how = state.job.state === 'running' ? 'under way' : state.job.pausedBy === 'problem' ? 'paused by a problem' : 'paused';
-      this.say(`A job on this sheet is ${how}: ${describeProgress(state.job)}`);
+    const job = state.job;
+    if (job && job.state === 'running') {
+      // The user started it and nobody paused it: this sidebar carries it on. Safe with another
+      // sidebar or the hourly run on it too: a slice runs only under the job's lease, so the
+      // others wait (src/core/bulkJob.ts runSlice).
+      this.driver.start(job);
+      this.say(`A job on this sheet was under way (${rowsDonePhrase(job)}); this sidebar carries it on.`);
+    } else {
+      this.driver.show(job);
+      if (job && job.state === 'paused') {
+        this.say(
+          job.pausedBy === 'problem'
+            ? `A job on this sheet is paused by a problem: ${rowsDone(job)}`
+            : `A job on this sheet is paused: ${rowsDone(job)} Press Resume to carry on.`,
+        );
+      }
     }
     this.scheduleEstimate();
   }
 
-  /** Runs a server call; on failure shows the message and resolves to undefined. */
+  /**
+   * Runs a server call; on failure shows the message and resolves to undefined. A call that
+   * failed on the way (the connection dropped) waits instead: Try again sends it once more, and
+   * what the user was doing carries on from there.
+   */
   private async call<T>(fn: () => Promise<T>): Promise<T | undefined> {
-    try {
-      const value = await fn();
-      this.alert.hidden = true;
-      return value;
-    } catch (error) {
-      this.fail(errorMessage(error));
-      return undefined;
+    for (;;) {
+      try {
+        const value = await fn();
+        if (this.retryQueue.length === 0) this.alert.hidden = true;
+        return value;
+      } catch (error) {
+        if (!isConnectionError(error)) {
+          this.fail(errorMessage(error));
+          return undefined;
+        }
+        await new Promise<void>((resolve) => {
+          this.retryQueue.push(resolve);
+          this.fail(errorMessage(error), true);
+        });
+      }
     }
+  }
+
+  private retryFailedCalls(): void {
+    const waiting = this.retryQueue;
+    this.retryQueue = [];
+    this.alert.hidden = true;
+    for (const resume of waiting) resume();
   }
 
   private say(message: string): void {
     this.notice.textContent = message;
   }
 
-  private fail(message: string): void {
-    this.alert.textContent = message;
+  private fail(message: string, offerRetry = false): void {
+    replaceChildren(this.alert, [
+      el('span', { text: message }),
+      offerRetry ? el('div', { className: 'buttons' }, [button('Try again', () => this.retryFailedCalls(), 'action')]) : null,
+    ]);
     this.alert.hidden = false;
+  }
+
+  private updateKeySummary(): void {
+    const key = this.state?.apiKey;
+    this.keySummaryStatus.textContent = key?.isSet ? `${maskedKeyLabel(key.masked)} · set` : 'not set';
+  }
+
+  /** The estimate panel, the bar's one-line summary, and the column count the fields section shows. */
+  private showEstimate(display: EstimateDisplay): void {
+    this.estimate.update(display);
+    this.run.setIdleSummary(estimateDisplaySummary(display));
+    this.fieldsSection.setColumns(display.kind === 'ready' ? display.estimate.headers.length - 1 : null);
   }
 
   private startBlockedBy(): string | null {
@@ -227,18 +293,24 @@ export class SidebarApp {
     if (this.estimateTimer) clearTimeout(this.estimateTimer);
     const seq = ++this.estimateSeq;
     if (!this.state) return;
-    if (!this.source) return this.estimate.update({ kind: 'empty', reason: 'Choose the source column to see an estimate.' });
-    if (this.fields.length === 0) return this.estimate.update({ kind: 'empty', reason: 'Choose fields to see an estimate.' });
+    if (!this.source) return this.showEstimate({ kind: 'empty', reason: 'Choose the source column to see an estimate.' });
+    if (this.fields.length === 0) return this.showEstimate({ kind: 'empty', reason: 'Choose fields to see an estimate.' });
     if (this.jobActive()) return;
-    this.estimate.update({ kind: 'loading' });
+    this.showEstimate({ kind: 'loading' });
     const request = { source: this.source, settings: { fields: this.fields, reenrich: this.reenrich } };
     this.estimateTimer = setTimeout(async () => {
       try {
         const estimate = await this.client.sidebarEstimate(request);
         if (seq !== this.estimateSeq || !this.state) return;
-        this.estimate.update({ kind: 'ready', estimate, requestsPerMinute: this.state.requestsPerMinute });
+        this.showEstimate({ kind: 'ready', estimate, requestsPerMinute: this.state.requestsPerMinute });
       } catch (error) {
-        if (seq === this.estimateSeq) this.estimate.update({ kind: 'error', message: errorMessage(error) });
+        if (seq !== this.estimateSeq) return;
+        this.showEstimate({ kind: 'error', message: errorMessage(error) });
+        // Its message says to press Try again: offer it, and count again once it is pressed.
+        if (isConnectionError(error)) {
+          this.retryQueue.push(() => this.scheduleEstimate());
+          this.fail(errorMessage(error), true);
+        }
       }
     }, this.estimateDebounceMs);
   }
@@ -273,8 +345,15 @@ export class SidebarApp {
         return;
       }
       case 'job_running':
-        this.say('A job is already running on this sheet; it is shown below.');
-        this.driver.show(response.job);
+        // Started elsewhere (another sidebar, the menu): followed and carried on from here too;
+        // the job's lease lets one execution at a time work on it.
+        if (response.job.state === 'running') {
+          this.say('A job is already running on this sheet; this sidebar carries it on, shown below.');
+          this.driver.start(response.job);
+        } else {
+          this.say('A job on this sheet is paused; it is shown below. Resume it, or Cancel it to start another.');
+          this.driver.show(response.job);
+        }
         return;
       default:
         this.fail(response.message);
@@ -324,8 +403,9 @@ export class SidebarApp {
     const previous = this.lastPhase;
     this.lastPhase = phase;
     if (previous === null) return;
+    if (phase === 'problem' && snapshot.job && /^Set a new key/.test(problemAdvice(snapshot.job.message))) this.keyDetails.open = true;
     if (phase === 'done' || phase === 'cancelled') {
-      if (snapshot.job) this.say(describeProgress(snapshot.job));
+      if (snapshot.job) this.say(phase === 'done' ? `${jobHeadline(phase, snapshot.job)}.` : describeProgress(snapshot.job));
       this.scheduleEstimate();
       void this.refreshSchedule();
     } else if ((phase === 'paused' || phase === 'problem') && snapshot.job) {

@@ -50,13 +50,36 @@ export class ServerCallError extends Error {
   }
 }
 
-export function errorMessage(error: unknown): string {
+/** What a dropped connection reads as: plain words, and what to do. */
+export const CONNECTION_LOST_MESSAGE = 'The connection to Google dropped, so the add-on could not answer. Check your internet connection, then press Try again.';
+
+/**
+ * Apps Script reports a call that never reached the server as "NetworkError: Connection failure
+ * due to HTTP 0" (or the browser's "Failed to fetch"): transport words, not the user's.
+ */
+export function isConnectionFailure(message: string): boolean {
+  return /NetworkError|Connection failure|HTTP 0\b|Failed to fetch|network error|ERR_INTERNET/i.test(message);
+}
+
+function rawMessage(error: unknown): string | null {
   if (error instanceof Error && error.message) return error.message;
   if (typeof error === 'string' && error) return error;
   if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
     return (error as { message: string }).message;
   }
-  return 'The add-on did not answer. Check your connection and try again.';
+  return null;
+}
+
+export function errorMessage(error: unknown): string {
+  const raw = rawMessage(error);
+  if (raw === null || isConnectionFailure(raw)) return CONNECTION_LOST_MESSAGE;
+  return raw;
+}
+
+/** The call failed on the way, not on the server: the same call may work once the connection is back. */
+export function isConnectionError(error: unknown): boolean {
+  const raw = rawMessage(error);
+  return raw === null || isConnectionFailure(raw) || raw === CONNECTION_LOST_MESSAGE;
 }
 
 /**

@@ -101,12 +101,43 @@ export function progressPercent(progress: Pick<JobProgress, 'processed' | 'total
   return Math.max(0, Math.min(100, Math.floor((progress.processed / progress.total) * 100)));
 }
 
+/** "14:32" in the browser's time zone. */
+export function formatClock(epochMs: number): string {
+  const at = new Date(epochMs);
+  return `${pad2(at.getHours())}:${pad2(at.getMinutes())}`;
+}
+
+/** "120 of 300 rows done", to go inside a sentence. */
+export function rowsDonePhrase(progress: Pick<JobProgress, 'processed' | 'total'>): string {
+  return `${formatCount(progress.processed)} of ${plural(progress.total, 'row')} done`;
+}
+
+/** "120 of 300 rows done." */
+export function rowsDone(progress: Pick<JobProgress, 'processed' | 'total'>): string {
+  return `${rowsDonePhrase(progress)}.`;
+}
+
+/**
+ * What holds a running job back, when the rate limit does: the server's time the next request
+ * may go, and how long that was from its last update (both on the server's clock, so a browser
+ * clock that is off does not matter).
+ */
+export function describeWait(progress: Pick<JobProgress, 'waitingUntil' | 'updatedAt'>): string | null {
+  if (progress.waitingUntil === null) return null;
+  const seconds = Math.max(0, (progress.waitingUntil - progress.updatedAt) / 1000);
+  return `Your key's rate limit holds the next request until ${formatClock(progress.waitingUntil)} (${formatDuration(seconds)} from now); the job carries on by itself then.`;
+}
+
 /** One sentence for screen readers and the progress line. */
 export function describeProgress(progress: JobProgress): string {
   const done = `${formatCount(progress.processed)} of ${plural(progress.total, 'row')} done`;
   switch (progress.state) {
-    case 'running':
+    case 'running': {
+      // While no row can move, a time left would only be a guess that keeps being wrong.
+      const wait = describeWait(progress);
+      if (wait) return `${done}. ${wait}`;
       return progress.etaSeconds === null ? `${done}.` : `${done}, ${formatDuration(progress.etaSeconds)} left.`;
+    }
     case 'paused':
       return progress.pausedBy === 'problem' ? `Paused by a problem: ${done}.` : `Paused: ${done}.`;
     case 'done':
@@ -116,6 +147,15 @@ export function describeProgress(progress: JobProgress): string {
     case 'error':
       return `Stopped: ${done}.`;
   }
+}
+
+/**
+ * The headline of a finished job: how many rows were enriched and, when some failed, how many
+ * and where to look, so a job with failures never reads as a plain success.
+ */
+export function doneHeadline(progress: Pick<JobProgress, 'counts'>): string {
+  const enriched = `Done: ${plural(progress.counts.enriched, 'row')} enriched`;
+  return progress.counts.failed > 0 ? `${enriched}, ${formatCount(progress.counts.failed)} failed — see the status column` : enriched;
 }
 
 /** Rows that ended in a problem the user may want to look at. */

@@ -4,12 +4,17 @@
 // sidebarControlJob. Pure logic over an injected server and sleep, so jest drives it without a
 // browser.
 import type { ControlJobRequest, JobProgress, JobRef } from '../../src/server/sidebarContract';
-import { errorMessage } from './client';
+import { errorMessage, isConnectionError } from './client';
 
 export interface JobDriverServer {
   sidebarContinueJob(request: JobRef): Promise<JobProgress>;
   sidebarControlJob(request: ControlJobRequest): Promise<JobProgress>;
   sidebarJobStatus(request: JobRef): Promise<JobProgress | null>;
+}
+
+/** A message as a sentence: ends with a full stop unless it has its own. */
+function sentence(text: string): string {
+  return /[.!?…]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
 }
 
 export type PendingAction = ControlJobRequest['action'];
@@ -30,6 +35,11 @@ export interface JobDriverOptions {
   retryDelaysMs?: number[];
   /** Waits after continue calls that moved no row, growing to the last. */
   idleDelaysMs?: number[];
+  /**
+   * While a continue call is under way (it may wait half a minute and more for the rate limit),
+   * ask for the job's status this often and show it; unset: no such calls.
+   */
+  statusPollMs?: number;
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [2000, 5000, 15000];
@@ -47,6 +57,7 @@ export class JobDriver {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly retryDelaysMs: number[];
   private readonly idleDelaysMs: number[];
+  private readonly statusPollMs: number | null;
 
   constructor(
     private readonly server: JobDriverServer,
@@ -56,6 +67,7 @@ export class JobDriver {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.idleDelaysMs = options.idleDelaysMs ?? DEFAULT_IDLE_DELAYS_MS;
+    this.statusPollMs = options.statusPollMs ?? null;
   }
 
   snapshot(): JobDriverSnapshot {
@@ -184,15 +196,21 @@ export class JobDriver {
     let idle = 0;
     while (generation === this.generation) {
       let progress: JobProgress;
+      // Read before the call: a status shown meanwhile must not make moved rows look unmoved.
+      const before = this.job?.processed ?? -1;
       try {
-        progress = await this.server.sidebarContinueJob({ jobId });
+        progress = await this.continueWatching(jobId, generation);
       } catch (error) {
         if (generation !== this.generation) return;
         if (failures >= this.retryDelaysMs.length) {
-          this.problem = `${errorMessage(error)} The job is kept where it stopped: press Resume to carry on.`;
+          this.problem = isConnectionError(error)
+            ? 'The connection to Google dropped. The job is kept where it stopped: check your internet connection, then press Try again.'
+            : `${sentence(errorMessage(error))} The job is kept where it stopped: press Try again to carry on.`;
           return;
         }
-        this.problem = `Retrying after a failed call: ${errorMessage(error)}`;
+        this.problem = isConnectionError(error)
+          ? 'The connection to Google dropped; trying again by itself…'
+          : `A call failed (${errorMessage(error)}); trying again by itself…`;
         this.emit();
         await this.sleep(this.retryDelaysMs[failures]);
         failures++;
@@ -201,7 +219,6 @@ export class JobDriver {
       if (generation !== this.generation) return;
       failures = 0;
       this.problem = null;
-      const before = this.job?.processed ?? -1;
       this.job = progress;
       if (progress.state !== 'running') return;
       this.emit();
@@ -212,6 +229,34 @@ export class JobDriver {
         idle++;
       } else idle = 0;
     }
+  }
+
+  /**
+   * One continue call; meanwhile (statusPollMs) the job's saved state is shown as it moves, so a
+   * wait for the rate limit inside the call shows as one. The call's own answer wins: a status
+   * answer that arrives after it is dropped.
+   */
+  private async continueWatching(jobId: string, generation: number): Promise<JobProgress> {
+    const call = this.server.sidebarContinueJob({ jobId });
+    const pollMs = this.statusPollMs;
+    if (pollMs === null) return call;
+    let settled = false;
+    const done = () => {
+      settled = true;
+    };
+    call.then(done, done);
+    const current = () => !settled && generation === this.generation && !this.pending && this.job?.jobId === jobId;
+    void (async () => {
+      while (current()) {
+        await this.sleep(pollMs);
+        if (!current()) return;
+        const latest = await this.server.sidebarJobStatus({ jobId }).catch(() => null);
+        if (!current() || !latest || latest.state !== 'running') continue;
+        this.job = latest;
+        this.emit();
+      }
+    })();
+    return call;
   }
 
   private emit(): void {

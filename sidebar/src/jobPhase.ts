@@ -1,12 +1,15 @@
 // What the Run section shows for a job: one phase derived from the server's job state and what
 // this sidebar is doing, and which buttons that phase offers. Pure, so jest covers every case.
 import type { JobProgress } from '../../src/server/sidebarContract';
+import { describeProgress, doneHeadline, rowsDone } from './format';
 import type { JobDriverSnapshot } from './jobDriver';
 
 export type JobPhase =
   | 'idle'
   | 'running'
-  /** The job is running on the server but no sidebar is driving it (closed, or calls failed). */
+  /** Running and driven, but the key's rate limit holds the next request back (job.waitingUntil). */
+  | 'waiting'
+  /** The job is running on the server but this sidebar is not driving it (its calls failed). */
   | 'stalled'
   | 'pausing'
   | 'resuming'
@@ -26,7 +29,8 @@ export function jobPhase(snapshot: JobDriverSnapshot): JobPhase {
   if (pending === 'cancel') return 'cancelling';
   switch (job.state) {
     case 'running':
-      return driving ? 'running' : 'stalled';
+      if (!driving) return 'stalled';
+      return job.waitingUntil !== null ? 'waiting' : 'running';
     case 'paused':
       return job.pausedBy === 'problem' ? 'problem' : 'paused';
     case 'done':
@@ -55,9 +59,9 @@ export function jobButtons(phase: JobPhase, job: JobProgress | null): JobButtons
   return {
     // An error ends a job on the server (its message says what to do): only a new start helps.
     start: phase === 'idle' || phase === 'done' || phase === 'cancelled' || phase === 'error',
-    pause: phase === 'running' || phase === 'pausing',
+    pause: phase === 'running' || phase === 'waiting' || phase === 'pausing',
     resume: phase === 'paused' || phase === 'problem' || phase === 'stalled' || phase === 'resuming',
-    cancel: phase === 'running' || phase === 'paused' || phase === 'problem' || phase === 'stalled' || busy,
+    cancel: phase === 'running' || phase === 'waiting' || phase === 'paused' || phase === 'problem' || phase === 'stalled' || busy,
     showFailed: phase !== 'idle' && problems > 0,
     busy,
   };
@@ -66,7 +70,8 @@ export function jobButtons(phase: JobPhase, job: JobProgress | null): JobButtons
 export const PHASE_TITLE: Record<JobPhase, string> = {
   idle: 'Ready',
   running: 'Running',
-  stalled: 'Not running in this sidebar',
+  waiting: 'Waiting for the rate limit',
+  stalled: 'Interrupted',
   pausing: 'Pausing…',
   resuming: 'Resuming…',
   cancelling: 'Cancelling…',
@@ -76,6 +81,42 @@ export const PHASE_TITLE: Record<JobPhase, string> = {
   cancelled: 'Cancelled',
   error: 'Stopped by an error',
 };
+
+/** The Run panel's headline: the phase, and for a finished job what came of it. */
+export function jobHeadline(phase: JobPhase, job: JobProgress | null): string {
+  if (phase === 'done' && job) return doneHeadline(job);
+  return PHASE_TITLE[phase];
+}
+
+/**
+ * The line under the headline: what the headline does not already say. A paused, cancelled or
+ * stopped job's headline names its state, so the line gives only the rows.
+ */
+export function progressLine(phase: JobPhase, job: JobProgress, problem: string | null): string {
+  switch (phase) {
+    case 'stalled':
+      return problem ? rowsDone(job) : `${rowsDone(job)} Press Resume to carry on from this sidebar.`;
+    case 'paused':
+    case 'problem':
+    case 'cancelled':
+    case 'error':
+    case 'pausing':
+    case 'cancelling':
+      return rowsDone(job);
+    default:
+      return describeProgress(job);
+  }
+}
+
+/** The Resume button's words: after the sidebar's calls failed (connection), carrying on is trying again. */
+export function resumeLabel(phase: JobPhase, problem: string | null): 'Resume' | 'Try again' {
+  return phase === 'stalled' && problem ? 'Try again' : 'Resume';
+}
+
+/** A finished job some of whose rows failed: amber, not the green of a clean run. */
+export function doneWithFailures(phase: JobPhase, job: JobProgress | null): boolean {
+  return phase === 'done' && job !== null && job.counts.failed > 0;
+}
 
 /** The job's outcome counts as label/value pairs, in the order the Run section lists them. */
 export function countLines(job: JobProgress): Array<[string, number]> {

@@ -333,10 +333,8 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
     for (const mark of plan.changesMarks) {
       if (!isInside(mark.column) && (replaced.has(mark.layoutId) || movedChanges.includes(mark.column))) deps.gateway.markChangesColumn(source.sheetId, mark.column, jobId);
     }
-    if (source.hasHeader) {
-      const headers = [STATUS_HEADER, ...plan.columns.map((column) => column.header)];
-      deps.gateway.writeValues(source.sheetId, source.firstRow, plan.firstColumn, [headers.map(toSheetValue)]);
-    }
+    // The header row waits for the first block (SliceSession.run): a job refused at its first
+    // request writes nothing at all.
     saveSettings(deps.store, source.sheetId, { fields: selection.fields, reenrich: options.reenrich });
 
     const now = deps.clock.now();
@@ -380,6 +378,8 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
       continueInBackground: options.continueInBackground ?? false,
       lease: null,
       blockSize: tuning.blockSize,
+      headersPending: source.hasHeader,
+      waitingUntil: null,
     };
     saveJob(deps.store, job);
     return { ok: true, job: toProgress(job) };
@@ -756,10 +756,12 @@ class SliceSession {
         // Checked before the block is marked pending: a block refused here is surely not written.
         this.checkRowsUnchanged(sourceColumn, from, cut, window);
         this.commit({ pendingBlock });
+        // The first rows written bring their header row (written again if killed before the commit).
+        if (this.job.headersPending) gateway.writeValues(job.sheetId, this.job.firstRow, statusColumn, [[STATUS_HEADER, ...columns.map((column) => column.header)].map(toSheetValue)]);
         gateway.writeValues(job.sheetId, from, statusColumn + 1, rowsOut);
         gateway.writeValues(job.sheetId, from, statusColumn, statusesOut);
         gateway.addRowAnchors(job.sheetId, cursorAnchors(job.jobId, retrying ? 2 : 1, seq, cut, lastRow));
-        this.commit({ cursor: cut, pendingBlock: null, counts, rowMarks: { ...marks, seq }, consecutiveErrors: 0, message: null });
+        this.commit({ cursor: cut, pendingBlock: null, counts, rowMarks: { ...marks, seq }, consecutiveErrors: 0, message: null, headersPending: false, waitingUntil: null });
         for (let row = from; row < cut; row++) noteSettled(window.identifier(row), target[row - from]);
         if (++this.pairsSinceTidy >= PAIRS_BEFORE_TIDY) this.tidyAnchors();
       }
@@ -769,13 +771,15 @@ class SliceSession {
         // later. Wait for it here, once, rather than answer at once and have the sidebar call
         // again and again while the window is shut.
         const wait = result.resumeAt - deps.clock.now();
+        // Saved first, so the sidebar (and a status call meanwhile) can say what the job waits for.
         if (!this.waitedForWindow && wait <= MAX_WINDOW_WAIT_MS) {
           this.waitedForWindow = true;
           this.sendUntil = Math.max(this.sendUntil, result.resumeAt + 1_000);
           // The slice runs longer: so does its claim on the job.
-          this.commit({ lease: { token: this.token, until: this.sendUntil + this.tuning.maxRequestMs + LEASE_MARGIN_MS } });
+          this.commit({ waitingUntil: result.resumeAt, lease: { token: this.token, until: this.sendUntil + this.tuning.maxRequestMs + LEASE_MARGIN_MS } });
           continue;
         }
+        this.commit({ waitingUntil: result.resumeAt });
         deps.clock.sleep(Math.max(1_000, Math.min(wait, MAX_WINDOW_WAIT_MS)));
         break;
       }

@@ -593,6 +593,16 @@ export interface ConnectionCheck {
  * One `preview: true` request (0 credits) through the shared rate window: does the key work,
  * and what limit does the API report. Waits at most `maxWaitMs` for a slot.
  */
+/**
+ * Forgets what the last answer said about the key (rejected, out of credits): the user says it
+ * is fixed (Resume after adding credits), so the next request asks Crustdata again instead of
+ * failing from the memo for up to a minute.
+ */
+export function forgetKeyVerdict(ctx: EnrichContext): void {
+  if (!ctx.apiKey) return;
+  writeAuthMemo(ctx, apiKeyFingerprint(memoizedHasher(ctx.hasher), ctx.apiKey), null, 0);
+}
+
 export function previewRequest(ctx: EnrichContext, options: { maxWaitMs?: number } = {}): ConnectionCheck {
   const result = (ok: boolean, message: string, code?: ErrorCode, rate: ServerRateInfo = {}): ConnectionCheck => ({
     ok,

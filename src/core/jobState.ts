@@ -77,6 +77,13 @@ const storedJobSchema = lazySchema(() => {
     /** The execution running a slice now; others leave the job alone until `until`. */
     lease: z.nullable(z.object({ token: z.string(), until: z.number() })),
     blockSize: z.number().check(z.int(), z.gte(1), z.lte(500)),
+    /**
+     * The header row is written with the first block, not at the start: a job refused at its
+     * first request (a rejected key, no credits) leaves the sheet as it was. Absent: written.
+     */
+    headersPending: z.optional(z.boolean()),
+    /** No request may go before this (the rate window or Crustdata's Retry-After); cleared when rows move. */
+    waitingUntil: z.optional(z.nullable(z.number())),
   });
 });
 
@@ -147,6 +154,8 @@ export function toProgress(job: StoredJob): JobProgress {
     message: job.message ?? (job.retryPass && job.state === 'running' ? `Trying the ${job.counts.failed} failed rows once more.` : null),
     continueInBackground: job.continueInBackground,
     pausedBy: job.state === 'paused' ? job.pausedBy : null,
+    // Only while the wait is still ahead of the job's last update: a stale time says nothing.
+    waitingUntil: job.state === 'running' && job.waitingUntil != null && job.waitingUntil > job.updatedAt ? job.waitingUntil : null,
   };
 }
 

@@ -5,6 +5,7 @@ import * as job from '../core/bulkJob';
 import type { JobDeps, JobSource } from '../core/bulkJob';
 import { DEFAULT_FIELDS, FIELD_GROUPS, FIELD_PATHS, parseFieldSelection } from '../core/catalog';
 import { buildEnrichRequest, interpretResponse, readRateHeaders } from '../core/crustdataClient';
+import { forgetKeyVerdict } from '../core/enrich';
 import { EnrichError, isEnrichError } from '../core/errors';
 import { classifyIdentifier } from '../core/identifiers';
 import { findJob, loadJob, loadSettings, toProgress } from '../core/jobState';
@@ -226,8 +227,10 @@ export function continueJob(request: unknown): JobProgress {
 export function controlJob(request: unknown): JobProgress {
   const { jobId, action, continueInBackground } = parseRequest(controlJobRequestSchema(), request, 'The job control request');
   const deps = createJobDeps();
-  requireJob(deps, jobId);
+  const stored = requireJob(deps, jobId);
   if (continueInBackground && action !== 'cancel') refreshApi.ensureHourlyTrigger();
+  // Resume after a problem is the user's word that it is fixed (credits added): ask Crustdata again.
+  if (action === 'resume' && stored.state === 'paused' && stored.pausedBy === 'problem') forgetKeyVerdict(createEnrichContext());
   const after = job.controlJob(deps, jobId, action, continueInBackground);
   if (!after) throw new EnrichError('invalid_argument', 'This job no longer exists.');
   return toProgress(after);

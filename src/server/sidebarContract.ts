@@ -172,6 +172,11 @@ export interface JobProgress {
   pausedBy: 'user' | 'problem' | null;
   /** Let the hourly trigger carry on while the sidebar is closed. */
   continueInBackground: boolean;
+  /**
+   * While running: no request may go before this time (epoch ms, the server's clock), because the
+   * key's rate limit (or Crustdata's Retry-After) holds it back; null when requests are going out.
+   */
+  waitingUntil: number | null;
 }
 
 export interface JobRef {

@@ -192,3 +192,64 @@ export function useBrowser(): (options?: EmulatorBackendOptions) => Promise<Sess
     return session;
   };
 }
+
+/**
+ * Every piece of text the sidebar shows now whose colour falls below WCAG AA's 4.5:1 against what
+ * is painted behind it (https://www.w3.org/TR/WCAG21/#contrast-minimum), as "text: ratio" lines.
+ * Computed styles, so inherited and overridden colours count as rendered; a gradient behind the
+ * text is judged by its worst stop; disabled controls are exempt, as WCAG allows.
+ */
+export async function lowContrastText(frame: Frame): Promise<string[]> {
+  return frame.evaluate(() => {
+    type Rgba = [number, number, number, number];
+    const parse = (value: string): Rgba[] =>
+      [...value.matchAll(/rgba?\(([^)]+)\)/g)].map((m) => {
+        const parts = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+        return [parts[0], parts[1], parts[2], parts.length > 3 ? parts[3] : 1];
+      });
+    const over = (top: Rgba, bottom: Rgba): Rgba => [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3])).concat(1) as Rgba;
+    const luminance = ([r, g, b]: Rgba) =>
+      [r, g, b]
+        .map((v) => v / 255)
+        .map((s) => (s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4))
+        .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const ratio = (a: Rgba, b: Rgba) => {
+      const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+      return (hi + 0.05) / (lo + 0.05);
+    };
+    /** The colours that may be behind an element: its layers down to the first opaque one, over white. */
+    const grounds = (element: Element): Rgba[] => {
+      const layers: Rgba[][] = [];
+      for (let at: Element | null = element; at; at = at.parentElement) {
+        const style = getComputedStyle(at);
+        const stops = style.backgroundImage !== 'none' ? parse(style.backgroundImage) : [];
+        if (stops.length) {
+          layers.push(stops);
+          if (stops.every((stop) => stop[3] === 1)) break;
+        }
+        const [color] = parse(style.backgroundColor);
+        if (color && color[3] > 0) {
+          layers.push([color]);
+          if (color[3] === 1) break;
+        }
+      }
+      let result: Rgba[] = [[255, 255, 255, 1]];
+      for (const layer of layers.reverse()) result = layer.flatMap((top) => result.map((bottom) => over(top, bottom)));
+      return result;
+    };
+    const problems: string[] = [];
+    for (const element of Array.from(document.querySelectorAll('body *'))) {
+      const text = Array.from(element.childNodes)
+        .filter((node) => node.nodeType === Node.TEXT_NODE)
+        .map((node) => node.textContent ?? '')
+        .join('')
+        .trim();
+      if (!text || !(element as HTMLElement).checkVisibility?.({ opacityProperty: true, visibilityProperty: true })) continue;
+      if (element.closest('button:disabled, [aria-disabled="true"], input:disabled + label, .stale')) continue;
+      const [color] = parse(getComputedStyle(element).color);
+      const worst = Math.min(...grounds(element).map((ground) => ratio(over(color, ground), ground)));
+      if (worst < 4.5) problems.push(`${text.slice(0, 40)}: ${worst.toFixed(2)}:1`);
+    }
+    return problems;
+  });
+}

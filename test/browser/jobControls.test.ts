@@ -4,7 +4,7 @@
 // rate limit changes without pasting the key again.
 import { DEMO_API_KEY } from '../../dev/mock-api/handler';
 import type { JobProgress, SidebarState } from '../../src/server/sidebarContract';
-import { count, reopenSidebar, saveKey, Session, shootSidebar, useBrowser, waitForEstimate, waitForPhase } from './harness';
+import { count, lowContrastText, reopenSidebar, saveKey, Session, shootSidebar, useBrowser, waitForEstimate, waitForPhase } from './harness';
 
 jest.setTimeout(240_000);
 
@@ -43,7 +43,7 @@ test('a key revoked mid-job pauses it as an error that says what to do; a new ke
   await panel.locator('.job-message.error', { hasText: 'Crustdata rejected the API key' }).waitFor();
   await panel.locator('.job-advice', { hasText: 'Set a new key in the API key section above (Replace key), then press Resume.' }).waitFor();
   // Styled as an error (red title, red bar), not as the amber of a pause by the user.
-  expect(await panel.locator('.phase').evaluate((el) => getComputedStyle(el).color)).toBe('rgb(217, 48, 37)');
+  expect(await panel.locator('.phase').evaluate((el) => getComputedStyle(el).color)).toBe('rgb(197, 34, 31)');
   expect(await panel.locator('.bar-fill').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(217, 48, 37)');
   await s.sidebar.getByRole('button', { name: 'Resume' }).waitFor();
   await s.sidebar.getByRole('button', { name: 'Cancel' }).waitFor();
@@ -56,6 +56,7 @@ test('a key revoked mid-job pauses it as an error that says what to do; a new ke
   // The rows written so far are an enriched range: Keep fresh names it.
   await s.sidebar.locator('section.schedule .schedule-target', { hasText: /^Would keep Leads!A1:[A-Z]+\d+ fresh\.$/ }).waitFor();
   await shootSidebar(s, 'sidebar-problem', 'section.run');
+  expect(await lowContrastText(s.sidebar)).toEqual([]);
 
   // Reopened, the sidebar tells the same story.
   await reopenSidebar(s);

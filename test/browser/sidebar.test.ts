@@ -6,6 +6,7 @@ import { SPECIAL } from '../../dev/mock-api/dataset';
 import { classifyIdentifier } from '../../src/core/identifiers';
 import {
   count,
+  lowContrastText,
   reopenSidebar,
   saveKey,
   Session,
@@ -45,6 +46,7 @@ test('set a key, pick groups, see the estimate and run a 300-row job to the end;
   await waitForPhase(sidebar, 'idle');
   await sidebar.getByText('Save an API key first.').waitFor();
   await shootSidebar(s, 'sidebar-idle');
+  expect(await lowContrastText(sidebar)).toEqual([]);
 
   // Every control has an accessible name, so the sidebar works with a keyboard and a screen reader.
   const unnamed = await sidebar.evaluate(() =>
@@ -99,6 +101,7 @@ test('set a key, pick groups, see the estimate and run a 300-row job to the end;
   await waitForEstimate(sidebar);
   expect(await figures.locator('dt:text-is("Requests") + dd').textContent()).toBe('12');
   await shootSidebar(s, 'sidebar-estimate', 'section.run');
+  expect(await lowContrastText(sidebar)).toEqual([]);
 
   await sidebar.getByRole('button', { name: 'Start', exact: true }).click();
   await waitForPhase(sidebar, 'running');
@@ -147,6 +150,7 @@ test('pause, reopen the sidebar, resume to the end, then cancel a re-run', async
   expect(percent).toBeGreaterThan(0);
   expect(percent).toBeLessThan(100);
   await shootSidebar(s, 'sidebar-running', 'section.run');
+  expect(await lowContrastText(s.sidebar)).toEqual([]);
 
   // By keyboard: Enter on Pause; once paused, the focus sits on Resume.
   await s.sidebar.getByRole('button', { name: 'Pause' }).focus();
@@ -160,6 +164,7 @@ test('pause, reopen the sidebar, resume to the end, then cancel a re-run', async
   expect(pausedAt).toBeLessThan(300);
   await s.sidebar.getByRole('button', { name: 'Resume' }).waitFor();
   await shootSidebar(s, 'sidebar-paused', 'section.run');
+  expect(await lowContrastText(s.sidebar)).toEqual([]);
 
   // Nothing runs while paused: the server's cursor stays where it was.
   const status = (await s.backend.call('sidebarGetState', [])) as { job: { processed: number; state: string } };
@@ -250,6 +255,7 @@ test('the conflict dialog protects user data: cancel, another place, or insert n
   // The first choice has the focus; Escape closes without writing.
   await expect(dialog.getByRole('button', { name: 'Insert new columns' }).evaluate((el) => el === document.activeElement)).resolves.toBe(true);
   await shootSidebar(s, 'sidebar-conflict');
+  expect(await lowContrastText(s.sidebar)).toEqual([]);
   await s.page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
   await s.sidebar.getByText('Nothing was written.').waitFor();

@@ -15,7 +15,7 @@ import {
 import { columnsFor, parseFieldSelection } from '../../src/core/catalog';
 import { classifyIdentifier } from '../../src/core/identifiers';
 import { jobEngineFor } from '../../src/core/jobEngine';
-import { jobKey, loadJob, MAX_STATE_BYTES } from '../../src/core/jobState';
+import { jobKey, loadJob, MAX_STATE_BYTES, toProgress } from '../../src/core/jobState';
 import { DEFAULT_RETRY_POLICY } from '../../src/core/retry';
 import type { KeyValueStore } from '../../src/core/ports';
 import { decodeRowAnchor, encodeRowAnchor, ROW_ANCHOR_KEY, type NewRowAnchor, type RowAnchor } from '../../src/core/rowAnchors';
@@ -852,6 +852,49 @@ describe('problems', () => {
     const done = loadJob(w.store, SHEET)!;
     expect(done.state).toBe('done');
     expect(done.counts.failed).toBe(0);
+  });
+
+  test('a key rejected at the first request writes nothing, not even the header row; the fix and Resume write both', () => {
+    let reject = true;
+    const ok = okServer();
+    const server: FakeServer = (request, now) => (reject ? { status: 401, body: '{"error":"bad key"}' } : ok(request, now));
+    const w = setup(60, { server });
+    const before = w.sheets.grid(SHEET).map((row) => [...row]);
+    start(w, w.source);
+    const paused = runSlice(w.deps, SHEET)!;
+    expect(paused).toMatchObject({ state: 'paused', pausedBy: 'problem', headersPending: true });
+    expect(w.sheets.writes).toEqual([]);
+    expect(w.sheets.grid(SHEET)).toEqual(before);
+
+    reject = false;
+    w.engine.sharedCache.entries.clear(); // the engine's memo of the bad key
+    controlJob(w.deps, paused.jobId, 'resume');
+    drive(w);
+    expect(loadJob(w.store, SHEET)).toMatchObject({ state: 'done', headersPending: false });
+    expect(w.sheets.grid(SHEET)[0].slice(0, 4)).toEqual(['LinkedIn', STATUS_HEADER, 'Name', 'Headline']);
+  });
+
+  test('a job the rate limit holds back says until when; the time goes once rows move', () => {
+    const ok = okServer();
+    let limited = true;
+    // Crustdata answers 429 with a Retry-After of 5 minutes: longer than a slice waits.
+    const server: FakeServer = (request, now) => (limited ? { status: 429, headers: { 'retry-after': '300' }, body: '{"error":"rate limited"}' } : ok(request, now));
+    const w = setup(60, { server });
+    start(w, w.source);
+    const startedAt = w.engine.clock.now();
+    const held = runSlice(w.deps, SHEET)!;
+    expect(held).toMatchObject({ state: 'running', cursor: 2 });
+    expect(held.waitingUntil).toBeGreaterThanOrEqual(startedAt + 300_000);
+    const progress = toProgress(held);
+    expect(progress.waitingUntil).toBe(held.waitingUntil);
+    expect(progress.processed).toBe(0);
+
+    limited = false;
+    w.engine.clock.advance(held.waitingUntil! - w.engine.clock.now() + 1_000);
+    const moving = runSlice(w.deps, SHEET)!;
+    expect(moving.cursor).toBeGreaterThan(2);
+    expect(moving.waitingUntil).toBeNull();
+    expect(toProgress(moving).waitingUntil).toBeNull();
   });
 
   test('rows that keep failing are marked and can be selected; the job goes on', () => {

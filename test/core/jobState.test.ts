@@ -144,8 +144,17 @@ describe('progress for the sidebar', () => {
       message: null,
       pausedBy: null,
       continueInBackground: false,
+      waitingUntil: null,
     });
     expect(JSON.parse(JSON.stringify(progress))).toEqual(progress);
+  });
+
+  test('says until when the rate limit holds a running job back, only while that is ahead', () => {
+    expect(toProgress(job({ waitingUntil: 9_000 })).waitingUntil).toBe(9_000);
+    // Passed by the job's last update, or a job that no longer runs: nothing to wait for.
+    expect(toProgress(job({ waitingUntil: 1_500 })).waitingUntil).toBeNull();
+    expect(toProgress(job({ state: 'paused', pausedBy: 'user', waitingUntil: 9_000 })).waitingUntil).toBeNull();
+    expect(toProgress(job({ waitingUntil: null })).waitingUntil).toBeNull();
   });
 
   test('says who paused a paused job, and nobody for a job that is not paused', () => {

@@ -2,7 +2,7 @@
 // errors with the server's message, and a function list that matches the add-on's entry points.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createClient, GoogleScriptRun, MAX_CALLS_IN_FLIGHT, SERVER_FUNCTIONS, ServerCallError } from '../../sidebar/src/client';
+import { CONNECTION_LOST_MESSAGE, createClient, errorMessage, GoogleScriptRun, isConnectionError, MAX_CALLS_IN_FLIGHT, SERVER_FUNCTIONS, ServerCallError } from '../../sidebar/src/client';
 
 type Pending = { name: string; args: unknown[]; ok: (v: unknown) => void; fail: (e: unknown) => void };
 
@@ -70,4 +70,22 @@ test('every function the client knows is an entry point Apps Script can call', (
   for (const name of SERVER_FUNCTIONS) expect(exported).toContain(name);
   const sidebarEntries = [...exported].filter((name) => name.startsWith('sidebar'));
   expect(new Set(SERVER_FUNCTIONS)).toEqual(new Set(sidebarEntries));
+});
+
+test('a dropped connection reads in plain words, never as the transport error', async () => {
+  const { run, pending } = fakeRun();
+  const client = createClient(() => run);
+  const answer = client.sidebarGetState();
+  const transport = new Error('NetworkError: Connection failure due to HTTP 0');
+  pending[0].fail(transport);
+  const error = await answer.catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ServerCallError);
+  expect((error as Error).message).toBe(CONNECTION_LOST_MESSAGE);
+  expect((error as Error).message).not.toMatch(/NetworkError|HTTP 0/);
+  expect(isConnectionError(error)).toBe(true);
+  expect(errorMessage(new TypeError('Failed to fetch'))).toBe(CONNECTION_LOST_MESSAGE);
+  // The server's own words pass through, and are not taken for a connection problem.
+  const refused = new ServerCallError('sidebarStartJob', 'Choose the column where the results should start.');
+  expect(errorMessage(refused)).toBe('Choose the column where the results should start.');
+  expect(isConnectionError(refused)).toBe(false);
 });

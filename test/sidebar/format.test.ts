@@ -3,6 +3,10 @@ import {
   columnToLetter,
   describeProgress,
   describeSchedule,
+  describeWait,
+  doneHeadline,
+  formatClock,
+  rowsDone,
   formatCount,
   formatDateTime,
   formatDuration,
@@ -27,6 +31,7 @@ function job(overrides: Partial<JobProgress> = {}): JobProgress {
     message: null,
     pausedBy: null,
     continueInBackground: false,
+    waitingUntil: null,
     ...overrides,
   };
 }
@@ -87,6 +92,23 @@ describe('sentences', () => {
     expect(describeProgress(job({ state: 'paused', pausedBy: 'problem' }))).toBe('Paused by a problem: 120 of 300 rows done.');
     expect(describeProgress(job({ state: 'done', processed: 300 }))).toBe('Finished: 300 rows.');
     expect(describeProgress(job({ state: 'cancelled' }))).toBe('Cancelled after 120 of 300 rows.');
+  });
+
+  test('a job the rate limit holds back says until when, and no time left while no row moves', () => {
+    const at = new Date(2026, 11, 4, 14, 32).getTime();
+    const held = job({ processed: 0, total: 30, etaSeconds: 20, updatedAt: at - 180_000, waitingUntil: at });
+    expect(formatClock(at)).toBe('14:32');
+    expect(describeWait(held)).toBe("Your key's rate limit holds the next request until 14:32 (about 3 min from now); the job carries on by itself then.");
+    expect(describeProgress(held)).toBe(`0 of 30 rows done. ${describeWait(held)}`);
+    expect(describeProgress(held)).not.toMatch(/left/);
+    expect(describeWait(job())).toBeNull();
+  });
+
+  test('rows done and the headline of a finished job', () => {
+    expect(rowsDone({ processed: 1200, total: 1500 })).toBe('1,200 of 1,500 rows done.');
+    expect(rowsDone({ processed: 0, total: 1 })).toBe('0 of 1 row done.');
+    expect(doneHeadline({ counts: { enriched: 1480, notFound: 0, invalid: 0, failed: 20, skipped: 0 } })).toBe('Done: 1,480 rows enriched, 20 failed — see the status column');
+    expect(doneHeadline({ counts: { enriched: 300, notFound: 5, invalid: 0, failed: 0, skipped: 0 } })).toBe('Done: 300 rows enriched');
   });
 
   test('schedule description names day, hour, age and fresh data', () => {

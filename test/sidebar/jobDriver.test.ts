@@ -32,6 +32,7 @@ class FakeJobServer implements JobDriverServer {
       etaSeconds: null,
       message: null,
       continueInBackground: false,
+      waitingUntil: null,
       pausedBy: null,
     };
   }
@@ -199,7 +200,7 @@ test('failed continue calls are retried after a wait, and a lasting failure leav
   second.driver.start({ ...stuck.job });
   final = await second.settled();
   expect(stuck.calls.filter((c) => c.startsWith('continue'))).toHaveLength(4);
-  expect(final.problem).toMatch(/Exceeded maximum execution time.*Resume/);
+  expect(final.problem).toBe('Exceeded maximum execution time. The job is kept where it stopped: press Try again to carry on.');
   expect(jobPhase(final)).toBe('stalled');
   stuck.failNext = 0;
   await second.driver.resume(false);
@@ -280,4 +281,36 @@ test('the background switch is its own control call: a paused job stays paused, 
   server.controlError = 'The job control request is not valid.';
   expect(await driver.setBackground(true)).toBe(false);
   expect(driver.snapshot()).toMatchObject({ problem: 'The job control request is not valid.', job: { continueInBackground: false } });
+});
+
+test('while a continue call is under way, the saved state is shown as it moves (a wait for the rate limit too); the call\'s answer wins', async () => {
+  const server = new FakeJobServer(300, 50);
+  server.hold = true;
+  const snapshots: JobDriverSnapshot[] = [];
+  const polls: Array<() => void> = [];
+  const driver = new JobDriver(server, (s) => snapshots.push(s), {
+    // The poll's sleep waits for the test; the loop's idle sleeps do not.
+    sleep: (ms) => (ms === 7_000 ? new Promise<void>((resolve) => polls.push(resolve)) : Promise.resolve()),
+    statusPollMs: 7_000,
+  });
+  driver.start({ ...server.job });
+  await until(() => polls.length === 1);
+  // The slice saved that it waits for the rate limit; the status call shows it before the continue call ends.
+  server.job.waitingUntil = 90_000;
+  polls.shift()!();
+  await until(() => jobPhase(driver.snapshot()) === 'waiting');
+  expect(server.calls).toEqual(['continue:job-1', 'status']);
+  expect(server.maxInFlight).toBe(1);
+  // Rows moved: the continue call's answer replaces what the status said.
+  server.job.waitingUntil = null;
+  server.hold = false;
+  server.release();
+  await until(() => !driver.snapshot().driving);
+  expect(driver.snapshot().job).toMatchObject({ state: 'done', processed: 300, waitingUntil: null });
+  // Polls due after their call answered ask nothing and change nothing.
+  const statusCalls = server.calls.filter((c) => c === 'status').length;
+  while (polls.length) polls.shift()!();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  expect(server.calls.filter((c) => c === 'status').length).toBe(statusCalls);
+  expect(jobPhase(driver.snapshot())).toBe('done');
 });

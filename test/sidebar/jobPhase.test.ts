@@ -1,7 +1,7 @@
 // The Run section's phase and buttons for each job state and sidebar activity.
 import type { JobProgress } from '../../src/server/sidebarContract';
 import { MESSAGES } from '../../src/core/crustdataClient';
-import { countLines, jobButtons, jobPhase, PHASE_TITLE, problemAdvice } from '../../sidebar/src/jobPhase';
+import { countLines, doneWithFailures, jobButtons, jobHeadline, jobPhase, PHASE_TITLE, problemAdvice, progressLine, resumeLabel } from '../../sidebar/src/jobPhase';
 
 const job = (state: JobProgress['state'], counts: Partial<JobProgress['counts']> = {}): JobProgress => ({
   jobId: 'j',
@@ -15,12 +15,14 @@ const job = (state: JobProgress['state'], counts: Partial<JobProgress['counts']>
   etaSeconds: null,
   message: null,
   continueInBackground: false,
+  waitingUntil: null,
   pausedBy: null,
 });
 
 test('phase follows the server state, what this sidebar does, and pending control calls', () => {
   expect(jobPhase({ job: null, driving: false, pending: null, problem: null })).toBe('idle');
   expect(jobPhase({ job: job('running'), driving: true, pending: null, problem: null })).toBe('running');
+  expect(jobPhase({ job: { ...job('running'), waitingUntil: 5_000 }, driving: true, pending: null, problem: null })).toBe('waiting');
   expect(jobPhase({ job: job('running'), driving: false, pending: null, problem: null })).toBe('stalled');
   expect(jobPhase({ job: job('running'), driving: true, pending: 'pause', problem: null })).toBe('pausing');
   expect(jobPhase({ job: job('paused'), driving: false, pending: 'resume', problem: null })).toBe('resuming');
@@ -37,6 +39,7 @@ test('each phase offers only the buttons that make sense', () => {
   };
   expect(offered('idle', null)).toEqual(['start']);
   expect(offered('running')).toEqual(['pause', 'cancel']);
+  expect(offered('waiting')).toEqual(['pause', 'cancel']);
   expect(offered('paused')).toEqual(['resume', 'cancel']);
   expect(offered('stalled')).toEqual(['resume', 'cancel']);
   expect(offered('error', job('error', { failed: 3 }))).toEqual(['start', 'showFailed']);
@@ -70,4 +73,40 @@ test('the advice for a problem pause says what to fix before Resume', () => {
   expect(problemAdvice(MESSAGES.permissionDenied)).toMatch(/enable those field groups.*Resume.*Cancel/);
   expect(problemAdvice('Stopped after repeated problems: Service Spreadsheets failed')).toMatch(/^Fix what the message says, then press Resume/);
   expect(problemAdvice(null)).toMatch(/then press Resume/);
+});
+
+test('the headline of a finished job says what came of it, and failed rows make it amber, not a plain success', () => {
+  const clean = job('done', { enriched: 1480 });
+  const failed = job('done', { enriched: 1480, failed: 20 });
+  expect(jobHeadline('done', clean)).toBe('Done: 1,480 rows enriched');
+  expect(jobHeadline('done', failed)).toBe('Done: 1,480 rows enriched, 20 failed — see the status column');
+  expect(jobHeadline('done', job('done', { enriched: 1, failed: 1 }))).toBe('Done: 1 row enriched, 1 failed — see the status column');
+  expect(doneWithFailures('done', failed)).toBe(true);
+  expect(doneWithFailures('done', clean)).toBe(false);
+  // Invalid identifiers are the sheet's, not a failure of the run.
+  expect(doneWithFailures('done', job('done', { invalid: 4 }))).toBe(false);
+  expect(doneWithFailures('running', job('running', { failed: 3 }))).toBe(false);
+  expect(jobHeadline('waiting', job('running'))).toBe('Waiting for the rate limit');
+  expect(jobHeadline('problem', job('paused'))).toBe(PHASE_TITLE.problem);
+});
+
+test('after the connection dropped, Resume reads Try again', () => {
+  expect(resumeLabel('stalled', 'The connection to Google dropped. The job is kept where it stopped: check your internet connection, then press Try again.')).toBe('Try again');
+  expect(resumeLabel('stalled', null)).toBe('Resume');
+  expect(resumeLabel('paused', null)).toBe('Resume');
+  expect(resumeLabel('problem', 'Crustdata rejected the API key.')).toBe('Resume');
+});
+
+test('the line under the headline never repeats it', () => {
+  const phases = ['running', 'waiting', 'stalled', 'pausing', 'resuming', 'cancelling', 'paused', 'problem', 'done', 'cancelled', 'error'] as const;
+  const stateOf = { running: 'running', waiting: 'running', stalled: 'running', pausing: 'running', resuming: 'paused', cancelling: 'running', paused: 'paused', problem: 'paused', done: 'done', cancelled: 'cancelled', error: 'error' } as const;
+  for (const phase of phases) {
+    const j = { ...job(stateOf[phase], { failed: 2 }), pausedBy: phase === 'problem' ? ('problem' as const) : phase === 'paused' ? ('user' as const) : null };
+    const headline = jobHeadline(phase, j);
+    const line = progressLine(phase, j, null);
+    expect({ phase, repeats: line.toLowerCase().includes(headline.toLowerCase().replace(/…$/, '')) }).toEqual({ phase, repeats: false });
+  }
+  expect(progressLine('problem', { ...job('paused'), pausedBy: 'problem' }, null)).toBe('4 of 10 rows done.');
+  expect(progressLine('running', { ...job('running'), etaSeconds: 250 }, null)).toBe('4 of 10 rows done, about 4 min left.');
+  expect(progressLine('stalled', job('running'), 'The connection to Google dropped.')).toBe('4 of 10 rows done.');
 });

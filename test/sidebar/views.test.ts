@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Estimate, ScheduleStatus } from '../../src/server/sidebarContract';
-import { estimateLines } from '../../sidebar/src/views/estimateView';
+import { estimateDisplaySummary, estimateLines, estimateSummary } from '../../sidebar/src/views/estimateView';
+import { choiceSummary } from '../../sidebar/src/views/fieldsView';
 import { formulaKeyText, keyFormRequest } from '../../sidebar/src/views/apiKeyView';
 import { describeLastRun, describeTarget } from '../../sidebar/src/views/scheduleView';
 import { describeGuess, parseSource } from '../../sidebar/src/views/sourceView';
@@ -104,4 +105,17 @@ test('no sidebar source writes HTML from strings', () => {
     const source = fs.readFileSync(file, 'utf8');
     expect({ file, hits: source.match(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/g) }).toEqual({ file, hits: null });
   }
+});
+
+test('the action bar says the estimate in one line; the fields section names the columns it writes', () => {
+  const estimate: Estimate = {
+    rows: 300, blank: 9, invalid: 5, uniqueIdentifiers: 273, profileUrls: 242, emails: 31, cached: 20, alreadyEnriched: 3,
+    toFetch: 250, requests: 11, creditsMax: 1500, minutes: 0.7, headers: ['Crustdata status', 'Name', 'Headline'], targetRange: 'Leads!B1:D301', conflictCells: 0,
+  };
+  expect(estimateSummary(estimate, 15)).toBe('300 rows: 11 requests, up to 1,500 credits, under a minute at 15/min.');
+  expect(estimateSummary({ ...estimate, requests: 0, creditsMax: 0 }, 15)).toBe('300 rows, no requests needed.');
+  expect(estimateDisplaySummary({ kind: 'empty', reason: 'Choose fields to see an estimate.' })).toBe('Choose fields to see an estimate.');
+  expect(estimateDisplaySummary({ kind: 'ready', estimate, requestsPerMinute: 15 })).toBe(estimateSummary(estimate, 15));
+  expect(choiceSummary('6 fields', null)).toBe('Chosen: 6 fields.');
+  expect(choiceSummary('6 fields', 8)).toBe('Chosen: 6 fields, written as 8 columns and a status column.');
 });

@@ -30,6 +30,28 @@ export function estimateLines(estimate: Estimate, requestsPerMinute: number): Ar
   ];
 }
 
+/** The estimate in one line, for the action bar next to Start. */
+export function estimateSummary(estimate: Estimate, requestsPerMinute: number): string {
+  if (estimate.rows === 0) return 'No rows to enrich in the chosen range.';
+  if (estimate.requests === 0) return `${plural(estimate.rows, 'row')}, no requests needed.`;
+  const credits = estimate.creditsMax > 0 ? `, up to ${plural(estimate.creditsMax, 'credit')}` : '';
+  return `${plural(estimate.rows, 'row')}: ${plural(estimate.requests, 'request')}${credits}, ${formatMinutes(estimate.minutes)} at ${formatCount(requestsPerMinute)}/min.`;
+}
+
+/** What the bar says for each display of the estimate. */
+export function estimateDisplaySummary(display: EstimateDisplay): string {
+  switch (display.kind) {
+    case 'empty':
+      return display.reason;
+    case 'loading':
+      return 'Counting…';
+    case 'error':
+      return `No estimate: ${display.message}`;
+    case 'ready':
+      return estimateSummary(display.estimate, display.requestsPerMinute);
+  }
+}
+
 export function estimateView(): { root: HTMLElement; update(display: EstimateDisplay): void } {
   const body = el('div', { className: 'estimate-body' });
   const root = el('div', { className: 'estimate', attrs: { 'aria-live': 'polite', 'aria-label': 'Estimate' } }, [

@@ -1,19 +1,42 @@
-// Field groups section: every group as a checkbox with its one-line description and cost, and
+// Field groups section: every group as a checkbox with its one-line description and cost (partly
+// ticked, naming the fields, when single fields of it are chosen), what the choice writes, and
 // an advanced, filterable picker of single dot-paths for groups not taken whole.
 import type { FieldPathInfo } from '../../../src/server/sidebarContract';
 import { el, replaceChildren, uniqueId } from '../dom';
+import { plural } from '../format';
 import { describeChoice, FieldCatalog, filterPaths, isPathChosen, toggleGroup, togglePath } from '../fields';
 
 export interface FieldsView {
   root: HTMLElement;
   update(catalog: FieldCatalog, fields: string[]): void;
+  /** Data columns the choice writes, from the server's estimate; null while it is being counted. */
+  setColumns(count: number | null): void;
+}
+
+/** A dot-path with a line-break opportunity after each dot, so a long path wraps there. */
+export function pathWithBreaks(path: string): Array<Node> {
+  const nodes: Node[] = [];
+  path.split('.').forEach((part, i) => {
+    if (i > 0) nodes.push(document.createTextNode('.'), document.createElement('wbr'));
+    nodes.push(document.createTextNode(part));
+  });
+  return nodes;
+}
+
+/** The fields section's summary line: the choice and, once the server counted them, its columns. */
+export function choiceSummary(choice: string, columns: number | null): string {
+  if (columns === null) return `Chosen: ${choice}.`;
+  return `Chosen: ${choice}, written as ${plural(columns, 'column')} and a status column.`;
 }
 
 export function fieldsView(changed: (fields: string[]) => void): FieldsView {
   const headingId = uniqueId('h');
   let catalog: FieldCatalog = { groups: [], paths: [] };
   let fields: string[] = [];
+  let columns: number | null = null;
   const groupInputs = new Map<string, HTMLInputElement>();
+  /** Per group: the line naming its single fields that are chosen (the group not taken whole). */
+  const partLines = new Map<string, HTMLElement>();
   const pathRows = new Map<string, { row: HTMLElement; input: HTMLInputElement; info: FieldPathInfo }>();
 
   const groupList = el('div', { className: 'group-list', attrs: { role: 'group', 'aria-labelledby': headingId } });
@@ -47,6 +70,7 @@ export function fieldsView(changed: (fields: string[]) => void): FieldsView {
 
   function build(): void {
     groupInputs.clear();
+    partLines.clear();
     pathRows.clear();
     replaceChildren(
       groupList,
@@ -59,6 +83,8 @@ export function fieldsView(changed: (fields: string[]) => void): FieldsView {
           on: { change: () => set(toggleGroup(catalog, fields, group.name, input.checked)) },
         });
         groupInputs.set(group.name, input);
+        const partLine = el('div', { className: 'hint partial' });
+        partLines.set(group.name, partLine);
         return el('div', { className: 'check group' }, [
           input,
           el('label', { attrs: { for: id } }, [
@@ -67,6 +93,7 @@ export function fieldsView(changed: (fields: string[]) => void): FieldsView {
             el('span', { className: group.extraCredits > 0 ? 'cost extra' : 'cost', text: group.costNote }),
           ]),
           el('div', { className: 'gray hint', id: descId, text: group.description }),
+          partLine,
         ]);
       }),
     );
@@ -89,7 +116,11 @@ export function fieldsView(changed: (fields: string[]) => void): FieldsView {
         });
         const row = el('div', { className: 'check path' }, [
           input,
-          el('label', { attrs: { for: id } }, [info.header, ' ', el('span', { className: 'gray mono', text: info.path })]),
+          // The human label first; the path below it, wrapping at its dots.
+          el('label', { attrs: { for: id } }, [
+            el('span', { className: 'path-label', text: info.header }),
+            el('span', { className: 'gray mono path-name' }, pathWithBreaks(info.path)),
+          ]),
         ]);
         pathRows.set(info.path, { row, input, info });
         return row;
@@ -101,13 +132,25 @@ export function fieldsView(changed: (fields: string[]) => void): FieldsView {
   }
 
   function sync(): void {
-    for (const [name, input] of groupInputs) input.checked = fields.includes(name);
+    const partly = new Map<string, string[]>();
     for (const { input, info } of pathRows.values()) {
       const wholeGroup = fields.includes(info.group);
       input.checked = isPathChosen(fields, info);
       input.disabled = wholeGroup;
+      if (!wholeGroup && fields.includes(info.path)) partly.set(info.group, [...(partly.get(info.group) ?? []), info.header]);
     }
-    summary.textContent = fields.length === 0 ? 'Choose at least one group or field.' : `Chosen: ${describeChoice(catalog, fields)}.`;
+    for (const [name, input] of groupInputs) {
+      input.checked = fields.includes(name);
+      const chosen = partly.get(name) ?? [];
+      // Partly chosen: the box shows it (mixed), and the line under the group names the fields.
+      input.indeterminate = chosen.length > 0;
+      const line = partLines.get(name);
+      if (line) {
+        line.textContent = chosen.length ? `Only: ${chosen.join(', ')}` : '';
+        line.hidden = chosen.length === 0;
+      }
+    }
+    summary.textContent = fields.length === 0 ? 'Choose at least one group or field.' : choiceSummary(describeChoice(catalog, fields), columns);
     summary.className = fields.length === 0 ? 'error' : 'gray';
   }
 
@@ -128,11 +171,14 @@ export function fieldsView(changed: (fields: string[]) => void): FieldsView {
       if (nextCatalog !== catalog) {
         catalog = nextCatalog;
         build();
-        // A remembered choice of single fields is only visible with the picker open.
-        const groupNames = new Set(catalog.groups.map((g) => g.name));
-        advanced.open = nextFields.some((f) => !groupNames.has(f));
+        // Closed: a choice of single fields shows on its groups ("Only: …").
+        advanced.open = false;
       }
       fields = nextFields;
+      sync();
+    },
+    setColumns(count) {
+      columns = count;
       sync();
     },
   };

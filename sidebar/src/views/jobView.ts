@@ -1,9 +1,10 @@
-// Run section: re-enrich choice, the estimate, Start, and the job's progress with Pause, Resume,
-// Cancel, Show failed rows and the hourly background switch.
+// Run section: re-enrich choice, the estimate, the job's progress with Show failed rows and the
+// hourly background switch; and the action bar (one line of status, Start, Pause, Resume, Cancel)
+// that the app keeps at the bottom of the sidebar, so Start is in reach without scrolling.
 import { button, checkbox, el, replaceChildren, show, uniqueId } from '../dom';
-import { describeProgress, formatCount, progressPercent } from '../format';
+import { formatCount, progressPercent, rowsDone } from '../format';
 import type { JobDriverSnapshot } from '../jobDriver';
-import { countLines, jobButtons, jobPhase, PHASE_TITLE, problemAdvice } from '../jobPhase';
+import { countLines, doneWithFailures, jobButtons, jobHeadline, jobPhase, problemAdvice, progressLine, resumeLabel } from '../jobPhase';
 
 export interface JobViewActions {
   start(): void;
@@ -17,8 +18,12 @@ export interface JobViewActions {
 
 export interface JobView {
   root: HTMLElement;
-  /** Where the estimate panel goes, above Start. */
+  /** Where the estimate panel goes. */
   estimateSlot: HTMLElement;
+  /** Status line and the job's buttons, kept in view at the bottom of the sidebar (CSS sticky). */
+  bar: HTMLElement;
+  /** What the bar says when no job is under way (the estimate in one line). */
+  setIdleSummary(text: string): void;
   update(snapshot: JobDriverSnapshot, startBlockedBy: string | null): void;
   setReenrich(on: boolean): void;
   background(): boolean;
@@ -37,7 +42,7 @@ export function jobView(actions: JobViewActions): JobView {
   const startButton = button('Start', () => actions.start(), 'action start');
 
   const phaseTitle = el('h3', { className: 'phase' });
-  const bar = el('div', { className: 'bar-fill' });
+  const barFill = el('div', { className: 'bar-fill' });
   const progressLabelId = uniqueId('pl');
   const progressBar = el(
     'div',
@@ -45,9 +50,11 @@ export function jobView(actions: JobViewActions): JobView {
       className: 'bar',
       attrs: { role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0, 'aria-labelledby': progressLabelId },
     },
-    [bar],
+    [barFill],
   );
   const progressText = el('p', { id: progressLabelId, className: 'progress-text', attrs: { 'aria-live': 'polite' } });
+  const barStatus = el('p', { className: 'bar-status' });
+  let idleSummary = '';
   const counts = el('dl', { className: 'figures counts' });
   const message = el('p', { className: 'job-message', attrs: { role: 'alert' } });
   const advice = el('p', { className: 'job-advice' });
@@ -71,8 +78,13 @@ export function jobView(actions: JobViewActions): JobView {
     message,
     advice,
     problem,
-    el('div', { className: 'buttons' }, [pauseButton, resumeButton, cancelButton, failedButton]),
+    el('div', { className: 'buttons' }, [failedButton]),
     failedResult,
+  ]);
+  const bar = el('div', { className: 'action-bar', attrs: { role: 'region', 'aria-label': 'Start and job controls' } }, [
+    barStatus,
+    startHint,
+    el('div', { className: 'buttons' }, [startButton, pauseButton, resumeButton, cancelButton]),
   ]);
 
   const root = el('section', { className: 'block run', attrs: { 'aria-labelledby': headingId } }, [
@@ -80,8 +92,6 @@ export function jobView(actions: JobViewActions): JobView {
     reenrich.root,
     progressPanel,
     estimateSlot,
-    startHint,
-    el('div', { className: 'buttons' }, [startButton]),
     background.root,
   ]);
 
@@ -100,12 +110,21 @@ export function jobView(actions: JobViewActions): JobView {
   return {
     root,
     estimateSlot,
+    bar,
+    setIdleSummary(text) {
+      idleSummary = text;
+      if (!bar.hasAttribute('data-job')) barStatus.textContent = text;
+    },
     update(snapshot, startBlockedBy) {
       const active = document.activeElement;
       const phase = jobPhase(snapshot);
       const job = snapshot.job;
       const buttons = jobButtons(phase, job);
       root.setAttribute('data-phase', phase);
+      bar.setAttribute('data-phase', phase);
+      const failedDone = doneWithFailures(phase, job);
+      root.toggleAttribute('data-failed', failedDone);
+      bar.toggleAttribute('data-failed', failedDone);
       if (job && job.jobId !== lastJobId) {
         lastJobId = job.jobId;
         failedResult.textContent = '';
@@ -117,16 +136,13 @@ export function jobView(actions: JobViewActions): JobView {
 
       show(progressPanel, job !== null);
       if (job) {
-        phaseTitle.textContent = PHASE_TITLE[phase];
-        phaseTitle.className = `phase phase-${phase}`;
+        phaseTitle.textContent = jobHeadline(phase, job);
+        phaseTitle.className = `phase phase-${phase}${failedDone ? ' phase-done-failed' : ''}`;
         const percent = progressPercent(job);
-        bar.style.width = `${percent}%`;
+        barFill.style.width = `${percent}%`;
         progressBar.setAttribute('aria-valuenow', String(percent));
         progressBar.setAttribute('aria-valuetext', `${percent}%`);
-        progressText.textContent =
-          phase === 'stalled'
-            ? `${formatCount(job.processed)} of ${formatCount(job.total)} rows done. Press Resume to carry on from this sidebar.`
-            : describeProgress(job);
+        progressText.textContent = progressLine(phase, job, snapshot.problem);
         replaceChildren(
           counts,
           countLines(job).flatMap(([label, value]) => [
@@ -142,6 +158,13 @@ export function jobView(actions: JobViewActions): JobView {
       }
       problem.textContent = snapshot.problem ?? '';
       show(problem, Boolean(snapshot.problem));
+      // One line in the bar: the job while it can still run, else the estimate.
+      const jobShown = job !== null && (buttons.pause || buttons.resume || buttons.busy);
+      bar.toggleAttribute('data-job', jobShown);
+      barStatus.textContent = jobShown && job ? `${jobHeadline(phase, job)}: ${rowsDone(job)}` : idleSummary;
+      barStatus.className = jobShown ? `bar-status phase-${phase}` : 'bar-status';
+      // After a dropped connection, carrying on is trying the same call again.
+      resumeButton.textContent = resumeLabel(phase, snapshot.problem);
 
       show(pauseButton, buttons.pause);
       show(resumeButton, buttons.resume);
@@ -159,7 +182,8 @@ export function jobView(actions: JobViewActions): JobView {
 
       // Keyboard users keep their place: Pause turns into Resume, Start into Pause.
       if (active instanceof HTMLButtonElement && jobButtonsInOrder.includes(active) && (active.hidden || active.disabled)) focusLost = true;
-      const focusNowhere = !document.activeElement || document.activeElement === document.body || root.contains(document.activeElement);
+      const focusNowhere =
+        !document.activeElement || document.activeElement === document.body || root.contains(document.activeElement) || bar.contains(document.activeElement);
       if (focusLost && !focusNowhere) focusLost = false;
       if (focusLost) {
         const next = jobButtonsInOrder.find((b) => !b.hidden && !b.disabled && b.offsetParent !== null);
