@@ -1,4 +1,4 @@
-// The property tree of person_data, transcribed from the OpenAPI schema in shared/spec, so the
+// The property tree of person_data, transcribed from Crustdata's OpenAPI schema (docs/CRUSTDATA-API.md), so the
 // mock can tell a valid `fields` entry from an unknown one and cut a person down to a selection.
 // Rule: a field path is valid when every segment names a property in the schema, walking
 // through objects and through the item objects of arrays (experience.employment_details.current.title).

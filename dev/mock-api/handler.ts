@@ -1,6 +1,6 @@
 // The mock of Crustdata's POST /person/enrich as a synchronous, clock-agnostic handler: the
 // HTTP server (server.ts) calls it with Date.now(), the Apps Script emulator calls it in-process
-// with its virtual clock (UrlFetchApp is synchronous). Rules come from shared/spec; the choices
+// with its virtual clock (UrlFetchApp is synchronous). Rules come from docs/CRUSTDATA-API.md; the choices
 // the spec leaves open are written next to the code that makes them.
 import { createHash } from 'node:crypto';
 import { MockDataset, type ChurnOptions, type ChurnReport, type MockPerson, type PersonData } from './dataset';
@@ -719,7 +719,7 @@ export function parseEnrichBody(text: string): ValidRequest {
   };
 }
 
-/** Pricing from shared/spec/README.md: 1 per matched profile, plus data actually returned. */
+/** Pricing (docs/CRUSTDATA-API.md): 1 per matched profile, plus data actually returned. */
 export function creditsFor(data: PersonData, selection: SelectionTree): number {
   const nonEmpty = (value: unknown) => Array.isArray(value) && value.length > 0;
   let credits = 1;

@@ -1,4 +1,4 @@
-// The shape of person_data as the OpenAPI schema in shared/spec describes it, for the mock's
+// The shape of person_data as Crustdata's OpenAPI schema describes it (docs/CRUSTDATA-API.md), for the mock's
 // dataset. Everything is optional or nullable where the schema allows it, because the dataset
 // deliberately leaves parts out.
 

@@ -1,5 +1,5 @@
 // The column catalog: field groups and dot-paths from the spec, their columns and costs.
-// Derived by hand from PersonEnrich in shared/spec (OpenAPI 2025-11-01); test/core/catalog.test.ts
+// Derived by hand from PersonEnrich in Crustdata's OpenAPI description 2025-11-01 (docs/CRUSTDATA-API.md); test/core/catalog.test.ts
 // checks every path against that schema.
 //
 // Rules (the README quotes them):
@@ -246,7 +246,7 @@ const GROUP_DEFINITIONS: Record<string, GroupDefinition> = {
   },
 };
 
-/** Per-match extras below group level (shared/spec/README.md, pricing). The group's own figure is their sum. */
+/** Per-match extras below group level (docs/CRUSTDATA-API.md, pricing). The group's own figure is their sum. */
 const PATH_EXTRA_CREDITS: Record<string, number> = {
   contact: 5,
   'contact.business_emails': 1,

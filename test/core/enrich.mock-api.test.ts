@@ -1,6 +1,6 @@
 // The engine against the mock Crustdata API in-process, on the virtual clock: a 2,000-row job
 // with duplicates, invalid rows and injected 5xx, 429, cut-off and hung requests, checked request by
-// request against the mock's own log (issue 3's "done when").
+// request against the mock's own log (the engine's promise: every request accounted for).
 import { parseFieldSelection } from '../../src/core/catalog';
 import { enrichCells, type EnrichResult } from '../../src/core/enrich';
 import { MAX_IDENTIFIERS_PER_REQUEST } from '../../src/core/crustdataClient';

@@ -51,3 +51,29 @@ test('no committed file holds a key-shaped secret or a package registry host', (
   }
   expect(suspicious).toEqual([]);
 });
+
+/** A reference to material outside the repository, or to a tracker number a reader cannot open. */
+const OUTSIDE_REFERENCE = new RegExp(
+  ['\\.\\./' + 'shared', '\\bshared/(spec|PLATFORM|TOOLCHAIN|STYLE|GOOGLE)', '\\b[Ii]ssue #?\\d+', '\\bissue\\s+#\\d+'].join('|'),
+);
+
+test('the repository speaks for itself: no file points outside it or at tracker numbers', () => {
+  const tracked = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
+  const offenders: string[] = [];
+  for (const file of tracked) {
+    const full = path.join(root, file);
+    if (file === 'package-lock.json' || file === path.relative(root, __filename) || !fs.existsSync(full) || /\.(png|jpg|ico)$/.test(file)) continue;
+    fs.readFileSync(full, 'utf8')
+      .split('\n')
+      .forEach((line, index) => {
+        if (OUTSIDE_REFERENCE.test(line)) offenders.push(`${file}:${index + 1}`);
+      });
+  }
+  expect(offenders).toEqual([]);
+});
+
+test('the check above would catch such a reference', () => {
+  expect(OUTSIDE_REFERENCE.test('see ' + '../' + 'shared/PLATFORM.md')).toBe(true);
+  expect(OUTSIDE_REFERENCE.test('as ' + 'issue 3 asks')).toBe(true);
+  expect(OUTSIDE_REFERENCE.test('a cell shows #REF!')).toBe(false);
+});
