@@ -93,21 +93,26 @@ function setup(server: FakeJobServer) {
     },
     retryDelaysMs: [10, 20, 30],
   });
-  const settled = () =>
-    new Promise<JobDriverSnapshot>((resolve) => {
-      const check = () => {
-        const s = driver.snapshot();
-        if (!s.driving && !s.pending) resolve(s);
-        else setTimeout(check, 0);
-      };
-      check();
-    });
+  // The driver's sleeps are injected and resolve at once, so only event-loop turns pass: no real
+  // time, and a bounded number of turns before a test fails instead of hanging.
+  const settled = async (): Promise<JobDriverSnapshot> => {
+    await until(() => !driver.snapshot().driving && !driver.snapshot().pending);
+    return driver.snapshot();
+  };
   return { driver, snapshots, sleeps, settled };
 }
 
+/** Lets the event loop turn until the condition holds; fails after 1,000 turns. */
 async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 0));
+  for (let i = 0; i < 1000 && !condition(); i++) await turn();
   if (!condition()) throw new Error('condition never held');
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Lets the event loop turn a fixed number of times, for "nothing more happens" checks. */
+async function turns(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await turn();
 }
 
 test('a started job is driven to the end with one continue call in flight at a time', async () => {
@@ -143,7 +148,7 @@ test('Pause stops the loop, tells the server, and reads the final state once the
   expect(server.calls).toContain('control:pause:true');
   expect(server.calls[server.calls.length - 1]).toBe('status');
   // Nothing more is sent after the pause.
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  await turns(50);
   expect(server.calls.filter((c) => c.startsWith('continue'))).toHaveLength(continues);
 });
 
@@ -310,7 +315,7 @@ test('while a continue call is under way, the saved state is shown as it moves (
   // Polls due after their call answered ask nothing and change nothing.
   const statusCalls = server.calls.filter((c) => c === 'status').length;
   while (polls.length) polls.shift()!();
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  await turn();
   expect(server.calls.filter((c) => c === 'status').length).toBe(statusCalls);
   expect(jobPhase(driver.snapshot())).toBe('done');
 });
