@@ -1,4 +1,4 @@
-// `npm start`: the local playground. A node:http server on localhost with a page showing the
+// The local playground (`npm start`, see start.ts). A node:http server on localhost with a page showing the
 // spreadsheet (the emulator's in-memory sheet) and the REAL dist/Sidebar.html beside it in an
 // iframe, whose google.script.run is a shim that POSTs here; each call runs through the backend
 // (by default the emulator running dist/Code.js in FULL mode against the mock API).
@@ -11,7 +11,6 @@ import { SERVER_FUNCTIONS } from '../../sidebar/src/client';
 import { DEMO_API_KEY } from '../mock-api/handler';
 import type { GridSelection, PlaygroundBackend, SidebarFunctionName } from './backend';
 import type { AnsweredDialog } from './menuRunner';
-import { createBackend } from './backends';
 import { shimScript } from './shim';
 
 const root = path.resolve(__dirname, '../..');
@@ -316,22 +315,4 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
       await backend.close();
     },
   };
-}
-
-async function main(): Promise<void> {
-  const backend = createBackend(process.env);
-  const port = process.env.PORT === undefined ? 8080 : Number(process.env.PORT);
-  const playground = await startPlayground({ port, backend });
-  console.log(`Playground: ${playground.url}  (${backend.description})`);
-  console.log('Ctrl+C stops it.');
-  const stop = () => void playground.close().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === __filename) {
-  main().catch((error) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
 }
