@@ -235,6 +235,7 @@ export function scheduleStatus(deps: RefreshDeps & TargetDeps): ScheduleStatus {
     settings: schedule?.settings ?? null,
     nextRunAt: schedule && enabled && !pausedReason ? nextRunAt(deps, schedule, state, now) : null,
     lastRun: state.lastRun,
+    recentRuns: state.recentRuns ?? (state.lastRun ? [state.lastRun] : []),
     pausedReason,
   };
 }
