@@ -143,8 +143,12 @@ function paintSelection(selection: GridSelection): void {
   showCellContent(selection);
 }
 
+/** Counts selection changes, so an older one finishing does not undo a newer one. */
+let selectionSeq = 0;
+
 async function commitSelection(selection: GridSelection): Promise<void> {
   if (!snapshot) return;
+  const seq = ++selectionSeq;
   pending = selection;
   draw();
   await fetch('/api/select', {
@@ -152,8 +156,12 @@ async function commitSelection(selection: GridSelection): Promise<void> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ sheetName: snapshot.sheetName, selection }),
   });
-  pending = null;
   await load(true);
+  // Until the server's snapshot has it, the pending selection is the one keys act on.
+  if (seq === selectionSeq) {
+    pending = null;
+    draw();
+  }
 }
 
 function rectangle(from: { row: number; column: number }, to: { row: number; column: number }): GridSelection {
@@ -187,6 +195,7 @@ gridHost.addEventListener('mousedown', (event) => {
   if (!cell) return;
   event.preventDefault();
   gridHost.focus();
+  selectionSeq++;
   anchor = event.shiftKey && snapshot.selection ? { row: snapshot.selection.row, column: snapshot.selection.column } : cell;
   dragging = true;
   pending = rectangle(anchor, cell);
