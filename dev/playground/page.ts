@@ -80,7 +80,7 @@ function draw(): void {
   if (!snapshot) return;
   drawTabs();
   const selection = pending ?? snapshot.selection;
-  selectionLabel.textContent = selection ? `${snapshot.sheetName}!${a1(selection)}` : 'No selection';
+  selectionLabel.textContent = selection ? `Selection: ${snapshot.sheetName}!${a1(selection)}` : 'No selection';
   showCellContent(selection);
   const table = document.createElement('table');
   table.className = 'sheet';
@@ -139,7 +139,7 @@ function paintSelection(selection: GridSelection): void {
   for (const td of Array.from(gridHost.querySelectorAll('td'))) {
     td.classList.toggle('selected', inSelection(selection, Number(td.dataset.row), Number(td.dataset.column)));
   }
-  if (snapshot) selectionLabel.textContent = `${snapshot.sheetName}!${a1(selection)}`;
+  if (snapshot) selectionLabel.textContent = `Selection: ${snapshot.sheetName}!${a1(selection)}`;
   showCellContent(selection);
 }
 
@@ -414,7 +414,7 @@ function askUser(dialog: Dialog): Promise<{ button: string; text: string }> {
 
 async function runMenu(caption: string): Promise<void> {
   busy++;
-  eventLine.textContent = `Running script: ${caption}…`;
+  eventLine.textContent = `Running script: ${caption.replace(/…$/, '')}…`;
   const answers: AnsweredDialog[] = [];
   try {
     for (;;) {
@@ -465,6 +465,10 @@ async function showMenu(): Promise<void> {
     menuPanel.appendChild(item);
   }
   if (!entries.length) heading.textContent = 'Crustdata (no menu: onOpen did not run)';
+  // Fixed, below the button: the bar clips what overflows it.
+  const at = menuButton.getBoundingClientRect();
+  menuPanel.style.left = `${at.left}px`;
+  menuPanel.style.top = `${at.bottom + 2}px`;
   menuPanel.hidden = false;
   menuButton.setAttribute('aria-expanded', 'true');
 }

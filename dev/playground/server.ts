@@ -70,7 +70,7 @@ function pageHtml(description: string, demoKey: boolean): string {
   .formula-bar #formula-input { flex: 1; font: 13px monospace; border: 1px solid #dadce0; border-radius: 3px; padding: 2px 6px; }
   .formula-bar .fx { color: #5f6368; font-style: italic; }
   .menus { position: relative; }
-  .menus [role=menu] { position: absolute; top: 100%; left: 0; z-index: 10; background: #fff; border: 1px solid #dadce0; box-shadow: 0 2px 6px rgba(0,0,0,.2); padding: 4px 0; min-width: 220px; }
+  .menus [role=menu] { position: fixed; z-index: 10; background: #fff; border: 1px solid #dadce0; box-shadow: 0 2px 6px rgba(0,0,0,.2); padding: 4px 0; min-width: 220px; }
   .menus [role=menu] .heading { padding: 4px 16px; color: #5f6368; }
   .menus [role=menuitem] { display: block; width: 100%; text-align: left; border: 0; background: none; padding: 6px 24px; font: inherit; cursor: pointer; }
   .menus [role=menuitem]:hover, .menus [role=menuitem]:focus { background: #f1f3f4; }
