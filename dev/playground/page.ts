@@ -248,7 +248,7 @@ for (const button of Array.from(document.querySelectorAll<HTMLButtonElement>('[d
       eventLine.textContent = `${report.triggerRuns} trigger run(s)${report.failedRuns.length ? `, ${report.failedRuns.length} failed` : ''}`;
     }
     await Promise.all([showClock(), load(true)]);
-    tellSidebarTimeMoved();
+    tellSidebarToLookAgain();
   });
 }
 
@@ -431,6 +431,7 @@ async function runMenu(caption: string): Promise<void> {
       }
       eventLine.textContent = outcome.ok ? `${caption}: done` : '';
       if (outcome.sidebarOpened) reloadSidebar();
+      else tellSidebarToLookAgain();
       for (const alert of outcome.alerts) await askUser(alert);
       if (!outcome.ok) await askUser({ kind: 'alert', title: 'Error', prompt: outcome.error ?? 'The script failed.', buttons: 'OK' });
       return;
@@ -511,10 +512,13 @@ function reloadSidebar(): void {
   frame.src = '/sidebar';
 }
 
-/** Tells the open sidebar that time moved (triggers ran), so it looks again without reopening. */
-function tellSidebarTimeMoved(): void {
+/**
+ * Tells the open sidebar that the add-on ran outside it (triggers after time moved, a menu item),
+ * so it looks again without reopening.
+ */
+function tellSidebarToLookAgain(): void {
   const frame = document.getElementById('sidebar') as HTMLIFrameElement;
-  frame.contentWindow?.postMessage({ playground: 'time-moved' }, location.origin);
+  frame.contentWindow?.postMessage({ playground: 'look-again' }, location.origin);
 }
 
 // npm start rebuilds on change and tells the page to reload.
