@@ -267,8 +267,13 @@ function activeSelection(): GridSelection | null {
 
 /** The formula bar shows the active cell's formula, or its value (unless the user is typing there). */
 function showCellContent(selection: GridSelection | null): void {
-  if (document.activeElement === formulaInput) return;
   const cell = selection ? snapshot?.cells[selection.row - 1]?.[selection.column - 1] : undefined;
+  // An error's message (e.g. why an array did not spill) beside the bar, as Sheets shows on hover.
+  const message = document.getElementById('cell-message') as HTMLElement;
+  message.textContent = cell?.m ? `${cell.v}: ${cell.m}` : '';
+  message.title = message.textContent;
+  message.hidden = !cell?.m;
+  if (document.activeElement === formulaInput) return;
   formulaInput.value = cell ? (cell.f ?? cell.v) : '';
 }
 

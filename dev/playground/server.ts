@@ -69,6 +69,7 @@ function pageHtml(description: string, demoKey: boolean): string {
   .formula-bar { display: flex; align-items: center; gap: 8px; }
   .formula-bar #formula-input { flex: 1; font: 13px monospace; border: 1px solid #dadce0; border-radius: 3px; padding: 2px 6px; }
   .formula-bar .fx { color: #5f6368; font-style: italic; }
+  .formula-bar .cell-message { color: #d93025; max-width: 45%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
   .menus { position: relative; }
   .menus [role=menu] { position: fixed; z-index: 10; background: #fff; border: 1px solid #dadce0; box-shadow: 0 2px 6px rgba(0,0,0,.2); padding: 4px 0; min-width: 220px; }
   .menus [role=menu] .heading { padding: 4px 16px; color: #5f6368; }
@@ -121,7 +122,8 @@ function pageHtml(description: string, demoKey: boolean): string {
   <main>
     <section class="sheet-pane" aria-label="Spreadsheet">
       <div class="formula-bar"><span id="selection">No selection</span><span class="fx">fx</span>
-        <input id="formula-input" aria-label="Cell content" autocomplete="off" spellcheck="false" placeholder="Type a value or =CRUSTDATA_ENRICH(A2), Enter to save; Ctrl+Enter fills the selection; Ctrl+D fills down"></div>
+        <input id="formula-input" aria-label="Cell content" autocomplete="off" spellcheck="false" placeholder="Type a value or =CRUSTDATA_ENRICH(A2), Enter to save; Ctrl+Enter fills the selection; Ctrl+D fills down">
+        <span id="cell-message" class="cell-message" role="status" hidden></span></div>
       <div id="grid" aria-label="Sheet cells" tabindex="0"></div>
       <div id="tabs" aria-label="Sheets"></div>
     </section>

@@ -1,5 +1,5 @@
 // The playground page itself, in Debian's chromium: the demo-key hint, formulas typed into the
-// grid (one cell, a range, filled down, an array blocked by data), the Extensions → Crustdata
+// grid (one cell, a range, filled down, an array blocked by data, pasted over a range), the Extensions → Crustdata
 // menu with its prompts and alerts answered in the page, and Keep fresh updating in an open
 // sidebar when time moves. Everything runs the real dist/Code.js in the emulator.
 import type { Frame, Page } from 'playwright-core';
@@ -57,7 +57,7 @@ test('first open shows the demo key; one click stores it and the sidebar shows a
   expect(s.dialogs).toEqual([]);
 });
 
-test('=CRUSTDATA_ENRICH typed in the grid: one cell, a range, filled down, and #REF! where data blocks the array', async () => {
+test('=CRUSTDATA_ENRICH typed in the grid: one cell, a range, filled down, #REF! where data blocks the array, pasted over a range', async () => {
   const s = await open(SMALL);
   const { page } = s;
   await useDemoKey(s);
@@ -95,9 +95,25 @@ test('=CRUSTDATA_ENRICH typed in the grid: one cell, a range, filled down, and #
   const blocked = cell(page, 9, 2);
   await blocked.filter({ hasText: '#REF!' }).waitFor();
   await expect(blocked.getAttribute('title')).resolves.toContain('Array result was not expanded because it would overwrite data in D9.');
+  await cell(page, 9, 2).click();
+  await page.locator('#cell-message', { hasText: '#REF!: Array result was not expanded because it would overwrite data in D9.' }).waitFor();
   await cell(page, 9, 4).click();
   await page.keyboard.press('Delete');
   await blocked.filter({ hasText: A_NAME }).waitFor();
+
+  // One formula pasted over a selected range: each cell gets it with its references moved.
+  await cell(page, 12, 2).hover();
+  await page.mouse.down();
+  await cell(page, 13, 2).hover();
+  await page.mouse.up();
+  await page.locator('#selection', { hasText: 'Leads!B12:B13' }).waitFor();
+  await page.locator('#grid').evaluate((grid) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', '=CRUSTDATA_ENRICH(A2)');
+    grid.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  await expect(computed(page, 13, 2)).resolves.toBe(await cell(page, 3, 2).textContent());
+  expect(s.backend.model.cell('Leads!B13').formula).toBe('=CRUSTDATA_ENRICH(A3)');
 
   // An unknown function is #NAME?.
   await typeInto(page, 11, 1, '=ENRICHH(A2)');
