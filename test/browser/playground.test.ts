@@ -141,6 +141,7 @@ test('Extensions → Crustdata: every item, with its prompt and alerts answered 
   const s = await open(SMALL);
   const { page, backend } = s;
   await page.getByRole('button', { name: 'Extensions' }).click();
+  await page.getByRole('menuitem', { name: 'Help' }).waitFor();
   await expect(page.getByRole('menuitem').allTextContents()).resolves.toEqual(['Open sidebar', 'Enrich selected rows', 'Refresh now', 'Set API key…', 'Help']);
   await page.getByRole('button', { name: 'Extensions' }).click();
 
