@@ -51,7 +51,9 @@ test('first open shows the demo key; one click stores it and the sidebar shows a
   expect(s.backend.apiKeyIsSet()).toBe(true);
   await s.sidebar.locator('.mono', { hasText: '••••' }).first().waitFor();
   // Opened again, the page no longer offers it.
+  const checked = s.page.waitForResponse((response) => response.url().endsWith('/api/status'));
   await s.page.reload();
+  await expect((await checked).json()).resolves.toMatchObject({ apiKeySet: true });
   await s.page.locator('#grid td').first().waitFor();
   await expect(s.page.locator('#key-hint').isHidden()).resolves.toBe(true);
   expect(s.dialogs).toEqual([]);
