@@ -2,6 +2,7 @@
 // the sheet, and let the grid set the active selection. Implemented by the emulator
 // running dist/Code.js (emulatorBackend.ts), so the playground is the real add-on.
 import type { SidebarServer } from '../../src/server/sidebarContract';
+import type { AnsweredDialog, MenuEntryView, MenuOutcome } from './menuRunner';
 
 export interface GridCell {
   /** The displayed text (the page escapes it; it is never parsed as HTML). */
@@ -12,6 +13,8 @@ export interface GridCell {
   b?: string;
   /** A formula, when the cell holds one (shown so a reviewer sees nothing became a formula). */
   f?: string;
+  /** Sheets' message for an error value (#REF!, #ERROR!, #NAME?), shown on hover. */
+  m?: string;
 }
 
 export interface GridSelection {
@@ -52,5 +55,18 @@ export interface PlaygroundBackend {
   call(name: SidebarFunctionName, args: unknown[]): Promise<unknown>;
   grid(sheetName?: string): GridSnapshot;
   select(sheetName: string, selection: GridSelection): void;
+  /** Types text (a value or a formula) into every cell of the selection; resolves with the formulas run. */
+  edit(sheetName: string, selection: GridSelection, text: string): Promise<number>;
+  /** Copies the selection's top row down through it (Ctrl+D), formulas adjusted. */
+  fillDown(sheetName: string, selection: GridSelection): Promise<number>;
+  /** The add-on menu (Extensions → Crustdata) as onOpen built it. */
+  menu(): MenuEntryView[];
+  /** Clicks a menu item; a question for the user comes back as status 'ask' (see menuRunner.ts). */
+  runMenuItem(caption: string, answers: AnsweredDialog[]): Promise<MenuOutcome>;
+  apiKeyIsSet(): boolean;
+  /** Stores the mock API's demo key as the user's key (mock only). */
+  useDemoKey?(): void;
+  /** Loads dist/Code.js again after a rebuild (state in properties, caches and the sheet stays). */
+  reloadBundle(): void;
   close(): Promise<void>;
 }

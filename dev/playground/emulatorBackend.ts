@@ -12,7 +12,9 @@ import type { HttpTransport } from '../emulator';
 import { quoteSheetName } from '../emulator/spreadsheet/a1';
 import { DEMO_API_KEY, MockCrustdataApi } from '../mock-api/handler';
 import type { AdvanceReport, GridCell, GridSelection, GridSnapshot, PlaygroundBackend, SidebarFunctionName } from './backend';
+import { menuEntries, runMenuItem } from './menuRunner';
 import { SAMPLE_SHEET_NAME, sampleIdentifierRows } from './sampleSheet';
+import { SheetFormulas } from './sheetFormulas';
 
 export interface EmulatorBackendOptions {
   /** The mock API's limit for its demo key (requests per minute). Default 15, like the real API. */
@@ -89,6 +91,7 @@ export function createEmulatorBackend(options: EmulatorBackendOptions = {}): Emu
     if (!saved.ok) throw new Error(`Could not store the API key in the emulator: ${saved.error}`);
   }
 
+  const formulas = new SheetFormulas(emulator, model);
   let churns = 0;
   let held = new Set<SidebarFunctionName>();
   let passesLeft = 0;
@@ -96,6 +99,22 @@ export function createEmulatorBackend(options: EmulatorBackendOptions = {}): Emu
   let openGate: () => void = () => undefined;
 
   const waitRealTime = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+  /**
+   * Runs executions at once (they are synchronous), then holds the answer back until the wall
+   * clock has caught up with the virtual time they used, divided by speed (see the file comment).
+   */
+  async function paced<T>(work: () => T): Promise<T> {
+    const realStart = Date.now();
+    if (!real && virtual.now() < realStart) virtual.setTime(realStart);
+    const virtualStart = clock.now();
+    const value = work();
+    if (!real) {
+      const due = realStart + (clock.now() - virtualStart) / speed;
+      if (due > Date.now()) await waitRealTime(due - Date.now());
+    }
+    return value;
+  }
 
   return {
     description: real ? 'dist/Code.js in the emulator · REAL Crustdata API' : `dist/Code.js in the emulator · mock API, key ${DEMO_API_KEY}`,
@@ -107,14 +126,7 @@ export function createEmulatorBackend(options: EmulatorBackendOptions = {}): Emu
         if (passesLeft > 0) passesLeft--;
         else await gate;
       }
-      const realStart = Date.now();
-      if (!real && virtual.now() < realStart) virtual.setTime(realStart);
-      const virtualStart = clock.now();
-      const result = emulator.runFromSidebar(name, ...args);
-      if (!real) {
-        const due = realStart + (clock.now() - virtualStart) / speed;
-        if (due > Date.now()) await waitRealTime(due - Date.now());
-      }
+      const result = await paced(() => emulator.runFromSidebar(name, ...args));
       if (!result.ok) throw new Error(result.error ?? 'The add-on failed.');
       return result.value;
     },
@@ -131,7 +143,11 @@ export function createEmulatorBackend(options: EmulatorBackendOptions = {}): Emu
           const out: GridCell = { v: sheet.display(cell) };
           if (cell?.note) out.n = cell.note;
           if (cell?.background && cell.background !== '#ffffff') out.b = cell.background;
-          if (cell?.formula) out.f = cell.formula;
+          if (cell?.formula) {
+            out.f = cell.formula;
+            const message = formulas.messageAt(sheet, r, c);
+            if (message) out.m = message;
+          }
           line.push(out);
         }
         cells.push(line);
@@ -163,6 +179,22 @@ export function createEmulatorBackend(options: EmulatorBackendOptions = {}): Emu
       model.select(`${quoteSheetName(sheetName)}!${letters(s.column)}${s.row}:${letters(end.column)}${end.row}`);
     },
     now: () => clock.now(),
+    edit: (sheetName, selection, text) => paced(() => formulas.enter(sheetName, selection, text)),
+    fillDown: (sheetName, selection) => paced(() => formulas.fillDown(sheetName, selection)),
+    menu: () => menuEntries(emulator),
+    runMenuItem: (caption, answers) => paced(() => runMenuItem(emulator, caption, answers)),
+    apiKeyIsSet() {
+      const state = emulator.runFromSidebar('sidebarGetState');
+      return Boolean(state.ok && (state.value as { apiKey?: { isSet?: boolean } }).apiKey?.isSet);
+    },
+    useDemoKey() {
+      if (real) throw new Error('The demo key works with the mock API only.');
+      const saved = emulator.runFromSidebar('sidebarSaveApiKey', { apiKey: DEMO_API_KEY, scope: 'user' });
+      if (!saved.ok) throw new Error(saved.error ?? 'The add-on could not store the key.');
+    },
+    reloadBundle() {
+      emulator.load();
+    },
     ...(real
       ? {}
       : {

@@ -46,6 +46,12 @@ export function shimScript(functionNames: readonly string[]): string {
     });
     return r;
   }
+  // The add-on ran outside the sidebar (the page moved time and triggers ran, or a menu item ran):
+  // the sidebar looks again when it regains focus, as when the user comes back to it in Sheets,
+  // so the page gives it that signal.
+  window.addEventListener('message', function (event) {
+    if (event.origin === location.origin && event.data && event.data.playground === 'look-again') window.dispatchEvent(new Event('focus'));
+  });
   window.google = { script: { run: runner(null, null), host: { close: function () {}, setHeight: function () {}, origin: location.origin } } };
 })();`;
 }

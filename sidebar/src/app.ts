@@ -30,6 +30,9 @@ export interface SidebarAppOptions {
   estimateDebounceMs?: number;
 }
 
+/** How often an open sidebar re-reads the Keep fresh state while a schedule is on. */
+export const SCHEDULE_POLL_MS = 5 * 60_000;
+
 export class SidebarApp {
   private state: SidebarState | null = null;
   private catalog: FieldCatalog = { groups: [], paths: [] };
@@ -149,6 +152,15 @@ export class SidebarApp {
     );
     // On <body>, outside #app, which boot() rebuilds.
     this.conflict = conflictDialog(root.ownerDocument.body);
+    // Keep fresh runs from an hourly trigger while the sidebar may stay open: look again when the
+    // user comes back to the sidebar, and now and then while a schedule is on.
+    const view = root.ownerDocument.defaultView;
+    view?.addEventListener('focus', () => {
+      if (this.state) void this.refreshSchedule();
+    });
+    view?.setInterval(() => {
+      if (this.state?.schedule.enabled) void this.refreshSchedule();
+    }, SCHEDULE_POLL_MS);
   }
 
   async boot(): Promise<void> {

@@ -114,7 +114,16 @@ export type PassPhase = 'done' | 'continues' | 'stopped';
 export function describePass(counts: PassCounts, trackedHeaders: readonly string[], phase: PassPhase, sheetName: string): string {
   const processed = counts.refreshed + counts.notFound + counts.failed;
   const changes = describeChanges(counts.changedBy, trackedHeaders);
-  const lost = counts.notFound ? `${people(counts.notFound)} no longer found (their old data is kept and flagged)` : '';
+  // Only rows that had data are "no longer found"; the others were never found (passes saved
+  // before `lost` was counted take every not-found row as lost).
+  const lostCount = Math.min(counts.lost ?? counts.notFound, counts.notFound);
+  const neverFound = counts.notFound - lostCount;
+  const lost = [
+    lostCount ? `${people(lostCount)} no longer found (their old data is kept and flagged)` : '',
+    neverFound ? `${formatCount(neverFound)} still not found` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
   const failed = counts.failed ? `${formatCount(counts.failed)} could not be refreshed and will be tried again` : '';
   const what = [changes || (counts.refreshed ? 'no changes' : ''), lost, failed].filter(Boolean).join('; ');
   if (phase === 'done') {

@@ -26,7 +26,7 @@ import { classifyIdentifier } from './identifiers';
 import { loadJob } from './jobState';
 import { withLock, type Clock, type KeyValueStore, type Lock } from './ports';
 import { flushingRefreshDeps } from './sheetFlush';
-import { emptyPassCounts, loadRefreshState, saveRefreshState, type RefreshPass } from './refreshState';
+import { emptyPassCounts, loadRefreshState, recordRun, saveRefreshState, type RefreshPass } from './refreshState';
 import {
   defaultScheduleSettings,
   isScheduleActive,
@@ -355,26 +355,25 @@ function finishRun(deps: RefreshDeps, tuning: RefreshTuning, token: string, run:
         const c = pass.counts;
         if (c.changed) state.lastChange = { at: now, text: describeChanges(c.changedBy, pass.trackedHeaders) };
         const quiet = !(c.refreshed + c.notFound + c.failed) && state.lastChange;
-        state.lastRun = summaryOf(pass, 'done', now, quiet ? `Changes found ${deps.sheet.formatDate(quiet.at)}: ${quiet.text}.` : undefined);
+        const run = recordRun(state, summaryOf(pass, 'done', now, quiet ? `Changes found ${deps.sheet.formatDate(quiet.at)}: ${quiet.text}.` : undefined));
         state.consecutiveErrors = 0;
-        outcome = { kind: 'ran', phase: 'done', summary: state.lastRun };
+        outcome = { kind: 'ran', phase: 'done', summary: run };
         break;
       }
       case 'continues':
       case 'moved':
       case 'lost':
         state.pass = pass;
-        state.lastRun = summaryOf(pass, 'continues', now);
-        outcome = { kind: 'ran', phase: 'continues', summary: state.lastRun };
+        outcome = { kind: 'ran', phase: 'continues', summary: recordRun(state, summaryOf(pass, 'continues', now)) };
         break;
       case 'fatal':
       case 'blocked': {
         // A key problem keeps the pass so it resumes where it stopped; a missing sheet or column
         // ends it: the range it describes is gone.
         state.pass = result.kind === 'fatal' ? pass : null;
-        state.lastRun = summaryOf(pass, 'stopped', now, `Stopped: ${result.message}`);
+        const run = recordRun(state, summaryOf(pass, 'stopped', now, `Stopped: ${result.message}`));
         pauseSchedule(deps, result.message);
-        outcome = { kind: 'paused', message: result.message, summary: state.lastRun };
+        outcome = { kind: 'paused', message: result.message, summary: run };
         break;
       }
     }
@@ -637,6 +636,7 @@ class PassRun {
       } else if (outcome.status === 'not_found') {
         set(row, map.status, notFoundStatus(this.dateOf(outcome.fetchedAt), previous, hadData));
         c.notFound++;
+        if (hadData) c.lost = (c.lost ?? 0) + 1;
         written.push(row);
       } else {
         // A failure that does not stop the run: the row keeps data and status and is tried again next pass.

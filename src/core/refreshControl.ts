@@ -281,6 +281,7 @@ export function scheduleStatus(deps: RefreshDeps & TargetDeps & Pick<TriggerHome
     settings: schedule?.settings ?? null,
     nextRunAt: schedule && enabled && !pausedReason && !triggerNotice ? nextRunAt(deps, schedule, state, now) : null,
     lastRun: state.lastRun,
+    recentRuns: state.recentRuns ?? (state.lastRun ? [state.lastRun] : []),
     pausedReason,
     triggerNotice,
   };

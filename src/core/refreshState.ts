@@ -20,6 +20,11 @@ const passCountsSchema = lazySchema(() =>
     /** Rows with at least one tracked value changed. */
     changed: count(),
     notFound: count(),
+    /**
+     * Of notFound, the rows that had data before (only those are "no longer found"). Absent in
+     * passes saved before it was counted: then every not-found row is taken as one.
+     */
+    lost: z.optional(count()),
     failed: count(),
     /** Changes per tracked header ("Current employer" -> 14). */
     changedBy: z.record(z.string(), count()),
@@ -54,6 +59,20 @@ const passSchema = lazySchema(() =>
   }),
 );
 
+const runSummarySchema = lazySchema(() =>
+  z.object({
+    at: z.number(),
+    refreshed: count(),
+    changed: count(),
+    notFound: count(),
+    failed: count(),
+    summary: z.string(),
+  }),
+);
+
+/** How many runs the Keep fresh panel lists (newest first, the last run included). */
+export const RECENT_RUNS = 5;
+
 const refreshStateSchema = lazySchema(() =>
   z.object({
     v: z.literal(1),
@@ -61,16 +80,9 @@ const refreshStateSchema = lazySchema(() =>
     servedSlot: z.nullable(z.number()),
     pass: z.nullable(passSchema()),
     lease: z.nullable(z.object({ token: z.string(), until: z.number() })),
-    lastRun: z.nullable(
-      z.object({
-        at: z.number(),
-        refreshed: count(),
-        changed: count(),
-        notFound: count(),
-        failed: count(),
-        summary: z.string(),
-      }),
-    ),
+    lastRun: z.nullable(runSummarySchema()),
+    /** The last few runs, newest first (absent in states saved before it was kept). */
+    recentRuns: z.optional(z.array(runSummarySchema())),
     /** The latest pass that found changes, so a quiet pass after it can still say what changed. */
     lastChange: z.nullable(z.object({ at: z.number(), text: z.string() })),
     /** When the trigger last ran, for "next run" while a pass carries on hour by hour. */
@@ -90,7 +102,7 @@ export function emptyRefreshState(): RefreshState {
 }
 
 export function emptyPassCounts(): PassCounts {
-  return { due: 0, refreshed: 0, changed: 0, notFound: 0, failed: 0, changedBy: {} };
+  return { due: 0, refreshed: 0, changed: 0, notFound: 0, lost: 0, failed: 0, changedBy: {} };
 }
 
 /** Anything unreadable starts afresh: a refresh state is never worth a crash. */
@@ -113,7 +125,15 @@ export function saveRefreshState(store: KeyValueStore, state: RefreshState): voi
     ...state,
     pass: state.pass ? { ...state.pass, firstFailure: state.pass.firstFailure?.slice(0, MAX_TEXT) ?? null, anchor: state.pass.anchor?.slice(0, MAX_TEXT) ?? null } : null,
     lastRun: state.lastRun ? { ...state.lastRun, summary: state.lastRun.summary.slice(0, 2 * MAX_TEXT) } : null,
+    ...(state.recentRuns ? { recentRuns: state.recentRuns.slice(0, RECENT_RUNS).map((run) => ({ ...run, summary: run.summary.slice(0, MAX_TEXT) })) } : {}),
     lastChange: state.lastChange ? { ...state.lastChange, text: state.lastChange.text.slice(0, MAX_TEXT) } : null,
   };
   store.set(REFRESH_STATE_KEY, JSON.stringify(capped));
+}
+
+/** Sets the last run and puts it first in the short history the Keep fresh panel shows. */
+export function recordRun(state: RefreshState, run: LastRunSummary): LastRunSummary {
+  state.lastRun = run;
+  state.recentRuns = [run, ...(state.recentRuns ?? [])].slice(0, RECENT_RUNS);
+  return run;
 }

@@ -228,6 +228,8 @@ export interface ScheduleStatus {
   settings: ScheduleRequest | null;
   nextRunAt: number | null;
   lastRun: LastRunSummary | null;
+  /** The last few runs, newest first (the last run included); absent from older servers. */
+  recentRuns?: LastRunSummary[];
   /** Set when the schedule paused itself (key rejected, credits exhausted). */
   pausedReason: string | null;
   /**

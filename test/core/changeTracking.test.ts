@@ -70,12 +70,17 @@ describe('the texts', () => {
     expect(describeChanges({ 'Current employer': 14, 'Current title': 1, Location: 2 }, ['Current employer', 'Current title'])).toBe(
       '14 people changed jobs, 1 person changed title, Location changed for 2 people',
     );
-    const counts = { ...emptyPassCounts(), due: 1500, refreshed: 1497, notFound: 3, changed: 14, changedBy: { 'Current employer': 14 } };
+    const counts = { ...emptyPassCounts(), due: 1500, refreshed: 1497, notFound: 3, lost: 3, changed: 14, changedBy: { 'Current employer': 14 } };
     expect(describePass(counts, ['Current employer', 'Current title'], 'done', 'Leads')).toBe(
       '“Leads”: refreshed 1,500 rows: 14 people changed jobs; 3 people no longer found (their old data is kept and flagged).',
     );
     expect(describePass({ ...counts, refreshed: 597 }, ['Current employer'], 'continues', 'Leads')).toMatch(/^“Leads”: 600 of 1,500 rows refreshed so far: 14 people changed jobs; .* It carries on at the next hourly run\.$/);
     expect(describePass({ ...emptyPassCounts(), refreshed: 5, due: 5 }, [], 'done', 'Leads')).toBe('“Leads”: refreshed 5 rows: no changes.');
     expect(describePass(emptyPassCounts(), [], 'done', 'Leads')).toBe('“Leads”: nothing was older than the refresh threshold.');
+    // Only rows that had data are "no longer found".
+    expect(describePass({ ...emptyPassCounts(), refreshed: 2, notFound: 3, lost: 1 }, [], 'done', 'Leads')).toBe(
+      '“Leads”: refreshed 5 rows: no changes; 1 person no longer found (their old data is kept and flagged); 2 still not found.',
+    );
+    expect(describePass({ ...emptyPassCounts(), notFound: 2, lost: 0 }, [], 'done', 'Leads')).toBe('“Leads”: refreshed 2 rows: 2 still not found.');
   });
 });

@@ -3,7 +3,7 @@
 import { CHANGE_HIGHLIGHT, CHANGES_HEADER } from '../../src/core/changeTracking';
 import { classifyIdentifier } from '../../src/core/identifiers';
 import { isDue, notFoundStatus, parseRefreshStatus, runRefresh, type RunOutcome } from '../../src/core/refresh';
-import { loadRefreshState, saveRefreshState } from '../../src/core/refreshState';
+import { loadRefreshState, RECENT_RUNS, saveRefreshState } from '../../src/core/refreshState';
 import { loadSchedule, saveSchedule, type StoredSchedule } from '../../src/core/schedule';
 import { saveJob } from '../../src/core/jobState';
 import { layoutMarks, STATUS_HEADER } from '../../src/core/sheetTarget';
@@ -149,6 +149,35 @@ describe('a refresh pass', () => {
     w.engine.calls.length = 0;
     refresh(w);
     expect(w.engine.sent()).toEqual([urlOf(1)]);
+  });
+
+  it('says "no longer found" only of rows that had data; a row never found is "still not found"', () => {
+    const w = refreshWorld({ rows: 3, enrichedOn: '2025-12-20' });
+    // Row of person 3 was not found when it was enriched: a status, no data.
+    const row = w.sheet.rowOf(SHEET, urlOf(3));
+    const { columns } = w.sheet.size(SHEET);
+    for (let c = 2; c <= columns; c++) w.sheet.cell(SHEET, row, c).value = '';
+    w.sheet.cell(SHEET, row, col(w, STATUS_HEADER)).value = 'Not found 2025-12-20';
+    w.setPerson(2, null);
+    w.setPerson(3, null);
+    const outcome = refresh(w);
+    expect(outcome.kind === 'ran' && outcome.summary).toMatchObject({ refreshed: 1, notFound: 2 });
+    const summary = outcome.kind === 'ran' ? outcome.summary.summary : '';
+    expect(summary).toContain('1 person no longer found (their old data is kept and flagged); 1 still not found');
+    expect(value(w, 3, STATUS_HEADER)).toBe('Not found 2026-01-05');
+  });
+
+  it('keeps the last few runs, newest first, for the Keep fresh panel', () => {
+    const w = refreshWorld({ rows: 3, enrichedOn: '2025-12-20' });
+    for (let i = 0; i < RECENT_RUNS + 2; i++) {
+      refresh(w);
+      w.clock.advance(8 * DAY);
+    }
+    const { recentRuns, lastRun } = loadRefreshState(w.store);
+    expect(recentRuns).toHaveLength(RECENT_RUNS);
+    expect(recentRuns![0]).toEqual(lastRun);
+    const times = recentRuns!.map((run) => run.at);
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
   });
 
   it('does not count newly found people as changes', () => {

@@ -303,7 +303,7 @@ describe('status', () => {
     const w = refreshWorld();
     // Identifiers in A, status in B, the six result columns in C:H; header and 10 rows.
     expect(w.columns).toHaveLength(6);
-    expect(scheduleStatus(w.deps)).toEqual({ enabled: false, target: { sheetName: 'Leads', rangeA1: 'Leads!A1:H11' }, settings: null, nextRunAt: null, lastRun: null, pausedReason: null, triggerNotice: null });
+    expect(scheduleStatus(w.deps)).toEqual({ enabled: false, target: { sheetName: 'Leads', rangeA1: 'Leads!A1:H11' }, settings: null, nextRunAt: null, lastRun: null, recentRuns: [], pausedReason: null, triggerNotice: null });
   });
 });
 

@@ -6,7 +6,7 @@ import type { Estimate, ScheduleStatus } from '../../src/server/sidebarContract'
 import { estimateDisplaySummary, estimateLines, estimateSummary } from '../../sidebar/src/views/estimateView';
 import { choiceSummary } from '../../sidebar/src/views/fieldsView';
 import { formulaKeyText, keyFormRequest } from '../../sidebar/src/views/apiKeyView';
-import { describeLastRun, describeTarget } from '../../sidebar/src/views/scheduleView';
+import { describeEarlierRuns, describeLastRun, describeTarget } from '../../sidebar/src/views/scheduleView';
 import { describeGuess, parseSource } from '../../sidebar/src/views/sourceView';
 
 test('the source form becomes a SourceRange or a message', () => {
@@ -55,6 +55,18 @@ test('the last run reads as one line with its counts', () => {
     'Last run Wed 12 Nov 06:02: 300 refreshed, 14 changed, 2 not found.',
   );
   expect(describeLastRun({ ...status, lastRun: null }, now)).toBeNull();
+});
+
+test('the runs before the last one are listed newest first, one line each', () => {
+  const now = new Date(2025, 10, 12, 9, 0).getTime();
+  const run = (day: number, summary: string) => ({ at: new Date(2025, 10, day, 6, 0).getTime(), refreshed: 3, changed: 1, notFound: 0, failed: 0, summary });
+  const recentRuns = [run(12, 'Last.'), run(11, '“Leads”: refreshed 3 rows: 1 person changed jobs.'), run(10, '')];
+  expect(describeEarlierRuns({ recentRuns }, now)).toEqual([
+    'Tue 11 Nov 06:00: “Leads”: refreshed 3 rows: 1 person changed jobs.',
+    'Mon 10 Nov 06:00: 3 refreshed, 1 changed.',
+  ]);
+  expect(describeEarlierRuns({ recentRuns: [run(12, 'Only one.')] }, now)).toEqual([]);
+  expect(describeEarlierRuns({}, now)).toEqual([]);
 });
 
 test('the schedule names the range it keeps fresh, or would keep fresh here', () => {

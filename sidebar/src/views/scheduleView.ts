@@ -26,6 +26,11 @@ export function describeLastRun(status: ScheduleStatus, nowMs: number): string |
   return `Last run ${formatDateTime(run.at, nowMs)}: ${summary}`;
 }
 
+/** The runs before the last one (the server keeps a few), one line each, newest first. */
+export function describeEarlierRuns(status: Pick<ScheduleStatus, 'recentRuns'>, nowMs: number): string[] {
+  return (status.recentRuns ?? []).slice(1).map((run) => `${formatDateTime(run.at, nowMs)}: ${run.summary.trim() || `${formatCount(run.refreshed)} refreshed, ${formatCount(run.changed)} changed.`}`);
+}
+
 /** Which rows the schedule keeps fresh, or would keep fresh if turned on here. */
 export function describeTarget(status: Pick<ScheduleStatus, 'enabled' | 'target'>): string {
   const range = status.target?.rangeA1;
@@ -41,6 +46,8 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
   const lastLine = el('p', { className: 'last-run' });
   const pausedLine = el('p', { className: 'error', attrs: { role: 'alert' } });
   const noticeLine = el('p', { className: 'error trigger-notice', attrs: { role: 'alert' } });
+  const earlierList = el('ul', { className: 'run-history' });
+  const earlierRuns = el('details', { className: 'earlier-runs' }, [el('summary', { text: 'Earlier runs' }), earlierList]);
   const formError = el('p', { className: 'error', attrs: { role: 'alert' } });
 
   const frequency = el('select', {}, [
@@ -104,6 +111,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
     noticeLine,
     nextLine,
     lastLine,
+    earlierRuns,
     form,
   ]);
 
@@ -158,6 +166,9 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
     show(nextLine, Boolean(nextLine.textContent));
     lastLine.textContent = describeLastRun(status, now()) ?? '';
     show(lastLine, status.lastRun !== null);
+    const earlier = describeEarlierRuns(status, now());
+    replaceChildren(earlierList, earlier.map((line) => el('li', { text: line })));
+    show(earlierRuns, earlier.length > 0);
     saveButton.textContent = status.enabled ? 'Update schedule' : 'Keep fresh';
     show(stopButton, status.enabled || status.pausedReason !== null);
   }

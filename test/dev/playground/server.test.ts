@@ -88,3 +88,22 @@ test('held calls wait at the gate until released', async () => {
   await held;
   expect(answered).toBe(true);
 });
+
+test('the page API: typing, the menu and the key status check what they are sent', async () => {
+  const post = (route: string, body: unknown) => fetch(new URL(route, playground.url), { method: 'POST', body: JSON.stringify(body) });
+  const one = { row: 3, column: 6, numRows: 1, numColumns: 1 };
+  expect((await post('/api/edit', { sheetName: SAMPLE_SHEET_NAME, selection: one, text: 'typed' })).status).toBe(200);
+  expect(backend.model.cell(`${SAMPLE_SHEET_NAME}!F3`).value).toBe('typed');
+  expect((await post('/api/edit', { sheetName: SAMPLE_SHEET_NAME, selection: one, text: 42 })).status).toBe(400);
+  expect((await post('/api/edit', { sheetName: SAMPLE_SHEET_NAME, selection: { ...one, numRows: 5000 }, text: 'x' })).status).toBe(400);
+  expect((await post('/api/fill', { sheetName: SAMPLE_SHEET_NAME, selection: { row: 0 } })).status).toBe(400);
+
+  const menu = await (await fetch(new URL('/api/menu', playground.url))).json();
+  expect(menu).toContainEqual({ caption: 'Set API key…' });
+  expect((await post('/api/menu', { caption: 'Delete everything', answers: [] })).status).toBe(400);
+  expect((await post('/api/menu', { caption: 'Help', answers: [{ button: 'OK' }] })).status).toBe(400);
+  await expect((await post('/api/menu', { caption: 'Help', answers: [] })).json()).resolves.toMatchObject({ status: 'done', alerts: [{ title: 'Crustdata for Google Sheets' }] });
+
+  const status = await (await fetch(new URL('/api/status', playground.url))).json();
+  expect(status).toEqual({ apiKeySet: expect.any(Boolean), demoKey: 'demo-key' });
+});
