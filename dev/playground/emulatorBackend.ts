@@ -189,7 +189,9 @@ export function createEmulatorBackend(options: EmulatorBackendOptions = {}): Emu
     },
     useDemoKey() {
       if (real) throw new Error('The demo key works with the mock API only.');
-      const saved = emulator.runFromSidebar('sidebarSaveApiKey', { apiKey: DEMO_API_KEY, scope: 'user' });
+      // Shared with the spreadsheet, so the grid's formulas can use it too: formulas read only a
+      // key shared with the spreadsheet. It is the mock's key, so nobody's credits are at stake.
+      const saved = emulator.runFromSidebar('sidebarSaveApiKey', { apiKey: DEMO_API_KEY, scope: 'document' });
       if (!saved.ok) throw new Error(saved.error ?? 'The add-on could not store the key.');
     },
     reloadBundle() {

@@ -51,7 +51,7 @@ test('a formula typed in one cell runs the custom function and spills its row to
 test('without a key the cell says how to set one', async () => {
   await backend.edit(SHEET, cells(2, 2), '=CRUSTDATA_ENRICH(A2)');
   expect(shown(2, 2).v).toBe('#ERROR!');
-  expect(shown(2, 2).m).toMatch(/^No Crustdata API key: set one in Extensions → Crustdata → Set API key…/);
+  expect(shown(2, 2).m).toMatch(/^No API key for formulas in this spreadsheet: open Extensions → Crustdata → Open sidebar and share a key/);
 });
 
 test('a range formula fills one row per input row', async () => {
@@ -145,9 +145,18 @@ test('Set API key… asks in a prompt; the answer given in the page is what the 
   const cancelled = await backend.runMenuItem('Set API key…', [{ dialog: asked.dialog, button: 'CANCEL', text: 'demo-key' }]);
   expect(cancelled).toEqual({ status: 'done', ok: true, error: null, alerts: [], sidebarOpened: false });
   expect(backend.apiKeyIsSet()).toBe(false);
-  const saved = await backend.runMenuItem('Set API key…', [{ dialog: asked.dialog, button: 'OK', text: 'demo-key' }]);
-  expect(saved).toMatchObject({ status: 'done', ok: true, alerts: [{ kind: 'alert', prompt: expect.stringMatching(/^API key .* saved\.$/) }] });
+  const keyAnswer = { dialog: asked.dialog, button: 'OK', text: 'demo-key' } as const;
+  // Saved as the user's own key; then a second question: share it with the formulas?
+  const share = await backend.runMenuItem('Set API key…', [keyAnswer]);
+  expect(share).toMatchObject({ status: 'ask', dialog: { kind: 'alert', title: "Share it with this spreadsheet's formulas?", buttons: 'YES_NO' } });
+  if (share.status !== 'ask') throw new Error('no share question');
   expect(backend.apiKeyIsSet()).toBe(true);
+  const saved = await backend.runMenuItem('Set API key…', [keyAnswer, { dialog: share.dialog, button: 'YES' }]);
+  expect(saved).toMatchObject({
+    status: 'done',
+    ok: true,
+    alerts: [{ kind: 'alert', prompt: expect.stringMatching(/^Your API key .* is saved\. Formulas in this spreadsheet use the shared key .*\(shared by you\)/) }],
+  });
 });
 
 test('Enrich selected rows confirms first: No changes nothing, Yes enriches and reports', async () => {
