@@ -49,7 +49,8 @@ test('first open shows the demo key; one click stores it and the sidebar shows a
   await expect(s.page.locator('#key-hint').textContent()).resolves.toContain('The mock API here takes the demo key demo-key');
   await useDemoKey(s);
   expect(s.backend.apiKeyIsSet()).toBe(true);
-  await s.sidebar.locator('.mono', { hasText: '••••' }).first().waitFor();
+  // A set key folds its section to one line that names it.
+  await s.sidebar.locator('.key-summary-status', { hasText: /••••.* · set/ }).waitFor();
   // Opened again, the page no longer offers it.
   const checked = s.page.waitForResponse((response) => response.url().endsWith('/api/status'));
   await s.page.reload();
@@ -157,7 +158,9 @@ test('Extensions → Crustdata: every item, with its prompt and alerts answered 
   expect(backend.apiKeyIsSet()).toBe(false);
   await clickMenu(page, 'Set API key…');
   await answer(page, 'Crustdata API key', 'OK', 'demo-key');
-  await expect(answer(page, 'Crustdata', 'OK')).resolves.toMatch(/^API key .* saved\.$/);
+  // Then: share it with the formulas? Yes, so the grid's formulas can use it.
+  await expect(answer(page, "Share it with this spreadsheet's formulas?", 'Yes')).resolves.toMatch(/Anyone who can edit this spreadsheet can then spend credits on this key/);
+  await expect(answer(page, 'Crustdata', 'OK')).resolves.toMatch(/^Your API key .* is saved\. Formulas in this spreadsheet use the shared key/);
   expect(backend.apiKeyIsSet()).toBe(true);
   await page.locator('#key-hint').waitFor({ state: 'hidden' });
 
