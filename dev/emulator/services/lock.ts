@@ -1,7 +1,9 @@
-// LockService: document, script and user locks. The emulator runs one execution at a time, so a
-// test stands in for "another execution" with LockTable.holdUntil(); waiting for the lock lets
-// virtual time pass, inside the waiting execution's time limit. Locks are released when an
-// execution ends, as Apps Script does.
+// LockService: document, script and user locks. In the sequential mode one execution runs at a
+// time, so a test stands in for "another execution" with LockTable.holdUntil(); waiting for the
+// lock lets virtual time pass, inside the waiting execution's time limit. In the parallel mode
+// (runCustomFunctionsInParallel) a lock held by another running execution parks the caller until
+// it is released or the caller's timeout passes (LockWait, handled by the scheduler). Locks are
+// released when an execution ends, as Apps Script does.
 import type { Execution } from '../execution';
 import { ServiceError } from '../execution';
 
@@ -46,6 +48,20 @@ export class LockTable {
   }
 }
 
+/**
+ * Parallel mode: the lock is held by another running execution. Thrown to the scheduler (never to
+ * the script), which parks the caller and later calls acquired() when the lock is free, or
+ * timedOut() at timeoutAtMs; either gives the call's answer.
+ */
+export class LockWait {
+  constructor(
+    readonly name: LockName,
+    readonly timeoutAtMs: number,
+    readonly acquired: () => unknown,
+    readonly timedOut: () => unknown,
+  ) {}
+}
+
 export class Lock {
   constructor(
     private readonly exec: Execution,
@@ -55,12 +71,14 @@ export class Lock {
 
   tryLock(timeoutInMillis: number): boolean {
     this.exec.enter('LockService.Lock.tryLock');
-    return this.acquire(timeoutInMillis);
+    return this.acquire(timeoutInMillis, (acquired) => acquired);
   }
 
   waitLock(timeoutInMillis: number): void {
     this.exec.enter('LockService.Lock.waitLock');
-    if (!this.acquire(timeoutInMillis)) throw new ServiceError('Lock timeout: another process was holding the lock for too long.');
+    this.acquire(timeoutInMillis, (acquired) => {
+      if (!acquired) throw new ServiceError('Lock timeout: another process was holding the lock for too long.');
+    });
   }
 
   releaseLock(): void {
@@ -73,22 +91,34 @@ export class Lock {
     return this.exec.heldLocks.has(this.name);
   }
 
-  private acquire(timeoutMs: number): boolean {
+  private acquire<T>(timeoutMs: number, finish: (acquired: boolean) => T): T {
     const timeout = Math.max(0, Number(timeoutMs) || 0);
     const now = this.exec.clock.now();
     const holder = this.table.holderOf(this.name, now);
     if (!holder || holder.executionId === this.exec.id) {
       this.table.acquire(this.name, this.exec);
-      return true;
+      return finish(true);
+    }
+    if (holder.executionId !== undefined && this.exec.deferTime) {
+      // Another execution running in parallel holds it: wait for its release, or time out.
+      throw new LockWait(
+        this.name,
+        now + timeout,
+        () => {
+          this.table.acquire(this.name, this.exec);
+          return finish(true);
+        },
+        () => finish(false),
+      );
     }
     if (holder.untilMs !== undefined && holder.untilMs - now <= timeout) {
       this.exec.passTime(holder.untilMs - now);
       this.table.acquire(this.name, this.exec);
-      return true;
+      return finish(true);
     }
     // Held by a simulated execution past our timeout (or by a leaked execution: never freed).
     this.exec.passTime(timeout);
-    return false;
+    return finish(false);
   }
 }
 
