@@ -3,13 +3,13 @@
 // rectangular output, and the run itself over ports (engine, document lock, sheet reader).
 import { columnsFor, parseFieldSelection, selectionKey, type Column } from './catalog';
 import { truncateCellText } from './cellText';
-import type { EnrichContext, EnrichOptions, EnrichResult } from './enrich';
+import { nextRequestSlotAt, type EnrichContext, type EnrichOptions, type EnrichResult } from './enrich';
 import { EnrichError, FATAL_CODES, isEnrichError, type ErrorCode } from './errors';
 import { flattenPerson } from './flatten';
 import { dedupeIdentifiers, type UniqueIdentifier } from './identifiers';
 import { MAX_IDENTIFIERS_PER_REQUEST } from './crustdataClient';
 import type { Lock } from './ports';
-import { memoizedHasher } from './resultCache';
+import { memoizedHasher, PackedResultCache } from './resultCache';
 import type { CellValue, FieldSelection, RowOutcome } from './types';
 
 // ---- Messages (quoted in the README and the function's JSDoc) ------------------------------
@@ -610,6 +610,11 @@ function neighbourCells(host: CustomFunctionHost, ownValue: unknown): unknown[] 
   }
 }
 
+/** A formula of one cell: filled down, thousands of them may share the cache (see PackedResultCache). */
+function isPackable(identifiers: unknown): boolean {
+  return !Array.isArray(identifiers);
+}
+
 /** Runs one CRUSTDATA_ENRICH call. Throws EnrichError for call-level failures (arguments, key). */
 export function runCustomFunction(
   host: CustomFunctionHost,
@@ -617,7 +622,9 @@ export function runCustomFunction(
   fields?: unknown,
   header?: unknown,
 ): CustomFunctionRun {
-  const { ctx } = host;
+  // Results of single-cell formulas go in packs, so a long filled-down column fits the cache.
+  const ctx: EnrichContext = isPackable(identifiers) ? { ...host.ctx, resultCache: new PackedResultCache(host.ctx.resultCache, host.ctx.clock) } : host.ctx;
+  host = { ...host, ctx };
   const deadline = (host.startedAt ?? ctx.clock.now()) + CUSTOM_FUNCTION_BUDGET_MS;
   // Every argument is checked before anything is read or sent.
   const input = normalizeIdentifiers(identifiers);
@@ -648,6 +655,11 @@ export function runCustomFunction(
     // Whoever held the lock may have fetched our rows meanwhile.
     outcomes = cacheOnly(host, input.cells, selection);
     if (!outcomes.some(unresolved)) return finish(outcomes, MESSAGES.pending);
+    if (input.singleCell && nextRequestSlotAt(ctx) > deadline - CUSTOM_FUNCTION_MAX_REQUEST_MS) {
+      // The rate window is full past our last start: reading the column to plan a batch that
+      // cannot be sent would only slow a long column's cells down.
+      return finish(outcomes, MESSAGES.pending);
+    }
     trace.cacheOnly = false;
     if (input.singleCell) {
       const cells = neighbourCells(host, input.cells[0]);

@@ -158,6 +158,24 @@ export function enrichCells(ctx: EnrichContext, cells: unknown[], options: Enric
   return finish(run.summary());
 }
 
+/**
+ * When this key's shared rate window lets the next request start: now if a slot is free. One
+ * cache read, no lock, nothing reserved; a caller uses it to skip work that could only end pending.
+ */
+export function nextRequestSlotAt(ctx: EnrichContext): number {
+  const now = ctx.clock.now();
+  if (!ctx.apiKey) return now;
+  const window = new RateWindow({
+    cache: ctx.sharedCache,
+    lock: ctx.lock,
+    clock: ctx.clock,
+    stateKey: rateWindowKey(apiKeyFingerprint(memoizedHasher(ctx.hasher), ctx.apiKey)),
+    limit: ctx.requestsPerMinute > 0 ? ctx.requestsPerMinute : 15,
+  });
+  const peek = window.peek();
+  return peek.granted > 0 ? now : Math.max(now, peek.nextSlotAt);
+}
+
 /** One call of the engine with its mutable state; enrichCells is its only user. */
 class EnrichRun {
   private readonly cache: ResultCache;
