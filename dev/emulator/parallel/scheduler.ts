@@ -69,6 +69,9 @@ class PooledWorker {
   readonly signal = new Int32Array(new SharedArrayBuffer(8));
   private readonly worker: Worker;
   private readonly port: MessagePort;
+  private sent = 0;
+  /** Running an execution (an idle worker is not). */
+  busy = false;
 
   constructor(source: string, fileName: string, clock: SharedArrayBuffer, bootTimeoutMs: number) {
     const { port1, port2 } = new MessageChannel();
@@ -84,16 +87,26 @@ class PooledWorker {
   }
 
   send(message: ToWorker): void {
-    this.port.postMessage(message);
-    Atomics.store(this.signal, TO_WORKER, 1);
+    this.port.postMessage({ ...message, n: ++this.sent });
+    Atomics.add(this.signal, TO_WORKER, 1);
     Atomics.notify(this.signal, TO_WORKER);
   }
 
   /** The worker's next message, or null if it sent none within timeoutMs of real time. */
   receive(timeoutMs: number): ToMain | null {
-    if (Atomics.wait(this.signal, TO_MAIN, 0, timeoutMs) === 'timed-out') return null;
-    Atomics.store(this.signal, TO_MAIN, 0);
-    return (receiveMessageOnPort(this.port)?.message as ToMain | undefined) ?? null;
+    const giveUpAt = Date.now() + timeoutMs;
+    for (;;) {
+      // The slot counts messages: sleep only if it has not moved since the port was found empty.
+      const before = Atomics.load(this.signal, TO_MAIN);
+      const message = receiveMessageOnPort(this.port)?.message as ToMain | undefined;
+      if (message) {
+        if (message.r !== this.sent) throw new Error(`parallel scheduler: a worker answered message ${message.r} (${message.t}) after ${this.sent} was sent`);
+        return message;
+      }
+      const left = giveUpAt - Date.now();
+      if (left <= 0) return null;
+      Atomics.wait(this.signal, TO_MAIN, before, left);
+    }
   }
 
   exit(): void {
@@ -142,6 +155,8 @@ export class ParallelScheduler {
     const { exec, functionName, args, globals } = task.start();
     exec.deferTime = true;
     const worker = this.idle.pop() ?? this.newWorker();
+    if (worker.busy) throw new Error('parallel scheduler: a worker was handed two executions');
+    worker.busy = true;
     const flight: Flight = { task, exec, worker, handles: new Map(), handleIds: new Map(), next: { t: 'exit' }, dueMs: this.options.clock.now(), lockWait: null };
     const refs: Record<string, HandleRef> = {};
     for (const [name, service] of Object.entries(globals)) refs[name] = this.handleFor(flight, service);
@@ -257,6 +272,7 @@ export class ParallelScheduler {
 
   private finish(flight: Flight, outcome: { ok: true; value: unknown } | { ok: false; name: string; message: string }, reusable: boolean): void {
     this.options.locks.releaseAll(flight.exec);
+    flight.worker.busy = false;
     if (reusable) this.idle.push(flight.worker);
     flight.task.end(outcome);
   }

@@ -23,18 +23,28 @@ const init = workerData as WorkerInit;
 const signal = new Int32Array(init.signal);
 const clock = new Float64Array(init.clock);
 
+let lastReceived = 0;
+
 function send(message: ToMain): void {
-  init.port.postMessage(message);
-  Atomics.store(signal, TO_MAIN, 1);
+  init.port.postMessage({ ...message, r: lastReceived });
+  Atomics.add(signal, TO_MAIN, 1);
   Atomics.notify(signal, TO_MAIN);
 }
 
 function receive(): ToWorker {
-  Atomics.wait(signal, TO_WORKER, 0);
-  Atomics.store(signal, TO_WORKER, 0);
-  const received = receiveMessageOnPort(init.port);
-  if (!received) throw new Error('parallel worker: woken without a message');
-  return received.message as ToWorker;
+  // The slot counts messages sent: read it, look at the port, and sleep only if it has not moved
+  // since (a message posted in between wakes us at once).
+  for (;;) {
+    const before = Atomics.load(signal, TO_WORKER);
+    const received = receiveMessageOnPort(init.port);
+    if (received) {
+      const message = received.message as ToWorker;
+      if (message.n !== lastReceived + 1) throw new Error(`parallel worker: message ${message.n} (${message.t}) after ${lastReceived}`);
+      lastReceived = message.n;
+      return message;
+    }
+    Atomics.wait(signal, TO_WORKER, before);
+  }
 }
 
 /** A service object living on the main thread (its methods are requests). */
