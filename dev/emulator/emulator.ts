@@ -541,7 +541,7 @@ export class AppsScriptEmulator {
     if (!loaded.functions.has(functionName) || functionName.endsWith('_')) {
       return this.notRun(functionName, mode, user);
     }
-    if (this.current) throw new EmulatorError(`An execution (${this.current.functionName}) is already running: the emulator runs one at a time`);
+    if (this.current) throw new EmulatorError(`An execution (${this.current.functionName}) is already running: the sequential mode runs one at a time (runCustomFunctionsInParallel runs cells at once)`);
     const exec = this.newExecution(functionName, mode, user, limitMs, (name) => {
       this.allCalls[name] = (this.allCalls[name] ?? 0) + 1;
     });

@@ -3,7 +3,7 @@
 // rectangular output, and the run itself over ports (engine, document lock, sheet reader).
 import { columnsFor, parseFieldSelection, selectionKey, type Column } from './catalog';
 import { truncateCellText } from './cellText';
-import { nextRequestSlotAt, type EnrichContext, type EnrichOptions, type EnrichResult } from './enrich';
+import type { EnrichContext, EnrichOptions, EnrichResult } from './enrich';
 import { EnrichError, FATAL_CODES, isEnrichError, type ErrorCode } from './errors';
 import { flattenPerson } from './flatten';
 import { dedupeIdentifiers, type UniqueIdentifier } from './identifiers';
@@ -490,6 +490,8 @@ export interface CustomFunctionHost {
   sheet: SheetReader | null;
   /** When the execution started (clock time); default: now. */
   startedAt?: number;
+  /** When the key's rate window lets the next request start (enrich.ts nextRequestSlotAt); absent: not checked. */
+  nextRequestSlotAt?: (ctx: EnrichContext) => number;
 }
 
 export interface CustomFunctionRun {
@@ -655,7 +657,7 @@ export function runCustomFunction(
     // Whoever held the lock may have fetched our rows meanwhile.
     outcomes = cacheOnly(host, input.cells, selection);
     if (!outcomes.some(unresolved)) return finish(outcomes, MESSAGES.pending);
-    if (input.singleCell && nextRequestSlotAt(ctx) > deadline - CUSTOM_FUNCTION_MAX_REQUEST_MS) {
+    if (input.singleCell && host.nextRequestSlotAt && host.nextRequestSlotAt(ctx) > deadline - CUSTOM_FUNCTION_MAX_REQUEST_MS) {
       // The rate window is full past our last start: reading the column to plan a batch that
       // cannot be sent would only slow a long column's cells down.
       return finish(outcomes, MESSAGES.pending);

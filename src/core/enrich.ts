@@ -165,15 +165,20 @@ export function enrichCells(ctx: EnrichContext, cells: unknown[], options: Enric
 export function nextRequestSlotAt(ctx: EnrichContext): number {
   const now = ctx.clock.now();
   if (!ctx.apiKey) return now;
-  const window = new RateWindow({
+  const peek = rateWindowOf(ctx, apiKeyFingerprint(memoizedHasher(ctx.hasher), ctx.apiKey)).peek();
+  return peek.granted > 0 ? now : Math.max(now, peek.nextSlotAt);
+}
+
+/** The key's shared rate window, as every engine call sees it. */
+function rateWindowOf(ctx: EnrichContext, fingerprint: string, marginMs?: number): RateWindow {
+  return new RateWindow({
     cache: ctx.sharedCache,
     lock: ctx.lock,
     clock: ctx.clock,
-    stateKey: rateWindowKey(apiKeyFingerprint(memoizedHasher(ctx.hasher), ctx.apiKey)),
+    stateKey: rateWindowKey(fingerprint),
     limit: ctx.requestsPerMinute > 0 ? ctx.requestsPerMinute : 15,
+    marginMs,
   });
-  const peek = window.peek();
-  return peek.granted > 0 ? now : Math.max(now, peek.nextSlotAt);
 }
 
 /** One call of the engine with its mutable state; enrichCells is its only user. */
@@ -197,14 +202,7 @@ class EnrichRun {
     const apiKey = ctx.apiKey as string;
     this.fingerprint = apiKeyFingerprint(memoizedHasher(ctx.hasher), apiKey);
     this.cache = new ResultCache(ctx.resultCache, ctx.hasher, selectionKey(options.selection));
-    this.window = new RateWindow({
-      cache: ctx.sharedCache,
-      lock: ctx.lock,
-      clock: ctx.clock,
-      stateKey: rateWindowKey(this.fingerprint),
-      limit: ctx.requestsPerMinute > 0 ? ctx.requestsPerMinute : 15,
-      marginMs: options.windowMarginMs,
-    });
+    this.window = rateWindowOf(ctx, this.fingerprint, options.windowMarginMs);
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.latestStart = options.deadline - (options.maxRequestMs ?? DEFAULT_MAX_REQUEST_MS);
   }

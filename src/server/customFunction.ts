@@ -3,7 +3,7 @@
 // The behaviour lives in src/core/customFunction.ts.
 import { lockOf } from '../adapters/appsScript';
 import { errorText, runCustomFunction, type CallingCell, type SheetReader } from '../core/customFunction';
-import { enrichCells } from '../core/enrich';
+import { enrichCells, nextRequestSlotAt } from '../core/enrich';
 import type { Lock } from '../core/ports';
 import type { CellValue } from '../core/types';
 import { createEnrichContext } from './context';
@@ -15,7 +15,7 @@ export function crustdataEnrich(identifiers: unknown, fields?: unknown, header?:
     const ctx = createEnrichContext();
     apiKey = ctx.apiKey;
     return runCustomFunction(
-      { ctx, enrich: enrichCells, documentLock: documentLock(), sheet: callingSheetReader(), startedAt },
+      { ctx, enrich: enrichCells, nextRequestSlotAt, documentLock: documentLock(), sheet: callingSheetReader(), startedAt },
       identifiers,
       fields,
       header,

@@ -537,6 +537,23 @@ describe('runCustomFunction', () => {
     expect(again.values[0]).toEqual(DEFAULT_COLUMNS.map((c) => c.header));
   });
 
+  it('a single cell whose rate window is full past its last start says so at once, without reading the column', () => {
+    const engine = fakeEngine();
+    const sheet = fakeSheet([url(1), url(2), url(3)]);
+    sheet.callFrom(3);
+    const full = (ctx: { clock: { now(): number } }) => ctx.clock.now() + CUSTOM_FUNCTION_BUDGET_MS;
+    const run = runCustomFunction({ ...host(engine, countingLock(), sheet.reader), nextRequestSlotAt: full }, url(2));
+    expect(run.values[0][0]).toBe(MESSAGES.pending);
+    expect(sheet.reads).toEqual({ formulas: 0, values: 0 });
+    expect(engine.log).toHaveLength(0);
+    // A slot free in time: the column is read and the batch fetched as before.
+    const free = (ctx: { clock: { now(): number } }) => ctx.clock.now();
+    const fetched = runCustomFunction({ ...host(engine, countingLock(), sheet.reader), nextRequestSlotAt: free }, url(2));
+    expect(fetched.values[0][0]).toBe(`Person ${url(2)}`);
+    expect(sheet.reads.formulas).toBe(1);
+    expect(engine.log.map((r) => r.identifiers.length)).toEqual([3]);
+  });
+
   it('gives the engine a deadline 25 s after the start, and a cache-only pass a deadline of now', () => {
     const engine = fakeEngine();
     engine.clock.sleep(1000);

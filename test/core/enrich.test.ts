@@ -1,6 +1,6 @@
 // The engine's rules, each with numbers: requests per identifier type, the matched_on join,
 // fan-out, cache, auth failures, 400 bisection, retries, pacing, deadlines, malformed answers.
-import { authMemoKey, enrichCells, planEnrichment, previewRequest, rateWindowKey, type EnrichOptions } from '../../src/core/enrich';
+import { authMemoKey, enrichCells, nextRequestSlotAt, planEnrichment, previewRequest, rateWindowKey, type EnrichOptions } from '../../src/core/enrich';
 import { apiKeyFingerprint, MESSAGES } from '../../src/core/crustdataClient';
 import { seededRandom } from '../../src/core/retry';
 import { ResultCache } from '../../src/core/resultCache';
@@ -620,4 +620,20 @@ test('the result cache written by the engine is the one planEnrichment and Resul
   const hit = cache.getMany([{ kind: 'profile_url', normalized: profileUrl(1) }], world.clock.now());
   expect([...hit.values()][0].person).toEqual(personFor(profileUrl(1)));
   expect(FakeHttp).toBeDefined();
+});
+
+describe('nextRequestSlotAt', () => {
+  test('now while the window has room; when it is full, the time its oldest send frees a slot', () => {
+    const world = fakeWorld({ requestsPerMinute: 15 });
+    expect(nextRequestSlotAt(world.ctx)).toBe(world.clock.now());
+    const sentAt = world.clock.now();
+    // 15 batches of 25 fill the window of 15 requests a minute.
+    enrichCells(world.ctx, range(15 * 25).map(profileUrl), options());
+    expect(world.http.log).toHaveLength(15);
+    const next = nextRequestSlotAt(world.ctx);
+    expect(next).toBeGreaterThanOrEqual(sentAt + 60_000);
+    expect(next).toBeLessThan(sentAt + 70_000);
+    world.clock.sleep(next - world.clock.now());
+    expect(nextRequestSlotAt(world.ctx)).toBe(world.clock.now());
+  });
 });

@@ -105,7 +105,7 @@ class PooledWorker {
       }
       const left = giveUpAt - Date.now();
       if (left <= 0) return null;
-      Atomics.wait(this.signal, TO_MAIN, before, left);
+      Atomics.wait(this.signal, TO_MAIN, before, Math.min(left, 100));
     }
   }
 

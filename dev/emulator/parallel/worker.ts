@@ -43,7 +43,8 @@ function receive(): ToWorker {
       lastReceived = message.n;
       return message;
     }
-    Atomics.wait(signal, TO_WORKER, before);
+    // Bounded, so even a message that became visible after its count cannot be missed for long.
+    Atomics.wait(signal, TO_WORKER, before, 100);
   }
 }
 
