@@ -20,6 +20,9 @@ const CELL_LIMIT_MS = 30_000;
 /** A long column through filled-down formulas: within 10% of one request per 25 unique identifiers. */
 export const LONG_COLUMN_TARGET = 1.1;
 const MAX_RECALCULATIONS = 60;
+/** Recalculations in a row that fill no new row (a minute apart, so not the rate limit) end the run. */
+const STALLED_RECALCULATIONS = 2;
+const PROPERTIES_QUOTA = /too many times for one day: properties/;
 const SHEET = 'Leads';
 const WAITING = new Set<unknown>([MESSAGES.busy, MESSAGES.pending]);
 
@@ -93,6 +96,8 @@ export interface LongColumn {
   executions: number;
   rowsFilled: number;
   cellsPastLimit: number;
+  /** Cell executions that failed because the day's Properties quota was used up. */
+  stoppedByPropertiesQuota: number;
   slowestCellMs: number;
   virtualMs: number;
   documentCacheItems: number;
@@ -107,14 +112,19 @@ export function longColumn(count: number): LongColumn {
   let recalculations = 0;
   let executions = 0;
   let pastLimit = 0;
+  let quotaStopped = 0;
   let slowest = 0;
-  while (waiting.length && recalculations < MAX_RECALCULATIONS) {
+  let stalled = 0;
+  while (waiting.length && recalculations < MAX_RECALCULATIONS && stalled < STALLED_RECALCULATIONS) {
     if (recalculations) w.clock.advance(MINUTE_MS);
     const results = recalculate(w, waiting.map((i) => i + 2));
     executions += results.length;
     pastLimit += results.filter((r) => r.timedOut).length;
+    quotaStopped += results.filter((r) => PROPERTIES_QUOTA.test(r.sheetsError?.message ?? '')).length;
     slowest = Math.max(slowest, ...results.map((r) => r.elapsedMs));
+    const before = waiting.length;
     waiting = waiting.filter((i, k) => results[k].values[0]?.[0] !== column.names[i]);
+    stalled = waiting.length < before ? 0 : stalled + 1;
     recalculations++;
   }
   const api = w.recorded.figures();
@@ -127,6 +137,7 @@ export function longColumn(count: number): LongColumn {
     executions,
     rowsFilled: count - waiting.length,
     cellsPastLimit: pastLimit,
+    stoppedByPropertiesQuota: quotaStopped,
     slowestCellMs: slowest,
     virtualMs: w.clock.now() - start,
     documentCacheItems: w.emu.caches.document.size(w.clock.now()),
@@ -172,6 +183,7 @@ export function parallelCellsSection(sizes: BenchSizes): Section {
           ['429s', exactly(long.rateLimited, 0)],
           ['rows showing their person', exactly(long.rowsFilled, long.unique)],
           ['cells past 30 s', exactly(long.cellsPastLimit, 0)],
+          ['cell executions stopped by the Properties quota (50,000 reads/writes a day)', exactly(long.stoppedByPropertiesQuota, 0)],
           ['slowest cell, virtual s', atMost(long.slowestCellMs / 1000, CELL_LIMIT_MS / 1000 - 0.001, (n) => fmt(n, 1))],
           ['recalculations, a minute apart', fmt(long.recalculations)],
           ['cell executions', fmt(long.executions)],
@@ -179,7 +191,8 @@ export function parallelCellsSection(sizes: BenchSizes): Section {
           ['document cache items at the end', fmt(long.documentCacheItems)],
         ],
         notes: [
-          'A recalculation reruns the cells that do not show their person yet. The rate limit, not the formulas, sets the number of recalculations: 15 requests of 25 rows a minute.',
+          `A recalculation reruns the cells that do not show their person yet. The rate limit, not the formulas, sets the number of recalculations: 15 requests of 25 rows a minute. The run ends when every row shows its person, or after ${STALLED_RECALCULATIONS} recalculations in a row that fill nothing.`,
+          'Every cell execution reads the API key and the rate setting from Properties, so a column that needs many recalculations can use up the day\'s Properties quota; the requests figure only counts while rows still fill.',
           'Results are stored in packs (many per cache item), so the column fits the document cache (about 1,000 items, of which it keeps the 900 farthest from expiry).',
         ],
       },
