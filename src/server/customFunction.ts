@@ -1,8 +1,8 @@
 // CRUSTDATA_ENRICH over Apps Script: the engine's context, a document lock, and a read-only view
 // of the cells around the calling cell (getActiveRange() is that cell inside a custom function).
 // The behaviour lives in src/core/customFunction.ts.
-import { lockOf } from '../adapters/appsScript';
-import { errorText, runCustomFunction, type CallingCell, type SheetReader } from '../core/customFunction';
+import { appsScriptClock, appsScriptHasher, cacheStore, lockOf } from '../adapters/appsScript';
+import { answerBeforeTheKey, errorText, runCustomFunction, type CallingCell, type SheetReader } from '../core/customFunction';
 import { enrichCells, nextRequestSlotAt } from '../core/enrich';
 import type { Lock } from '../core/ports';
 import type { CellValue } from '../core/types';
@@ -12,10 +12,19 @@ export function crustdataEnrich(identifiers: unknown, fields?: unknown, header?:
   const startedAt = Date.now();
   let apiKey: string | null = null;
   try {
+    // A cached row, or a rate window a moment ago found full, needs no Properties read.
+    const userCache = cacheStore(CacheService.getUserCache());
+    const early = answerBeforeTheKey(
+      { resultCache: cacheStore(CacheService.getDocumentCache() ?? CacheService.getScriptCache()), userCache, hasher: appsScriptHasher, clock: appsScriptClock, startedAt },
+      identifiers,
+      fields,
+      header,
+    );
+    if (early) return early;
     const ctx = createEnrichContext();
     apiKey = ctx.apiKey;
     return runCustomFunction(
-      { ctx, enrich: enrichCells, nextRequestSlotAt, documentLock: documentLock(), sheet: callingSheetReader(), startedAt },
+      { ctx, enrich: enrichCells, nextRequestSlotAt, userCache, documentLock: documentLock(), sheet: callingSheetReader(), startedAt },
       identifiers,
       fields,
       header,
