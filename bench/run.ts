@@ -13,6 +13,7 @@ import { allChecks, renderMarkdown, renderSummary, renderText, type RunInfo, typ
 import { callEconomySection } from './scenarios/callEconomy';
 import { cpuMemorySection } from './scenarios/cpuMemory';
 import { faultToleranceSection } from './scenarios/faultTolerance';
+import { parallelCellsSection } from './scenarios/parallelCells';
 import { requestsPerRowSection } from './scenarios/requestsPerRow';
 import { throughputSection } from './scenarios/throughput';
 import { FULL_SIZES, SMOKE_SIZES, type BenchSizes } from './sizes';
@@ -23,6 +24,7 @@ export const SECTIONS: Record<number, (sizes: BenchSizes) => Promise<Section> | 
   3: callEconomySection,
   4: cpuMemorySection,
   5: faultToleranceSection,
+  6: parallelCellsSection,
 };
 
 export const RESULTS_FILE = path.join(__dirname, 'RESULTS.md');

@@ -18,6 +18,10 @@ export interface BenchSizes {
   /** Scenario 5: rows of the job under injected faults, and the fault share. */
   faultRows: number;
   faultShare: number;
+  /** Scenario 6: rows recalculated once as filled-down formulas, 30 cells at once. */
+  parallelRows: number;
+  /** Scenario 6: unique identifiers of the shuffled column filled down (packs need > 750). */
+  parallelUniqueColumn: number;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -31,6 +35,8 @@ export const FULL_SIZES: BenchSizes = {
   loadRuns: 9,
   faultRows: 10_000,
   faultShare: 0.1,
+  parallelRows: 300,
+  parallelUniqueColumn: 5_000,
 };
 
 export const SMOKE_SIZES: BenchSizes = {
@@ -45,4 +51,6 @@ export const SMOKE_SIZES: BenchSizes = {
   faultRows: 150,
   // High enough that a tiny job meets every kind of fault.
   faultShare: 0.5,
+  parallelRows: 30,
+  parallelUniqueColumn: 250,
 };

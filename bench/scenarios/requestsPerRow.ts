@@ -158,7 +158,7 @@ export function requestsPerRowSection(sizes: BenchSizes): Section {
     title: 'Requests per row',
     notes: [
       `${fmt(column.identifiers.length)} rows: ${fmt(column.uniqueUrls)} unique profile URLs, ${fmt(column.uniqueEmails)} unique business emails, the rest exact duplicates; default fields; the mock API at ${REQUESTS_PER_MINUTE} requests/minute; each way starts with an empty cache.`,
-      'A pass runs every formula whose row does not show its person yet (the emulator runs cells one after another); the next pass is a minute later, as a user recalculating would. Virtual minutes run from the first cell to the end of the last pass.',
+      'A pass runs every formula whose row does not show its person yet (here the emulator runs cells one after another; section 6 runs them 30 at once); the next pass is a minute later, as a user recalculating would. Virtual minutes run from the first cell to the end of the last pass.',
     ],
     tables: [
       {

@@ -18,6 +18,7 @@ import {
   type AuthMode,
   type ExecutionMode,
 } from './execution';
+import { ParallelScheduler } from './parallel/scheduler';
 import { Realm } from './realm';
 import { sheetsShape, type CellValue } from './customFunction';
 import { topLevelFunctions, type TopLevelFunction } from './scriptInfo';
@@ -139,6 +140,26 @@ export interface CustomFunctionOptions {
   user?: string;
 }
 
+/** One formula cell of a parallel recalculation (runCustomFunctionsInParallel). */
+export interface ParallelCell {
+  cell: string;
+  functionName: string;
+  args?: unknown[];
+  user?: string;
+}
+
+export interface ParallelOptions {
+  /** Executions in flight at once (Apps Script: 30 simultaneous executions per user). Default 30. */
+  concurrency?: number;
+  /** Write each result into the sheet once the whole recalculation has ended (cells read "Loading..." until then). */
+  spill?: boolean;
+}
+
+/** Apps Script's quota of simultaneous executions per user. */
+export const SIMULTANEOUS_EXECUTIONS = 30;
+/** What a formula cell shows while its custom function runs. */
+export const LOADING_TEXT = 'Loading...';
+
 export interface TriggerRun {
   triggerId: string;
   handler: string;
@@ -183,6 +204,7 @@ interface ScriptProject {
 interface LoadedScript {
   script: vm.Script;
   source: string;
+  fileName: string;
   functions: Map<string, TopLevelFunction>;
   manifest: Manifest | null;
   htmlFiles: HtmlFiles;
@@ -313,7 +335,7 @@ export class AppsScriptEmulator {
       throw new EmulatorError(`${fileName} failed to load: ${describeError(error).message}`);
     }
     const functions = new Map(topLevelFunctions(source, fileName).map((f) => [f.name, f]));
-    this.loaded = { script, source, functions, manifest, htmlFiles };
+    this.loaded = { script, source, fileName, functions, manifest, htmlFiles };
     this.project.urlFetch = new UrlFetchState(this.transport, manifest?.urlFetchWhitelist ?? null, this.options.urlFetchDailyQuota ?? URL_FETCH_DAILY_QUOTA);
     // Run the top level once, counting service calls: it runs again before every execution, in
     // that execution's auth mode, so a call there would break onOpen in AuthMode.NONE.
@@ -425,16 +447,9 @@ export class AppsScriptEmulator {
     const { sheet, range } = this.model.resolve(cell);
     const loaded = this.requireLoaded();
     const user = this.userOf(options.user);
-    const fail = (base: ExecutionResult, code: NonNullable<CustomFunctionResult['sheetsError']>['code'], message: string): CustomFunctionResult => ({
-      ...base,
-      ok: false,
-      error: base.error ?? message,
-      values: [[code]],
-      sheetsError: { code, message },
-    });
     let result: CustomFunctionResult;
     if (!loaded.functions.has(functionName) || functionName.endsWith('_')) {
-      result = fail(this.notRun(functionName, 'CUSTOM_FUNCTION', user), '#NAME?', `Unknown function: '${functionName}'.`);
+      result = customFunctionFailure(this.notRun(functionName, 'CUSTOM_FUNCTION', user), '#NAME?', `Unknown function: '${functionName}'.`);
     } else {
       const previousSheet = this.model.activeSheet;
       const previousSelection = sheet.selection;
@@ -446,23 +461,88 @@ export class AppsScriptEmulator {
         sheet.selection = previousSelection;
         this.model.activeSheet = previousSheet;
       }
-      if (base.timedOut && this.isAddOn) {
-        // An add-on's cell says "Internal error…", not the bound script's "Exceeded maximum execution time".
-        result = fail({ ...base, error: ADD_ON_CUSTOM_FUNCTION_TIMEOUT_MESSAGE }, '#ERROR!', ADD_ON_CUSTOM_FUNCTION_TIMEOUT_MESSAGE);
-      } else if (!base.ok) {
-        result = fail(base, '#ERROR!', base.error ?? 'Error');
-      } else {
-        const shaped = sheetsShape(base.value, functionName);
-        result = 'values' in shaped ? { ...base, values: shaped.values } : fail(base, shaped.code, shaped.message);
-      }
+      result = shapeCustomFunctionResult(base, functionName, this.isAddOn);
     }
+    return options.spill ? this.spill(cell, functionName, result) : result;
+  }
+
+  /**
+   * A recalculation as Sheets runs it: every cell is its own execution and up to `concurrency`
+   * (default 30, Apps Script's simultaneous executions per user) run at once on the virtual clock,
+   * interleaved whenever one waits (sleep, fetch, lock); the next cell starts when one ends. Each
+   * keeps its own 30 s limit. Results come back in the order of `cells`. Needs a VirtualClock.
+   * With `spill`, the cells read "Loading..." while any of them runs and get their results at the end.
+   */
+  runCustomFunctionsInParallel(cells: ParallelCell[], options: ParallelOptions = {}): CustomFunctionResult[] {
+    const clock = this.virtualClock('runCustomFunctionsInParallel');
+    const loaded = this.requireLoaded();
+    const running = this.project.current;
+    if (running) throw new EmulatorError(`An execution (${running.functionName}) is already running`);
+    const results: CustomFunctionResult[] = new Array(cells.length);
+    const targets = cells.map(({ cell }) => {
+      const { sheet, range } = this.model.resolve(cell);
+      return { sheet, a1: `${quoteSheet(sheet.name)}!${columnLetters(range.column)}${range.row}` };
+    });
+    const previousSheet = this.model.activeSheet;
+    const previousSelections = new Map(targets.map(({ sheet }) => [sheet, sheet.selection]));
     if (options.spill) {
-      const a1 = `${quoteSheet(sheet.name)}!${columnLetters(range.column)}${range.row}`;
-      if (!this.model.cell(a1).formula) this.model.setValues(a1, [[`=${functionName}()`]]);
-      const outcome = this.model.setFormulaResult(a1, result.sheetsError ? result.sheetsError.code : result.values);
-      if (!outcome.ok) result = fail({ ...result, error: undefined }, outcome.error, outcome.message);
+      cells.forEach(({ functionName }, i) => {
+        const { a1 } = targets[i];
+        if (!this.model.cell(a1).formula) this.model.setValues(a1, [[`=${functionName}()`]]);
+        this.model.setFormulaResult(a1, LOADING_TEXT);
+      });
     }
-    return result;
+    const scheduler = new ParallelScheduler({
+      clock,
+      locks: this.locks,
+      source: loaded.source,
+      fileName: loaded.fileName,
+      concurrency: options.concurrency ?? SIMULTANEOUS_EXECUTIONS,
+      realTimeoutMs: this.realTimeoutMs(),
+    });
+    const tasks = cells.flatMap(({ functionName, args = [], user: who }, i) => {
+      const user = this.userOf(who);
+      if (!loaded.functions.has(functionName) || functionName.endsWith('_')) {
+        results[i] = customFunctionFailure(this.notRun(functionName, 'CUSTOM_FUNCTION', user), '#NAME?', `Unknown function: '${functionName}'.`);
+        return [];
+      }
+      let exec: Execution;
+      return [
+        {
+          start: () => {
+            exec = this.newExecution(functionName, 'CUSTOM_FUNCTION', user, CUSTOM_FUNCTION_LIMIT_MS, (name) => {
+              this.project.allCalls[name] = (this.project.allCalls[name] ?? 0) + 1;
+            });
+            const unsupported = () => {
+              throw new EmulatorError('HtmlService templates are not supported in the parallel mode');
+            };
+            return { exec, functionName, args, globals: this.serviceGlobals(exec, unsupported, FORMULA_CONTEXT) };
+          },
+          resume: () => this.model.setActiveCell(targets[i].a1),
+          end: (outcome: { ok: true; value: unknown } | { ok: false; name: string; message: string }) => {
+            const failure = outcome.ok ? null : { name: outcome.name, message: outcome.message };
+            const base = this.executionResult(exec, outcome.ok ? outcome.value : undefined, failure, CUSTOM_FUNCTION_LIMIT_MS);
+            results[i] = shapeCustomFunctionResult(base, functionName, this.isAddOn);
+          },
+        },
+      ];
+    });
+    try {
+      scheduler.run(tasks);
+    } finally {
+      for (const [sheet, selection] of previousSelections) sheet.selection = selection;
+      this.model.activeSheet = previousSheet;
+    }
+    return options.spill ? results.map((result, i) => this.spill(targets[i].a1, cells[i].functionName, result)) : results;
+  }
+
+  /** Writes a custom function's result into the sheet (formula cell + spill) as Sheets shows it. */
+  private spill(cell: string, functionName: string, result: CustomFunctionResult): CustomFunctionResult {
+    const { sheet, range } = this.model.resolve(cell);
+    const a1 = `${quoteSheet(sheet.name)}!${columnLetters(range.column)}${range.row}`;
+    if (!this.model.cell(a1).formula) this.model.setValues(a1, [[`=${functionName}()`]]);
+    const outcome = this.model.setFormulaResult(a1, result.sheetsError ? result.sheetsError.code : result.values);
+    return outcome.ok ? result : customFunctionFailure({ ...result, error: undefined }, outcome.error, outcome.message);
   }
 
   /** Custom-function arguments as Sheets passes them: one cell's value, or a range's 2-D array. */
@@ -569,7 +649,7 @@ export class AppsScriptEmulator {
       return this.notRun(functionName, mode, user);
     }
     const running = this.project.current;
-    if (running) throw new EmulatorError(`An execution (${running.functionName}) is already running: the emulator runs one at a time`);
+    if (running) throw new EmulatorError(`An execution (${running.functionName}) is already running: the sequential mode runs one at a time (runCustomFunctionsInParallel runs cells at once)`);
     const exec = this.newExecution(functionName, mode, user, limitMs, (name) => {
       this.project.allCalls[name] = (this.project.allCalls[name] ?? 0) + 1;
     });
@@ -591,20 +671,26 @@ export class AppsScriptEmulator {
       this.project.current = null;
       this.locks.releaseAll(exec);
     }
+    return this.executionResult(exec, value, failure, limitMs);
+  }
+
+  /** How an execution ended, recorded in `executions`. */
+  private executionResult(exec: Execution, value: unknown, failure: { message: string; name: string } | null, limitMs: number): ExecutionResult {
     // Apps Script ends the execution at the limit, whatever the script caught.
-    if (exec.killed || exec.elapsedMs() > limitMs) failure = { name: 'Exception', message: EXCEEDED_MESSAGE };
+    const timedOut = exec.killed || exec.elapsedMs() > limitMs;
+    if (timedOut) failure = { name: 'Exception', message: EXCEEDED_MESSAGE };
     const result: ExecutionResult = {
       ok: failure === null,
       value: failure ? undefined : value,
       error: failure?.message,
       errorName: failure?.name,
-      timedOut: exec.killed || exec.elapsedMs() > limitMs,
+      timedOut,
       elapsedMs: exec.elapsedMs(),
       calls: { ...exec.calls },
       executionId: exec.id,
-      functionName,
-      mode,
-      user,
+      functionName: exec.functionName,
+      mode: exec.mode,
+      user: exec.user,
       startMs: exec.startMs,
     };
     const { value: _value, calls: _calls, ...summary } = result;
@@ -647,8 +733,22 @@ export class AppsScriptEmulator {
   }
 
   private newRealm(exec: Execution, context: ExecutionContext = { trigger: false, hasDocument: true }): Realm {
-    const loaded = this.requireLoaded();
     const realm = new Realm(() => this.clock.now());
+    const runTemplate = (source: string, variables: Record<string, unknown>) => {
+      const render = vm.runInContext(source, realm.context) as (vars: unknown) => unknown;
+      return String(render(realm.toScript(variables)));
+    };
+    for (const [name, value] of Object.entries(this.serviceGlobals(exec, runTemplate, context))) realm.defineGlobal(name, value);
+    return realm;
+  }
+
+  /** The services an execution sees as globals. */
+  private serviceGlobals(
+    exec: Execution,
+    runTemplate: (source: string, variables: Record<string, unknown>) => string,
+    context: ExecutionContext,
+  ): Record<string, object> {
+    const loaded = this.requireLoaded();
     const guard = { call: (name: string, mutates: boolean) => exec.enter(name, mutates) };
     let ui: object | null = null;
     const uiFor = () => {
@@ -656,12 +756,8 @@ export class AppsScriptEmulator {
       if (context.trigger) throw new ServiceError('Cannot call SpreadsheetApp.getUi() from this context.');
       return (ui ??= createUi(exec, this.ui, this.isAddOn));
     };
-    const runTemplate = (source: string, variables: Record<string, unknown>) => {
-      const render = vm.runInContext(source, realm.context) as (vars: unknown) => unknown;
-      return String(render(realm.toScript(variables)));
-    };
     const scopes = loaded.manifest?.oauthScopes;
-    const globals: Record<string, unknown> = {
+    return {
       SpreadsheetApp: this.spreadsheetApp(this.model, guard, uiFor, { detached: !context.hasDocument }),
       PropertiesService: createPropertiesService(exec, this.properties, { owner: this.owner, hasDocument: context.hasDocument }),
       CacheService: createCacheService(exec, this.caches, context),
@@ -677,8 +773,6 @@ export class AppsScriptEmulator {
       HtmlService: createHtmlService(exec, loaded.htmlFiles, runTemplate),
       ...createLogging(exec, this.logs, this.options.echoLogs ?? false),
     };
-    for (const [name, value] of Object.entries(globals)) realm.defineGlobal(name, value);
-    return realm;
   }
 
   private requireLoaded(): LoadedScript {
@@ -712,6 +806,25 @@ const unconfiguredTransport: Transport = {
   send: (requests) =>
     requests.map((request) => ({ failure: 'unreachable', message: `Address unavailable: ${request.url} (the emulator has no transport)`, latencyMs: 0 })),
 };
+
+function customFunctionFailure(
+  base: ExecutionResult,
+  code: NonNullable<CustomFunctionResult['sheetsError']>['code'],
+  message: string,
+): CustomFunctionResult {
+  return { ...base, ok: false, error: base.error ?? message, values: [[code]], sheetsError: { code, message } };
+}
+
+/** An execution's outcome as the formula cell shows it; an add-on's cell past 30 s says "Internal error…". */
+function shapeCustomFunctionResult(base: ExecutionResult, functionName: string, isAddOn: boolean): CustomFunctionResult {
+  if (base.timedOut && isAddOn) return customFunctionFailure({ ...base, error: ADD_ON_CUSTOM_FUNCTION_TIMEOUT_MESSAGE }, '#ERROR!', ADD_ON_CUSTOM_FUNCTION_TIMEOUT_MESSAGE);
+  if (!base.ok) return customFunctionFailure(base, '#ERROR!', base.error ?? 'Error');
+  const shaped = sheetsShape(base.value, functionName);
+  return 'values' in shaped ? { ...base, values: shaped.values } : customFunctionFailure(base, shaped.code, shaped.message);
+}
+
+/** A formula cell's execution: not a trigger, and in its document. */
+const FORMULA_CONTEXT: ExecutionContext = { trigger: false, hasDocument: true };
 
 function describeError(error: unknown): { message: string; name: string } {
   if (types.isNativeError(error)) return { message: (error as Error).message, name: (error as Error).name };

@@ -159,6 +159,13 @@ export class Execution {
   readonly heldLocks = new Set<string>();
   /** Spreadsheet changes made since the last SpreadsheetApp.flush() (Lock.releaseLock checks it). */
   unflushedSheetWrites = 0;
+  /**
+   * Parallel mode (runCustomFunctionsInParallel): time does not pass inside a service call; the
+   * call's answer is held back until this virtual time instead, while other executions run.
+   */
+  deferTime = false;
+  /** In parallel mode: when the current service call's answer is due (null: now). */
+  answerDueMs: number | null = null;
   private readonly oauthScopes: readonly string[] | null;
   private readonly onCall: (name: string) => void;
 
@@ -202,6 +209,16 @@ export class Execution {
   /** Lets ms pass inside this execution (sleep, a lock wait, a fetch); stops it at the deadline. */
   passTime(ms: number): void {
     this.checkTime();
+    if (this.deferTime) {
+      // The scheduler parks the execution until then; past the deadline it dies at the deadline.
+      const due = (this.answerDueMs ?? this.clock.now()) + Math.max(0, ms);
+      if (due > this.deadlineMs) {
+        this.answerDueMs = this.deadlineMs;
+        this.kill();
+      }
+      this.answerDueMs = due;
+      return;
+    }
     const room = this.deadlineMs - this.clock.now();
     if (ms > room) {
       this.clock.advance(Math.max(0, room));

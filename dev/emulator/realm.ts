@@ -50,12 +50,12 @@ export class Realm {
   }
 
   /** Runs code in the vm, with a real-time watchdog against endless loops. */
-  run(script: vm.Script, realTimeoutMs: number): unknown {
+  run(script: vm.Script, realTimeoutMs?: number): unknown {
     return script.runInContext(this.context, { timeout: realTimeoutMs, displayErrors: false });
   }
 
   /** Calls a global function of the script with arguments rebuilt in the vm realm, under the watchdog. */
-  callGlobal(name: string, args: unknown[], realTimeoutMs: number): unknown {
+  callGlobal(name: string, args: unknown[], realTimeoutMs?: number): unknown {
     const slot = '__emulatorInvocation__';
     Object.defineProperty(this.context, slot, {
       value: { name, args: this.toScript(args) },

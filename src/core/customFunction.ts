@@ -3,13 +3,13 @@
 // rectangular output, and the run itself over ports (engine, document lock, sheet reader).
 import { columnsFor, parseFieldSelection, selectionKey, type Column } from './catalog';
 import { truncateCellText } from './cellText';
-import type { EnrichContext, EnrichOptions, EnrichResult } from './enrich';
+import { enrichCells, type EnrichContext, type EnrichOptions, type EnrichResult } from './enrich';
 import { EnrichError, FATAL_CODES, isEnrichError, type ErrorCode } from './errors';
 import { flattenPerson } from './flatten';
 import { dedupeIdentifiers, type UniqueIdentifier } from './identifiers';
 import { MAX_IDENTIFIERS_PER_REQUEST } from './crustdataClient';
-import type { Lock } from './ports';
-import { memoizedHasher } from './resultCache';
+import type { Cache, Clock, Hasher, Lock } from './ports';
+import { memoizedHasher, PackedResultCache } from './resultCache';
 import type { CellValue, FieldSelection, RowOutcome } from './types';
 
 // ---- Messages (quoted in the README and the function's JSDoc) ------------------------------
@@ -492,6 +492,10 @@ export interface CustomFunctionHost {
   sheet: SheetReader | null;
   /** When the execution started (clock time); default: now. */
   startedAt?: number;
+  /** When the key's rate window lets the next request start (enrich.ts nextRequestSlotAt); absent: not checked. */
+  nextRequestSlotAt?: (ctx: EnrichContext) => number;
+  /** Where a cell that found the key's rate window full notes until when (see answerBeforeTheKey): the cache that keeps the key's pacing. */
+  windowNoteCache?: Cache;
 }
 
 export interface CustomFunctionRun {
@@ -612,6 +616,84 @@ function neighbourCells(host: CustomFunctionHost, ownValue: unknown): unknown[] 
   }
 }
 
+/** A formula of one cell: filled down, thousands of them may share the cache (see PackedResultCache). */
+function isPackable(identifiers: unknown): boolean {
+  return !Array.isArray(identifiers);
+}
+
+// ---- Before the key is read --------------------------------------------------------------------
+//
+// Reading the API key and the rate setting costs two Properties reads, and Properties allow 50,000
+// reads and writes a day (https://developers.google.com/apps-script/guides/services/quotas). A
+// long filled-down column runs a cell execution per row per recalculation, so a single cell first
+// answers what it can without them: its row from the cache (no key needed), or, when a cell of
+// this user just found the rate window full past this cell's last start, the pending message.
+
+const WINDOW_FULL_KEY = 'cd:cf-window-full-until';
+
+function noteWindowFull(windowNoteCache: Cache | undefined, slotAt: number, now: number): void {
+  if (!windowNoteCache) return;
+  try {
+    windowNoteCache.put(WINDOW_FULL_KEY, String(slotAt), Math.max(1, Math.min(120, Math.ceil((slotAt - now) / 1000))));
+  } catch {
+    // Without the note the next cell reads the key and finds the same; nothing is lost.
+  }
+}
+
+export interface KeylessHost {
+  /** The result cache (document cache in Apps Script). */
+  resultCache: Cache;
+  /** The cache holding the full-window note (the key's pacing cache). */
+  windowNoteCache: Cache;
+  hasher: Hasher;
+  clock: Clock;
+  startedAt?: number;
+}
+
+const unusable = (what: string) => () => {
+  throw new Error(`${what} is not available before the key is read`);
+};
+
+/**
+ * A single cell's answer when it needs neither the key nor a request, or null: then run the call
+ * as usual. Arguments are checked as runCustomFunction checks them.
+ */
+export function answerBeforeTheKey(host: KeylessHost, identifiers: unknown, fields?: unknown, header?: unknown): CellValue[][] | null {
+  if (!isPackable(identifiers)) return null;
+  const input = normalizeIdentifiers(identifiers);
+  const selection = parseFieldSelection(normalizeFieldsInput(fields));
+  const columns = columnsFor(selection);
+  const withHeader = normalizeHeader(header);
+  const ctx: EnrichContext = {
+    http: { fetchAll: unusable('UrlFetch') },
+    clock: host.clock,
+    hasher: host.hasher,
+    resultCache: new PackedResultCache(host.resultCache, host.clock),
+    sharedCache: { get: unusable('The shared cache'), getAll: unusable('The shared cache'), put: unusable('The shared cache'), putAll: unusable('The shared cache'), remove: unusable('The shared cache') },
+    lock: { tryLock: unusable('The script lock'), releaseLock: unusable('The script lock') },
+    apiKey: null,
+    apiBaseUrl: '',
+    requestsPerMinute: 0,
+  };
+  const now = host.clock.now();
+  // Without a key the engine answers from the cache and marks every other row as missing the key.
+  const [outcome] = enrichCells(ctx, input.cells, { selection, deadline: now, maxRequestMs: CUSTOM_FUNCTION_MAX_REQUEST_MS }).outcomes;
+  const shape = (outcomes: RowOutcome[]) => shapeOutput(outcomes, { columns, header: withHeader, pendingMessage: MESSAGES.pending });
+  if (outcome && (outcome.status === 'matched' || outcome.status === 'not_found' || outcome.status === 'blank' || outcome.status === 'invalid')) return shape([outcome]);
+  if (!outcome || outcome.status !== 'failed' || outcome.code !== 'missing_api_key') return null;
+  let fullUntil: number;
+  try {
+    fullUntil = Number(host.windowNoteCache.get(WINDOW_FULL_KEY));
+  } catch {
+    return null;
+  }
+  const latestStart = (host.startedAt ?? now) + CUSTOM_FUNCTION_BUDGET_MS - CUSTOM_FUNCTION_MAX_REQUEST_MS;
+  if (!Number.isFinite(fullUntil) || fullUntil <= latestStart) return null;
+  const pending: RowOutcome = { status: 'pending', identifier: outcome.identifier, message: MESSAGES.pending };
+  // A row that failed a moment ago shows that failure, as it would after reading the key.
+  return shape(applyFailureMemo(ctx, [pending], selection));
+}
+
 /** Runs one CRUSTDATA_ENRICH call. Throws EnrichError for call-level failures (arguments, key). */
 export function runCustomFunction(
   host: CustomFunctionHost,
@@ -619,7 +701,9 @@ export function runCustomFunction(
   fields?: unknown,
   header?: unknown,
 ): CustomFunctionRun {
-  const { ctx } = host;
+  // Results of single-cell formulas go in packs, so a long filled-down column fits the cache.
+  const ctx: EnrichContext = isPackable(identifiers) ? { ...host.ctx, resultCache: new PackedResultCache(host.ctx.resultCache, host.ctx.clock) } : host.ctx;
+  host = { ...host, ctx };
   const deadline = (host.startedAt ?? ctx.clock.now()) + CUSTOM_FUNCTION_BUDGET_MS;
   // Every argument is checked before anything is read or sent.
   const input = normalizeIdentifiers(identifiers);
@@ -650,6 +734,14 @@ export function runCustomFunction(
     // Whoever held the lock may have fetched our rows meanwhile.
     outcomes = cacheOnly(host, input.cells, selection);
     if (!outcomes.some(unresolved)) return finish(outcomes, MESSAGES.pending);
+    const slotAt = input.singleCell && host.nextRequestSlotAt ? host.nextRequestSlotAt(ctx) : null;
+    if (slotAt !== null && slotAt > deadline - CUSTOM_FUNCTION_MAX_REQUEST_MS) {
+      // The rate window is full past our last start: reading the column to plan a batch that
+      // cannot be sent would only slow a long column's cells down. The cells after us learn it
+      // from the user's cache without reading the key (see answerBeforeTheKey).
+      noteWindowFull(host.windowNoteCache, slotAt, ctx.clock.now());
+      return finish(outcomes, MESSAGES.pending);
+    }
     trace.cacheOnly = false;
     if (input.singleCell) {
       const cells = neighbourCells(host, input.cells[0]);

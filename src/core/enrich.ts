@@ -162,6 +162,29 @@ export function enrichCells(ctx: EnrichContext, cells: unknown[], options: Enric
   return finish(run.summary());
 }
 
+/**
+ * When this key's shared rate window lets the next request start: now if a slot is free. One
+ * cache read, no lock, nothing reserved; a caller uses it to skip work that could only end pending.
+ */
+export function nextRequestSlotAt(ctx: EnrichContext): number {
+  const now = ctx.clock.now();
+  if (!ctx.apiKey) return now;
+  const peek = rateWindowOf(ctx, apiKeyFingerprint(memoizedHasher(ctx.hasher), ctx.apiKey)).peek();
+  return peek.granted > 0 ? now : Math.max(now, peek.nextSlotAt);
+}
+
+/** The key's shared rate window, as every engine call sees it. */
+function rateWindowOf(ctx: EnrichContext, fingerprint: string, marginMs?: number): RateWindow {
+  return new RateWindow({
+    cache: ctx.sharedCache,
+    lock: ctx.lock,
+    clock: ctx.clock,
+    stateKey: rateWindowKey(fingerprint),
+    limit: ctx.requestsPerMinute > 0 ? ctx.requestsPerMinute : 15,
+    marginMs,
+  });
+}
+
 /** One call of the engine with its mutable state; enrichCells is its only user. */
 class EnrichRun {
   private readonly cache: ResultCache;
@@ -183,14 +206,7 @@ class EnrichRun {
     const apiKey = ctx.apiKey as string;
     this.fingerprint = apiKeyFingerprint(memoizedHasher(ctx.hasher), apiKey);
     this.cache = new ResultCache(ctx.resultCache, ctx.hasher, selectionKey(options.selection));
-    this.window = new RateWindow({
-      cache: ctx.sharedCache,
-      lock: ctx.lock,
-      clock: ctx.clock,
-      stateKey: rateWindowKey(this.fingerprint),
-      limit: ctx.requestsPerMinute > 0 ? ctx.requestsPerMinute : 15,
-      marginMs: options.windowMarginMs,
-    });
+    this.window = rateWindowOf(ctx, this.fingerprint, options.windowMarginMs);
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.latestStart = options.deadline - (options.maxRequestMs ?? DEFAULT_MAX_REQUEST_MS);
   }

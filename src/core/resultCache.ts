@@ -2,7 +2,7 @@
 // limits (https://developers.google.com/apps-script/reference/cache/cache): keys <= 250 chars,
 // values <= 100 KB, at most 6 h. One getAll to read a batch, one putAll to write one; never throws.
 import * as z from 'zod/mini';
-import type { Cache, Hasher } from './ports';
+import type { Cache, Clock, Hasher } from './ports';
 import { lazySchema, personDataSchema } from './schemas';
 import type { IdentifierKind, PersonData } from './types';
 
@@ -14,6 +14,13 @@ export const MAX_CACHE_VALUE_BYTES = 100 * 1024 - 512;
 /** A cell holds at most 50,000 characters: no longer string can ever be shown whole. */
 export const MAX_CELL_CHARS = 50_000;
 const KEY_PREFIX = 'cd:r1:';
+const PACK_PREFIX = 'cd:pack1:';
+/**
+ * Packs the result entries of single-cell formulas share (see PackedResultCache): enough that a
+ * column of about 10,000 default-field results fits (about 2 KB each, under 100 KB a pack), few
+ * enough to leave most of the document cache's ~1,000 items to everything else.
+ */
+export const RESULT_PACKS = 300;
 
 export interface CachedResult {
   /** null: the API had no match. */
@@ -191,4 +198,139 @@ export function utf8Length(text: string): number {
     } else bytes += 3;
   }
   return bytes;
+}
+
+// ---- Packs: many results in one cache item ------------------------------------------------------
+//
+// A column of filled-down formulas runs as thousands of executions, each looking up its own row.
+// One cache item per result stops working past about 900 rows: CacheService keeps about 1,000
+// items and, when full, keeps only the 900 farthest from expiry, so the rows fetched first are
+// dropped before their cells run. Packs put every result entry in one of RESULT_PACKS items,
+// chosen by the entry's own key (already a hash of identifier and field selection), so a cell
+// finds its pack from its identifier alone, without reading the column. Inside a pack the entries
+// stay keyed per identifier and selection, with their own expiry. Writing a pack is a
+// read-modify-write: callers hold the document lock while the engine writes (the custom function
+// fetches under it), so two writers never lose each other's entries.
+
+type PackEntries = Record<string, [expiresAt: number, value: unknown]>;
+
+/** The result entry keys' pack: the same key always lands in the same pack. */
+export function packKeyFor(resultKey: string): string | null {
+  if (!resultKey.startsWith(KEY_PREFIX)) return null;
+  const bucket = parseInt(resultKey.slice(KEY_PREFIX.length, KEY_PREFIX.length + 8), 16);
+  return Number.isFinite(bucket) ? PACK_PREFIX + (bucket % RESULT_PACKS) : null;
+}
+
+function readPack(raw: string | undefined, now: number): PackEntries {
+  if (!raw) return {};
+  try {
+    const json = JSON.parse(raw) as { e?: unknown };
+    if (!json || typeof json.e !== 'object' || json.e === null) return {};
+    const entries: PackEntries = {};
+    for (const [key, entry] of Object.entries(json.e as Record<string, unknown>)) {
+      if (Array.isArray(entry) && typeof entry[0] === 'number' && entry[0] > now) entries[key] = [entry[0], entry[1]];
+    }
+    return entries;
+  } catch {
+    return {};
+  }
+}
+
+/** The pack as JSON under maxBytes, dropping the oldest-written entries first if it must. */
+export function encodePack(entries: PackEntries, maxBytes = MAX_CACHE_VALUE_BYTES): string {
+  const keys = Object.keys(entries);
+  let text = JSON.stringify({ e: entries });
+  while (keys.length && utf8Length(text) > maxBytes) {
+    // Drop about the share that is too much (at least one entry), oldest first, and measure again.
+    const excess = Math.max(1, Math.ceil((keys.length * (utf8Length(text) - maxBytes)) / utf8Length(text)));
+    for (const key of keys.splice(0, excess)) delete entries[key];
+    text = JSON.stringify({ e: entries });
+  }
+  return text;
+}
+
+/**
+ * The result cache as the engine sees it, with result entries stored in packs. Other keys
+ * (failure memos) pass through. Reads also find entries stored one per item (by the sidebar's
+ * job, range formulas, or earlier versions).
+ */
+export class PackedResultCache implements Cache {
+  constructor(
+    private readonly inner: Cache,
+    private readonly clock: Pick<Clock, 'now'>,
+  ) {}
+
+  get(key: string): string | null {
+    return this.getAll([key])[key] ?? null;
+  }
+
+  getAll(keys: string[]): Record<string, string> {
+    const packKeys = new Set<string>();
+    for (const key of keys) {
+      const pack = packKeyFor(key);
+      if (pack) packKeys.add(pack);
+    }
+    const raw = this.inner.getAll([...new Set([...keys, ...packKeys])]);
+    const now = this.clock.now();
+    const packs = new Map<string, PackEntries>();
+    const found: Record<string, string> = {};
+    for (const key of keys) {
+      const pack = packKeyFor(key);
+      if (pack) {
+        if (!packs.has(pack)) packs.set(pack, readPack(raw[pack], now));
+        const entry = packs.get(pack)![key.slice(KEY_PREFIX.length)];
+        if (entry) {
+          found[key] = JSON.stringify(entry[1]);
+          continue;
+        }
+      }
+      if (raw[key] !== undefined) found[key] = raw[key];
+    }
+    return found;
+  }
+
+  put(key: string, value: string, ttlSeconds: number): void {
+    this.putAll({ [key]: value }, ttlSeconds);
+  }
+
+  putAll(values: Record<string, string>, ttlSeconds: number): void {
+    const plain: Record<string, string> = {};
+    const byPack = new Map<string, Array<[string, string]>>();
+    for (const [key, value] of Object.entries(values)) {
+      const pack = packKeyFor(key);
+      if (!pack) plain[key] = value;
+      else byPack.set(pack, [...(byPack.get(pack) ?? []), [key.slice(KEY_PREFIX.length), value]]);
+    }
+    if (Object.keys(plain).length) this.inner.putAll(plain, ttlSeconds);
+    if (!byPack.size) return;
+    const now = this.clock.now();
+    const expiresAt = now + Math.min(ttlSeconds, RESULT_TTL_SECONDS) * 1000;
+    const current = this.inner.getAll([...byPack.keys()]);
+    const packs: Record<string, string> = {};
+    for (const [pack, added] of byPack) {
+      const entries = readPack(current[pack], now);
+      for (const [key, value] of added) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(value);
+        } catch {
+          continue;
+        }
+        delete entries[key]; // re-inserted last: the newest entries are dropped last
+        entries[key] = [expiresAt, parsed];
+      }
+      packs[pack] = encodePack(entries);
+    }
+    this.inner.putAll(packs, RESULT_TTL_SECONDS);
+  }
+
+  remove(key: string): void {
+    this.inner.remove(key);
+    const pack = packKeyFor(key);
+    if (!pack) return;
+    const entries = readPack(this.inner.get(pack) ?? undefined, this.clock.now());
+    if (!(key.slice(KEY_PREFIX.length) in entries)) return;
+    delete entries[key.slice(KEY_PREFIX.length)];
+    this.inner.put(pack, encodePack(entries), RESULT_TTL_SECONDS);
+  }
 }

@@ -108,7 +108,8 @@ export function writeRequestsPerMinute(perMinute: number): void {
   documentStore().set(RATE_PROPERTY, String(Math.floor(perMinute)));
 }
 
-function resultCache(): GoogleAppsScript.Cache.Cache {
+/** Results, and the formulas' pacing (they use only the key shared with the document): the document's cache. */
+export function resultCache(): GoogleAppsScript.Cache.Cache {
   return CacheService.getDocumentCache() ?? CacheService.getUserCache();
 }
 

@@ -2,21 +2,31 @@
 // never a user's own key), the document lock, and a read-only view of the cells around the calling
 // cell (getActiveRange() is that cell inside a custom function).
 // The behaviour lives in src/core/customFunction.ts.
-import { errorText, runCustomFunction, type CallingCell, type SheetReader } from '../core/customFunction';
-import { enrichCells } from '../core/enrich';
+import { appsScriptClock, appsScriptHasher, cacheStore } from '../adapters/appsScript';
+import { answerBeforeTheKey, errorText, runCustomFunction, type CallingCell, type SheetReader } from '../core/customFunction';
+import { enrichCells, nextRequestSlotAt } from '../core/enrich';
 import type { CellValue } from '../core/types';
-import { createFormulaContext, documentLock } from './context';
+import { createFormulaContext, documentLock, resultCache } from './context';
 
 export function crustdataEnrich(identifiers: unknown, fields?: unknown, header?: unknown): CellValue[][] {
   const startedAt = Date.now();
   let apiKey: string | null = null;
   try {
+    // A cached row, or the key's rate window a moment ago found full, needs no Properties read.
+    const formulaCache = cacheStore(resultCache());
+    const early = answerBeforeTheKey(
+      { resultCache: formulaCache, windowNoteCache: formulaCache, hasher: appsScriptHasher, clock: appsScriptClock, startedAt },
+      identifiers,
+      fields,
+      header,
+    );
+    if (early) return early;
     const ctx = createFormulaContext();
     apiKey = ctx.apiKey;
     // One cell of this spreadsheet fetches at a time, the others then hit the cache. The engine
     // paces the shared key under this same lock object: held once, never waited for twice.
     return runCustomFunction(
-      { ctx, enrich: enrichCells, documentLock: documentLock(), sheet: callingSheetReader(), startedAt },
+      { ctx, enrich: enrichCells, nextRequestSlotAt, windowNoteCache: formulaCache, documentLock: documentLock(), sheet: callingSheetReader(), startedAt },
       identifiers,
       fields,
       header,

@@ -21,8 +21,8 @@ describe('the bench at smoke sizes', () => {
     sections = await runSections(SMOKE_SIZES);
   });
 
-  it('runs all five sections without an error section', () => {
-    expect(sections.map((s) => s.id)).toEqual([1, 2, 3, 4, 5]);
+  it('runs all six sections without an error section', () => {
+    expect(sections.map((s) => s.id)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const section of sections) {
       expect(section.title).not.toMatch(/failed to run/);
       expect(section.tables.length).toBeGreaterThan(0);
@@ -35,7 +35,7 @@ describe('the bench at smoke sizes', () => {
 
   it('evaluates targets in every section, each to a boolean beside its target text', () => {
     const checks = allChecks(sections);
-    for (const id of [1, 2, 3, 4, 5]) expect(checks.some((c) => c.where.startsWith(`${id}. `))).toBe(true);
+    for (const id of [1, 2, 3, 4, 5, 6]) expect(checks.some((c) => c.where.startsWith(`${id}. `))).toBe(true);
     for (const { check } of checks) {
       expect(typeof check.pass).toBe('boolean');
       expect(check.target).toMatch(/^(≥|≤|=|matches|\|Δ\|)/);
@@ -94,6 +94,15 @@ describe('the bench at smoke sizes', () => {
       expect(row[1]).toMatchObject({ pass: true });
       expect(row[2]).toMatchObject({ pass: true });
     }
+  });
+
+  it('formula cells in parallel: both ways sent requests, and every cell of the long column ended showing its person', () => {
+    const [one, long] = sections[5].tables;
+    const figure = (table: typeof one, name: RegExp) => table.rows.find((row) => name.test(cellValue(row[0])))![1];
+    expect(numberIn(cellValue(figure(one, /^requests, one range formula/)))).toBeGreaterThan(0);
+    expect(numberIn(cellValue(figure(one, /filled-down formulas$/)))).toBeGreaterThan(0);
+    expect(figure(long, /^rows showing their person/)).toMatchObject({ value: String(SMOKE_SIZES.parallelUniqueColumn), pass: true });
+    expect(numberIn(cellValue(figure(long, /^cell executions$/)))).toBeGreaterThanOrEqual(SMOKE_SIZES.parallelUniqueColumn);
   });
 
   it('renders the tables with run facts, and leaves RESULTS.md alone', () => {

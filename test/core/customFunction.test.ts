@@ -2,6 +2,7 @@
 // output shaping, and the run over a counting fake engine, lock and sheet.
 import { columnsFor, parseFieldSelection } from '../../src/core/catalog';
 import {
+  answerBeforeTheKey,
   CUSTOM_FUNCTION_BUDGET_MS,
   MESSAGES,
   NEIGHBOUR_BLOCK_ROWS,
@@ -27,7 +28,9 @@ import { EnrichError, isEnrichError, type ErrorCode } from '../../src/core/error
 import { classifyIdentifier } from '../../src/core/identifiers';
 import type { Lock } from '../../src/core/ports';
 import type { PersonData, RowOutcome } from '../../src/core/types';
-import { FakeCache, nodeHasher } from './fakes';
+import { FakeCache, FakeClock, nodeHasher } from './fakes';
+import { PackedResultCache, ResultCache } from '../../src/core/resultCache';
+import { selectionKey } from '../../src/core/catalog';
 
 const DEFAULT_COLUMNS = columnsFor(parseFieldSelection(null));
 const WIDTH = DEFAULT_COLUMNS.length;
@@ -537,6 +540,23 @@ describe('runCustomFunction', () => {
     expect(again.values[0]).toEqual(DEFAULT_COLUMNS.map((c) => c.header));
   });
 
+  it('a single cell whose rate window is full past its last start says so at once, without reading the column', () => {
+    const engine = fakeEngine();
+    const sheet = fakeSheet([url(1), url(2), url(3)]);
+    sheet.callFrom(3);
+    const full = (ctx: { clock: { now(): number } }) => ctx.clock.now() + CUSTOM_FUNCTION_BUDGET_MS;
+    const run = runCustomFunction({ ...host(engine, countingLock(), sheet.reader), nextRequestSlotAt: full }, url(2));
+    expect(run.values[0][0]).toBe(MESSAGES.pending);
+    expect(sheet.reads).toEqual({ formulas: 0, values: 0 });
+    expect(engine.log).toHaveLength(0);
+    // A slot free in time: the column is read and the batch fetched as before.
+    const free = (ctx: { clock: { now(): number } }) => ctx.clock.now();
+    const fetched = runCustomFunction({ ...host(engine, countingLock(), sheet.reader), nextRequestSlotAt: free }, url(2));
+    expect(fetched.values[0][0]).toBe(`Person ${url(2)}`);
+    expect(sheet.reads.formulas).toBe(1);
+    expect(engine.log.map((r) => r.identifiers.length)).toEqual([3]);
+  });
+
   it('gives the engine a deadline 25 s after the start, and a cache-only pass a deadline of now', () => {
     const engine = fakeEngine();
     engine.clock.sleep(1000);
@@ -747,5 +767,47 @@ describe('runCustomFunction', () => {
       runCustomFunction(host(engine, countingLock(), sheet.reader), sheet.valueAt(2));
       expect(engine.log[0].identifiers).toHaveLength(20);
     });
+  });
+});
+
+describe('answerBeforeTheKey: what a single cell answers without reading Properties', () => {
+  function keyless() {
+    const clock = new FakeClock();
+    const resultCache = new FakeCache(clock);
+    const windowNoteCache = new FakeCache(clock);
+    return { clock, resultCache, windowNoteCache, host: { resultCache, windowNoteCache, hasher: nodeHasher, clock } };
+  }
+  const selection = parseFieldSelection(null);
+
+  it('its row from the packs, exactly as the full call would show it', () => {
+    const { clock, resultCache, host } = keyless();
+    const person: PersonData = { basic_profile: { name: 'Ada Lovelace' } };
+    new ResultCache(new PackedResultCache(resultCache, clock), nodeHasher, selectionKey(selection)).putMany([
+      { id: { kind: 'profile_url', normalized: url(1) }, result: { person, fetchedAt: clock.now() } },
+    ]);
+    const values = answerBeforeTheKey(host, url(1));
+    expect(values?.[0][0]).toBe('Ada Lovelace');
+    expect(values?.[0]).toHaveLength(DEFAULT_COLUMNS.length);
+    expect(answerBeforeTheKey(host, url(1), undefined, true)?.[0]).toEqual(DEFAULT_COLUMNS.map((c) => c.header));
+  });
+
+  it('nothing cached and no note of a full window: null, the call reads the key', () => {
+    const { host } = keyless();
+    expect(answerBeforeTheKey(host, url(2))).toBeNull();
+  });
+
+  it('a window noted full past its last start: the pending message; full only until before it: null', () => {
+    const { clock, windowNoteCache, host } = keyless();
+    windowNoteCache.put('cd:cf-window-full-until', String(clock.now() + 40_000), 60);
+    expect(answerBeforeTheKey(host, url(3))?.[0][0]).toBe(MESSAGES.pending);
+    windowNoteCache.put('cd:cf-window-full-until', String(clock.now() + 5_000), 60);
+    expect(answerBeforeTheKey(host, url(3))).toBeNull();
+  });
+
+  it('leaves ranges to the full call, and checks arguments the same way', () => {
+    const { host } = keyless();
+    expect(answerBeforeTheKey(host, [[url(1)], [url(2)]])).toBeNull();
+    expect(() => answerBeforeTheKey(host, url(1), 'nonsense')).toThrow(/Unknown field "nonsense"/);
+    expect(answerBeforeTheKey(host, 'not a url')?.[0][0]).toMatch(/LinkedIn|identifier|valid/i);
   });
 });

@@ -1,6 +1,6 @@
 // The engine's rules, each with numbers: requests per identifier type, the matched_on join,
 // fan-out, cache, auth failures, 400 bisection, retries, pacing, deadlines, malformed answers.
-import { AUTH_MEMO_SECONDS, authMemoKey, enrichCells, planEnrichment, previewRequest, rateWindowKey, readMemoValue, type EnrichOptions } from '../../src/core/enrich';
+import { AUTH_MEMO_SECONDS, authMemoKey, enrichCells, nextRequestSlotAt, planEnrichment, previewRequest, rateWindowKey, readMemoValue, type EnrichOptions } from '../../src/core/enrich';
 import { apiKeyFingerprint, MESSAGES } from '../../src/core/crustdataClient';
 import { seededRandom } from '../../src/core/retry';
 import { ResultCache } from '../../src/core/resultCache';
@@ -672,5 +672,21 @@ describe('rate-limit answers inside a formula\'s budget', () => {
     const second = enrichCells(world.ctx, [profileUrl(2)], options({ deadline: world.clock.now() + 25_000, maxRequestMs: 12_000 }));
     expect(second.outcomes[0].status).toBe('matched');
     expect(world.http.log[1].sentAt - world.http.log[0].sentAt).toBeLessThan(5_000);
+  });
+});
+
+describe('nextRequestSlotAt', () => {
+  test('now while the window has room; when it is full, the time its oldest send frees a slot', () => {
+    const world = fakeWorld({ requestsPerMinute: 15 });
+    expect(nextRequestSlotAt(world.ctx)).toBe(world.clock.now());
+    const sentAt = world.clock.now();
+    // 15 batches of 25 fill the window of 15 requests a minute.
+    enrichCells(world.ctx, range(15 * 25).map(profileUrl), options());
+    expect(world.http.log).toHaveLength(15);
+    const next = nextRequestSlotAt(world.ctx);
+    expect(next).toBeGreaterThanOrEqual(sentAt + 60_000);
+    expect(next).toBeLessThan(sentAt + 70_000);
+    world.clock.sleep(next - world.clock.now());
+    expect(nextRequestSlotAt(world.ctx)).toBe(world.clock.now());
   });
 });

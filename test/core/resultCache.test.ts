@@ -6,6 +6,10 @@ import {
   MAX_MEMOIZED_HASHES,
   memoizedHasher,
   NOT_FOUND_MAX_AGE_MS,
+  encodePack,
+  packKeyFor,
+  PackedResultCache,
+  RESULT_PACKS,
   RESULT_TTL_SECONDS,
   ResultCache,
   utf8Length,
@@ -152,4 +156,92 @@ test('the hash memo is one wrapper per hasher and stays bounded', () => {
   memo.sha256Hex(`text ${MAX_MEMOIZED_HASHES}`);
   memo.sha256Hex('text 0');
   expect(hasher.calls).toBe(MAX_MEMOIZED_HASHES + 2);
+});
+
+describe('PackedResultCache: many results per cache item', () => {
+  const person = (n: number) => ({ basic_profile: { name: `Person ${n}`, headline: 'x'.repeat(1500) } });
+  const ids = (count: number) => Array.from({ length: count }, (_, n) => ({ kind: 'profile_url' as const, normalized: profileUrl(`p${n}`) }));
+
+  function packed(selectionKey = 'basic_profile') {
+    const clock = new FakeClock();
+    const store = new FakeCache(clock);
+    const view = new PackedResultCache(store, clock);
+    return { clock, store, cache: new ResultCache(view, nodeHasher, selectionKey) };
+  }
+
+  test('5,000 results fit in at most RESULT_PACKS items, each under 100 KB, and all read back', () => {
+    const { cache, store, clock } = packed();
+    const all = ids(5_000);
+    for (let i = 0; i < all.length; i += 25) {
+      cache.putMany(all.slice(i, i + 25).map((id, k) => ({ id, result: { person: person(i + k), fetchedAt: T0 } })));
+    }
+    expect(store.keys('cd:r1:')).toHaveLength(0);
+    const packs = store.keys('cd:pack1:');
+    expect(packs.length).toBeLessThanOrEqual(RESULT_PACKS);
+    expect(packs.length).toBeGreaterThan(RESULT_PACKS * 0.9);
+    for (const key of packs) expect(utf8Length(store.peek(key)!)).toBeLessThanOrEqual(MAX_CACHE_VALUE_BYTES);
+    const hits = cache.getMany(all, clock.now());
+    expect(hits.size).toBe(5_000);
+    expect(hits.get('profile_url:' + all[4_321].normalized)?.person).toEqual(person(4_321));
+  });
+
+  test('one row\'s lookup reads one pack (and its own entry, for results stored singly)', () => {
+    const { cache, store, clock } = packed();
+    cache.putMany(ids(100).map((id, n) => ({ id, result: { person: person(n), fetchedAt: T0 } })));
+    store.calls.getAll = 0;
+    const [id] = ids(1);
+    const before = { ...store.calls };
+    expect(cache.getMany([id], clock.now()).size).toBe(1);
+    expect(store.calls.getAll - before.getAll).toBe(1);
+    expect(packKeyFor(cache.keyFor(id))).toMatch(/^cd:pack1:\d+$/);
+  });
+
+  test('entries stay per identifier and selection: another selection misses', () => {
+    const { cache, store, clock } = packed('basic_profile');
+    const [id] = ids(1);
+    cache.putMany([{ id, result: { person: person(1), fetchedAt: T0 } }]);
+    const other = new ResultCache(new PackedResultCache(store, clock), nodeHasher, 'experience');
+    expect(other.getMany([id], clock.now()).size).toBe(0);
+  });
+
+  test('still finds results stored one per item (sidebar job, range formulas)', () => {
+    const clock = new FakeClock();
+    const store = new FakeCache(clock);
+    const [id] = ids(1);
+    new ResultCache(store, nodeHasher, 'basic_profile').putMany([{ id, result: { person: person(7), fetchedAt: T0 } }]);
+    const viaPacks = new ResultCache(new PackedResultCache(store, clock), nodeHasher, 'basic_profile');
+    expect(viaPacks.getMany([id], clock.now()).get('profile_url:' + id.normalized)?.person).toEqual(person(7));
+  });
+
+  test('an entry expires with its own ttl although its pack is rewritten later', () => {
+    const { store, clock } = packed();
+    const view = new PackedResultCache(store, clock);
+    const key = 'cd:r1:' + 'ab'.repeat(32);
+    view.putAll({ [key]: '{"a":1}' }, 60);
+    clock.sleep(30_000);
+    view.putAll({ ['cd:r1:' + 'ab'.repeat(31) + 'cd']: '{"b":2}' }, 600);
+    expect(view.get(key)).toBe('{"a":1}');
+    clock.sleep(31_000);
+    expect(view.get(key)).toBeNull();
+    expect(view.get('cd:r1:' + 'ab'.repeat(31) + 'cd')).toBe('{"b":2}');
+  });
+
+  test('other keys (failure memos) pass through unpacked', () => {
+    const { store, clock } = packed();
+    const view = new PackedResultCache(store, clock);
+    view.putAll({ 'cd:cf-fail:x': 'y' }, 60);
+    expect(store.peek('cd:cf-fail:x')).toBe('y');
+    expect(view.getAll(['cd:cf-fail:x'])).toEqual({ 'cd:cf-fail:x': 'y' });
+  });
+
+  test('a full pack drops its oldest entries to stay under 100 KB', () => {
+    const entries: Record<string, [number, unknown]> = {};
+    for (let n = 0; n < 100; n++) entries[`k${n}`] = [T0 + 1, { text: 'z'.repeat(2_000) }];
+    const text = encodePack(entries);
+    expect(utf8Length(text)).toBeLessThanOrEqual(MAX_CACHE_VALUE_BYTES);
+    const kept = Object.keys((JSON.parse(text) as { e: object }).e);
+    expect(kept.length).toBeGreaterThan(40);
+    expect(kept).toContain('k99');
+    expect(kept).not.toContain('k0');
+  });
 });

@@ -197,6 +197,16 @@ describe('CRUSTDATA_ENRICH in the emulator', () => {
     expect(again.calls['LockService.getDocumentLock'] ?? 0).toBeLessThanOrEqual(1);
   });
 
+  it('a single cell answered from the cache reads no property (Properties allow 50,000 reads a day)', () => {
+    const w = world({ identifiers: [people[0].profileUrl] });
+    const first = w.run('Leads!B2', [people[0].profileUrl]);
+    expect(first.calls['PropertiesService.Properties.getProperty']).toBeGreaterThan(0);
+    const again = w.run('Leads!C2', [people[0].profileUrl]);
+    expect(again.values).toEqual(first.values);
+    expect(again.calls['PropertiesService.Properties.getProperty'] ?? 0).toBe(0);
+    expect(again.calls['LockService.getDocumentLock'] ?? 0).toBe(0);
+  });
+
   describe('a column of single-cell formulas filled down', () => {
     /** 300 rows: URLs and emails mixed, duplicates and blanks. */
     function mixedColumn(): unknown[] {
@@ -281,6 +291,83 @@ describe('CRUSTDATA_ENRICH in the emulator', () => {
       const result = w.runFilledDown(2);
       expect(result.values[0][0]).toBe(MESSAGES.busy);
       expect(w.requests().total).toBe(0);
+    });
+  });
+
+  describe('filled down, cells running in parallel as Sheets runs them (30 at once)', () => {
+    const waitingMessages: string[] = [MESSAGES.busy, MESSAGES.pending];
+
+    function recalculate(w: ReturnType<typeof world>, rows: number[]): CustomFunctionResult[] {
+      return w.emu.runCustomFunctionsInParallel(
+        rows.map((row) => ({ cell: `Leads!B${row}`, functionName: 'CRUSTDATA_ENRICH', args: w.emu.argsFrom(`Leads!A${row}`) })),
+        { concurrency: 30, spill: true },
+      );
+    }
+
+    it('300 cells: one recalculation fills every row, within 1.25x the range formula\'s requests, none past 30 s', () => {
+      const slice = people.slice(0, 300);
+      const identifiers = slice.map((p, i) => (i % 3 === 2 ? p.businessEmail : p.profileUrl));
+      const range = world({ identifiers });
+      range.run('Leads!B2', range.emu.argsFrom(`Leads!A2:A${range.lastRow}`));
+      const w = world({ identifiers });
+      w.fillDownFormulas();
+      const results = recalculate(w, shuffled(identifiers.map((_, i) => i + 2), 17));
+      const startedAt = Math.min(...results.map((r) => r.startMs));
+      // They really overlapped: 300 cells, 30 at a time, all done within a few seconds.
+      expect(Math.max(...results.map((r) => r.startMs + r.elapsedMs)) - startedAt).toBeLessThan(30_000);
+      for (const result of results) {
+        expect(result.timedOut).toBe(false);
+        expect(result.elapsedMs).toBeLessThan(CUSTOM_FUNCTION_LIMIT_MS);
+        expect(waitingMessages).not.toContain(result.values[0][0]);
+      }
+      for (let row = 2; row <= w.lastRow; row++) expect(w.emu.model.cell(`Leads!B${row}`).value).toBe(nameOf(slice[row - 2]));
+      expect(w.requests().total).toBeLessThanOrEqual(range.requests().total * 1.25);
+      expect(w.requests().rateLimited).toBe(0);
+    });
+
+    it('1,000 unique identifiers in shuffled order fit the cache in packs: ceil(unique/25) requests per type, recalculating a minute apart', () => {
+      const identifiers = shuffled(
+        Array.from({ length: 1_000 }, (_, n) => (n % 3 === 2 ? syntheticBusinessEmail(5_000 + n) : syntheticProfileUrl(5_000 + n))),
+        23,
+      );
+      const emails = identifiers.filter((id) => String(id).includes('@')).length;
+      const minimum = Math.ceil(emails / 25) + Math.ceil((identifiers.length - emails) / 25);
+      const w = world({ identifiers });
+      w.fillDownFormulas();
+      let waiting = identifiers.map((_, i) => i + 2);
+      let firstPassPropertyReaders = -1;
+      for (let pass = 0; pass < 10 && waiting.length; pass++) {
+        if (pass) w.emu.clock.advance(60_000);
+        const results = recalculate(w, waiting);
+        const pending = results.filter((r) => r.values[0][0] === MESSAGES.pending);
+        if (pass === 0) {
+          expect(pending.length).toBeGreaterThan(500);
+          firstPassPropertyReaders = pending.filter((r) => (r.calls['PropertiesService.Properties.getProperty'] ?? 0) > 0).length;
+        }
+        for (const result of results) expect(result.timedOut).toBe(false);
+        waiting = waiting.filter((_, i) => waitingMessages.includes(String(results[i].values[0][0])));
+      }
+      expect(waiting).toHaveLength(0);
+      // Properties allow 50,000 reads a day: cells that wait for the rate limit, or find their row
+      // cached, do not read the key. Only the cells that took the lock and found the window full did.
+      expect(firstPassPropertyReaders).toBeGreaterThan(0);
+      expect(firstPassPropertyReaders).toBeLessThan(60);
+      expect(w.requests().total).toBeLessThanOrEqual(Math.ceil(1.1 * Math.ceil(identifiers.length / 25)));
+      expect(w.requests().total).toBeGreaterThanOrEqual(minimum);
+      expect(w.requests().rateLimited).toBe(0);
+      // 1,000 results in packs: the document cache holds a few hundred items, not one per row.
+      const items = [...w.emu.caches.document.entries.keys()];
+      expect(items.filter((key) => key.startsWith('cd:pack1:')).length).toBeGreaterThan(100);
+      expect(items.length).toBeLessThan(500);
+    });
+
+    it('the same column also fills in the sequential mode without buying a row twice', () => {
+      const identifiers = shuffled(Array.from({ length: 900 }, (_, n) => syntheticProfileUrl(9_000 + n)), 29);
+      const w = world({ identifiers, requestsPerMinute: 60 });
+      w.emu.properties.document.values.set('crustdata.requestsPerMinute', '60');
+      w.fillDownFormulas();
+      for (let row = 2; row <= w.lastRow; row++) expect(waitingMessages).not.toContain(w.runFilledDown(row).values[0][0]);
+      expect(w.requests().total).toBe(Math.ceil(900 / 25));
     });
   });
 

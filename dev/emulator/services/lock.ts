@@ -1,10 +1,12 @@
-// LockService: document, script and user locks. The emulator runs one execution at a time, so a
-// test stands in for "another execution" with LockTable.holdUntil(); waiting for the lock lets
-// virtual time pass, inside the waiting execution's time limit. Locks are released when an
-// execution ends, as Apps Script does. One LockTable serves every document of a script: the script
-// lock "cannot be executed simultaneously regardless of the identity of the user" (so every user
-// of a published add-on, in every spreadsheet, shares it), user locks are per user, and each
-// document has its own document lock (`document:<id>`).
+// LockService: document, script and user locks. In the sequential mode one execution runs at a
+// time, so a test stands in for "another execution" with LockTable.holdUntil(); waiting for the
+// lock lets virtual time pass, inside the waiting execution's time limit. In the parallel mode
+// (runCustomFunctionsInParallel) a lock held by another running execution parks the caller until
+// it is released or the caller's timeout passes (LockWait, handled by the scheduler). Locks are
+// released when an execution ends, as Apps Script does. One LockTable serves every document of a
+// script: the script lock "cannot be executed simultaneously regardless of the identity of the
+// user" (so every user of a published add-on, in every spreadsheet, shares it), user locks are per
+// user, and each document has its own document lock (`document:<id>`).
 // https://developers.google.com/apps-script/reference/lock/lock-service
 // Google: "if you are working with a spreadsheet, you should call SpreadsheetApp.flush() prior to
 // releasing the lock" (https://developers.google.com/apps-script/reference/lock/lock#releaseLock()).
@@ -32,7 +34,7 @@ export interface UnflushedLockRelease {
 }
 
 /** One wait for a lock: how long the execution waited and whether it got the lock. */
-export interface LockWait {
+export interface LockWaitRecord {
   name: LockName;
   user: string;
   functionName: string;
@@ -44,7 +46,7 @@ export class LockTable {
   private readonly holders = new Map<LockName, Holder>();
   readonly unflushedReleases: UnflushedLockRelease[] = [];
   /** Every tryLock/waitLock that found the lock held by another execution, in order. */
-  readonly waits: LockWait[] = [];
+  readonly waits: LockWaitRecord[] = [];
 
   /** Simulates another execution holding the lock until untilMs. */
   holdUntil(name: LockName, untilMs: number): void {
@@ -76,6 +78,20 @@ export class LockTable {
   }
 }
 
+/**
+ * Parallel mode: the lock is held by another running execution. Thrown to the scheduler (never to
+ * the script), which parks the caller and later calls acquired() when the lock is free, or
+ * timedOut() at timeoutAtMs; either gives the call's answer.
+ */
+export class LockWait {
+  constructor(
+    readonly name: LockName,
+    readonly timeoutAtMs: number,
+    readonly acquired: () => unknown,
+    readonly timedOut: () => unknown,
+  ) {}
+}
+
 export class Lock {
   constructor(
     private readonly exec: Execution,
@@ -85,12 +101,14 @@ export class Lock {
 
   tryLock(timeoutInMillis: number): boolean {
     this.exec.enter('LockService.Lock.tryLock');
-    return this.acquire(timeoutInMillis);
+    return this.acquire(timeoutInMillis, (acquired) => acquired);
   }
 
   waitLock(timeoutInMillis: number): void {
     this.exec.enter('LockService.Lock.waitLock');
-    if (!this.acquire(timeoutInMillis)) throw new ServiceError('Lock timeout: another process was holding the lock for too long.');
+    this.acquire(timeoutInMillis, (acquired) => {
+      if (!acquired) throw new ServiceError('Lock timeout: another process was holding the lock for too long.');
+    });
   }
 
   releaseLock(): void {
@@ -112,25 +130,37 @@ export class Lock {
     return this.exec.heldLocks.has(this.name);
   }
 
-  private acquire(timeoutMs: number): boolean {
+  private acquire<T>(timeoutMs: number, finish: (acquired: boolean) => T): T {
     const timeout = Math.max(0, Number(timeoutMs) || 0);
     const now = this.exec.clock.now();
     const holder = this.table.holderOf(this.name, now);
     if (!holder || holder.executionId === this.exec.id) {
       this.table.acquire(this.name, this.exec);
-      return true;
+      return finish(true);
+    }
+    if (holder.executionId !== undefined && this.exec.deferTime) {
+      // Another execution running in parallel holds it: wait for its release, or time out.
+      throw new LockWait(
+        this.name,
+        now + timeout,
+        () => {
+          this.table.acquire(this.name, this.exec);
+          return finish(true);
+        },
+        () => finish(false),
+      );
     }
     const wait = { name: this.name, user: this.exec.user, functionName: this.exec.functionName };
     if (holder.untilMs !== undefined && holder.untilMs - now <= timeout) {
       this.table.waits.push({ ...wait, waitedMs: holder.untilMs - now, acquired: true });
       this.exec.passTime(holder.untilMs - now);
       this.table.acquire(this.name, this.exec);
-      return true;
+      return finish(true);
     }
     // Held by a simulated execution past our timeout (or by a leaked execution: never freed).
     this.table.waits.push({ ...wait, waitedMs: timeout, acquired: false });
     this.exec.passTime(timeout);
-    return false;
+    return finish(false);
   }
 }
 
