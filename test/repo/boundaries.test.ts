@@ -62,7 +62,7 @@ test('the repository speaks for itself: no file points outside it or at tracker 
   const offenders: string[] = [];
   for (const file of tracked) {
     const full = path.join(root, file);
-    if (file === 'package-lock.json' || file === path.relative(root, __filename) || !fs.existsSync(full) || /\.(png|jpg|ico)$/.test(file)) continue;
+    if (file === 'package-lock.json' || !fs.existsSync(full) || /\.(png|jpg|ico)$/.test(file)) continue;
     fs.readFileSync(full, 'utf8')
       .split('\n')
       .forEach((line, index) => {
@@ -73,7 +73,8 @@ test('the repository speaks for itself: no file points outside it or at tracker 
 });
 
 test('the check above would catch such a reference', () => {
-  expect(OUTSIDE_REFERENCE.test('see ' + '../' + 'shared/PLATFORM.md')).toBe(true);
-  expect(OUTSIDE_REFERENCE.test('as ' + 'issue 3 asks')).toBe(true);
+  // Built from parts, so this file does not hold what it looks for.
+  expect(OUTSIDE_REFERENCE.test(`see ${['..', 'shared', 'PLATFORM.md'].join('/')}`)).toBe(true);
+  expect(OUTSIDE_REFERENCE.test(`as ${['Issue', '3'].join(' ')} asks`)).toBe(true);
   expect(OUTSIDE_REFERENCE.test('a cell shows #REF!')).toBe(false);
 });
