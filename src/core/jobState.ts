@@ -4,7 +4,7 @@
 // the last ones read from the job's row anchors (src/core/rowAnchors.ts): the anchors are the truth.
 import * as z from 'zod/mini';
 import type { KeyValueStore } from './ports';
-import { lazySchema } from './schemas';
+import { lazySchema, parseStoredJson } from './schemas';
 import type { JobCounts, JobProgress, JobState } from '../server/sidebarContract';
 
 export const JOB_KEY_PREFIX = 'crustdata.job.';
@@ -99,13 +99,7 @@ export function emptyCounts(): JobCounts {
 
 /** A value that fails validation (hand-edited, older version) reads as no job rather than a crash. */
 export function parseStoredJob(raw: string | null): StoredJob | null {
-  if (!raw) return null;
-  try {
-    const parsed = storedJobSchema().safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return parseStoredJson(storedJobSchema, raw);
 }
 
 export function loadJob(store: KeyValueStore, sheetId: number): StoredJob | null {
@@ -166,14 +160,7 @@ const settingsSchema = lazySchema(() => z.object({ fields: z.array(z.string()), 
 export type StoredSettings = z.infer<ReturnType<typeof settingsSchema>>;
 
 export function loadSettings(store: KeyValueStore, sheetId: number): StoredSettings | null {
-  const raw = store.get(SETTINGS_KEY_PREFIX + sheetId);
-  if (!raw) return null;
-  try {
-    const parsed = settingsSchema().safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return parseStoredJson(settingsSchema, store.get(SETTINGS_KEY_PREFIX + sheetId));
 }
 
 export function saveSettings(store: KeyValueStore, sheetId: number, settings: StoredSettings): void {

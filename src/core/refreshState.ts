@@ -3,7 +3,7 @@
 // No per-row data, so it stays far below the 9 KB property limit whatever the sheet's size.
 import * as z from 'zod/mini';
 import type { KeyValueStore } from './ports';
-import { lazySchema } from './schemas';
+import { lazySchema, parseStoredJson } from './schemas';
 import type { LastRunSummary } from '../server/sidebarContract';
 
 export const REFRESH_STATE_KEY = 'crustdata.refresh';
@@ -107,14 +107,7 @@ export function emptyPassCounts(): PassCounts {
 
 /** Anything unreadable starts afresh: a refresh state is never worth a crash. */
 export function loadRefreshState(store: KeyValueStore): RefreshState {
-  const raw = store.get(REFRESH_STATE_KEY);
-  if (!raw) return emptyRefreshState();
-  try {
-    const parsed = refreshStateSchema().safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : emptyRefreshState();
-  } catch {
-    return emptyRefreshState();
-  }
+  return parseStoredJson(refreshStateSchema, store.get(REFRESH_STATE_KEY)) ?? emptyRefreshState();
 }
 
 const MAX_TEXT = 500;

@@ -2,7 +2,7 @@
 // inserts or deletes rows, so each slice re-reads its range and cursor from these anchors instead
 // of trusting the numbers it saved, which go stale as soon as someone edits the sheet.
 import * as z from 'zod/mini';
-import { lazySchema } from './schemas';
+import { lazySchema, parseStoredJson } from './schemas';
 import type { JobCounts } from '../server/sidebarContract';
 
 /** Developer metadata key of every row anchor (the column marks use crustdata.column). */
@@ -48,13 +48,7 @@ export function encodeRowAnchor(record: RowAnchorRecord): string {
 
 /** Anything else under the key (hand-made, a future version) is ignored, never trusted. */
 export function decodeRowAnchor(value: string | null): RowAnchorRecord | null {
-  if (!value) return null;
-  try {
-    const parsed = rowAnchorRecordSchema().safeParse(JSON.parse(value));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return parseStoredJson(rowAnchorRecordSchema, value);
 }
 
 /** What the job state remembers about its anchors (src/core/jobState.ts, `rowMarks`). */

@@ -5,7 +5,7 @@ import * as z from 'zod/mini';
 import { ALL_COLUMNS } from './catalog';
 import { EnrichError } from './errors';
 import type { KeyValueStore } from './ports';
-import { lazySchema } from './schemas';
+import { lazySchema, parseStoredJson } from './schemas';
 import type { ScheduleRequest } from '../server/sidebarContract';
 
 export const SCHEDULE_KEY = 'crustdata.schedule';
@@ -109,14 +109,7 @@ export type StoredSchedule = z.infer<ReturnType<typeof storedScheduleSchema>>;
 
 /** A value that fails validation (hand-edited, another version) reads as no schedule rather than a crash. */
 export function loadSchedule(store: KeyValueStore): StoredSchedule | null {
-  const raw = store.get(SCHEDULE_KEY);
-  if (!raw) return null;
-  try {
-    const parsed = storedScheduleSchema().safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return parseStoredJson(storedScheduleSchema, store.get(SCHEDULE_KEY));
 }
 
 export function saveSchedule(store: KeyValueStore, schedule: StoredSchedule): void {

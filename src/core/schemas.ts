@@ -16,6 +16,20 @@ export function lazySchema<T>(build: () => T): () => T {
   };
 }
 
+/**
+ * Stored JSON (a property, a cache entry, developer metadata) read through its schema: anything
+ * missing, unparsable or invalid (hand-edited, another version) reads as null, never a crash.
+ */
+export function parseStoredJson<T>(schema: () => { safeParse(value: unknown): { success: true; data: T } | { success: false } }, raw: string | null | undefined): T | null {
+  if (!raw) return null;
+  try {
+    const parsed = schema().safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 /** person_data is untrusted and only checked for being an object; flattening reads it defensively. */
 export const personDataSchema = lazySchema(() => z.record(z.string(), z.unknown()));
 

@@ -4,7 +4,7 @@
 // The scheduled refresh reads the same conventions (parseStatus, readLayouts).
 import * as z from 'zod/mini';
 import type { NewRowAnchor, RowAnchor } from './rowAnchors';
-import { lazySchema } from './schemas';
+import { lazySchema, parseStoredJson } from './schemas';
 import type { CellValue } from './types';
 
 /** Developer metadata key on every column the add-on wrote, and on the identifier column. */
@@ -68,13 +68,7 @@ export function encodeColumnRecord(record: ColumnRecord): string {
 
 /** Metadata written by something else, or by a future version, is ignored rather than trusted. */
 export function decodeColumnRecord(value: string | null): ColumnRecord | null {
-  if (!value) return null;
-  try {
-    const parsed = columnRecordSchema().safeParse(JSON.parse(value));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return parseStoredJson(columnRecordSchema, value);
 }
 
 /** The adapter over one spreadsheet (src/server/sheetGateway.ts). Sheets are named by id: names change. */

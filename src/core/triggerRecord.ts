@@ -9,7 +9,7 @@
 // because a second user of the same spreadsheet has a trigger of their own and a record of their own.
 import * as z from 'zod/mini';
 import type { KeyValueStore } from './ports';
-import { lazySchema } from './schemas';
+import { lazySchema, parseStoredJson } from './schemas';
 
 export const TRIGGER_RECORD_PREFIX = 'crustdata.trigger.';
 
@@ -58,11 +58,5 @@ export function allTriggerRecords(store: KeyValueStore): Map<string, TriggerReco
 }
 
 function parseRecord(raw: string | null): TriggerRecord | null {
-  if (!raw) return null;
-  try {
-    const parsed = triggerRecordSchema().safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return parseStoredJson(triggerRecordSchema, raw);
 }

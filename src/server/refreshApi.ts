@@ -5,15 +5,15 @@ import { continueBackgroundJobs } from '../core/bulkJob';
 import { enrichCells } from '../core/enrich';
 import * as control from '../core/refreshControl';
 import { createEnrichContext, documentStore, userStore } from './context';
-import { projectTriggerPort, refreshSheetFor, spreadsheetTimeZone } from './refreshGateway';
-import { createJobDeps } from './sheetGateway';
+import { projectTriggerPort, spreadsheetTimeZone } from './refreshGateway';
+import { createJobDeps, sheetGatewayFor } from './sheetGateway';
 import type { ScheduleStatus } from './sidebarContract';
 
 function controlDeps(): control.ControlDeps {
   const spreadsheet = SpreadsheetApp.getActiveSpreadsheet();
   let context: ReturnType<typeof createEnrichContext> | null = null;
   return {
-    sheet: refreshSheetFor(spreadsheet),
+    sheet: sheetGatewayFor(spreadsheet),
     store: documentStore(),
     lock: lockOf(LockService.getDocumentLock()),
     clock: appsScriptClock,

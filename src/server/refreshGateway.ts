@@ -1,17 +1,10 @@
-// Apps Script adapters for the scheduled refresh's ports: the sheet (the bulk job's gateway), the
-// spreadsheet's time zone, and this user's triggers of the add-on. Each method is one service call
-// or one finder call; no logic here.
-import type { RefreshSheet } from '../core/refresh';
+// Apps Script adapters for the scheduled refresh's ports besides the sheet (it uses the bulk job's
+// gateway, sheetGateway.ts): the spreadsheet's time zone and this user's triggers of the add-on.
+// Each method is one service call or one finder call; no logic here.
 import type { TriggerPort } from '../core/refreshControl';
 import type { TimeZone } from '../core/schedule';
-import { sheetGatewayFor } from './sheetGateway';
 
 type Spreadsheet = GoogleAppsScript.Spreadsheet.Spreadsheet;
-
-/** The bulk job's gateway: it has the notes, backgrounds and Changes-column marks the refresh uses. */
-export function refreshSheetFor(spreadsheet: Spreadsheet): RefreshSheet {
-  return sheetGatewayFor(spreadsheet);
-}
 
 /** The spreadsheet's time zone through Utilities.formatDate's 'Z' (e.g. "+0530"), memoised per hour. */
 export function spreadsheetTimeZone(spreadsheet: Spreadsheet): TimeZone {
