@@ -309,25 +309,25 @@ class EnrichRun {
     this.stats.requests += requests.length;
     this.stats.bursts++;
     this.stats.retries += burst.filter((batch) => batch.failures > 0).length;
-    let answers: Array<{ rate: ServerRateInfo; verdict: EnrichVerdict }>;
+    /** The answers, or the one verdict of a fetchAll lost in transport. */
+    let responses: HttpResponse[] | EnrichVerdict;
     try {
-      const responses = ctx.http.fetchAll(requests);
-      const now = ctx.clock.now();
-      answers = burst.map((_, i) => {
-        const response = responses[i] ?? { status: 0, headers: {}, body: '' };
-        this.stats.creditsUsed += creditsUsed(response.headers);
-        return readAnswer(response, now);
-      });
+      responses = ctx.http.fetchAll(requests);
     } catch (error) {
       // One timed-out request fails the whole fetchAll: every batch in it is sent again, after
       // one backoff that keeps them together in the next fetchAll.
       this.stats.transportErrors++;
       const message = error instanceof HttpTransportError ? MESSAGES.timeout : `${MESSAGES.timeout} (${String(error)})`;
       const failures = Math.max(...burst.map((batch) => batch.failures)) + 1;
-      const together = retryAt(ctx.clock.now(), failures, this.retryPolicy);
-      answers = burst.map(() => ({ rate: {}, verdict: { kind: 'retry', code: 'timeout', message, retryAt: together } }));
+      responses = { kind: 'retry', code: 'timeout', message, retryAt: retryAt(ctx.clock.now(), failures, this.retryPolicy) };
     }
     const now = ctx.clock.now();
+    const answers = burst.map((_, i): { rate: ServerRateInfo; verdict: EnrichVerdict } => {
+      if (!Array.isArray(responses)) return { rate: {}, verdict: responses };
+      const response = responses[i] ?? { status: 0, headers: {}, body: '' };
+      this.stats.creditsUsed += creditsUsed(response.headers);
+      return readAnswer(response, now);
+    });
     const requeue: Batch[] = [];
     const toCache: Array<{ id: IdentifierRef; result: CachedResult }> = [];
     const keyEffects: KeyEffects = { accepted: false };
@@ -343,10 +343,7 @@ class EnrichRun {
     if (toCache.length) this.cache.putMany(toCache);
     this.noteKeyVerdict(keyEffects, now);
     if (keyEffects.blockUntil != null) this.window.blockUntil(keyEffects.blockUntil);
-    this.observeRate(
-      answers.map((answer) => answer.rate),
-      sentAt,
-    );
+    this.observeRate(answers.map((answer) => answer.rate), sentAt);
     return requeue;
   }
 

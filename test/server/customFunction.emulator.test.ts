@@ -460,6 +460,14 @@ describe('CRUSTDATA_ENRICH in the emulator', () => {
       expect(range.error).toBe(MESSAGES.invalidKey);
       expect(w.requests().total).toBe(1);
     });
+
+    it('rejected, a range formula first: one refused request, not its whole burst', () => {
+      const w = world({ key: 'sk_cf_WRONG_key_123456' });
+      // 75 rows are three requests; a key not seen working lately sends one first.
+      const range = w.run('Leads!Z2', [column(people.slice(0, 75).map((p) => p.profileUrl))]);
+      expect(range.error).toBe(MESSAGES.invalidKey);
+      expect(w.requests().total).toBe(1);
+    });
   });
 
   describe('faults', () => {
