@@ -8,7 +8,7 @@ import {
 import { AMBIGUOUS_MAX_GAP, EMAIL_MATCH_SHARES, emailMatchShape, SEVERAL_MIN_GAP, type EmailMatchShape } from '../../../dev/mock-api/emailMatches';
 import { startMockServer, type MockServer } from '../../../dev/mock-api/server';
 import {
-  liveOnlyBusinessEmail, liveOnlyIdentifiers, liveOnlyPerson, liveOnlyProfileUrl, personByBusinessEmail, personBySlug, samplePeople,
+  liveOnlyBusinessEmail, liveOnlyIdentifiers, liveOnlyPerson, liveOnlyProfileUrl, personBySlug, samplePeople,
   SPECIAL, SPECIAL_NAMES, syntheticBusinessEmail, syntheticIdentifiers, syntheticPerson, syntheticProfileUrl, type MockPerson,
 } from '../../../dev/mock-api/dataset';
 import { FIELD_GROUPS, selectionTreeOf } from '../../../dev/mock-api/fieldPaths';
