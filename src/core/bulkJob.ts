@@ -11,7 +11,7 @@ import { CHANGE_HIGHLIGHT } from './changeTracking';
 import { toSheetValue } from './cellText';
 import { compileFlattener } from './flatten';
 import type { EnrichOptions, EnrichResult } from './enrich';
-import { FATAL_CODES, isEnrichError } from './errors';
+import { isEnrichError } from './errors';
 import { classifyIdentifier } from './identifiers';
 import {
   emptyCounts,
@@ -25,7 +25,23 @@ import {
   type StoredJob,
 } from './jobState';
 import { withLock, type Clock, type KeyValueStore, type Lock } from './ports';
+import {
+  cellsDigest,
+  claimLease,
+  commitUnderLease,
+  identifierKey,
+  identityOf,
+  isSettled,
+  nextFailure,
+  parseStatus,
+  protectRead,
+  releaseLease,
+  statusText,
+  stopsBlock,
+  type RecordIo,
+} from './jobWorker';
 import { flushingJobDeps } from './sheetFlush';
+import { lifecycleOf, transition, type JobEvent } from './jobLifecycle';
 import { clearPlan, linkDuplicates, planCovers, PLAN_CHUNK_ROWS, readPlanChunk, savePlan, type Pass, type PlanHeader } from './duplicatePlan';
 import { cursorAnchors, resolveRows, startAnchors, type PendingBlock, type RowResolution } from './rowAnchors';
 import {
@@ -34,15 +50,12 @@ import {
   contiguousStart,
   fieldMoves,
   findConflicts,
-  isSettled,
   layoutMarks,
-  parseStatus,
   rangeA1,
   readLayouts,
   rowRuns,
   sheetRangeA1,
   STATUS_HEADER,
-  statusText,
   type ChangesMark,
   type ColumnInsertion,
   type ColumnMark,
@@ -200,8 +213,6 @@ export function planTarget(deps: JobDeps, source: JobSource, selection: FieldSel
 // ---- Estimate --------------------------------------------------------------------------------
 
 const MAX_PER_REQUEST = 25;
-/** How one identifier is named in the job's maps and in JobEngine.cachedKeys. */
-export const identifierKey = (id: { kind: string; normalized: string }) => `${id.kind} ${id.normalized}`;
 /** How far past a block the job looks for identifiers to fill the block's last request. */
 const LOOKAHEAD_ROWS = 400;
 
@@ -278,7 +289,8 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
   const selection = parseFieldSelection(options.fields);
   const outcome = withLock(deps.lock, tuning.lockTimeoutMs, (): StartJobResponse => {
     const previous = loadJob(deps.store, source.sheetId);
-    if (previous && isActive(previous.state)) return { ok: false, reason: 'job_running', job: toProgress(previous) };
+    const life = transition(previous, { type: 'start' });
+    if (!life) return { ok: false, reason: 'job_running', job: toProgress(previous!) };
 
     let plan = planTarget(deps, source, selection, options);
     if (plan.invalidReason) return { ok: false, reason: 'invalid', message: plan.invalidReason };
@@ -361,8 +373,7 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
       reenrich: options.reenrich,
       skipSettled: !options.reenrich && plan.sameSelectionLayout !== null,
       retryPass: false,
-      state: 'running',
-      pausedBy: null,
+      ...life,
       cursor: dataFirstRow,
       pendingBlock: null,
       rowMarks: rows.marks,
@@ -373,7 +384,6 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
       updatedAt: now,
       workMs: 0,
       etaSeconds: null,
-      message: null,
       consecutiveErrors: 0,
       continueInBackground: options.continueInBackground ?? false,
       lease: null,
@@ -475,9 +485,8 @@ export function runSlice(deps: JobDeps, sheetId: number, budgetMs?: number): Sto
   const claimed = withLock(deps.lock, tuning.lockTimeoutMs, () => {
     const job = loadJob(deps.store, sheetId);
     if (!job || job.state !== 'running') return job;
-    if (job.lease && job.lease.until > start) return job; // another execution is on it
-    job.lease = { token, until: start + budget + tuning.maxRequestMs + LEASE_MARGIN_MS };
-    saveJob(deps.store, job);
+    // Another execution may be on it: then this one leaves it alone (jobWorker.ts, step 1).
+    if (claimLease(job, token, start, start + budget + tuning.maxRequestMs + LEASE_MARGIN_MS)) saveJob(deps.store, job);
     return job;
   });
   if (!claimed || 'lockTimedOut' in claimed) return loadJob(deps.store, sheetId);
@@ -547,7 +556,7 @@ class SliceSession {
     const { deps, job } = this;
     const { gateway } = deps;
     const sheetName = gateway.sheetName(job.sheetId);
-    if (sheetName === null) return this.stop('error', 'The sheet of this job was deleted.');
+    if (sheetName === null) return this.stop({ type: 'fail', message: 'The sheet of this job was deleted.' });
     const selection = parseFieldSelection(job.fields);
     const columns = columnsFor(selection);
     const flatten = compileFlattener(columns);
@@ -555,16 +564,19 @@ class SliceSession {
     const layout = readLayouts(gateway.readColumnMarks(job.sheetId)).get(job.layoutId);
     const statusColumn = layout ? contiguousStart(layout, ids) : null;
     const sourceColumn = layout?.sourceColumn ?? null;
-    if (sourceColumn === null) return this.stop('error', 'The identifier column of this job was deleted, so it stopped. Start a new job.');
+    if (sourceColumn === null) return this.stop({ type: 'fail', message: 'The identifier column of this job was deleted, so it stopped. Start a new job.' });
     if (statusColumn === null) {
-      return this.stop('error', 'The result columns were deleted or moved apart, so the job stopped rather than write in the wrong place. Start a new job.');
+      return this.stop({ type: 'fail', message: 'The result columns were deleted or moved apart, so the job stopped rather than write in the wrong place. Start a new job.' });
     }
 
     // Where the rows are now: one finder call, whatever the user inserted or deleted since.
     const rows = currentRows(deps, job);
     if (rows.obsolete.length) gateway.removeRowAnchors(job.sheetId, rows.obsolete);
-    if (!rows.ok) return this.stop('error', rows.message, sheetName);
+    if (!rows.ok) return this.stop({ type: 'fail', message: rows.message }, sheetName);
     this.adopt(rows, sheetName);
+    const width = columns.length + 1;
+    // A block killed after its writes and before its cursor pair: found written, it is not written again.
+    if (this.job.pendingBlock?.digest) this.settleKilledBlock(statusColumn, width, rows.lastRow, columns);
     const first = rows.dataFirstRow;
     const lastRow = rows.lastRow;
     // A block killed before its commit: its rows may hold this job's output, not yet counted.
@@ -573,7 +585,6 @@ class SliceSession {
 
     // The second pass (retryPass) retries the rows that failed in the first; the rest is settled.
     const retrying = this.job.retryPass;
-    const width = columns.length + 1;
     // Only what the slice works on is read: the identifiers from the cursor on, a chunk at a time,
     // and each block's result rows just before it is planned. Statuses ahead are needed to find
     // failed rows (second pass) and to keep settled rows out of the fillers (skipped rows).
@@ -708,8 +719,9 @@ class SliceSession {
           counted = plan.counted;
         } else {
           const outcome = result!.outcomes[plan.fetchIndex];
-          if (outcome.status === 'pending' || (outcome.status === 'failed' && FATAL_CODES.has(outcome.code))) {
-            if (outcome.status === 'failed') fatal = fatal ?? { code: outcome.code, message: outcome.message };
+          const stop = stopsBlock(outcome);
+          if (stop) {
+            fatal = fatal ?? stop.fatal;
             cut = row;
             break;
           }
@@ -752,7 +764,9 @@ class SliceSession {
         const seq = marks.seq + 1;
         const base = this.job.cursor;
         const retried = retrying ? plans.slice(0, cut - from).flatMap((plan, i) => (plan.action === 'keep' ? [] : [from + i - base])) : undefined;
-        const pendingBlock: PendingBlock = { seq, rows: cut - base, counts, ...(retried ? { retried } : {}) };
+        // What the block's cells will hold: a resume that finds exactly this does not write them again.
+        const digest = cellsDigest(target.slice(0, cut - from), 'written');
+        const pendingBlock: PendingBlock = { seq, rows: cut - base, counts, digest, ...(from > base ? { skip: from - base } : {}), ...(retried ? { retried } : {}) };
         // Checked before the block is marked pending: a block refused here is surely not written.
         this.checkRowsUnchanged(sourceColumn, from, cut, window);
         this.commit({ pendingBlock });
@@ -761,11 +775,11 @@ class SliceSession {
         gateway.writeValues(job.sheetId, from, statusColumn + 1, rowsOut);
         gateway.writeValues(job.sheetId, from, statusColumn, statusesOut);
         gateway.addRowAnchors(job.sheetId, cursorAnchors(job.jobId, retrying ? 2 : 1, seq, cut, lastRow));
-        this.commit({ cursor: cut, pendingBlock: null, counts, rowMarks: { ...marks, seq }, consecutiveErrors: 0, message: null, headersPending: false, waitingUntil: null });
+        this.commit({ cursor: cut, pendingBlock: null, counts, rowMarks: { ...marks, seq }, consecutiveErrors: 0, headersPending: false, waitingUntil: null }, { type: 'note', message: null });
         for (let row = from; row < cut; row++) noteSettled(window.identifier(row), target[row - from]);
         if (++this.pairsSinceTidy >= PAIRS_BEFORE_TIDY) this.tidyAnchors();
       }
-      if (fatal) return this.stop('paused', fatal.message, sheetName);
+      if (fatal) return this.stop({ type: 'problem', message: fatal.message }, sheetName);
       if (cut === from && result?.resumeAt !== undefined) {
         // Nothing could be sent before the slice's end: the rate window (or a Retry-After) opens
         // later. Wait for it here, once, rather than answer at once and have the sidebar call
@@ -958,12 +972,12 @@ class SliceSession {
     return Math.round((requests * 60) / Math.max(1, this.deps.engine.requestsPerMinute));
   }
 
-  private finish(patch: Partial<StoredJob>): void {
-    this.commit({ ...patch, state: 'done', etaSeconds: null, message: null, pendingBlock: null });
+  private finish(patch: ProgressPatch): void {
+    this.commit({ ...patch, etaSeconds: null, pendingBlock: null }, { type: 'finish' });
   }
 
-  private stop(state: 'paused' | 'error', message: string, sheetName?: string): void {
-    this.commit({ state, message, pausedBy: state === 'paused' ? 'problem' : null, etaSeconds: null, ...(sheetName ? { sheetName } : {}) });
+  private stop(event: Extract<JobEvent, { type: 'problem' | 'fail' }>, sheetName?: string): void {
+    this.commit({ etaSeconds: null, ...(sheetName ? { sheetName } : {}) }, event);
   }
 
   /** A slice that threw: the job stays running unless it keeps failing. */
@@ -972,11 +986,11 @@ class SliceSession {
     try {
       // Rows changing under a slice count too: a sheet that changes under every slice (a formula
       // that keeps moving the identifiers) must not keep the job spinning.
-      const failures = this.job.consecutiveErrors + 1;
-      if (failures >= this.tuning.maxConsecutiveErrors) {
-        this.commit({ consecutiveErrors: failures, state: 'paused', pausedBy: 'problem', message: `Stopped after repeated problems: ${detail}` });
+      const failure = nextFailure(this.job.consecutiveErrors, this.tuning.maxConsecutiveErrors);
+      if (failure.pause) {
+        this.commit({ consecutiveErrors: failure.inARow }, { type: 'problem', message: `Stopped after repeated problems: ${detail}` });
       } else {
-        this.commit({ consecutiveErrors: failures, message: error instanceof RowsChanged ? detail : `A problem interrupted the job; it carries on: ${detail}` });
+        this.commit({ consecutiveErrors: failure.inARow }, { type: 'note', message: error instanceof RowsChanged ? detail : `A problem interrupted the job; it carries on: ${detail}` });
       }
     } catch {
       // Out of time or out of lock: the next slice starts from the saved cursor anyway.
@@ -985,14 +999,15 @@ class SliceSession {
 
   /**
    * Saves this slice's progress into the latest stored state, keeping what the sidebar changed
-   * meanwhile (pause, cancel, background), under the document lock.
+   * meanwhile (pause, cancel, background), under the document lock, while this slice holds the
+   * lease (jobWorker.ts, steps 2 and 4). A lifecycle event applies to the latest state: one that
+   * no longer fits it (the user paused or cancelled meanwhile) is refused, and the user's state stands.
    */
-  commit(patch: Partial<StoredJob>): void {
+  commit(patch: ProgressPatch, event?: JobEvent): void {
     const { deps } = this;
-    const saved = withLock(deps.lock, this.tuning.lockTimeoutMs, () => {
-      const latest = loadJob(deps.store, this.job.sheetId);
-      if (!latest || latest.jobId !== this.job.jobId || latest.lease?.token !== this.token) throw new LeaseLost();
+    const saved = commitUnderLease(deps.lock, this.tuning.lockTimeoutMs, jobIo(deps, this.job.sheetId), this.token, (latest) => {
       const now = deps.clock.now();
+      const life = (event && transition(lifecycleOf(latest), event)) || lifecycleOf(latest);
       const merged: StoredJob = {
         ...latest,
         cursor: this.job.cursor,
@@ -1002,32 +1017,52 @@ class SliceSession {
         pendingBlock: this.job.pendingBlock,
         consecutiveErrors: this.job.consecutiveErrors,
         ...patch,
+        ...life,
         updatedAt: now,
         workMs: this.workMsBefore + (now - this.start),
       };
-      // The user's cancel or pause wins over what the slice was about to say.
-      if (latest.state !== 'running') {
-        merged.state = latest.state;
-        merged.pausedBy = latest.pausedBy;
-        merged.message = latest.message;
-      }
-      saveJob(deps.store, merged);
-      return merged;
+      return { save: merged, value: merged };
     });
-    if ('lockTimedOut' in saved) throw new Error('The spreadsheet stayed busy; progress is saved up to the previous block.');
-    this.job = saved;
+    if (saved.kind === 'lost') throw new LeaseLost();
+    if (saved.kind === 'busy') throw new Error('The spreadsheet stayed busy; progress is saved up to the previous block.');
+    this.job = saved.value;
   }
 
   releaseLease(): void {
-    try {
-      withLock(this.deps.lock, this.tuning.lockTimeoutMs, () => {
-        const latest = loadJob(this.deps.store, this.job.sheetId);
-        if (latest && latest.lease?.token === this.token) saveJob(this.deps.store, { ...latest, lease: null });
-      });
-    } catch {
-      // A killed execution leaves the lease to expire on its own.
-    }
+    releaseLease(this.deps.lock, this.tuning.lockTimeoutMs, jobIo(this.deps, this.job.sheetId), this.token);
   }
+
+  /**
+   * A block announced and then killed before its cursor pair (jobWorker.ts, step 3): when its
+   * rows hold exactly what it was going to write, it was written. Its pair is added and its counts
+   * taken, and nothing is written again. Otherwise the block is planned and written as usual.
+   */
+  private settleKilledBlock(statusColumn: number, width: number, lastRow: number, columns: Column[]): void {
+    const { gateway } = this.deps;
+    const pending = this.job.pendingBlock!;
+    const from = this.job.cursor + (pending.skip ?? 0);
+    const cut = this.job.cursor + pending.rows;
+    if (from >= cut || cut - 1 > lastRow) return;
+    const cells = gateway.readValues(this.job.sheetId, from, statusColumn, cut - from, width);
+    if (cellsDigest(cells, 'read') !== pending.digest) return;
+    if (this.job.headersPending) {
+      // Written before the rows, unless the rows already held these values: then it is written now.
+      const header = [STATUS_HEADER, ...columns.map((column) => column.header)];
+      const shown = gateway.readValues(this.job.sheetId, this.job.firstRow, statusColumn, 1, width);
+      if (cellsDigest(shown, 'read') !== cellsDigest([header], 'written')) gateway.writeValues(this.job.sheetId, this.job.firstRow, statusColumn, [header.map(toSheetValue)]);
+    }
+    gateway.addRowAnchors(this.job.sheetId, cursorAnchors(this.job.jobId, this.job.retryPass ? 2 : 1, pending.seq, cut, lastRow));
+    this.job = { ...this.job, cursor: cut, counts: pending.counts, pendingBlock: null };
+    this.commit({ rowMarks: { ...this.job.rowMarks!, seq: pending.seq }, consecutiveErrors: 0, headersPending: false, waitingUntil: null }, { type: 'note', message: null });
+  }
+}
+
+/** What a slice saves besides lifecycle events: the lifecycle changes only through transition(). */
+type ProgressPatch = Partial<Omit<StoredJob, 'state' | 'pausedBy' | 'message'>>;
+
+/** The job of one sheet as a stored record, for the worker's lease and commit protocol. */
+function jobIo(deps: JobDeps, sheetId: number): RecordIo<StoredJob> {
+  return { load: () => loadJob(deps.store, sheetId), save: (job) => saveJob(deps.store, job) };
 }
 
 /** A settled row's outcome, written again for a row that repeats its identifier. */
@@ -1159,21 +1194,8 @@ class DuplicateLinks {
   }
 }
 
-/** Two readings of a cell are the same identifier (what the block was planned for). */
-function identityOf(id: ClassifiedIdentifier): string {
-  if (id.kind === 'blank') return 'blank';
-  if (id.kind === 'invalid') return `invalid ${id.message}`;
-  return identifierKey(id);
-}
-
 function blankRow(width: number): string[] {
   return new Array<string>(width).fill('');
-}
-
-/** Values read back from the sheet come without their text marker: protect them again. */
-function protectRead(value: unknown): CellValue {
-  if (Object.prototype.toString.call(value) === '[object Date]') return value as unknown as CellValue;
-  return toSheetValue(value);
 }
 
 // ---- Control, status, failed rows -----------------------------------------------------------
@@ -1181,7 +1203,7 @@ function protectRead(value: unknown): CellValue {
 /** 'background' changes only continueInBackground, whatever the state. */
 export type ControlAction = 'pause' | 'resume' | 'cancel' | 'background';
 
-export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, continueInBackground?: boolean): StoredJob | null {
+export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, continueInBackground?: boolean, by: 'user' | 'background' = 'user'): StoredJob | null {
   deps = flushingJobDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
   const tuning = tuningOf(deps);
   let cancelled = false;
@@ -1189,21 +1211,16 @@ export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, 
     const job = findJob(deps.store, jobId);
     if (!job) return null;
     if (continueInBackground !== undefined) job.continueInBackground = continueInBackground;
-    if (action === 'pause' && job.state === 'running') {
-      job.state = 'paused';
-      job.pausedBy = 'user';
-      job.message = null;
-    } else if (action === 'resume' && job.state === 'paused') {
-      job.state = 'running';
-      job.pausedBy = null;
-      job.message = null;
-      job.consecutiveErrors = 0;
-    } else if (action === 'cancel' && isActive(job.state)) {
-      cancelled = true;
-      job.state = 'cancelled';
-      job.pausedBy = null;
-      job.etaSeconds = null;
-      job.message = null;
+    const event: JobEvent | null = action === 'pause' ? { type: 'pause' } : action === 'resume' ? { type: 'resume', by } : action === 'cancel' ? { type: 'cancel' } : null;
+    const life = event && transition(lifecycleOf(job), event);
+    if (life) {
+      Object.assign(job, life);
+      // A resume starts the count of failures in a row afresh; a cancelled job has no time left.
+      if (action === 'resume') job.consecutiveErrors = 0;
+      if (action === 'cancel') {
+        cancelled = true;
+        job.etaSeconds = null;
+      }
     }
     job.updatedAt = deps.clock.now();
     saveJob(deps.store, job);
@@ -1290,8 +1307,9 @@ export function continueBackgroundJobs(deps: JobDeps, budgetMs: number): JobProg
   const touched: JobProgress[] = [];
   for (const candidate of listJobs(deps.store)) {
     if (!candidate.continueInBackground) continue;
-    if (!(candidate.state === 'running' || (candidate.state === 'paused' && candidate.pausedBy === 'user'))) continue;
-    if (candidate.state === 'paused') controlJob(deps, candidate.jobId, 'resume');
+    const resumable = transition(lifecycleOf(candidate), { type: 'resume', by: 'background' }) !== null;
+    if (!(candidate.state === 'running' || resumable)) continue;
+    if (resumable) controlJob(deps, candidate.jobId, 'resume', undefined, 'background');
     const left = end - deps.clock.now();
     if (left <= 0) break;
     const job = runFor(deps, candidate.sheetId, left);

@@ -14,6 +14,7 @@ import {
 } from '../../src/core/bulkJob';
 import { columnsFor, parseFieldSelection } from '../../src/core/catalog';
 import { classifyIdentifier } from '../../src/core/identifiers';
+import { parseStatus } from '../../src/core/jobWorker';
 import { jobEngineFor } from '../../src/core/jobEngine';
 import { jobKey, loadJob, MAX_STATE_BYTES, toProgress } from '../../src/core/jobState';
 import { DEFAULT_RETRY_POLICY } from '../../src/core/retry';
@@ -25,7 +26,6 @@ import {
   decodeChangesMark,
   decodeColumnRecord,
   encodeColumnRecord,
-  parseStatus,
   STATUS_HEADER,
   type ChangesMark,
   type ColumnMark,

@@ -2,7 +2,8 @@
 // how a pass carries on across executions when rows and columns move, and when it stops.
 import { CHANGE_HIGHLIGHT, CHANGES_HEADER } from '../../src/core/changeTracking';
 import { classifyIdentifier } from '../../src/core/identifiers';
-import { isDue, notFoundStatus, parseRefreshStatus, runRefresh, type RunOutcome } from '../../src/core/refresh';
+import { isDue, runRefresh, type RunOutcome } from '../../src/core/refresh';
+import { parseRefreshStatus } from '../../src/core/jobWorker';
 import { loadRefreshState, RECENT_RUNS, saveRefreshState } from '../../src/core/refreshState';
 import { loadSchedule, saveSchedule, type StoredSchedule } from '../../src/core/schedule';
 import { saveJob } from '../../src/core/jobState';
@@ -41,17 +42,6 @@ function scheduleFor(w: RefreshWorld, patch: Partial<StoredSchedule> = {}): void
 
 describe('row statuses', () => {
   const url = classifyIdentifier(urlOf(1));
-  it('reads the bulk job statuses and its own dated "Not found"', () => {
-    expect(parseRefreshStatus('Enriched 2026-01-02')).toEqual({ kind: 'enriched', date: '2026-01-02' });
-    expect(parseRefreshStatus('Not found')).toEqual({ kind: 'not_found', checked: null, keptFrom: null, keptData: false });
-    expect(parseRefreshStatus('Not found 2026-01-09; kept data from 2026-01-02')).toEqual({ kind: 'not_found', checked: '2026-01-09', keptFrom: '2026-01-02', keptData: true });
-    expect(parseRefreshStatus('Not found 2026-01-09; kept earlier data')).toEqual({ kind: 'not_found', checked: '2026-01-09', keptFrom: null, keptData: true });
-    expect(parseRefreshStatus('Error: boom').kind).toBe('error');
-    expect(parseRefreshStatus('Invalid identifier: x').kind).toBe('invalid');
-    expect(parseRefreshStatus(STATUS_HEADER).kind).toBe('none');
-    expect(parseRefreshStatus(42).kind).toBe('none');
-  });
-
   it('is due when its data is from the cutoff date or earlier, and only for valid identifiers', () => {
     expect(isDue({ kind: 'enriched', date: '2026-01-01' }, url, '2026-01-01')).toBe(true);
     expect(isDue({ kind: 'enriched', date: '2026-01-02' }, url, '2026-01-01')).toBe(false);
@@ -63,12 +53,6 @@ describe('row statuses', () => {
     expect(isDue({ kind: 'enriched', date: '2020-01-01' }, classifyIdentifier('not an id'), '2026-01-01')).toBe(false);
   });
 
-  it('says a row not found kept its data and since when', () => {
-    expect(notFoundStatus('2026-01-09', { kind: 'enriched', date: '2026-01-02' }, true)).toBe('Not found 2026-01-09; kept data from 2026-01-02');
-    expect(notFoundStatus('2026-01-16', parseRefreshStatus('Not found 2026-01-09; kept data from 2026-01-02'), true)).toBe('Not found 2026-01-16; kept data from 2026-01-02');
-    expect(notFoundStatus('2026-01-09', { kind: 'error' }, true)).toBe('Not found 2026-01-09; kept earlier data');
-    expect(notFoundStatus('2026-01-09', { kind: 'not_found', checked: null, keptFrom: null, keptData: false }, false)).toBe('Not found 2026-01-09');
-  });
 });
 
 describe('a refresh pass', () => {
