@@ -36,12 +36,11 @@ import {
   parseStatus,
   protectRead,
   releaseLease,
-  statusText,
-  stopsBlock,
   type RecordIo,
 } from './jobWorker';
 import { flushingJobDeps } from './sheetFlush';
 import { lifecycleOf, transition, type JobEvent } from './jobLifecycle';
+import { isFailedRow, planBlock, writeOut } from './blockPlan';
 import { clearPlan, linkDuplicates, planCovers, PLAN_CHUNK_ROWS, readPlanChunk, savePlan, type Pass, type PlanHeader } from './duplicatePlan';
 import { cursorAnchors, resolveRows, startAnchors, type PendingBlock, type RowResolution } from './rowAnchors';
 import {
@@ -67,7 +66,6 @@ import type { CellValue, ClassifiedIdentifier, FieldSelection, IdentifierKind } 
 import type {
   ConflictChoice,
   Estimate,
-  JobCounts,
   JobProgress,
   SelectFailedResult,
   StartJobResponse,
@@ -469,12 +467,6 @@ const LEASE_MARGIN_MS = 30_000;
  */
 const PAIRS_BEFORE_TIDY = 16;
 
-type RowPlan =
-  /** Left as it is; counted under `counted` (null: already counted, in the second pass). */
-  | { action: 'keep'; counted: keyof JobCounts | null }
-  | { action: 'write'; values: unknown[]; status: string; counted: keyof JobCounts }
-  | { action: 'fetch'; fetchIndex: number };
-
 /** Runs the job of one sheet for one slice of time; returns its state afterwards. */
 export function runSlice(deps: JobDeps, sheetId: number, budgetMs?: number): StoredJob | null {
   deps = flushingJobDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
@@ -610,8 +602,7 @@ class SliceSession {
       const key = identifierKey(id);
       if (!settledHere.has(key)) settledHere.set(key, resultRow);
     };
-    const isFailed = (status: unknown, id: ClassifiedIdentifier) => parseStatus(status).kind === 'error' && id.kind !== 'blank' && id.kind !== 'invalid';
-    const hasError = (row: number) => isFailed(window.status(row), window.identifier(row));
+    const hasError = (row: number) => isFailedRow(window.status(row), window.identifier(row));
     const eligible = retrying ? hasError : this.job.skipSettled ? (row: number) => !isSettled(parseStatus(window.status(row))) : () => true;
     if (retrying && leftover) this.countRetriedByKilledBlock(leftover, lastRow, window);
     /** Rows read for a repeat whose answer the cache let go: their status and values, or null when not settled. */
@@ -632,128 +623,48 @@ class SliceSession {
       // A block planned again after waiting for the rate window was not written: its rows stand.
       const target: unknown[][] = lastBlock?.from === from && lastBlock.to === to ? lastBlock.target : gateway.readValues(job.sheetId, from, statusColumn, to - from + 1, width);
       lastBlock = { from, to, target };
-      const slots: Array<RowPlan | null> = new Array<RowPlan | null>(to - from + 1).fill(null);
-      const fetchCells: unknown[] = [];
-      const fetch = (row: number): RowPlan => {
-        fetchCells.push(window.source(row));
-        return { action: 'fetch', fetchIndex: fetchCells.length - 1 };
-      };
-      // First the rows the block leaves as they are: the settled ones among them answer for their
-      // identifier in the whole block, before them as well as after.
-      for (let row = from; row <= to; row++) {
-        const id = window.identifier(row);
-        const current = target[row - from];
-        const maybeOurs = leftover !== null && row >= leftover.from && row <= leftover.to;
-        if (retrying && !isFailed(current[0], id)) slots[row - from] = { action: 'keep', counted: null };
-        else if (id.kind === 'blank') slots[row - from] = { action: 'keep', counted: 'skipped' };
-        else if (this.job.skipSettled && !maybeOurs && isSettled(parseStatus(current[0]))) slots[row - from] = { action: 'keep', counted: 'skipped' };
-        else continue;
-        noteSettled(id, current);
-      }
-      /** Rows repeating another row that this slice has not settled: decided once all are known. */
-      const repeats: Array<{ at: number; row: number; link: number; key: string; id: { kind: IdentifierKind; normalized: string } }> = [];
-      for (let row = from; row <= to; row++) {
-        if (slots[row - from]) continue;
-        const id = window.identifier(row);
-        if (id.kind === 'invalid') {
-          slots[row - from] = { action: 'write', values: blankRow(columns.length), status: statusText({ kind: 'invalid', message: id.message }), counted: 'invalid' };
-          continue;
-        }
-        if (id.kind === 'blank') continue; // kept above
-        const key = identifierKey(id);
-        const copy = settledHere.get(key);
-        const link = copy ? null : links.linkOf(row);
-        if (copy) slots[row - from] = copyPlan(copy);
-        else if (link === null) slots[row - from] = fetch(row);
-        else repeats.push({ at: row - from, row, link, key, id });
-      }
-      if (repeats.length) {
-        // A repeat of a row outside the block: the cache answers most of them without a request;
-        // one whose answer the cache let go is copied from that row on the sheet, so no
-        // identifier is requested twice. A repeat of a row inside the block does as that row did.
-        const outside = (link: number) => link < from || link > to;
-        const elsewhere = repeats.filter(({ link }) => outside(link));
-        const cached = elsewhere.length ? deps.engine.cachedKeys(elsewhere.map(({ id }) => id), selection) : new Set<string>();
-        const copied = new Map<string, unknown[]>();
-        for (const { at, row, link, key } of repeats) {
-          let copy = copied.get(key);
-          if (!copy && outside(link) && !cached.has(key)) {
+      const plan = planBlock(
+        {
+          from,
+          to,
+          target,
+          identifier: (row) => window.identifier(row),
+          source: (row) => window.source(row),
+          retrying,
+          skipSettled: this.job.skipSettled,
+          maybeOurs: (row) => leftover !== null && row >= leftover.from && row <= leftover.to,
+          settledHere,
+          dataColumns: columns.length,
+        },
+        {
+          linkOf: (row) => links.linkOf(row),
+          cachedKeys: (ids) => deps.engine.cachedKeys(ids, selection),
+          settledRowAt: (link, key) => {
             if (!fromSheet.has(link)) fromSheet.set(link, this.settledRowAt(link, key, sourceColumn, statusColumn, width));
-            copy = fromSheet.get(link) ?? undefined;
-            if (copy) copied.set(key, copy);
-          }
-          slots[at] = copy ? copyPlan(copy) : fetch(row);
-        }
-      }
-      const plans = slots as RowPlan[];
+            return fromSheet.get(link) ?? null;
+          },
+        },
+      );
+      for (const { id, resultRow } of plan.keptSettled) noteSettled(id, resultRow);
+      const plans = plan.rows;
 
       let result: EnrichResult | null = null;
-      if (fetchCells.length) {
-        const padding = this.fillers(fetchCells, window, to + 1, lastRow, settledHere, links, eligible, selection);
+      if (plan.fetchCells.length) {
+        const padding = this.fillers(plan.fetchCells, window, to + 1, lastRow, settledHere, links, eligible, selection);
         // Fillers only warm the cache for the rows ahead; their outcomes are not written now.
-        result = deps.engine.enrich(fetchCells.concat(padding), { selection, deadline: this.sendUntil + this.tuning.maxRequestMs, maxRequestMs: this.tuning.maxRequestMs });
+        result = deps.engine.enrich(plan.fetchCells.concat(padding), { selection, deadline: this.sendUntil + this.tuning.maxRequestMs, maxRequestMs: this.tuning.maxRequestMs });
         this.job.requests += result.stats.requests;
         this.job.creditsUsed += result.stats.creditsUsed;
       }
 
-      // Rows are written up to the first one the engine could not answer (out of time, or a
-      // key problem that stops every request), so the cursor stays "first row not written".
-      let cut = to + 1;
-      let fatal = result?.fatal ?? null;
-      const rowsOut: CellValue[][] = [];
-      const statusesOut: CellValue[][] = [];
-      const counts = { ...this.job.counts };
-      for (let row = from; row <= to; row++) {
-        const index = row - from;
-        const plan = plans[index];
-        let values: unknown[];
-        let status: unknown;
-        let counted: keyof JobCounts | null;
-        if (plan.action === 'keep') {
-          values = target[index].slice(1);
-          status = target[index][0];
-          counted = plan.counted;
-        } else if (plan.action === 'write') {
-          values = plan.values;
-          status = plan.status;
-          counted = plan.counted;
-        } else {
-          const outcome = result!.outcomes[plan.fetchIndex];
-          const stop = stopsBlock(outcome);
-          if (stop) {
-            fatal = fatal ?? stop.fatal;
-            cut = row;
-            break;
-          }
-          if (outcome.status === 'matched') {
-            values = flatten(outcome.person);
-            status = statusText({ kind: 'enriched', date: deps.gateway.formatDate(outcome.fetchedAt) });
-            counted = 'enriched';
-          } else if (outcome.status === 'not_found') {
-            values = blankRow(columns.length);
-            status = statusText({ kind: 'not_found' });
-            counted = 'notFound';
-          } else if (outcome.status === 'failed') {
-            // A row that failed keeps what it had: a later run can fill it.
-            values = target[index].slice(1);
-            status = statusText({ kind: 'error', message: outcome.message });
-            counted = 'failed';
-          } else {
-            // The engine classifies like this job does, so only an invalid row can land here.
-            values = blankRow(columns.length);
-            status = statusText({ kind: 'invalid', message: outcome.status === 'invalid' ? outcome.message : 'Blank' });
-            counted = 'invalid';
-          }
-        }
-        rowsOut.push(values.map(protectRead));
-        statusesOut.push([protectRead(status)]);
-        target[index] = [status, ...values];
-        if (counted !== null) {
-          // A retried row leaves "failed" for whatever it is now (failed again included).
-          if (retrying) counts.failed--;
-          counts[counted]++;
-        }
-      }
+      const out = writeOut({ from, to, target, retrying, dataColumns: columns.length }, plan, result, this.job.counts, {
+        flatten,
+        date: (epochMs) => gateway.formatDate(epochMs),
+      });
+      const { cut, fatal, counts } = out;
+      out.cells.forEach((cells, i) => (target[i] = cells));
+      const rowsOut: CellValue[][] = out.cells.map((cells) => cells.slice(1).map(protectRead));
+      const statusesOut: CellValue[][] = out.cells.map((cells) => [protectRead(cells[0])]);
 
       if (cut > from) {
         // The block's commit point is its cursor pair of anchors (added after the writes): the
@@ -1065,12 +976,6 @@ function jobIo(deps: JobDeps, sheetId: number): RecordIo<StoredJob> {
   return { load: () => loadJob(deps.store, sheetId), save: (job) => saveJob(deps.store, job) };
 }
 
-/** A settled row's outcome, written again for a row that repeats its identifier. */
-function copyPlan(resultRow: unknown[]): RowPlan {
-  const settled = parseStatus(resultRow[0]);
-  return { action: 'write', values: resultRow.slice(1), status: String(resultRow[0]), counted: settled.kind === 'enriched' ? 'enriched' : 'notFound' };
-}
-
 /** Rows of the identifier column (and of the status column, when asked for) one read brings in. */
 const READ_CHUNK_ROWS = 200;
 
@@ -1192,10 +1097,6 @@ class DuplicateLinks {
       // Not stored (properties full, or busy): this slice has every link, the next builds them again.
     }
   }
-}
-
-function blankRow(width: number): string[] {
-  return new Array<string>(width).fill('');
 }
 
 // ---- Control, status, failed rows -----------------------------------------------------------
