@@ -1,6 +1,9 @@
 // The bulk job: enriches one identifier column in blocks of rows, each block one engine call,
 // one setValues for its values and one for its status cells, and saves its cursor after every
-// block, so a killed execution loses nothing and a resume never writes a row twice. Its rows are
+// block, so a killed execution loses nothing and a resume does not write a block again that it
+// finds written (the commit protocol and its invariants: src/core/jobWorker.ts). What each block
+// keeps, copies, writes and fetches is the planner's (src/core/blockPlan.ts); every change of the
+// job's state goes through src/core/jobLifecycle.ts. Its rows are
 // anchored with row metadata (src/core/rowAnchors.ts) and re-read every slice, so rows the user
 // inserts or deletes meanwhile move nothing. A slice reads only the rows it works on; repeats of
 // rows above them are found through the duplicate plan (src/core/duplicatePlan.ts), so a whole
@@ -668,9 +671,10 @@ class SliceSession {
 
       if (cut > from) {
         // The block's commit point is its cursor pair of anchors (added after the writes): the
-        // state first says which pair that is and what the counts become once it exists, so a
-        // kill anywhere leaves either the block not written (written again, counted once) or
-        // its pair there (counts taken from here at the next slice).
+        // state first says which pair that is, what the counts become once it exists and what
+        // the cells will hold (jobWorker.ts, step 2), so a kill anywhere leaves the block not
+        // written (written again, counted once), written without its pair (found by its digest,
+        // not written again), or its pair there (counts taken from here at the next slice).
         const marks = this.job.rowMarks!;
         const seq = marks.seq + 1;
         const base = this.job.cursor;
