@@ -4,6 +4,8 @@
 // block, anchored to the identifier above it, so inserted or deleted rows never shift it.
 // Columns are found by the bulk job's developer metadata every time, never by a remembered index;
 // when they cannot be found the run stops with a reason instead of writing in the wrong place.
+// The lease, the commit protocol (each block's runs announced before they are written, so a kill
+// before the save costs no count) and the status texts are the job worker's (src/core/jobWorker.ts).
 import { columnsFor, parseFieldSelection, type Column } from './catalog';
 import {
   CHANGE_HIGHLIGHT,
