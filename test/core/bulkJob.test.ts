@@ -558,6 +558,40 @@ describe('killed executions', () => {
     expect(new Set(statusWritesPerRow(w, 301))).toEqual(new Set([1]));
   });
 
+  test('a block pending in a job saved by the version before digests is written again, and counted once', () => {
+    const expected = reference(120);
+    const w = setup(120);
+    start(w, w.source);
+    const add = w.sheets.addRowAnchors.bind(w.sheets);
+    let killed = false;
+    w.sheets.addRowAnchors = (sheetId, anchors) => {
+      if (!killed && anchors.some((anchor) => 's' in anchor.record)) {
+        killed = true;
+        w.sheets.killed = true;
+        throw new Killed('killed between the writes and the cursor pair');
+      }
+      add(sheetId, anchors);
+    };
+    try {
+      runSlice(w.deps, SHEET);
+    } catch (error) {
+      if (!(error instanceof Killed)) throw error;
+    }
+    w.sheets.killed = false;
+    // As the earlier version stored it: a pending block without a digest.
+    const stored = JSON.parse(w.store.get(jobKey(SHEET))!) as { pendingBlock: Record<string, unknown> };
+    delete stored.pendingBlock.digest;
+    w.store.set(jobKey(SHEET), JSON.stringify(stored));
+    w.engine.lock.held = false;
+    w.engine.clock.advance(5 * 60_000);
+    drive(w);
+    const job = loadJob(w.store, SHEET)!;
+    expect(job.state).toBe('done');
+    expect(w.sheets.grid(SHEET)).toEqual(expected);
+    const { enriched, notFound, invalid, failed, skipped } = job.counts;
+    expect(enriched + notFound + invalid + failed + skipped).toBe(120);
+  });
+
   test('a killed block whose cells were changed before the resume is written again, and counted once', () => {
     const expected = reference(120);
     const w = setup(120);
