@@ -1,7 +1,7 @@
 // The worker both long-running jobs share (src/core/jobWorker.ts): the lease and commit protocol,
 // failures in a row, the cut at the first unanswered row, the digest that finds a killed block
 // written, and the status texts (the one place they are written and read).
-import { FakeClock, FakeLock } from './fakes';
+import { FakeLock } from './fakes';
 import {
   answeredPrefix,
   cellsDigest,
@@ -56,7 +56,7 @@ describe('lease', () => {
   });
 
   test('a commit saves only while its token holds the lease, and says so when the lease was lost', () => {
-    const lock = new FakeLock(new FakeClock());
+    const lock = new FakeLock();
     const s = store({ lease: { token: 'a', until: 10 }, n: 0 });
     const saved = commitUnderLease(lock, 1_000, s.io, 'a', (latest) => ({ save: { ...latest, n: latest.n + 1 }, value: latest.n + 1 }));
     expect(saved).toEqual({ kind: 'saved', value: 1 });
@@ -68,7 +68,7 @@ describe('lease', () => {
   });
 
   test('a lock that stays busy is reported, never a write without it', () => {
-    const lock = new FakeLock(new FakeClock());
+    const lock = new FakeLock();
     lock.failNext = 1; // another execution holds the document lock past the wait
     const s = store({ lease: { token: 'a', until: 10 }, n: 0 });
     expect(commitUnderLease(lock, 1_000, s.io, 'a', (latest) => ({ save: { ...latest, n: 5 }, value: 0 }))).toEqual({ kind: 'busy' });
@@ -76,14 +76,14 @@ describe('lease', () => {
   });
 
   test('release lets go of its own lease only, and survives a killed execution', () => {
-    const lock = new FakeLock(new FakeClock());
+    const lock = new FakeLock();
     const s = store({ lease: { token: 'a', until: 10 }, n: 0 });
     releaseLease(lock, 1_000, s.io, 'b');
     expect(s.get()!.lease).toEqual({ token: 'a', until: 10 });
     releaseLease(lock, 1_000, s.io, 'a');
     expect(s.get()!.lease).toBeNull();
     const killed = { load: () => { throw new Error('killed'); }, save: () => undefined };
-    expect(() => releaseLease(new FakeLock(new FakeClock()), 1_000, killed, 'a')).not.toThrow();
+    expect(() => releaseLease(new FakeLock(), 1_000, killed, 'a')).not.toThrow();
   });
 });
 

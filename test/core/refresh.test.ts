@@ -3,7 +3,6 @@
 import { CHANGE_HIGHLIGHT, CHANGES_HEADER } from '../../src/core/changeTracking';
 import { classifyIdentifier } from '../../src/core/identifiers';
 import { isDue, runRefresh, type RunOutcome } from '../../src/core/refresh';
-import { parseRefreshStatus } from '../../src/core/jobWorker';
 import { loadRefreshState, RECENT_RUNS, saveRefreshState } from '../../src/core/refreshState';
 import { loadSchedule, saveSchedule, type StoredSchedule } from '../../src/core/schedule';
 import { saveJob } from '../../src/core/jobState';
