@@ -40,7 +40,7 @@ import {
 } from './schedule';
 import { parseStatus, readLayouts, rowRuns, STATUS_HEADER, statusText, type Layout, type SheetGateway } from './sheetTarget';
 import type { CellValue, ClassifiedIdentifier, RowOutcome } from './types';
-import type { LastRunSummary, ScheduleRequest } from '../server/sidebarContract';
+import type { LastRunSummary, ScheduleRequest } from '../shared/contract';
 
 // ---- Ports -----------------------------------------------------------------------------------
 
