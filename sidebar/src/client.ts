@@ -1,6 +1,6 @@
 // A typed, Promise-returning client over google.script.run. Its method names and types come
 // from SidebarServer, so a renamed or retyped server function breaks the sidebar's type-check.
-import type { SidebarServer } from '../../src/shared/contract';
+import type { SidebarServer } from '../../src/common/contract';
 
 /** The part of google.script.run this sidebar uses (the client-side types clash with the server's). */
 export interface GoogleScriptRun {

@@ -58,7 +58,7 @@ import type {
   JobProgress,
   SelectFailedResult,
   StartJobResponse,
-} from '../shared/contract';
+} from '../common/contract';
 
 /** What the job needs from the engine (src/core/enrich.ts, bound to a context by the server). */
 export interface JobEngine {

@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import type { KeyValueStore } from './ports';
 import { lazySchema, parseStoredJson } from './schemas';
-import type { JobProgress } from '../shared/contract';
+import type { JobProgress } from '../common/contract';
 
 export const JOB_KEY_PREFIX = 'crustdata.job.';
 export const SETTINGS_KEY_PREFIX = 'crustdata.settings.';

@@ -40,7 +40,7 @@ import {
 } from './schedule';
 import { parseStatus, readLayouts, rowRuns, STATUS_HEADER, statusText, type Layout, type SheetGateway } from './sheetTarget';
 import type { CellValue, ClassifiedIdentifier, RowOutcome } from './types';
-import type { LastRunSummary, ScheduleRequest } from '../shared/contract';
+import type { LastRunSummary, ScheduleRequest } from '../common/contract';
 
 // ---- Ports -----------------------------------------------------------------------------------
 

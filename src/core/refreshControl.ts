@@ -26,7 +26,7 @@ import { withLock, type Clock, type KeyValueStore } from './ports';
 import { flushingRefreshDeps } from './sheetFlush';
 import { rangeA1, sheetRangeA1, STATUS_HEADER, type Layout } from './sheetTarget';
 import { allTriggerRecords, deleteTriggerRecord, loadTriggerRecord, saveTriggerRecord } from './triggerRecord';
-import type { ScheduleStatus, ScheduleTarget } from '../shared/contract';
+import type { ScheduleStatus, ScheduleTarget } from '../common/contract';
 
 /** The trigger's handler: src/entrypoints.ts onScheduledRun. */
 export const TRIGGER_HANDLER = 'onScheduledRun';

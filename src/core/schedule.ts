@@ -6,7 +6,7 @@ import { ALL_COLUMNS } from './catalog';
 import { EnrichError } from './errors';
 import type { KeyValueStore } from './ports';
 import { lazySchema, parseStoredJson } from './schemas';
-import type { ScheduleRequest } from '../shared/contract';
+import type { ScheduleRequest } from '../common/contract';
 
 export const SCHEDULE_KEY = 'crustdata.schedule';
 export const DEFAULT_MAX_AGE_DAYS = 7;

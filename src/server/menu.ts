@@ -5,7 +5,7 @@ import type { JobDeps, JobSource } from '../core/bulkJob';
 import { DEFAULT_FIELDS } from '../core/catalog';
 import { loadJob, loadSettings, toProgress } from '../core/jobState';
 import { columnLetter } from '../core/sheetTarget';
-import type { JobProgress, StartJobResponse } from '../shared/contract';
+import type { JobProgress, StartJobResponse } from '../common/contract';
 import { maskApiKey, readApiKey, readSharedKey, sharedByCurrentUser, writeApiKey } from './context';
 import * as refreshApi from './refreshApi';
 import { createJobDeps } from './sheetGateway';

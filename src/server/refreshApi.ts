@@ -7,7 +7,7 @@ import * as control from '../core/refreshControl';
 import { createEnrichContext, documentStore, userStore } from './context';
 import { projectTriggerPort, spreadsheetTimeZone } from './refreshGateway';
 import { createJobDeps, sheetGatewayFor } from './sheetGateway';
-import type { ScheduleStatus } from '../shared/contract';
+import type { ScheduleStatus } from '../common/contract';
 
 function controlDeps(): control.ControlDeps {
   const spreadsheet = SpreadsheetApp.getActiveSpreadsheet();

@@ -1,4 +1,4 @@
-// Functions the sidebar calls through google.script.run (src/shared/contract.ts). Every
+// Functions the sidebar calls through google.script.run (src/common/contract.ts). Every
 // argument is validated (validation.ts, then against the spreadsheet and the catalog), every
 // answer is plain data. The work itself is the bulk job core (src/core/bulkJob.ts).
 import * as job from '../core/bulkJob';
@@ -37,7 +37,7 @@ import type {
   SourceGuess,
   SourceRange,
   StartJobResponse,
-} from '../shared/contract';
+} from '../common/contract';
 import { controlJobRequestSchema, estimateRequestSchema, jobRefSchema, parseRequest, saveApiKeyRequestSchema, startJobRequestSchema } from './validation';
 
 /** Each continueJob call starts requests for this long, then reports (well inside 6 minutes). */

@@ -5,7 +5,7 @@
 import { AppsScriptEmulator, inProcessTransport, VirtualClock } from '../../dev/emulator';
 import { syntheticProfileUrl } from '../../dev/mock-api/dataset';
 import { MockCrustdataApi } from '../../dev/mock-api/handler';
-import type { JobProgress, StartJobResponse } from '../../src/shared/contract';
+import type { JobProgress, StartJobResponse } from '../../src/common/contract';
 import { startRequest } from './jobHarness';
 
 const USERS = 50;
