@@ -10,7 +10,7 @@ import { columnSpec, columnsFor, creditsPerMatch, parseFieldSelection, selection
 import { CHANGE_HIGHLIGHT } from './changeTracking';
 import { toSheetValue } from './cellText';
 import { compileFlattener } from './flatten';
-import type { EnrichOptions, EnrichResult } from './enrich';
+import type { EnrichResult } from './enrich';
 import { FATAL_CODES, isEnrichError } from './errors';
 import { classifyIdentifier } from './identifiers';
 import {
@@ -24,7 +24,7 @@ import {
   toProgress,
   type StoredJob,
 } from './jobState';
-import { withLock, type Clock, type KeyValueStore, type Lock } from './ports';
+import { withLock, type Clock, type JobEngine, type KeyValueStore, type Lock, type SheetGateway } from './ports';
 import { flushingJobDeps } from './sheetFlush';
 import { clearPlan, linkDuplicates, planCovers, PLAN_CHUNK_ROWS, readPlanChunk, savePlan, type Pass, type PlanHeader } from './duplicatePlan';
 import { cursorAnchors, resolveRows, startAnchors, type PendingBlock, type RowResolution } from './rowAnchors';
@@ -48,7 +48,6 @@ import {
   type ColumnMark,
   type ConflictReport,
   type Layout,
-  type SheetGateway,
 } from './sheetTarget';
 import type { CellValue, ClassifiedIdentifier, FieldSelection, IdentifierKind } from './types';
 import type {
@@ -59,14 +58,6 @@ import type {
   SelectFailedResult,
   StartJobResponse,
 } from '../common/contract';
-
-/** What the job needs from the engine (src/core/enrich.ts, bound to a context by the server). */
-export interface JobEngine {
-  enrich(cells: unknown[], options: EnrichOptions): EnrichResult;
-  /** Which of these identifiers the result cache holds for the selection, as identifierKey()s (one cache read). */
-  cachedKeys(identifiers: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection): Set<string>;
-  requestsPerMinute: number;
-}
 
 export interface JobTuning {
   /** Rows per block: one engine call and two setValues each. */

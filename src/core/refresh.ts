@@ -19,12 +19,11 @@ import {
   trackedColumnsOf,
   type PassPhase,
 } from './changeTracking';
-import type { EnrichOptions, EnrichResult } from './enrich';
 import { FATAL_CODES, isEnrichError } from './errors';
 import { flattenPerson } from './flatten';
 import { classifyIdentifier } from './identifiers';
 import { loadJob } from './jobState';
-import { withLock, type Clock, type KeyValueStore, type Lock } from './ports';
+import { withLock, type Clock, type KeyValueStore, type Lock, type RefreshEngine, type RefreshSheet, type TimeZone } from './ports';
 import { flushingRefreshDeps } from './sheetFlush';
 import { emptyPassCounts, loadRefreshState, recordRun, saveRefreshState, type RefreshPass } from './refreshState';
 import {
@@ -36,37 +35,12 @@ import {
   saveSchedule,
   trackedHeadersOf,
   type RefreshTarget,
-  type TimeZone,
 } from './schedule';
-import { parseStatus, readLayouts, rowRuns, STATUS_HEADER, statusText, type Layout, type SheetGateway } from './sheetTarget';
+import { parseStatus, readLayouts, rowRuns, STATUS_HEADER, statusText, type Layout } from './sheetTarget';
 import type { CellValue, ClassifiedIdentifier, RowOutcome } from './types';
 import type { LastRunSummary, ScheduleRequest } from '../common/contract';
 
 // ---- Ports -----------------------------------------------------------------------------------
-
-/** The part of the bulk job's sheet port the refresh uses; one Sheets call per method. */
-export type RefreshSheet = Pick<
-  SheetGateway,
-  | 'sheetName'
-  | 'size'
-  | 'readValues'
-  | 'writeValues'
-  | 'readColumnMarks'
-  | 'insertColumnsAfter'
-  | 'formatDate'
-  | 'readNotes'
-  | 'writeNotes'
-  | 'readBackgrounds'
-  | 'writeBackgrounds'
-  | 'readChangesMarks'
-  | 'markChangesColumn'
-  | 'flush'
->;
-
-/** The engine bound to this execution's context (src/core/enrich.ts enrichCells). */
-export interface RefreshEngine {
-  enrich(cells: unknown[], options: EnrichOptions): EnrichResult;
-}
 
 export interface RefreshTuning {
   /**

@@ -4,7 +4,7 @@
 import * as z from 'zod/mini';
 import { ALL_COLUMNS } from './catalog';
 import { EnrichError } from './errors';
-import type { KeyValueStore } from './ports';
+import type { KeyValueStore, TimeZone } from './ports';
 import { lazySchema, parseStoredJson } from './schemas';
 import type { ScheduleRequest } from '../common/contract';
 
@@ -123,14 +123,6 @@ export function isScheduleActive(schedule: StoredSchedule | null): schedule is S
 }
 
 // ---- Calendar ------------------------------------------------------------------------------
-
-/**
- * The spreadsheet's time zone as the core needs it: the UTC offset at an instant (local time =
- * UTC + offset). Apps Script: Utilities.formatDate(date, tz, 'Z'); tests: a fixed offset or Intl.
- */
-export interface TimeZone {
-  offsetMs(epochMs: number): number;
-}
 
 export const UTC: TimeZone = { offsetMs: () => 0 };
 

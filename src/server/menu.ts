@@ -6,9 +6,9 @@ import { DEFAULT_FIELDS } from '../core/catalog';
 import { loadJob, loadSettings, toProgress } from '../core/jobState';
 import { columnLetter } from '../core/sheetTarget';
 import type { JobProgress, StartJobResponse } from '../common/contract';
-import { maskApiKey, readApiKey, readSharedKey, sharedByCurrentUser, writeApiKey } from './context';
+import { maskApiKey, readApiKey, readSharedKey, sharedByCurrentUser, writeApiKey } from '../adapters/context';
 import * as refreshApi from './refreshApi';
-import { createJobDeps } from './sheetGateway';
+import { createJobDeps } from '../adapters/sheetGateway';
 import { detectSource } from './sidebarApi';
 import { saveApiKeyRequestSchema } from './validation';
 

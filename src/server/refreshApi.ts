@@ -4,9 +4,9 @@ import { appsScriptClock, lockOf } from '../adapters/appsScript';
 import { continueBackgroundJobs } from '../core/bulkJob';
 import { enrichCells } from '../core/enrich';
 import * as control from '../core/refreshControl';
-import { createEnrichContext, documentStore, userStore } from './context';
-import { projectTriggerPort, spreadsheetTimeZone } from './refreshGateway';
-import { createJobDeps, sheetGatewayFor } from './sheetGateway';
+import { createEnrichContext, documentStore, userStore } from '../adapters/context';
+import { projectTriggerPort, spreadsheetTimeZone } from '../adapters/refreshGateway';
+import { createJobDeps, sheetGatewayFor } from '../adapters/sheetGateway';
 import type { ScheduleStatus } from '../common/contract';
 
 function controlDeps(): control.ControlDeps {

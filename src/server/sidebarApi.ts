@@ -22,9 +22,9 @@ import {
   sharedByCurrentUser,
   writeApiKey,
   writeRequestsPerMinute,
-} from './context';
+} from '../adapters/context';
 import * as refreshApi from './refreshApi';
-import { createJobDeps } from './sheetGateway';
+import { createJobDeps } from '../adapters/sheetGateway';
 import type {
   ApiKeyStatus,
   ConnectionResult,

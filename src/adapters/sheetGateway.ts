@@ -1,13 +1,14 @@
 // The SheetGateway port over SpreadsheetApp (the bulk job's and the scheduled refresh's): each
 // method is one Sheets call (or one finder call plus the removals it asks for), so the calls per
 // block stay constant. Also builds the bulk job's dependencies for one execution.
-import { appsScriptClock, lockOf } from '../adapters/appsScript';
+import { appsScriptClock, lockOf } from './appsScript';
 import type { JobDeps, JobTuning } from '../core/bulkJob';
 import { jobEngineFor } from '../core/jobEngine';
 import { createEnrichContext, documentStore } from './context';
 import { decodeRowAnchor, encodeRowAnchor, ROW_ANCHOR_KEY, type RowAnchor } from '../core/rowAnchors';
 import { CHANGES_METADATA_KEY } from '../core/changeTracking';
-import { COLUMN_METADATA_KEY, columnLetter, decodeChangesMark, decodeColumnRecord, encodeChangesMark, encodeColumnRecord, type ChangesMark, type ColumnMark, type SheetGateway } from '../core/sheetTarget';
+import { COLUMN_METADATA_KEY, columnLetter, decodeChangesMark, decodeColumnRecord, encodeChangesMark, encodeColumnRecord, type ChangesMark, type ColumnMark } from '../core/sheetTarget';
+import type { SheetGateway } from '../core/ports';
 
 type Spreadsheet = GoogleAppsScript.Spreadsheet.Spreadsheet;
 type Sheet = GoogleAppsScript.Spreadsheet.Sheet;

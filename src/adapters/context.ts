@@ -11,7 +11,7 @@
 // lock for a user's own key, the document cache and document lock for the shared key. The script
 // cache and script lock are common to every user of the add-on in every spreadsheet, so nothing
 // here uses them. The key never goes to a cell, a log or a cache (the cache keys hold a hash).
-import { appsScriptClock, appsScriptHasher, appsScriptHttp, cacheStore, lazyLockOf, propertiesStore } from '../adapters/appsScript';
+import { appsScriptClock, appsScriptHasher, appsScriptHttp, cacheStore, lazyLockOf, propertiesStore } from './appsScript';
 import type { EnrichContext } from '../core/enrich';
 import { reentrantLock, type KeyValueStore, type Lock } from '../core/ports';
 
