@@ -14,7 +14,7 @@ import type { CellValue, FieldSelection, RowOutcome } from './types';
 
 // ---- Messages (quoted in the README and the function's JSDoc) ------------------------------
 
-/** Formulas use only the key shared with the spreadsheet (see src/adapters/context.ts): this is where it is shared. */
+/** Formulas use only the key shared with the spreadsheet (see src/adapters/deps.ts): this is where it is shared. */
 const SHARE_KEY_PATH = 'Extensions → Crustdata → Open sidebar';
 
 export const MESSAGES = {

@@ -7,7 +7,7 @@ import { callingSheetReader } from '../adapters/callingSheet';
 import { answerBeforeTheKey, errorText, runCustomFunction } from '../core/customFunction';
 import { enrichCells, nextRequestSlotAt } from '../core/enrich';
 import type { CellValue } from '../core/types';
-import { createFormulaContext, documentLock, resultCache } from '../adapters/context';
+import { documentLock, enrichContextFor, resultCache } from '../adapters/deps';
 
 export function crustdataEnrich(identifiers: unknown, fields?: unknown, header?: unknown): CellValue[][] {
   const startedAt = Date.now();
@@ -22,7 +22,7 @@ export function crustdataEnrich(identifiers: unknown, fields?: unknown, header?:
       header,
     );
     if (early) return early;
-    const ctx = createFormulaContext();
+    const ctx = enrichContextFor('formula');
     apiKey = ctx.apiKey;
     // One cell of this spreadsheet fetches at a time, the others then hit the cache. The engine
     // paces the shared key under this same lock object: held once, never waited for twice.

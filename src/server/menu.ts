@@ -6,9 +6,9 @@ import { DEFAULT_FIELDS } from '../core/catalog';
 import { loadJob, loadSettings, toProgress } from '../core/jobState';
 import { columnLetter } from '../core/sheetTarget';
 import type { JobProgress, StartJobResponse } from '../common/contract';
-import { maskApiKey, readApiKey, readSharedKey, sharedByCurrentUser, writeApiKey } from '../adapters/context';
+import { maskApiKey, readApiKey, readSharedKey, sharedByCurrentUser, writeApiKey } from '../adapters/keys';
 import * as refreshApi from './refreshApi';
-import { createJobDeps } from '../adapters/sheetGateway';
+import { jobDeps } from '../adapters/deps';
 import { detectSource } from './sidebarApi';
 import { saveApiKeyRequestSchema } from './validation';
 
@@ -40,7 +40,7 @@ export function openSidebar(): void {
 /** Enriches the selected rows with this sheet's last settings, after confirming the estimate. */
 export function enrichSelection(): void {
   const ui = SpreadsheetApp.getUi();
-  const deps = createJobDeps();
+  const deps = jobDeps();
   const startedAt = deps.clock.now();
   if (!readApiKey()) {
     ui.alert(TITLE, 'Set your Crustdata API key first: Extensions → Crustdata → Set API key…', ui.ButtonSet.OK);
