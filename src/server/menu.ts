@@ -16,16 +16,24 @@ const TITLE = 'Crustdata';
 /** A menu run stops starting work here, leaving room under Apps Script's 6-minute limit. */
 export const MENU_RUN_MS = 5 * 60_000;
 
+/** The menu in order, null a separator; each handler is an entry point (src/entrypoints.ts checks the names). */
+export const MENU_ITEMS = [
+  ['Open sidebar', 'menuOpenSidebar'],
+  ['Enrich selected rows', 'menuEnrichSelection'],
+  ['Refresh now', 'menuRefreshNow'],
+  null,
+  ['Set API key…', 'menuSetApiKey'],
+  ['Help', 'menuHelp'],
+] as const;
+export type MenuHandler = NonNullable<(typeof MENU_ITEMS)[number]>[1];
+
 export function onOpen(e: unknown): void {
-  SpreadsheetApp.getUi()
-    .createAddonMenu()
-    .addItem('Open sidebar', 'menuOpenSidebar')
-    .addItem('Enrich selected rows', 'menuEnrichSelection')
-    .addItem('Refresh now', 'menuRefreshNow')
-    .addSeparator()
-    .addItem('Set API key…', 'menuSetApiKey')
-    .addItem('Help', 'menuHelp')
-    .addToUi();
+  const menu = SpreadsheetApp.getUi().createAddonMenu();
+  for (const item of MENU_ITEMS) {
+    if (item) menu.addItem(item[0], item[1]);
+    else menu.addSeparator();
+  }
+  menu.addToUi();
 }
 
 export function onInstall(e: unknown): void {
