@@ -9,6 +9,7 @@
 import { columnSpec, columnsFor, creditsPerMatch, parseFieldSelection, selectionKey, type Column } from './catalog';
 import { CHANGE_HIGHLIGHT } from './changeTracking';
 import { toSheetValue } from './cellText';
+import { MAX_IDENTIFIERS_PER_REQUEST as MAX_PER_REQUEST, requestCount } from './crustdataClient';
 import { compileFlattener } from './flatten';
 import type { EnrichResult } from './enrich';
 import { FATAL_CODES, isEnrichError } from './errors';
@@ -190,7 +191,6 @@ export function planTarget(deps: JobDeps, source: JobSource, selection: FieldSel
 
 // ---- Estimate --------------------------------------------------------------------------------
 
-const MAX_PER_REQUEST = 25;
 /** How one identifier is named in the job's maps and in JobEngine.cachedKeys. */
 export const identifierKey = (id: { kind: string; normalized: string }) => `${id.kind} ${id.normalized}`;
 /** How far past a block the job looks for identifiers to fill the block's last request. */
@@ -240,7 +240,7 @@ export function estimateJob(deps: JobDeps, source: JobSource, options: StartOpti
   const toFetch = uncached.length;
   const urlsToFetch = uncached.filter((id) => id.kind === 'profile_url').length;
   // The job fills each request to 25 from the rows ahead, so this is what it sends without faults.
-  const requests = Math.ceil(urlsToFetch / MAX_PER_REQUEST) + Math.ceil((toFetch - urlsToFetch) / MAX_PER_REQUEST);
+  const requests = requestCount(urlsToFetch, toFetch - urlsToFetch);
   const perMinute = Math.max(1, deps.engine.requestsPerMinute);
   return {
     rows,
@@ -945,7 +945,7 @@ class SliceSession {
       if (id.kind === 'profile_url') urls++;
     }
     const scale = (lastRow - from + 1) / (to - from + 1);
-    const requests = Math.ceil((urls * scale) / MAX_PER_REQUEST) + Math.ceil(((remaining.size - urls) * scale) / MAX_PER_REQUEST);
+    const requests = requestCount(urls * scale, (remaining.size - urls) * scale);
     return Math.round((requests * 60) / Math.max(1, this.deps.engine.requestsPerMinute));
   }
 
