@@ -6,7 +6,7 @@
 // settled row on the sheet) arrives as functions, so the slice decides what to read and when.
 import type { EnrichResult } from './enrich';
 import { identifierKey, isSettled, parseStatus, statusText, stopsBlock, type Fatal } from './jobWorker';
-import type { JobCounts } from '../server/sidebarContract';
+import type { JobCounts } from '../common/contract';
 import type { ClassifiedIdentifier, IdentifierKind } from './types';
 
 export type RowPlan =

@@ -12,8 +12,9 @@
 import { columnSpec, columnsFor, creditsPerMatch, parseFieldSelection, selectionKey, type Column } from './catalog';
 import { CHANGE_HIGHLIGHT } from './changeTracking';
 import { toSheetValue } from './cellText';
+import { MAX_IDENTIFIERS_PER_REQUEST as MAX_PER_REQUEST, requestCount } from './crustdataClient';
 import { compileFlattener } from './flatten';
-import type { EnrichOptions, EnrichResult } from './enrich';
+import type { EnrichResult } from './enrich';
 import { isEnrichError } from './errors';
 import { classifyIdentifier } from './identifiers';
 import {
@@ -27,7 +28,7 @@ import {
   toProgress,
   type StoredJob,
 } from './jobState';
-import { withLock, type Clock, type KeyValueStore, type Lock } from './ports';
+import { withLock, type Clock, type JobEngine, type KeyValueStore, type Lock, type SheetGateway } from './ports';
 import {
   cellsDigest,
   claimLease,
@@ -63,7 +64,6 @@ import {
   type ColumnMark,
   type ConflictReport,
   type Layout,
-  type SheetGateway,
 } from './sheetTarget';
 import type { CellValue, ClassifiedIdentifier, FieldSelection, IdentifierKind } from './types';
 import type {
@@ -72,15 +72,7 @@ import type {
   JobProgress,
   SelectFailedResult,
   StartJobResponse,
-} from '../server/sidebarContract';
-
-/** What the job needs from the engine (src/core/enrich.ts, bound to a context by the server). */
-export interface JobEngine {
-  enrich(cells: unknown[], options: EnrichOptions): EnrichResult;
-  /** Which of these identifiers the result cache holds for the selection, as identifierKey()s (one cache read). */
-  cachedKeys(identifiers: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection): Set<string>;
-  requestsPerMinute: number;
-}
+} from '../common/contract';
 
 export interface JobTuning {
   /** Rows per block: one engine call and two setValues each. */
@@ -213,7 +205,6 @@ export function planTarget(deps: JobDeps, source: JobSource, selection: FieldSel
 
 // ---- Estimate --------------------------------------------------------------------------------
 
-const MAX_PER_REQUEST = 25;
 /** How far past a block the job looks for identifiers to fill the block's last request. */
 const LOOKAHEAD_ROWS = 400;
 
@@ -261,7 +252,7 @@ export function estimateJob(deps: JobDeps, source: JobSource, options: StartOpti
   const toFetch = uncached.length;
   const urlsToFetch = uncached.filter((id) => id.kind === 'profile_url').length;
   // The job fills each request to 25 from the rows ahead, so this is what it sends without faults.
-  const requests = Math.ceil(urlsToFetch / MAX_PER_REQUEST) + Math.ceil((toFetch - urlsToFetch) / MAX_PER_REQUEST);
+  const requests = requestCount(urlsToFetch, toFetch - urlsToFetch);
   const perMinute = Math.max(1, deps.engine.requestsPerMinute);
   return {
     rows,
@@ -883,7 +874,7 @@ class SliceSession {
       if (id.kind === 'profile_url') urls++;
     }
     const scale = (lastRow - from + 1) / (to - from + 1);
-    const requests = Math.ceil((urls * scale) / MAX_PER_REQUEST) + Math.ceil(((remaining.size - urls) * scale) / MAX_PER_REQUEST);
+    const requests = requestCount(urls * scale, (remaining.size - urls) * scale);
     return Math.round((requests * 60) / Math.max(1, this.deps.engine.requestsPerMinute));
   }
 

@@ -9,7 +9,7 @@
 //   paused --resume(user)--> running               paused by user --resume(background)--> running
 //   running, paused --cancel--> cancelled          running --finish--> done
 //   running --fail--> error                        running --note--> running (its message only)
-import type { JobState } from '../server/sidebarContract';
+import type { JobState } from '../common/contract';
 
 export type PausedBy = 'user' | 'problem';
 

@@ -20,12 +20,11 @@ import {
   trackedColumnsOf,
   type PassPhase,
 } from './changeTracking';
-import type { EnrichOptions, EnrichResult } from './enrich';
 import { isEnrichError } from './errors';
 import { flattenPerson } from './flatten';
 import { classifyIdentifier } from './identifiers';
 import { loadJob } from './jobState';
-import { withLock, type Clock, type KeyValueStore, type Lock } from './ports';
+import { withLock, type Clock, type KeyValueStore, type Lock, type RefreshEngine, type RefreshSheet, type TimeZone } from './ports';
 import { flushingRefreshDeps } from './sheetFlush';
 import { emptyPassCounts, loadRefreshState, recordRun, saveRefreshState, type PassCounts, type PendingRun, type RefreshPass, type RefreshState } from './refreshState';
 import {
@@ -37,9 +36,8 @@ import {
   saveSchedule,
   trackedHeadersOf,
   type RefreshTarget,
-  type TimeZone,
 } from './schedule';
-import { readLayouts, rowRuns, STATUS_HEADER, type Layout, type SheetGateway } from './sheetTarget';
+import { readLayouts, rowRuns, STATUS_HEADER, type Layout } from './sheetTarget';
 import {
   answeredPrefix,
   cellsDigest,
@@ -57,33 +55,9 @@ import {
   type RefreshRowStatus,
 } from './jobWorker';
 import type { ClassifiedIdentifier, RowOutcome } from './types';
-import type { LastRunSummary, ScheduleRequest } from '../server/sidebarContract';
+import type { LastRunSummary, ScheduleRequest } from '../common/contract';
 
 // ---- Ports -----------------------------------------------------------------------------------
-
-/** The part of the bulk job's sheet port the refresh uses; one Sheets call per method. */
-export type RefreshSheet = Pick<
-  SheetGateway,
-  | 'sheetName'
-  | 'size'
-  | 'readValues'
-  | 'writeValues'
-  | 'readColumnMarks'
-  | 'insertColumnsAfter'
-  | 'formatDate'
-  | 'readNotes'
-  | 'writeNotes'
-  | 'readBackgrounds'
-  | 'writeBackgrounds'
-  | 'readChangesMarks'
-  | 'markChangesColumn'
-  | 'flush'
->;
-
-/** The engine bound to this execution's context (src/core/enrich.ts enrichCells). */
-export interface RefreshEngine {
-  enrich(cells: unknown[], options: EnrichOptions): EnrichResult;
-}
 
 export interface RefreshTuning {
   /**

@@ -4,7 +4,6 @@
 import * as z from 'zod/mini';
 import type { KeyValueStore } from './ports';
 import { lazySchema, parseStoredJson } from './schemas';
-import type { LastRunSummary } from '../server/sidebarContract';
 
 export const REFRESH_STATE_KEY = 'crustdata.refresh';
 
@@ -117,7 +116,8 @@ export type PassCounts = z.infer<ReturnType<typeof passCountsSchema>>;
 export type RefreshPass = z.infer<ReturnType<typeof passSchema>>;
 export type PendingRun = NonNullable<RefreshPass['pending']>[number];
 export type RefreshState = z.infer<ReturnType<typeof refreshStateSchema>>;
-export type { LastRunSummary };
+/** A finished run as stored; refreshControl.scheduleStatus hands it to the sidebar as a LastRunSummary. */
+export type StoredRunSummary = z.infer<ReturnType<typeof runSummarySchema>>;
 
 export function emptyRefreshState(): RefreshState {
   return { v: 1, servedSlot: null, pass: null, lease: null, lastRun: null, lastChange: null, lastTickAt: null, consecutiveErrors: 0 };
@@ -154,7 +154,7 @@ export function saveRefreshState(store: KeyValueStore, state: RefreshState): voi
 }
 
 /** Sets the last run and puts it first in the short history the Keep fresh panel shows. */
-export function recordRun(state: RefreshState, run: LastRunSummary): LastRunSummary {
+export function recordRun(state: RefreshState, run: StoredRunSummary): StoredRunSummary {
   state.lastRun = run;
   state.recentRuns = [run, ...(state.recentRuns ?? [])].slice(0, RECENT_RUNS);
   return run;

@@ -29,8 +29,8 @@ import {
   STATUS_HEADER,
   type ChangesMark,
   type ColumnMark,
-  type SheetGateway,
 } from '../../src/core/sheetTarget';
+import type { SheetGateway } from '../../src/core/ports';
 import type { CellValue } from '../../src/core/types';
 import { email, fakeWorld, okServer, personFor, profileUrl, releasesWithUnflushedWrites, type FakeServer, type FakeWorld } from './fakes';
 
