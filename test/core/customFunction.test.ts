@@ -19,10 +19,9 @@ import {
   WHOLE_BLOCK_MAX_IDENTIFIERS,
   runCustomFunction,
   shapeOutput,
-  type CallingCell,
   type CustomFunctionHost,
-  type SheetReader,
 } from '../../src/core/customFunction';
+import type { CallingCell, SheetReader } from '../../src/core/ports';
 import { emptyStats, type EnrichContext, type EnrichOptions, type EnrichResult } from '../../src/core/enrich';
 import { EnrichError, isEnrichError, type ErrorCode } from '../../src/core/errors';
 import { classifyIdentifier } from '../../src/core/identifiers';

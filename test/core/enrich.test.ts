@@ -1,7 +1,7 @@
 // The engine's rules, each with numbers: requests per identifier type, the matched_on join,
 // fan-out, cache, auth failures, 400 bisection, retries, pacing, deadlines, malformed answers.
 import { enrichCells, forgetKeyVerdict, nextRequestSlotAt, rateWindowKey, type EnrichOptions } from '../../src/core/enrich';
-import { identifierKey } from '../../src/core/bulkJob';
+import { identifierKey } from '../../src/core/jobWorker';
 import { dedupeIdentifiers } from '../../src/core/identifiers';
 import { jobEngineFor } from '../../src/core/jobEngine';
 import { AUTH_MEMO_SECONDS, KEY_WORKS_SECONDS, keyVerdictKey, parseKeyVerdict } from '../../src/core/keyVerdict';

@@ -13,7 +13,7 @@ import {
   UTC,
   zonedToEpoch,
 } from '../../src/core/schedule';
-import type { ScheduleRequest } from '../../src/server/sidebarContract';
+import type { ScheduleRequest } from '../../src/common/contract';
 import { FakeStore, intlZone, loadCountingZod } from './refreshFakes';
 
 const daily = (hour: number, extra: Partial<ScheduleRequest> = {}): ScheduleRequest => ({ frequency: 'daily', hour, maxAgeDays: 7, forceFetch: false, ...extra });
