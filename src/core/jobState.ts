@@ -54,6 +54,10 @@ const storedJobSchema = lazySchema(() => {
         rows: z.number().check(z.int(), z.gte(1), z.lte(100_000)),
         counts: countsSchema,
         retried: z.optional(z.array(count).check(z.maxLength(500))),
+        /** The cells it was going to write (jobWorker.ts cellsDigest); absent in blocks saved before it was kept. */
+        digest: z.optional(z.string().check(z.maxLength(64))),
+        /** Second pass: rows from the cursor passed over before the block's first written row. */
+        skip: z.optional(count),
       }),
     ),
     /** The duplicate plan stored for the rows ahead (src/core/duplicatePlan.ts); absent until a slice builds it. */

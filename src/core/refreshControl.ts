@@ -9,7 +9,8 @@
 import { EnrichError } from './errors';
 import { listJobs } from './jobState';
 import { comparableText } from './changeTracking';
-import { parseRefreshStatus, resolveLayout, runRefresh, tuningOf, type RefreshDeps, type RunOutcome } from './refresh';
+import { parseRefreshStatus } from './jobWorker';
+import { resolveLayout, runRefresh, tuningOf, type RefreshDeps, type RunOutcome } from './refresh';
 import { loadRefreshState, saveRefreshState, type RefreshState } from './refreshState';
 import {
   HOUR_MS,

@@ -71,6 +71,10 @@ export interface PendingBlock {
   counts: StoredCounts;
   /** Second pass: offsets from the cursor of the rows it retried (they were failed rows). */
   retried?: number[];
+  /** A digest of the cells it writes (src/core/jobWorker.ts cellsDigest), to find it written after a kill. */
+  digest?: string;
+  /** Rows from the cursor passed over before its first written row (second pass). */
+  skip?: number;
 }
 
 export interface RowJob {

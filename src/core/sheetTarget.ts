@@ -1,7 +1,7 @@
 // Where the bulk job writes and how it recognises its own columns later: the SheetGateway port
-// (one call per block read or write), the status texts, the developer-metadata records on the
-// columns the add-on wrote, and the conflict check that protects the user's data.
-// The scheduled refresh reads the same conventions (parseStatus, readLayouts).
+// (one call per block read or write), the developer-metadata records on the columns the add-on
+// wrote, and the conflict check that protects the user's data. The scheduled refresh reads the
+// same conventions (readLayouts). The status texts are the job worker's (src/core/jobWorker.ts).
 import * as z from 'zod/mini';
 import { lazySchema, parseStoredJson } from './schemas';
 import type { SheetGateway } from './ports';
@@ -68,55 +68,6 @@ export function encodeColumnRecord(record: ColumnRecord): string {
 /** Metadata written by something else, or by a future version, is ignored rather than trusted. */
 export function decodeColumnRecord(value: string | null): ColumnRecord | null {
   return parseStoredJson(columnRecordSchema, value);
-}
-
-// ---- Status texts ----------------------------------------------------------------------
-
-export type RowStatus =
-  | { kind: 'enriched'; date: string }
-  | { kind: 'not_found' }
-  | { kind: 'invalid'; message: string }
-  | { kind: 'error'; message: string }
-  | { kind: 'none' };
-
-const ENRICHED = /^Enriched (\d{4}-\d{2}-\d{2})$/;
-/**
- * The scheduled refresh's "Not found" (src/core/refresh.ts notFoundStatus): dated, and saying
- * whether the row kept its earlier data. As settled as the bulk job's own "Not found".
- */
-const NOT_FOUND_ON_REFRESH = /^Not found \d{4}-\d{2}-\d{2}(?:; kept (?:data from \d{4}-\d{2}-\d{2}|earlier data))?$/;
-const INVALID_PREFIX = 'Invalid identifier: ';
-const ERROR_PREFIX = 'Error: ';
-const NOT_FOUND = 'Not found';
-
-export function statusText(status: RowStatus): string {
-  switch (status.kind) {
-    case 'enriched':
-      return `Enriched ${status.date}`;
-    case 'not_found':
-      return NOT_FOUND;
-    case 'invalid':
-      return INVALID_PREFIX + status.message;
-    case 'error':
-      return ERROR_PREFIX + status.message;
-    case 'none':
-      return '';
-  }
-}
-
-export function parseStatus(cell: unknown): RowStatus {
-  const text = typeof cell === 'string' ? cell.trim() : '';
-  const enriched = ENRICHED.exec(text);
-  if (enriched) return { kind: 'enriched', date: enriched[1] };
-  if (text === NOT_FOUND || NOT_FOUND_ON_REFRESH.test(text)) return { kind: 'not_found' };
-  if (text.startsWith(INVALID_PREFIX)) return { kind: 'invalid', message: text.slice(INVALID_PREFIX.length) };
-  if (text.startsWith(ERROR_PREFIX)) return { kind: 'error', message: text.slice(ERROR_PREFIX.length) };
-  return { kind: 'none' };
-}
-
-/** A row whose data is as good as a fresh request with the same fields would make it. */
-export function isSettled(status: RowStatus): boolean {
-  return status.kind === 'enriched' || status.kind === 'not_found';
 }
 
 // ---- Layouts: the columns one job wrote --------------------------------------------------
