@@ -19,6 +19,7 @@ export type {
   ConflictChoice,
   ControlJobRequest,
   EstimateRequest,
+  JobOptionsSettings,
   JobRef,
   JobSettings,
   KeyScope,
@@ -132,6 +133,8 @@ export interface JobCounts {
   failed: number;
   /** Already enriched with the same fields, or blank. */
   skipped: number;
+  /** Left for the user to check: two candidates too close to call ("leave it for me to check"). */
+  ambiguous?: number;
 }
 
 export interface JobProgress {

@@ -53,6 +53,10 @@ export interface BlockPlan {
   keptSettled: Array<{ id: ClassifiedIdentifier; resultRow: unknown[] }>;
 }
 
+/** The engine's code for a row left for review under "leave it for me to check" (EnrichOptions.ambiguity). */
+export const AMBIGUOUS_MATCH = 'ambiguous_match';
+
+/** A row that failed and the second pass tries again (a row left for review is not one). */
 export function isFailedRow(status: unknown, id: ClassifiedIdentifier): boolean {
   return parseStatus(status).kind === 'error' && id.kind !== 'blank' && id.kind !== 'invalid';
 }
@@ -186,6 +190,12 @@ export function writeOut(
         values = blankRow(block.dataColumns);
         status = statusText({ kind: 'not_found' });
         counted = 'notFound';
+      } else if (outcome.status === 'failed' && (outcome.code as string) === AMBIGUOUS_MATCH) {
+        // "Leave it for me to check": no guess is written, and what the row had stays. Not a
+        // failure: the second pass would get the same close call again.
+        values = target[index].slice(1);
+        status = statusText({ kind: 'review', message: outcome.message });
+        counted = 'ambiguous';
       } else if (outcome.status === 'failed') {
         // A row that failed keeps what it had: a later run can fill it.
         values = target[index].slice(1);
@@ -202,7 +212,7 @@ export function writeOut(
     if (counted !== null) {
       // A retried row leaves "failed" for whatever it is now (failed again included).
       if (block.retrying) counts.failed--;
-      counts[counted]++;
+      counts[counted] = (counts[counted] ?? 0) + 1;
     }
   }
   return { cut, fatal, cells, counts };

@@ -9,7 +9,7 @@
 // rows above them are found through the duplicate plan (src/core/duplicatePlan.ts), so a whole
 // job reads in proportion to its rows.
 // Pure: the sheet, document properties, lock, clock and engine arrive through ports.
-import { columnSpec, columnsFor, creditsPerMatch, parseFieldSelection, selectionKey, type Column } from './catalog';
+import { columnSpec, columnsFor, creditsPerMatch, parseFieldSelection, selectionEntries, selectionKey, type Column } from './catalog';
 import { CHANGE_HIGHLIGHT } from './changeTracking';
 import { toSheetValue } from './cellText';
 import { MAX_IDENTIFIERS_PER_REQUEST as MAX_PER_REQUEST, requestCount } from './crustdataClient';
@@ -17,6 +17,7 @@ import { compileFlattener } from './flatten';
 import type { EnrichResult } from './enrich';
 import { isEnrichError } from './errors';
 import { classifyIdentifier } from './identifiers';
+import { checkJobOptions, engineOptionsOf, isDefaultJobOptions, type JobApiOptions } from './jobOptions';
 import {
   emptyCounts,
   findJob,
@@ -28,7 +29,7 @@ import {
   toProgress,
   type StoredJob,
 } from './jobState';
-import { withLock, type Clock, type JobEngine, type KeyValueStore, type Lock, type SheetGateway } from './ports';
+import { withLock, type CacheLookup, type Clock, type JobEngine, type KeyValueStore, type Lock, type SheetGateway } from './ports';
 import {
   cellsDigest,
   claimLease,
@@ -127,6 +128,14 @@ export interface StartOptions extends Placement {
   fields: string[];
   reenrich: boolean;
   continueInBackground?: boolean;
+  /** Match and freshness options (jobOptions.ts); absent: the defaults. */
+  options?: Partial<JobApiOptions>;
+}
+
+/** What the engine's result cache is looked up with for a job's options (JobEngine.cachedKeys). */
+function cacheLookupOf(options: JobApiOptions, startedAt: number, now: number): CacheLookup {
+  const { api, maxCacheAgeMs } = engineOptionsOf(options, startedAt, now);
+  return maxCacheAgeMs === undefined ? { api } : { api, maxCacheAgeMs };
 }
 
 const tuningOf = (deps: JobDeps): JobTuning => ({ ...DEFAULT_TUNING, ...deps.tuning });
@@ -214,6 +223,7 @@ function dataFirstRowOf(source: { firstRow: number; hasHeader: boolean }): numbe
 
 export function estimateJob(deps: JobDeps, source: JobSource, options: StartOptions): Estimate {
   const selection = parseFieldSelection(options.fields);
+  const jobOptions = checkJobOptions(options.options);
   const plan = planTarget(deps, source, selection, options);
   const dataFirstRow = dataFirstRowOf(source);
   const rows = Math.max(0, source.lastRow - dataFirstRow + 1);
@@ -246,7 +256,9 @@ export function estimateJob(deps: JobDeps, source: JobSource, options: StartOpti
   });
   // A row whose identifier is settled in another row is copied from it, not fetched.
   const needed = [...unique.values()].filter((id) => !id.settled);
-  const cachedKeys = needed.length ? deps.engine.cachedKeys(needed, selection) : new Set<string>();
+  // Forcing fresh data, nothing is taken from the cache (the job starts now).
+  const now = deps.clock.now();
+  const cachedKeys = needed.length ? deps.engine.cachedKeys(needed, selection, cacheLookupOf(jobOptions, now, now)) : new Set<string>();
   const uncached = needed.filter((id) => !cachedKeys.has(identifierKey(id)));
   const cached = needed.length - uncached.length;
   const toFetch = uncached.length;
@@ -279,6 +291,8 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
   deps = flushingJobDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
   const tuning = tuningOf(deps);
   const selection = parseFieldSelection(options.fields);
+  // Refused before anything is written or sent: "must be a number from 0 to 1".
+  const jobOptions = checkJobOptions(options.options);
   const outcome = withLock(deps.lock, tuning.lockTimeoutMs, (): StartJobResponse => {
     const previous = loadJob(deps.store, source.sheetId);
     const life = transition(previous, { type: 'start' });
@@ -317,7 +331,8 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
     const jobId = deps.newId();
     const ids = plan.columns.map((column) => column.id);
     const key = selectionKey(selection);
-    const incoming = layoutMarks(jobId, source.column, plan.firstColumn, ids, selection.fields, key, source.hasHeader);
+    // Every entry, computed ones included: the layout read back (Keep fresh) keeps the match columns.
+    const incoming = layoutMarks(jobId, source.column, plan.firstColumn, ids, selectionEntries(selection), key, source.hasHeader);
     const existing = deps.gateway.readColumnMarks(source.sheetId);
     // Columns of a layout this one replaces, outside the new columns, would keep stale data
     // under stale headers that no refresh updates: they are the add-on's, so they are cleared.
@@ -339,7 +354,7 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
     }
     // The header row waits for the first block (SliceSession.run): a job refused at its first
     // request writes nothing at all.
-    saveSettings(deps.store, source.sheetId, { fields: selection.fields, reenrich: options.reenrich });
+    saveSettings(deps.store, source.sheetId, { fields: selectionEntries(selection), reenrich: options.reenrich, options: jobOptions });
 
     const now = deps.clock.now();
     const dataFirstRow = dataFirstRowOf(source);
@@ -360,9 +375,10 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
       firstRow: source.firstRow,
       dataFirstRow,
       lastRow: source.lastRow,
-      fields: selection.fields,
+      fields: selectionEntries(selection),
       selectionKey: key,
       reenrich: options.reenrich,
+      ...(isDefaultJobOptions(jobOptions) ? {} : { options: jobOptions }),
       skipSettled: !options.reenrich && plan.sameSelectionLayout !== null,
       retryPass: false,
       ...life,
@@ -538,6 +554,15 @@ class SliceSession {
     this.workMsBefore = job.workMs;
   }
 
+  /** The job's match and freshness options (the defaults for a job saved without them). */
+  private options(): JobApiOptions {
+    return checkJobOptions(this.job.options);
+  }
+
+  private cacheLookup(): CacheLookup {
+    return cacheLookupOf(this.options(), this.job.startedAt, this.deps.clock.now());
+  }
+
   run(): void {
     const { deps, job } = this;
     const { gateway } = deps;
@@ -632,7 +657,7 @@ class SliceSession {
         },
         {
           linkOf: (row) => links.linkOf(row),
-          cachedKeys: (ids) => deps.engine.cachedKeys(ids, selection),
+          cachedKeys: (ids) => deps.engine.cachedKeys(ids, selection, this.cacheLookup()),
           settledRowAt: (link, key) => {
             if (!fromSheet.has(link)) fromSheet.set(link, this.settledRowAt(link, key, sourceColumn, statusColumn, width));
             return fromSheet.get(link) ?? null;
@@ -646,7 +671,12 @@ class SliceSession {
       if (plan.fetchCells.length) {
         const padding = this.fillers(plan.fetchCells, window, to + 1, lastRow, settledHere, links, eligible, selection);
         // Fillers only warm the cache for the rows ahead; their outcomes are not written now.
-        result = deps.engine.enrich(plan.fetchCells.concat(padding), { selection, deadline: this.sendUntil + this.tuning.maxRequestMs, maxRequestMs: this.tuning.maxRequestMs });
+        result = deps.engine.enrich(plan.fetchCells.concat(padding), {
+          selection,
+          deadline: this.sendUntil + this.tuning.maxRequestMs,
+          maxRequestMs: this.tuning.maxRequestMs,
+          ...engineOptionsOf(this.options(), this.job.startedAt, deps.clock.now()),
+        });
         this.job.requests += result.stats.requests;
         this.job.creditsUsed += result.stats.creditsUsed;
       }
@@ -826,7 +856,7 @@ class SliceSession {
       ahead.set(key, id);
     }
     if (!ahead.size) return [];
-    const cached = this.deps.engine.cachedKeys([...inBlock.values(), ...ahead.values()], selection);
+    const cached = this.deps.engine.cachedKeys([...inBlock.values(), ...ahead.values()], selection, this.cacheLookup());
     const fillers: string[] = [];
     for (const kind of ['profile_url', 'business_email'] as const) {
       const sent = [...inBlock.entries()].filter(([key, id]) => id.kind === kind && !cached.has(key)).length;

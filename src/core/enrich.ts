@@ -15,7 +15,9 @@ import {
   readRateHeaders,
   type EnrichVerdict,
 } from './crustdataClient';
+import type { ApiOptions } from './apiOptions';
 import type { ErrorCode } from './errors';
+import type { AmbiguityPolicy } from './matches';
 import { dedupeIdentifiers, type UniqueIdentifier } from './identifiers';
 import { forgetKeyVerdictIn, KEY_WORKS_SECONDS, readKeyVerdict, rememberKeyRefused, rememberKeyWorks, type KeyRefusal } from './keyVerdict';
 import type { Cache, Clock, Hasher, Http, HttpResponse, Lock } from './ports';
@@ -66,6 +68,14 @@ export interface EnrichOptions {
   retry?: Partial<RetryPolicy>;
   /** Extra release delay of the rate window's slots (default 1 s); see rateWindow.ts. */
   windowMarginMs?: number;
+  /** The API's optional settings (apiOptions.ts); default DEFAULT_API_OPTIONS. */
+  api?: ApiOptions;
+  /** What to do when the two best candidates are too close to call (matches.ts); default 'take_best'. */
+  ambiguity?: AmbiguityPolicy;
+  /** No request whose worst-case charge could take this call's creditsUsed past this. */
+  creditBudget?: number;
+  /** UrlFetch calls this call may make (the daily quota). */
+  fetchCallsLeft?: number;
 }
 
 export interface EngineStats extends EnrichStats {
@@ -81,6 +91,10 @@ export interface EngineStats extends EnrichStats {
   bursts: number;
   /** Time spent sleeping for the rate window or a backoff. */
   waitedMs: number;
+  /** Requests sent to the live endpoint (part of `requests`). */
+  liveRequests?: number;
+  /** Credits those live requests charged (part of `creditsUsed`). */
+  liveCreditsUsed?: number;
 }
 
 export interface EnrichResult {
@@ -90,6 +104,8 @@ export interface EnrichResult {
   fatal?: { code: ErrorCode; message: string };
   /** Rows are pending: the earliest time another run could send something. */
   resumeAt?: number;
+  /** Rows were left pending so as not to pass the credit budget or the UrlFetch quota. */
+  stoppedBy?: 'credit_cap' | 'fetch_quota';
 }
 
 /** Where the engine keeps the key's rate window (its owner's cache; see EnrichContext.sharedCache). */

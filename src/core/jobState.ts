@@ -12,12 +12,21 @@ export const SETTINGS_KEY_PREFIX = 'crustdata.settings.';
 /** Properties allow 9 KB per value; stay well below so a long message never breaks a save. */
 export const MAX_STATE_BYTES = 8000;
 
+const jobOptionsSchema = lazySchema(() =>
+  z.object({
+    minScore: z.nullable(z.number().check(z.gte(0), z.lte(1))),
+    ambiguity: z.enum(['take_best', 'leave_for_review']),
+    forceFetch: z.boolean(),
+    live: z.boolean(),
+  }),
+);
+
 // Built on first use (lazySchema): every Apps Script execution runs the bundle's top level, and
 // most of them (a custom-function cell, a menu) never read a job.
 const storedJobSchema = lazySchema(() => {
   const count = z.number().check(z.int(), z.gte(0));
   const row = z.number().check(z.int(), z.gte(1));
-  const countsSchema = z.object({ enriched: count, notFound: count, invalid: count, failed: count, skipped: count });
+  const countsSchema = z.object({ enriched: count, notFound: count, invalid: count, failed: count, skipped: count, ambiguous: z.optional(count) });
   return z.object({
     v: z.literal(1),
     jobId: z.string(),
@@ -35,6 +44,8 @@ const storedJobSchema = lazySchema(() => {
     fields: z.array(z.string()),
     selectionKey: z.string(),
     reenrich: z.boolean(),
+    /** Match and freshness options (jobOptions.ts); absent: the defaults (jobs saved before they existed). */
+    options: z.optional(jobOptionsSchema()),
     /** Rows already enriched with the same fields in these columns are left as they are. */
     skipSettled: z.boolean(),
     /** The second pass, over the rows that failed in the first (the cursor starts again at the top). */
@@ -162,7 +173,7 @@ export function toProgress(job: StoredJob): JobProgress {
 
 // ---- Last settings per sheet ----------------------------------------------------------------
 
-const settingsSchema = lazySchema(() => z.object({ fields: z.array(z.string()), reenrich: z.boolean() }));
+const settingsSchema = lazySchema(() => z.object({ fields: z.array(z.string()), reenrich: z.boolean(), options: z.optional(jobOptionsSchema()) }));
 
 export type StoredSettings = z.infer<ReturnType<typeof settingsSchema>>;
 
@@ -171,5 +182,5 @@ export function loadSettings(store: KeyValueStore, sheetId: number): StoredSetti
 }
 
 export function saveSettings(store: KeyValueStore, sheetId: number, settings: StoredSettings): void {
-  store.set(SETTINGS_KEY_PREFIX + sheetId, JSON.stringify({ fields: settings.fields, reenrich: settings.reenrich }));
+  store.set(SETTINGS_KEY_PREFIX + sheetId, JSON.stringify({ fields: settings.fields, reenrich: settings.reenrich, ...(settings.options ? { options: settings.options } : {}) }));
 }

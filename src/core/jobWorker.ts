@@ -223,6 +223,8 @@ export type RowStatus =
   | { kind: 'not_found' }
   | { kind: 'invalid'; message: string }
   | { kind: 'error'; message: string }
+  /** Left for the user to check ("leave it for me to check"): the text says why (matches.ts ambiguousStatus). */
+  | { kind: 'review'; message: string }
   | { kind: 'none' };
 
 const ENRICHED = /^Enriched (\d{4}-\d{2}-\d{2})$/;
@@ -231,6 +233,8 @@ const NOT_FOUND_ON_REFRESH = /^Not found (\d{4}-\d{2}-\d{2})(?:; kept (?:data fr
 const INVALID_PREFIX = 'Invalid identifier: ';
 const ERROR_PREFIX = 'Error: ';
 const NOT_FOUND = 'Not found';
+/** How matches.ts ambiguousStatus begins. */
+const REVIEW_PREFIX = 'Ambiguous: ';
 
 export function statusText(status: RowStatus): string {
   switch (status.kind) {
@@ -242,6 +246,8 @@ export function statusText(status: RowStatus): string {
       return INVALID_PREFIX + status.message;
     case 'error':
       return ERROR_PREFIX + status.message;
+    case 'review':
+      return status.message.startsWith(REVIEW_PREFIX) ? status.message : REVIEW_PREFIX + status.message;
     case 'none':
       return '';
   }
@@ -255,6 +261,7 @@ export function parseStatus(cell: unknown): RowStatus {
   if (text === NOT_FOUND || NOT_FOUND_ON_REFRESH.test(text)) return { kind: 'not_found' };
   if (text.startsWith(INVALID_PREFIX)) return { kind: 'invalid', message: text.slice(INVALID_PREFIX.length) };
   if (text.startsWith(ERROR_PREFIX)) return { kind: 'error', message: text.slice(ERROR_PREFIX.length) };
+  if (text.startsWith(REVIEW_PREFIX)) return { kind: 'review', message: text };
   return { kind: 'none' };
 }
 
@@ -283,6 +290,8 @@ export function parseRefreshStatus(cell: unknown): RefreshRowStatus {
     case 'not_found':
       return { kind: 'not_found', checked: null, keptFrom: null, keptData: false };
     case 'error':
+    // Keep fresh looks again at a row left for review: the answer may have become clear.
+    case 'review':
       return { kind: 'error' };
     case 'invalid':
       return { kind: 'invalid' };

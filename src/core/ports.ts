@@ -1,6 +1,7 @@
 // The seams between the pure core and Apps Script, all in this one file. The core only ever
 // sees these interfaces; src/adapters/ implements them over Apps Script services, and tests
 // pass stateful fakes. Every call here is synchronous, as in Apps Script.
+import type { ApiOptions } from './apiOptions';
 import type { EnrichOptions, EnrichResult } from './enrich';
 import type { NewRowAnchor, RowAnchor } from './rowAnchors';
 import type { ChangesMark, ColumnMark } from './sheetTarget';
@@ -225,10 +226,16 @@ export interface TriggerPort {
 // ---- The enrichment engine as the long jobs see it (bound to a context by the deps builder) ----
 
 /** What the job needs from the engine (src/core/enrich.ts, bound to a context by the server). */
+/** How a job reads the result cache: under its API options, and no older than maxCacheAgeMs (force_fetch). */
+export interface CacheLookup {
+  api?: ApiOptions;
+  maxCacheAgeMs?: number;
+}
+
 export interface JobEngine {
   enrich(cells: unknown[], options: EnrichOptions): EnrichResult;
   /** Which of these identifiers the result cache holds for the selection, as identifierKey()s (one cache read). */
-  cachedKeys(identifiers: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection): Set<string>;
+  cachedKeys(identifiers: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection, lookup?: CacheLookup): Set<string>;
   requestsPerMinute: number;
 }
 

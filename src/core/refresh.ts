@@ -6,6 +6,7 @@
 // when they cannot be found the run stops with a reason instead of writing in the wrong place.
 // The lease, the commit protocol (each block's runs announced before they are written, so a kill
 // before the save costs no count) and the status texts are the job worker's (src/core/jobWorker.ts).
+import { DEFAULT_API_OPTIONS } from './apiOptions';
 import { columnsFor, parseFieldSelection, type Column } from './catalog';
 import {
   CHANGE_HIGHLIGHT,
@@ -265,6 +266,7 @@ function newPass(deps: RefreshDeps, settings: ScheduleRequest, target: RefreshTa
     cutoffDate: cutoff.date,
     freshSinceMs: cutoff.freshSinceMs,
     forceFetch: settings.forceFetch,
+    live: settings.live === true,
     trackedHeaders: trackedHeadersOf(settings),
     cursorRow: 1,
     anchor: null,
@@ -447,6 +449,7 @@ class PassRun {
           maxRequestMs: this.tuning.maxRequestMs,
           maxCacheAgeMs: Math.max(1, clock.now() - pass.freshSinceMs),
           forceFetch: pass.forceFetch,
+          api: { ...DEFAULT_API_OPTIONS, forceFetch: pass.forceFetch, live: pass.live === true },
         },
       );
       // Rows are settled up to the first the engine could not answer (out of time, or a key
