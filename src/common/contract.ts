@@ -155,6 +155,8 @@ export interface JobProgress {
   pausedBy: 'user' | 'problem' | null;
   /** Let the hourly trigger carry on while the sidebar is closed. */
   continueInBackground: boolean;
+  /** The live second pass for "Not found" rows: its requests and the credits they charged; absent: none sent. */
+  live?: { requests: number; credits: number };
   /**
    * While running: no request may go before this time (epoch ms, the server's clock), because the
    * key's rate limit (or Crustdata's Retry-After) holds it back; null when requests are going out.

@@ -679,6 +679,10 @@ class SliceSession {
         });
         this.job.requests += result.stats.requests;
         this.job.creditsUsed += result.stats.creditsUsed;
+        if (result.stats.liveRequests) {
+          const live = this.job.live ?? { requests: 0, credits: 0 };
+          this.job.live = { requests: live.requests + result.stats.liveRequests, credits: live.credits + (result.stats.liveCreditsUsed ?? 0) };
+        }
       }
 
       const out = writeOut({ from, to, target, retrying, dataColumns: columns.length }, plan, result, this.job.counts, {
@@ -950,6 +954,7 @@ class SliceSession {
         counts: this.job.counts,
         requests: this.job.requests,
         creditsUsed: this.job.creditsUsed,
+        ...(this.job.live ? { live: this.job.live } : {}),
         pendingBlock: this.job.pendingBlock,
         consecutiveErrors: this.job.consecutiveErrors,
         ...patch,

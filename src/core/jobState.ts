@@ -80,6 +80,8 @@ const storedJobSchema = lazySchema(() => {
     counts: countsSchema,
     requests: count,
     creditsUsed: count,
+    /** The live second pass's share of requests and creditsUsed (absent: none yet). */
+    live: z.optional(z.object({ requests: count, credits: count })),
     startedAt: z.number(),
     updatedAt: z.number(),
     /** Time spent inside slices, for the rate shown to the user. */
@@ -165,6 +167,7 @@ export function toProgress(job: StoredJob): JobProgress {
     etaSeconds: job.state === 'running' || job.state === 'paused' ? job.etaSeconds : null,
     message: job.message ?? (job.retryPass && job.state === 'running' ? `Trying the ${job.counts.failed} failed rows once more.` : null),
     continueInBackground: job.continueInBackground,
+    ...(job.live && job.live.requests > 0 ? { live: { ...job.live } } : {}),
     pausedBy: job.state === 'paused' ? job.pausedBy : null,
     // Only while the wait is still ahead of the job's last update: a stale time says nothing.
     waitingUntil: job.state === 'running' && job.waitingUntil != null && job.waitingUntil > job.updatedAt ? job.waitingUntil : null,

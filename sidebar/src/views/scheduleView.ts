@@ -3,6 +3,7 @@
 // an hourly run that could not reach the spreadsheet, and Stop refreshing.
 import type { ScheduleRequest, ScheduleStatus } from '../../../src/common/contract';
 import { button, checkbox, el, field, replaceChildren, show, uniqueId } from '../dom';
+import { LIVE_PASS_COST } from './optionsView';
 import { describeSchedule, formatCount, formatDateTime, formatHour, parsePositiveInt, weekdayName } from '../format';
 
 export interface ScheduleViewActions {
@@ -69,6 +70,9 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
     className: 'narrow',
     attrs: { type: 'number', min: 1, max: 365, step: 1, inputmode: 'numeric', value: DEFAULT_MAX_AGE_DAYS },
   });
+  const live = checkbox('Try "Not found" rows live', () => undefined, {
+    description: LIVE_PASS_COST,
+  });
   const force = checkbox('Request fresh data', () => undefined, {
     switchRole: true,
     description:
@@ -94,6 +98,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
       el('div', { className: 'inline-fields' }, [field('How often', frequency), weekdayField, field('At (spreadsheet time)', hour)]),
       field('Refresh rows older than (days)', maxAge),
       force.root,
+      live.root,
       formError,
       el('div', { className: 'buttons' }, [saveButton, stopButton]),
     ],
@@ -129,6 +134,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
       maxAgeDays: days,
       forceFetch: force.input.checked,
     };
+    if (live.input.checked) request.live = true;
     if (request.frequency === 'weekly') request.weekday = Number(weekday.value);
     saveButton.disabled = true;
     await actions.save(request);
@@ -149,6 +155,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
       weekday.value = String(settings.weekday ?? 1);
       maxAge.value = String(settings.maxAgeDays);
       force.input.checked = settings.forceFetch;
+      live.input.checked = settings.live === true;
     }
     show(weekdayField, frequency.value === 'weekly');
     root.setAttribute('data-enabled', String(status.enabled));
