@@ -23,11 +23,10 @@ import {
   type CustomFunctionHost,
   type SheetReader,
 } from '../../src/core/customFunction';
-import { emptyStats, type EnrichContext, type EnrichOptions, type EnrichResult } from '../../src/core/enrich';
 import { EnrichError, isEnrichError, type ErrorCode } from '../../src/core/errors';
-import { classifyIdentifier } from '../../src/core/identifiers';
 import type { Lock } from '../../src/core/ports';
 import type { PersonData, RowOutcome } from '../../src/core/types';
+import { fakeEngine, person } from './customFunctionFakes';
 import { FakeCache, FakeClock, nodeHasher } from './fakes';
 import { PackedResultCache, ResultCache } from '../../src/core/resultCache';
 import { selectionKey } from '../../src/core/catalog';
@@ -35,9 +34,6 @@ import { selectionKey } from '../../src/core/catalog';
 const DEFAULT_COLUMNS = columnsFor(parseFieldSelection(null));
 const WIDTH = DEFAULT_COLUMNS.length;
 
-function person(name: string): PersonData {
-  return { basic_profile: { name, headline: `Headline of ${name}` } };
-}
 
 // ---- Arguments --------------------------------------------------------------------------------
 
@@ -369,71 +365,6 @@ describe('redactKey', () => {
 });
 
 // ---- The run, over fakes -------------------------------------------------------------------------
-
-/** A fake engine with the real one's contract: cache per identifier, ceil(n/25) requests per type, nothing past the deadline. */
-function fakeEngine(
-  options: { notFound?: Set<string>; fail?: { code: ErrorCode; message: string }; failTimes?: number; maxRequests?: number; capacity?: number } = {},
-) {
-  const cache = new Map<string, PersonData | null>();
-  const log: { kind: string; identifiers: string[] }[] = [];
-  const calls: { cells: number; deadline: number }[] = [];
-  let now = 0;
-  const clock = {
-    now: () => now,
-    sleep: (ms: number) => {
-      now += ms;
-    },
-  };
-  const resultCache = new FakeCache(clock);
-  const ctx = { clock, apiKey: 'sk_test_secret_key', hasher: nodeHasher, resultCache } as unknown as EnrichContext;
-  let failuresLeft = options.failTimes ?? Infinity;
-  const enrich = (_ctx: EnrichContext, cells: unknown[], opts: EnrichOptions): EnrichResult => {
-    calls.push({ cells: cells.length, deadline: opts.deadline });
-    const classified = cells.map(classifyIdentifier);
-    const missing = new Map<string, string[]>();
-    for (const id of classified) {
-      if (id.kind !== 'profile_url' && id.kind !== 'business_email') continue;
-      if (cache.has(id.normalized)) continue;
-      const list = missing.get(id.kind) ?? [];
-      if (!list.includes(id.normalized)) list.push(id.normalized);
-      missing.set(id.kind, list);
-    }
-    let requests = 0;
-    const failedIds = new Set<string>();
-    if (opts.deadline > clock.now()) {
-      for (const [kind, list] of missing) {
-        for (let i = 0; i < list.length; i += 25) {
-          if (options.maxRequests !== undefined && log.length >= options.maxRequests) break;
-          const batch = list.slice(i, i + 25);
-          log.push({ kind, identifiers: batch });
-          requests++;
-          now += 1500;
-          const failing = options.fail && failuresLeft-- > 0;
-          for (const id of batch) {
-            if (failing) failedIds.add(id);
-            else cache.set(id, options.notFound?.has(id) ? null : person(`Person ${id}`));
-          }
-          // CacheService keeps about 1,000 items and drops the oldest tenth when full.
-          if (options.capacity && cache.size > options.capacity) {
-            for (const key of [...cache.keys()].slice(0, Math.ceil(options.capacity / 10))) cache.delete(key);
-          }
-        }
-      }
-    }
-    const outcomes = classified.map((id): RowOutcome => {
-      if (id.kind === 'blank') return { status: 'blank' };
-      if (id.kind === 'invalid') return { status: 'invalid', message: id.message };
-      if (failedIds.has(id.normalized)) return { status: 'failed', identifier: id.normalized, ...options.fail! };
-      if (!cache.has(id.normalized)) return { status: 'pending', identifier: id.normalized, message: 'later' };
-      const found = cache.get(id.normalized);
-      return found
-        ? { status: 'matched', identifier: id.normalized, person: found, fetchedAt: 0, fromCache: true }
-        : { status: 'not_found', identifier: id.normalized, fetchedAt: 0, fromCache: true };
-    });
-    return { outcomes, stats: { ...emptyStats(), requests } };
-  };
-  return { ctx, enrich, log, calls, clock, cache, resultCache };
-}
 
 function countingLock(available = true): Lock & { acquired: number; held: boolean } {
   const lock = {

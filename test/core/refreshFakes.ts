@@ -6,8 +6,8 @@ import { columnsFor, parseFieldSelection, selectionKey, type Column } from '../.
 import { toSheetValue } from '../../src/core/cellText';
 import { CHANGES_METADATA_KEY } from '../../src/core/changeTracking';
 import type { EnrichOptions, EnrichResult } from '../../src/core/enrich';
-import { emptyStats } from '../../src/core/enrich';
-import type { ErrorCode } from '../../src/core/errors';
+import { DEFAULT_MAX_REQUEST_MS, emptyStats } from '../../src/core/enrich';
+import { FATAL_CODES, type ErrorCode } from '../../src/core/errors';
 import { flattenPerson } from '../../src/core/flatten';
 import { classifyIdentifier } from '../../src/core/identifiers';
 import type { StoredJob } from '../../src/core/jobState';
@@ -270,10 +270,12 @@ export type Answer = { person: PersonData } | 'not_found' | { failed: ErrorCode;
 /**
  * The engine's contract without HTTP: one outcome per cell, `msPerCall` of virtual time per call,
  * nothing sent once the deadline minus maxRequestMs has passed (the rest pending), a fatal answer
- * failing every row after it as the engine does.
+ * failing every row after it as the engine does. test/core/engineContract.test.ts holds it to the
+ * real engine's observable rules.
  */
 export class FakeEngine {
-  readonly calls: Array<{ identifiers: string[]; options: EnrichOptions; at: number }> = [];
+  /** Every call; `sent` is false for a call turned away by the deadline (nothing went out). */
+  readonly calls: Array<{ identifiers: string[]; options: EnrichOptions; at: number; sent: boolean }> = [];
   answers = new Map<string, Answer>();
   msPerCall = 20_000;
   fetchedAt: number | null = null;
@@ -281,10 +283,16 @@ export class FakeEngine {
 
   enrich(cells: unknown[], options: EnrichOptions): EnrichResult {
     const ids = cells.map(classifyIdentifier);
-    this.calls.push({ identifiers: ids.map((id) => ('normalized' in id ? id.normalized : '')), options, at: this.clock.now() });
-    const latestStart = options.deadline - (options.maxRequestMs ?? 60_000);
-    if (this.clock.now() > latestStart) {
-      return { outcomes: ids.map((id) => ({ status: 'pending', identifier: 'normalized' in id ? id.normalized : '', message: 'later' })), stats: emptyStats() };
+    const latestStart = options.deadline - (options.maxRequestMs ?? DEFAULT_MAX_REQUEST_MS);
+    const sent = this.clock.now() <= latestStart;
+    this.calls.push({ identifiers: ids.map((id) => ('normalized' in id ? id.normalized : '')), options, at: this.clock.now(), sent });
+    if (!sent) {
+      // As the engine: blank and invalid cells are classified whatever the time; only identifiers wait.
+      const outcomes = ids.map((id): RowOutcome => {
+        if (!('normalized' in id)) return id.kind === 'blank' ? { status: 'blank' } : { status: 'invalid', message: id.message };
+        return { status: 'pending', identifier: id.normalized, message: 'later' };
+      });
+      return { outcomes, stats: emptyStats() };
     }
     this.clock.advance(this.msPerCall);
     const now = this.fetchedAt ?? this.clock.now();
@@ -296,7 +304,7 @@ export class FakeEngine {
       if (answer === 'not_found') return { status: 'not_found', identifier: id.normalized, fetchedAt: now, fromCache: false };
       if ('failed' in answer) {
         const message = answer.message ?? `failed: ${answer.failed}`;
-        if (['invalid_api_key', 'insufficient_credits', 'permission_denied', 'missing_api_key'].includes(answer.failed)) fatal = { code: answer.failed, message };
+        if (FATAL_CODES.has(answer.failed)) fatal = { code: answer.failed, message };
         return { status: 'failed', identifier: id.normalized, code: answer.failed, message };
       }
       return { status: 'matched', identifier: id.normalized, person: answer.person, fetchedAt: now, fromCache: false };
@@ -304,9 +312,10 @@ export class FakeEngine {
     return { outcomes, stats: emptyStats(), ...(fatal ? { fatal } : {}) };
   }
 
-  /** Identifiers sent, over every call. */
+  /** Identifiers sent, over every call that sent (blank and invalid cells are never sent). */
   sent(): string[] {
-    return this.calls.flatMap((call) => call.identifiers);
+    // One request per identifier, as the engine dedupes the forms a column repeats.
+    return this.calls.filter((call) => call.sent).flatMap((call) => [...new Set(call.identifiers.filter(Boolean))]);
   }
 }
 
