@@ -17,7 +17,10 @@ import type { ControlDeps, TriggerPort } from '../../src/core/refreshControl';
 import type { TimeZone } from '../../src/core/schedule';
 import { COLUMN_METADATA_KEY, decodeColumnRecord, encodeColumnRecord, layoutMarks, STATUS_HEADER, type ColumnMark } from '../../src/core/sheetTarget';
 import type { CellValue, PersonData, RowOutcome } from '../../src/core/types';
+import { FakeStore } from '../helpers/fakeStore';
 import { FakeClock, FakeLock } from './fakes';
+
+export { FakeStore };
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;
@@ -246,24 +249,6 @@ export class FakeRefreshSheet implements RefreshSheet {
   }
 }
 
-export class FakeStore implements KeyValueStore {
-  readonly values = new Map<string, string>();
-  writes = 0;
-  get(key: string) {
-    return this.values.get(key) ?? null;
-  }
-  set(key: string, value: string) {
-    if (value.length > 9 * 1024) throw new Error('Argument too large: value');
-    this.writes++;
-    this.values.set(key, value);
-  }
-  delete(key: string) {
-    this.values.delete(key);
-  }
-  keys() {
-    return [...this.values.keys()];
-  }
-}
 
 export type Answer = { person: PersonData } | 'not_found' | { failed: ErrorCode; message?: string };
 
@@ -502,28 +487,3 @@ export function storedJob(patch: Partial<StoredJob> = {}): StoredJob {
 }
 
 export type { RefreshDeps };
-
-/**
- * Loads `load`'s modules afresh over a zod/mini that records every schema it is asked to build,
- * so a test can tell what loading the bundle builds and what the first use does.
- */
-export function loadCountingZod<T>(load: () => T): { built: string[]; loaded: T } {
-  const built: string[] = [];
-  let loaded!: T;
-  jest.isolateModules(() => {
-    const actual = jest.requireActual<Record<string, unknown>>('zod/mini');
-    const counting: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(actual)) {
-      counting[name] =
-        typeof value === 'function'
-          ? (...args: unknown[]) => {
-              built.push(name);
-              return (value as (...a: unknown[]) => unknown)(...args);
-            }
-          : value;
-    }
-    jest.doMock('zod/mini', () => counting);
-    loaded = load();
-  });
-  return { built, loaded };
-}
