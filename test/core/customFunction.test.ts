@@ -1,5 +1,6 @@
 // Unit tests of CRUSTDATA_ENRICH's pure part: arguments, formula parsing, the neighbour plan,
 // output shaping, and the run over a counting fake engine, lock and sheet.
+import { shuffled } from '../helpers/shuffled';
 import { columnsFor, parseFieldSelection } from '../../src/core/catalog';
 import {
   answerBeforeTheKey,
@@ -425,17 +426,6 @@ function url(i: number): string {
   return `https://www.linkedin.com/in/person-${i}`;
 }
 
-function shuffled<T>(items: T[], seed = 7): T[] {
-  const out = items.slice();
-  let state = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    const j = state % (i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
 describe('runCustomFunction', () => {
   function host(engine: ReturnType<typeof fakeEngine>, lock: Lock = countingLock(), sheet: SheetReader | null = null): CustomFunctionHost {
     return { ctx: engine.ctx, enrich: engine.enrich, documentLock: lock, sheet };
@@ -570,7 +560,7 @@ describe('runCustomFunction', () => {
       const engine = fakeEngine();
       const lock = countingLock();
       const sheet = fakeSheet(identifiers, formulaFor);
-      const rows = order === 'top-down' ? sheet.rows : shuffled(sheet.rows);
+      const rows = order === 'top-down' ? sheet.rows : shuffled(sheet.rows, 7);
       const results = new Map<number, unknown[]>();
       for (const row of rows) {
         sheet.callFrom(row);
@@ -626,7 +616,7 @@ describe('runCustomFunction', () => {
       const identifiers = Array.from({ length: 1500 }, (_, i) => url(i));
       const engine = fakeEngine({ capacity: 1000 });
       const sheet = fakeSheet(identifiers);
-      for (const row of shuffled(sheet.rows)) {
+      for (const row of shuffled(sheet.rows, 7)) {
         sheet.callFrom(row);
         const run = runCustomFunction(host(engine, countingLock(), sheet.reader), sheet.valueAt(row));
         expect(run.values[0][0]).toBe(`Person ${sheet.valueAt(row)}`);
