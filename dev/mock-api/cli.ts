@@ -1,7 +1,7 @@
 // `npm run mock-api -- [--port 8787] [--rpm 15] [--key demo-key] [--latency-scale 1]`: runs the
 // mock Crustdata API on loopback for manual tries and the playground, one log line per request.
 // npm passes options to the script only after `--`; `--port 9000` and `--port=9000` both work.
-import { DEMO_API_KEY, ENRICH_PATH, API_VERSION, MockCrustdataApi, type RequestLogEntry } from './handler';
+import { DEMO_API_KEY, ENRICH_PATH, API_VERSION, LIVE_ENRICH_PATH, MockCrustdataApi, type RequestLogEntry } from './handler';
 import { SPECIAL } from './dataset';
 import { startMockServer } from './server';
 
@@ -76,6 +76,8 @@ export function formatRequestLine(entry: RequestLogEntry): string {
   if (entry.fault) parts.push(`fault=${entry.fault}`);
   if (entry.preview) parts.push('preview');
   if (entry.forceFetch) parts.push('force_fetch');
+  if (entry.enrichRealtime) parts.push('enrich_realtime');
+  if (entry.minSimilarityScore !== null) parts.push(`min_similarity_score=${entry.minSimilarityScore}`);
   parts.push(`latency=${entry.latencyMs}ms`);
   return parts.join(' ');
 }
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
   const example = JSON.stringify({ professional_network_profile_urls: [SPECIAL.hostileHeadline.profileUrl], fields: ['basic_profile'] });
   console.log(`Mock Crustdata API listening on ${server.url}  (one line per request below; Ctrl+C stops it)`);
   console.log(`  endpoint:  POST ${server.url}${ENRICH_PATH}`);
+  console.log(`  live:      POST ${server.url}${LIVE_ENRICH_PATH}   (slower; also finds live-only-<n>)`);
   console.log(`  API key:   ${options.key}   (authorization: Bearer ${options.key})`);
   console.log(`  header:    x-api-version: ${API_VERSION}`);
   console.log(`  limit:     ${options.rpm} requests per minute; latency x${options.latencyScale}`);

@@ -111,6 +111,72 @@ export function syntheticPerson(n: number): MockPerson {
 }
 
 // ---------------------------------------------------------------------------------------------
+// People only the live endpoint finds (POST /person/professional_network/enrich/live): the
+// cached dataset has no profile for them, the web has. live-only-<n> mirrors synthetic-<n>:
+// profile URL https://www.linkedin.com/in/live-only-<n>, business email
+// live-only-<n>@<domain of COMPANIES[n % 40]>.
+
+const LIVE_ONLY_SLUG = /^live-only-(0|[1-9][0-9]{0,8})$/;
+const LIVE_ONLY_PERSON_ID_BASE = 20_000_000;
+
+export function liveOnlySlug(n: number): string {
+  return `live-only-${n}`;
+}
+
+export function liveOnlyProfileUrl(n: number): string {
+  return profileUrlForSlug(liveOnlySlug(n));
+}
+
+export function liveOnlyBusinessEmail(n: number): string {
+  return `live-only-${n}@${syntheticCompany(n).domain}`;
+}
+
+/** `count` identifiers of people only the live endpoint finds, n = start .. start+count-1. */
+export function liveOnlyIdentifiers(count: number, kind: 'profile_url' | 'business_email', start = 0): string[] {
+  const out: string[] = [];
+  for (let n = start; n < start + count; n++) out.push(kind === 'profile_url' ? liveOnlyProfileUrl(n) : liveOnlyBusinessEmail(n));
+  return out;
+}
+
+const liveOnlyMemo = new Map<number, MockPerson>();
+
+/** Web-only person n; equal every time. Treat it as read-only. */
+export function liveOnlyPerson(n: number): MockPerson {
+  let person = liveOnlyMemo.get(n);
+  if (!person) {
+    const slug = liveOnlySlug(n);
+    const data = generatePersonData(`live-only:${n}`, LIVE_ONLY_PERSON_ID_BASE + n, slug, liveOnlyBusinessEmail(n), syntheticCompany(n));
+    person = { slug, profileUrl: profileUrlForSlug(slug), businessEmail: liveOnlyBusinessEmail(n), data };
+    if (liveOnlyMemo.size >= 50_000) liveOnlyMemo.clear();
+    liveOnlyMemo.set(n, person);
+  }
+  return person;
+}
+
+function liveOnlyIndexOfSlug(slug: string): number | null {
+  const match = LIVE_ONLY_SLUG.exec(slug);
+  return match ? Number(match[1]) : null;
+}
+
+function liveOnlyIndexOfEmail(email: string): number | null {
+  const at = email.indexOf('@');
+  if (at < 0) return null;
+  const n = liveOnlyIndexOfSlug(email.slice(0, at));
+  return n !== null && email.slice(at + 1) === syntheticCompany(n).domain ? n : null;
+}
+
+/** The web-only person behind a slug or business email (any case), or undefined. */
+export function liveOnlyPersonBySlug(slug: string): MockPerson | undefined {
+  const n = liveOnlyIndexOfSlug(slug.toLowerCase());
+  return n === null ? undefined : liveOnlyPerson(n);
+}
+
+export function liveOnlyPersonByBusinessEmail(email: string): MockPerson | undefined {
+  const n = liveOnlyIndexOfEmail(email.toLowerCase());
+  return n === null ? undefined : liveOnlyPerson(n);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Generation
 
 function asciiSlugPart(text: string): string {
@@ -900,6 +966,26 @@ export class MockDataset {
 
   findByBusinessEmail(email: string): MockPerson | undefined {
     return this.current(personByBusinessEmail(email));
+  }
+
+  /** What the live endpoint finds: everyone the cached dataset has, plus the web-only people. */
+  findOnTheWebBySlug(slug: string): MockPerson | undefined {
+    return this.findBySlug(slug) ?? this.current(liveOnlyPersonBySlug(slug));
+  }
+
+  findOnTheWebByBusinessEmail(email: string): MockPerson | undefined {
+    return this.findByBusinessEmail(email) ?? this.current(liveOnlyPersonByBusinessEmail(email));
+  }
+
+  /**
+   * The person as it is now, without counting a generated person as handed out: other candidates
+   * of an email lookup are not looked-up people, so they must not widen churn's default population.
+   */
+  peekBySlug(slug: string): MockPerson | undefined {
+    const person = personBySlug(slug);
+    if (!person || !this.overrides.has(person.slug)) return person;
+    const data = this.overrides.get(person.slug);
+    return data ? { ...person, data } : undefined;
   }
 
   /** Edits a person's data. `edit` gets a private copy; it may change it in place or return a new one. */

@@ -4,6 +4,7 @@
 // the spec leaves open are written next to the code that makes them.
 import { createHash } from 'node:crypto';
 import { MockDataset, type ChurnOptions, type ChurnReport, type MockPerson, type PersonData } from './dataset';
+import { emailCandidates, withLiveOnly } from './emailMatches';
 import {
   DEFAULT_FIELD_GROUPS, FIELD_GROUPS, PERMISSIONED_GROUPS, isKnownFieldPath, project, selectionTouches, selectionTreeOf,
   type PermissionedGroup, type SelectionTree,
@@ -11,6 +12,8 @@ import {
 import { Prng } from './prng';
 
 export const ENRICH_PATH = '/person/enrich';
+/** Same request body; fetches from the web what the cached dataset lacks (docs/CRUSTDATA-API.md). */
+export const LIVE_ENRICH_PATH = '/person/professional_network/enrich/live';
 export const API_VERSION = '2025-11-01';
 /** The key `npm run mock-api` accepts unless told otherwise. Not a secret. */
 export const DEMO_API_KEY = 'demo-key';
@@ -20,6 +23,17 @@ export const DEFAULT_REQUESTS_PER_MINUTE = 15;
 /** Latency of a `slow` fault: past UrlFetchApp's ~60 s timeout, so a client times out. */
 export const SLOW_LATENCY_MS = 75_000;
 export const MAX_CREDITS_PER_PROFILE = 7;
+/**
+ * Live enrich's price is not documented. Assumed rule (docs/CRUSTDATA-API.md): the cached price
+ * of the profile found, plus this per profile found; not found costs nothing, preview 0.
+ */
+export const LIVE_EXTRA_CREDITS = 2;
+/** Live fetches from the web: default latency 3 s + 1 s per identifier (25 identifiers: 28 s, under UrlFetchApp's 60 s). */
+export const LIVE_BASE_LATENCY_MS = 3_000;
+export const LIVE_PER_IDENTIFIER_LATENCY_MS = 1_000;
+
+/** Which endpoint a request reached: the cached dataset or the live (web) one. */
+export type Endpoint = 'enrich' | 'live';
 
 export const MISSING_IDENTIFIER_MESSAGE =
   'Exactly one identifier must be provided: professional_network_profile_urls or business_emails';
@@ -93,6 +107,7 @@ export interface LatencyInfo {
   status: number;
   identifierCount: number;
   fault: FaultType | null;
+  endpoint: Endpoint;
 }
 
 export type LatencyModel = (info: LatencyInfo) => number;
@@ -103,6 +118,9 @@ export interface LatencyParameters {
   perIdentifierMs?: number;
   /** Any error answer. Default 150. */
   errorMs?: number;
+  /** A 200 from the live endpoint: liveBaseMs + livePerIdentifierMs * identifiers. Defaults 3000 and 1000. */
+  liveBaseMs?: number;
+  livePerIdentifierMs?: number;
 }
 
 export interface MockApiOptions {
@@ -140,6 +158,11 @@ export interface RequestLogEntry {
   counted: boolean;
   preview: boolean;
   forceFetch: boolean;
+  enrichRealtime: boolean;
+  /** As sent; null when absent or null. */
+  minSimilarityScore: number | null;
+  /** null for a path the mock does not serve. */
+  endpoint: Endpoint | null;
 }
 
 export interface KeyStats {
@@ -162,6 +185,8 @@ export interface MockApiStats {
   byStatus: Record<string, number>;
   /** By key label. */
   perKey: Record<string, KeyStats>;
+  /** Requests and credits per endpoint: the live pass's cost apart from the cached one. */
+  perEndpoint: Record<Endpoint, { requests: number; creditsUsed: number }>;
 }
 
 export interface RateLimitState {
@@ -190,6 +215,9 @@ interface ValidRequest {
   selection: SelectionTree;
   preview: boolean;
   forceFetch: boolean;
+  enrichRealtime: boolean;
+  /** Email lookups drop candidates scoring below it; null: keep all. */
+  minSimilarityScore: number | null;
 }
 
 class RequestError {
@@ -243,7 +271,12 @@ function defaultLatency(parameters: LatencyParameters = {}): LatencyModel {
   const baseMs = parameters.baseMs ?? 600;
   const perIdentifierMs = parameters.perIdentifierMs ?? 20;
   const errorMs = parameters.errorMs ?? 150;
-  return ({ status, identifierCount }) => (status === 200 ? baseMs + perIdentifierMs * identifierCount : errorMs);
+  const liveBaseMs = parameters.liveBaseMs ?? LIVE_BASE_LATENCY_MS;
+  const livePerIdentifierMs = parameters.livePerIdentifierMs ?? LIVE_PER_IDENTIFIER_LATENCY_MS;
+  return ({ status, identifierCount, endpoint }) => {
+    if (status !== 200) return errorMs;
+    return endpoint === 'live' ? liveBaseMs + livePerIdentifierMs * identifierCount : baseMs + perIdentifierMs * identifierCount;
+  };
 }
 
 export class MockCrustdataApi {
@@ -380,6 +413,7 @@ export class MockCrustdataApi {
     const stats: MockApiStats = {
       requests: 0, ok: 0, rateLimited: 0, clientErrors: 0, serverErrors: 0, malformed: 0, slow: 0,
       creditsUsed: 0, identifiersSent: 0, byStatus: {}, perKey: {},
+      perEndpoint: { enrich: { requests: 0, creditsUsed: 0 }, live: { requests: 0, creditsUsed: 0 } },
     };
     for (const entry of this.log) {
       stats.requests++;
@@ -392,6 +426,10 @@ export class MockCrustdataApi {
       stats.creditsUsed += entry.creditsUsed;
       stats.identifiersSent += entry.identifierCount;
       stats.byStatus[entry.status] = (stats.byStatus[entry.status] ?? 0) + 1;
+      if (entry.endpoint) {
+        stats.perEndpoint[entry.endpoint].requests++;
+        stats.perEndpoint[entry.endpoint].creditsUsed += entry.creditsUsed;
+      }
       if (entry.keyLabel !== null) {
         const perKey = (stats.perKey[entry.keyLabel] ??= { requests: 0, rateLimited: 0, creditsUsed: 0 });
         perKey.requests++;
@@ -424,7 +462,8 @@ export class MockCrustdataApi {
     const entry: RequestLogEntry = {
       seq: ++this.seq, atMs: nowMs, keyLabel: null, method: request.method.toUpperCase(), path: request.path,
       identifierType: null, identifierCount: 0, matched: 0, status: 0, errorType: null, creditsUsed: 0,
-      latencyMs: 0, fault: null, counted: false, preview: false, forceFetch: false,
+      latencyMs: 0, fault: null, counted: false, preview: false, forceFetch: false, enrichRealtime: false,
+      minSimilarityScore: null, endpoint: pathname === ENRICH_PATH ? 'enrich' : pathname === LIVE_ENRICH_PATH ? 'live' : null,
     };
     const response = this.answer(request, headers, pathname, nowMs, entry);
     entry.status = response.status;
@@ -441,8 +480,9 @@ export class MockCrustdataApi {
     // Best effort, for the log: how many identifiers the request carried.
     this.noteIdentifiers(request.body, entry);
 
-    if (entry.method !== 'POST' || pathname !== ENRICH_PATH) {
-      return this.error(404, 'invalid_request', `No route for ${entry.method} ${pathname}. The mock serves POST ${ENRICH_PATH}.`, validKey, nowMs, entry);
+    if (entry.method !== 'POST' || entry.endpoint === null) {
+      entry.endpoint = null;
+      return this.error(404, 'invalid_request', `No route for ${entry.method} ${pathname}. The mock serves POST ${ENRICH_PATH} and POST ${LIVE_ENRICH_PATH}.`, validKey, nowMs, entry);
     }
 
     const fault = this.stickyFault(request.body) ?? this.nextFault();
@@ -501,27 +541,37 @@ export class MockCrustdataApi {
     }
     entry.preview = valid.preview;
     entry.forceFetch = valid.forceFetch;
+    entry.enrichRealtime = valid.enrichRealtime;
+    entry.minSimilarityScore = valid.minSimilarityScore;
 
     const denied = PERMISSIONED_GROUPS.filter((group) => !validKey.permissions[group] && selectionTouches(valid.selection, group));
     if (denied.length > 0) {
       return this.error(403, 'permission_error', `This API key does not have field-level permission for: ${denied.join(', ')}.`, validKey, nowMs, entry, [{ denied_fields: denied }]);
     }
 
+    const live = entry.endpoint === 'live';
     const results: unknown[] = [];
     let credits = 0;
     let matched = 0;
     for (const identifier of valid.identifiers) {
-      const person = valid.identifierType === 'professional_network_profile_url'
-        ? this.dataset.findBySlug(profileSlugOf(identifier)!)
-        : this.dataset.findByBusinessEmail(identifier);
-      if (!person) {
+      const candidates = this.candidatesFor(valid, identifier, live);
+      if (candidates.length === 0) {
         results.push({ matched_on: identifier, match_type: valid.identifierType, matches: [] });
         continue;
       }
       matched++;
-      if (!valid.preview) credits += creditsFor(person.data, valid.selection);
-      const personData = { crustdata_person_id: person.data.crustdata_person_id, ...(project(person.data, valid.selection) as object) };
-      results.push({ matched_on: identifier, match_type: valid.identifierType, matches: [{ confidence_score: 1, person_data: personData }] });
+      // Charged once per identifier, on the best candidate's data (an assumption: the pricing
+      // is per profile, and a lookup answers one person however many candidates it lists).
+      const best = candidates.reduce((top, candidate) => (candidate.score > top.score ? candidate : top));
+      if (!valid.preview) credits += creditsFor(best.person.data, valid.selection) + (live ? LIVE_EXTRA_CREDITS : 0);
+      results.push({
+        matched_on: identifier,
+        match_type: valid.identifierType,
+        matches: candidates.map((candidate) => ({
+          confidence_score: candidate.score,
+          person_data: { crustdata_person_id: candidate.person.data.crustdata_person_id, ...(project(candidate.person.data, valid.selection) as object) },
+        })),
+      });
     }
 
     if (credits > validKey.credits) {
@@ -531,6 +581,25 @@ export class MockCrustdataApi {
     entry.creditsUsed = credits;
     entry.matched = matched;
     return this.respond(200, JSON.stringify(results), validKey, nowMs, entry);
+  }
+
+  /**
+   * Who answers to one identifier, in answer order. Profile URLs name one person (score 1);
+   * emails may give several scored candidates (emailMatches.ts), minus those below
+   * min_similarity_score. The live endpoint also finds the web-only people (live-only-<n>).
+   */
+  private candidatesFor(valid: ValidRequest, identifier: string, live: boolean): Array<{ person: MockPerson; score: number }> {
+    if (valid.identifierType === 'professional_network_profile_url') {
+      const slug = profileSlugOf(identifier)!;
+      const person = live ? this.dataset.findOnTheWebBySlug(slug) : this.dataset.findBySlug(slug);
+      return person ? [{ person, score: 1 }] : [];
+    }
+    const person = live ? this.dataset.findOnTheWebByBusinessEmail(identifier) : this.dataset.findByBusinessEmail(identifier);
+    if (!person) return [];
+    const lookup = (slug: string) => this.dataset.peekBySlug(slug);
+    const candidates = emailCandidates(person, live ? withLiveOnly(lookup) : lookup);
+    const minimum = valid.minSimilarityScore;
+    return minimum === null ? candidates : candidates.filter((candidate) => candidate.score >= minimum);
   }
 
   private unauthorized(token: string | null, nowMs: number, entry: RequestLogEntry): MockResponse {
@@ -570,7 +639,7 @@ export class MockCrustdataApi {
       'x-ratelimit-reset': String(window.resetSeconds),
       'x-credits-used': String(status === 200 ? entry.creditsUsed : 0),
     };
-    const latencyMs = this.latencyModel({ status, identifierCount: entry.identifierCount, fault: entry.fault });
+    const latencyMs = this.latencyModel({ status, identifierCount: entry.identifierCount, fault: entry.fault, endpoint: entry.endpoint ?? 'enrich' });
     return { status, headers, body, latencyMs };
   }
 
@@ -686,9 +755,13 @@ export function parseEnrichBody(text: string): ValidRequest {
     selection = selectionTreeOf(fields as string[]);
   }
 
+  let minSimilarityScore: number | null = null;
   if (has('min_similarity_score')) {
     const score = record.min_similarity_score;
-    if (score !== null && (typeof score !== 'number' || !(score >= 0 && score <= 1))) throw invalid('min_similarity_score must be a number from 0 to 1, or null.');
+    if (score !== null && (typeof score !== 'number' || !(score >= 0 && score <= 1))) {
+      throw invalid('min_similarity_score must be a number from 0 to 1, or null.', [{ parameter: 'min_similarity_score', received: score, minimum: 0, maximum: 1 }]);
+    }
+    minSimilarityScore = score as number | null;
   }
   for (const flag of ['preview', 'force_fetch', 'enrich_realtime']) {
     if (has(flag) && typeof record[flag] !== 'boolean') throw invalid(`${flag} must be true or false.`);
@@ -716,6 +789,8 @@ export function parseEnrichBody(text: string): ValidRequest {
     selection,
     preview,
     forceFetch: record.force_fetch === true,
+    enrichRealtime: record.enrich_realtime === true,
+    minSimilarityScore,
   };
 }
 

@@ -16,6 +16,11 @@
 //   one selection always gives the same columns in the same order.
 // - "Current title" from experience.employment_details.current is left out when the selection
 //   also holds basic_profile.current_title (or all of basic_profile): it is the same title.
+// - `match` (and match.confidence_score, match.match_type, match.candidate_count, match.ambiguous)
+//   are columns computed from the answer itself (matches.ts), never sent to the API: a
+//   selection keeps them apart in `computed`, so `fields` holds only what the API accepts. Their
+//   columns come after every API column. `match` alone also asks for basic_profile.name
+//   (MATCH_ONLY_API_FIELDS): a request needs fields, and a score without a name cannot be judged.
 import { EnrichError } from './errors';
 import type { FieldSelection } from './types';
 
@@ -40,8 +45,8 @@ export interface FieldGroup {
   isDefault: boolean;
 }
 
-/** How a path becomes cells; flatten.ts implements each kind. */
-export type PathKind = 'object' | 'value' | 'list' | 'entries';
+/** How a path becomes cells; flatten.ts implements each kind. `computed`: from the answer, not person_data. */
+export type PathKind = 'object' | 'value' | 'list' | 'entries' | 'computed';
 
 export interface PathInfo {
   path: string;
@@ -54,7 +59,7 @@ export interface PathInfo {
 export interface ColumnSpec extends Column {
   /** The path the value is read from (for entries columns, the array). */
   path: string;
-  kind: 'value' | 'list' | 'entries';
+  kind: 'value' | 'list' | 'entries' | 'computed';
   /** For entries columns: which rendering of the array (see flatten.ts). */
   part?: string;
   /** Left out of a selection that also covers this path (same data under another name). */
@@ -65,6 +70,7 @@ export interface ColumnSpec extends Column {
 
 type Node =
   | { kind: 'value'; header: string }
+  | { kind: 'computed'; header: string }
   | { kind: 'list'; header: string }
   | { kind: 'object'; label: string; children: Record<string, Node> }
   | { kind: 'entries'; label: string; columns: EntryColumn[] };
@@ -77,6 +83,7 @@ interface EntryColumn {
 
 const value = (header: string): Node => ({ kind: 'value', header });
 const list = (header: string): Node => ({ kind: 'list', header });
+const computed = (header: string): Node => ({ kind: 'computed', header });
 const object = (label: string, children: Record<string, Node>): Node => ({ kind: 'object', label, children });
 const entries = (label: string, columns: EntryColumn[]): Node => ({ kind: 'entries', label, columns });
 
@@ -246,6 +253,28 @@ const GROUP_DEFINITIONS: Record<string, GroupDefinition> = {
   },
 };
 
+/** The group of columns computed from the answer (matches.ts); never sent to the API as a field. */
+export const MATCH_GROUP = 'match';
+
+const COMPUTED_GROUP_DEFINITIONS: Record<string, GroupDefinition> = {
+  [MATCH_GROUP]: {
+    label: 'Match quality',
+    description: 'How sure the match is: confidence score, match type, number of candidates, ambiguous or not (worked out from the answer)',
+    extraCredits: 0,
+    needsPermission: false,
+    costNote: 'No extra credits: worked out from the answer, not asked of Crustdata',
+    node: object('Match quality', {
+      confidence_score: computed('Match confidence'),
+      match_type: computed('Match type'),
+      candidate_count: computed('Match candidates'),
+      ambiguous: computed('Match ambiguous'),
+    }),
+  },
+};
+
+/** What a selection of computed columns only asks of the API (see the rules above). */
+export const MATCH_ONLY_API_FIELDS: readonly string[] = Object.freeze(['basic_profile.name']);
+
 /** Per-match extras below group level (docs/CRUSTDATA-API.md, pricing). The group's own figure is their sum. */
 const PATH_EXTRA_CREDITS: Record<string, number> = {
   contact: 5,
@@ -283,12 +312,12 @@ function walk(path: string, group: string, node: Node): ColumnSpec[] {
     path,
     group,
     kind: node.kind,
-    header: node.kind === 'value' || node.kind === 'list' ? node.header : node.label,
+    header: node.kind === 'value' || node.kind === 'list' || node.kind === 'computed' ? node.header : node.label,
   };
   pathIndex.set(path, pathInfos.length);
   pathInfos.push(info);
   let columns: ColumnSpec[];
-  if (node.kind === 'value' || node.kind === 'list') {
+  if (node.kind === 'value' || node.kind === 'list' || node.kind === 'computed') {
     columns = [{ id: path, header: node.header, group, path, kind: node.kind }];
   } else if (node.kind === 'entries') {
     columns = node.columns.map((column) => ({
@@ -309,19 +338,29 @@ function walk(path: string, group: string, node: Node): ColumnSpec[] {
 }
 
 for (const [name, definition] of Object.entries(GROUP_DEFINITIONS)) walk(name, name, definition.node);
+// Computed groups after the API's: their paths sort, and their columns come, after every API column.
+const apiPathCount = pathInfos.length;
+for (const [name, definition] of Object.entries(COMPUTED_GROUP_DEFINITIONS)) walk(name, name, definition.node);
 
 export const GROUP_NAMES: readonly string[] = Object.freeze(Object.keys(GROUP_DEFINITIONS));
 
 /** Every field the API accepts, groups included, in catalog order. */
-export const KNOWN_PATHS: readonly string[] = Object.freeze(pathInfos.map((info) => info.path));
+export const KNOWN_PATHS: readonly string[] = Object.freeze(pathInfos.slice(0, apiPathCount).map((info) => info.path));
+
+/** Every computed path (`match` and the paths below it), in catalog order. */
+export const COMPUTED_PATHS: readonly string[] = Object.freeze(pathInfos.slice(apiPathCount).map((info) => info.path));
+const computedPathSet = new Set(COMPUTED_PATHS);
 
 /** Every path below group level, for the sidebar's advanced picker. */
-export const FIELD_PATHS: readonly PathInfo[] = Object.freeze(pathInfos.filter((info) => info.path.includes('.')));
+export const FIELD_PATHS: readonly PathInfo[] = Object.freeze(pathInfos.slice(0, apiPathCount).filter((info) => info.path.includes('.')));
 
-/** Every column the catalog can produce, in catalog order. */
+/** Every column the catalog can produce from person_data, in catalog order. */
 export const ALL_COLUMNS: readonly ColumnSpec[] = Object.freeze(GROUP_NAMES.flatMap((name) => columnSpecsByPath.get(name)!));
 
-const columnSpecsById = new Map(ALL_COLUMNS.map((spec) => [spec.id, spec]));
+/** The computed columns (the match group), in catalog order. */
+export const COMPUTED_COLUMNS: readonly ColumnSpec[] = Object.freeze(Object.keys(COMPUTED_GROUP_DEFINITIONS).flatMap((name) => columnSpecsByPath.get(name)!));
+
+const columnSpecsById = new Map([...ALL_COLUMNS, ...COMPUTED_COLUMNS].map((spec) => [spec.id, spec]));
 
 export function columnSpec(id: string): ColumnSpec | undefined {
   return columnSpecsById.get(id);
@@ -332,7 +371,17 @@ export function pathInfo(path: string): PathInfo | undefined {
   return index === undefined ? undefined : pathInfos[index];
 }
 
+/** A field the API accepts (computed paths are not). */
 export function isKnownPath(path: string): boolean {
+  return pathIndex.has(path) && !computedPathSet.has(path);
+}
+
+/** `match` or a path below it: a column computed from the answer, never sent as a field. */
+export function isComputedPath(path: string): boolean {
+  return computedPathSet.has(path);
+}
+
+function isSelectablePath(path: string): boolean {
   return pathIndex.has(path);
 }
 
@@ -345,6 +394,16 @@ export const FIELD_GROUPS: readonly FieldGroup[] = Object.freeze(
   }),
 );
 
+/** The computed groups (match), described like the API's for the sidebar's picker. */
+export const COMPUTED_GROUPS: readonly FieldGroup[] = Object.freeze(
+  Object.entries(COMPUTED_GROUP_DEFINITIONS).map(([name, { label, description, extraCredits, needsPermission, costNote }]) => ({
+    name, label, description, extraCredits, needsPermission, costNote, isDefault: false,
+  })),
+);
+
+/** Paths below the computed groups, for the sidebar's advanced picker. */
+export const COMPUTED_FIELD_PATHS: readonly PathInfo[] = Object.freeze(pathInfos.slice(apiPathCount).filter((info) => info.path.includes('.')));
+
 // ---- Selections --------------------------------------------------------------------------
 
 /** `fields` as the custom function or the sidebar gives them, validated into API fields. */
@@ -354,10 +413,24 @@ export function parseFieldSelection(input: string | string[] | null | undefined)
   const chosen = new Set<string>();
   for (const entry of entries) {
     const path = canonicalPath(entry);
-    if (!isKnownPath(path)) throw unknownField(entry, path);
+    if (!isSelectablePath(path)) throw unknownField(entry, path);
     chosen.add(path);
   }
-  return { fields: orderAndAbsorb(chosen) };
+  const ordered = orderAndAbsorb(chosen);
+  const computedPaths = ordered.filter(isComputedPath);
+  if (computedPaths.length === 0) return { fields: ordered };
+  const apiFields = ordered.filter((path) => !isComputedPath(path));
+  return { fields: apiFields.length ? apiFields : [...MATCH_ONLY_API_FIELDS], computed: computedPaths };
+}
+
+/** What a request's `fields` may hold: the selection's API fields, computed paths left out whatever their origin. */
+export function apiFieldsOf(selection: FieldSelection): string[] {
+  return selection.fields.filter((field) => !isComputedPath(field.trim().toLowerCase()));
+}
+
+/** Every entry of a selection, API and computed, for storing it and parsing it back. */
+export function selectionEntries(selection: FieldSelection): string[] {
+  return [...selection.fields, ...(selection.computed ?? [])];
 }
 
 function splitEntries(input: unknown): string[] {
@@ -405,7 +478,8 @@ function unknownField(entry: string, canonical: string): EnrichError {
   const hint = suggestion ? ` Did you mean "${suggestion}"?` : '';
   return new EnrichError(
     'unknown_field',
-    `Unknown field "${entry}".${hint} Valid groups: ${GROUP_NAMES.join(', ')} (or dot-paths such as basic_profile.name).`,
+    `Unknown field "${entry}".${hint} Valid groups: ${GROUP_NAMES.join(', ')} (or dot-paths such as basic_profile.name), ` +
+      `and ${MATCH_GROUP} for match-quality columns.`,
   );
 }
 
@@ -416,17 +490,18 @@ export function suggestPath(canonical: string): string | null {
     const prefix = canonical.slice(0, end);
     if (isKnownPath(prefix) && pathInfo(prefix)!.kind !== 'object') return prefix;
   }
-  // A column header typed as a field: "Current employer".
-  for (const spec of ALL_COLUMNS) {
+  // A column header typed as a field: "Current employer", "Match confidence".
+  for (const spec of [...ALL_COLUMNS, ...COMPUTED_COLUMNS]) {
     if (canonicalPath(spec.header) === canonical) return spec.path;
   }
+  const selectable = [...KNOWN_PATHS, ...COMPUTED_PATHS];
   // A property name without its parents: "headline".
-  const byLastSegment = KNOWN_PATHS.find((path) => path.slice(path.lastIndexOf('.') + 1) === canonical);
+  const byLastSegment = selectable.find((path) => path.slice(path.lastIndexOf('.') + 1) === canonical);
   if (byLastSegment) return byLastSegment;
 
   let best: string | null = null;
   let bestDistance = Math.max(2, Math.floor(canonical.length / 4)) + 1;
-  for (const path of KNOWN_PATHS) {
+  for (const path of selectable) {
     const lastSegment = path.slice(path.lastIndexOf('.') + 1);
     const distance = Math.min(editDistance(canonical, path), editDistance(canonical, lastSegment));
     if (distance < bestDistance) {
@@ -451,9 +526,9 @@ function editDistance(a: string, b: string): number {
   return previous[b.length];
 }
 
-/** A stable, order-independent key for caching results per selection. */
+/** A stable, order-independent key for caching results per selection (computed columns included). */
 export function selectionKey(selection: FieldSelection): string {
-  return [...new Set(selection.fields.map((field) => field.trim().toLowerCase()))].sort().join(',');
+  return [...new Set(selectionEntries(selection).map((field) => field.trim().toLowerCase()))].sort().join(',');
 }
 
 const columnsCache = new Map<string, ColumnSpec[]>();
@@ -470,7 +545,7 @@ export function columnSpecsFor(selection: FieldSelection): ColumnSpec[] {
   if (!specs) {
     const fields = key === '' ? [] : key.split(',');
     for (const field of fields) {
-      if (!isKnownPath(field)) throw unknownField(field, field);
+      if (!isSelectablePath(field)) throw unknownField(field, field);
     }
     const chosen = new Set(fields);
     const covers = (path: string) => chosen.has(path) || ancestorsOf(path).some((ancestor) => chosen.has(ancestor));

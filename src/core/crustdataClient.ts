@@ -1,5 +1,7 @@
 // The wire format of POST /person/enrich: building a request, and reading a response into a
 // verdict the engine can act on (results, retry, split, stop). No sending, no waiting here.
+import { DEFAULT_API_OPTIONS, ENDPOINT_PATHS, optionalBody, type ApiOptions, type EnrichEndpoint } from './apiOptions';
+import { readCreditsUsed } from './credits';
 import type { ErrorCode } from './errors';
 import type { Hasher, HttpRequest, HttpResponse } from './ports';
 import { parseRetryAfter } from './retry';
@@ -8,7 +10,7 @@ import { parseEnrichBody, parseErrorBody, type EnrichResultEntry } from './schem
 import type { IdentifierKind } from './types';
 
 export const DEFAULT_API_BASE_URL = 'https://api.crustdata.com';
-export const ENRICH_PATH = '/person/enrich';
+export const ENRICH_PATH = ENDPOINT_PATHS.cached;
 /** Requests without it fail with 400 even with a valid key. */
 export const API_VERSION = '2025-11-01';
 export const MAX_IDENTIFIERS_PER_REQUEST = 25;
@@ -26,15 +28,21 @@ export interface EnrichRequestSpec {
   fields: string[];
   forceFetch?: boolean;
   preview?: boolean;
+  /** min score, live, realtime: optionalBody (apiOptions.ts) decides what reaches this request. */
+  options?: ApiOptions;
+  /** Default 'cached' (POST /person/enrich); 'live' for the live second pass. */
+  endpoint?: EnrichEndpoint;
 }
 
 export function buildEnrichRequest(apiBaseUrl: string, apiKey: string, spec: EnrichRequestSpec): HttpRequest {
+  const endpoint = spec.endpoint ?? 'cached';
+  const options: ApiOptions = { ...DEFAULT_API_OPTIONS, ...spec.options };
+  if (spec.forceFetch) options.forceFetch = true;
   const body: Record<string, unknown> = { [IDENTIFIER_PROPERTY[spec.kind]]: spec.identifiers };
   if (spec.fields.length) body.fields = spec.fields;
-  if (spec.forceFetch) body.force_fetch = true;
-  if (spec.preview) body.preview = true;
+  Object.assign(body, optionalBody(options, { kind: spec.kind, endpoint, preview: spec.preview }));
   return {
-    url: apiBaseUrl.replace(/\/+$/, '') + ENRICH_PATH,
+    url: apiBaseUrl.replace(/\/+$/, '') + ENDPOINT_PATHS[endpoint],
     method: 'post',
     headers: {
       authorization: `Bearer ${apiKey}`,
@@ -146,9 +154,9 @@ export function readRateHeaders(headers: Record<string, string>, now: number): S
   return info;
 }
 
+/** Credits this answer charged (x-credits-used); 0 when missing or unreadable (credits.ts says why). */
 export function creditsUsed(headers: Record<string, string>): number {
-  const value = Number(headers['x-credits-used']);
-  return Number.isFinite(value) && value > 0 ? value : 0;
+  return readCreditsUsed(headers).credits;
 }
 
 function readCount(value: string | undefined): number | null {

@@ -22,6 +22,10 @@
 //     status: "a@b.com (verified), c@b.com (unverified)";
 //   - developer profiles: their profile URLs, joined with ", ";
 //   - certifications and honors: "Name (Issuer)" per entry.
+// - Match columns (match.*) come from the match facts the person record carries (matches.ts):
+//   "Match confidence" the best score (a number), "Match type" in words ("Business email",
+//   "Profile URL", "… (live)"), "Match candidates" a number, "Match ambiguous" TRUE/FALSE. A record
+//   without match facts (cached before they existed) gives '' in each.
 // - An object found where text was expected (the API is untrusted) is written as compact JSON.
 // - A cell never exceeds 50,000 characters: longer text is cut to 49,980 characters followed by
 //   "… [truncated]".
@@ -29,6 +33,7 @@
 //   cellText.protectRow, while custom-function results are returned as they are.
 import { columnSpec, type Column, type ColumnSpec } from './catalog';
 import { truncateCellText } from './cellText';
+import { matchInfoOf, matchTypeText, type MatchInfo } from './matches';
 import type { CellValue, PersonData } from './types';
 
 export const ENTRY_SEPARATOR = '\n';
@@ -78,6 +83,14 @@ function extractorFor(id: string): Extractor {
 }
 
 function buildExtractor(spec: ColumnSpec): Extractor {
+  if (spec.kind === 'computed') {
+    const render = MATCH_RENDERERS[spec.id];
+    if (!render) throw new Error(`No renderer for column ${spec.id}`);
+    return (person) => {
+      const info = matchInfoOf(person);
+      return info ? render(info) : '';
+    };
+  }
   const read = pathReader(spec.path);
   if (spec.kind === 'value') return (person) => cellOf(read(person));
   if (spec.kind === 'list') return (person) => listCell(read(person));
@@ -259,3 +272,14 @@ const ENTRY_RENDERERS: Record<string, (items: Entry[]) => string> = {
 
 /** Column ids that have a renderer; the catalog test checks every entries column is here. */
 export const RENDERED_ENTRY_COLUMNS: readonly string[] = Object.keys(ENTRY_RENDERERS);
+
+/** How each match column reads the match facts; keyed by column id. */
+const MATCH_RENDERERS: Record<string, (info: MatchInfo) => CellValue> = {
+  'match.confidence_score': (info) => info.confidenceScore ?? '',
+  'match.match_type': matchTypeText,
+  'match.candidate_count': (info) => info.candidateCount,
+  'match.ambiguous': (info) => info.ambiguous,
+};
+
+/** Column ids of computed columns that have a renderer; the catalog test checks every one is here. */
+export const RENDERED_COMPUTED_COLUMNS: readonly string[] = Object.keys(MATCH_RENDERERS);

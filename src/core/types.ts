@@ -14,6 +14,8 @@ export type ClassifiedIdentifier =
 /** Validated `fields` for the API: groups and dot-paths, deduplicated, in catalog order. */
 export interface FieldSelection {
   fields: string[];
+  /** Columns computed from the answer (the match group, catalog.ts): never sent to the API. */
+  computed?: string[];
 }
 
 /** What a sheet cell can hold after formatting (strings already protected from reinterpretation). */

@@ -2,6 +2,15 @@
 // a function of the selection alone, and the credit estimate follows the pricing.
 import {
   ALL_COLUMNS,
+  apiFieldsOf,
+  COMPUTED_COLUMNS,
+  COMPUTED_FIELD_PATHS,
+  COMPUTED_GROUPS,
+  COMPUTED_PATHS,
+  isComputedPath,
+  isKnownPath,
+  MATCH_ONLY_API_FIELDS,
+  selectionEntries,
   columnsFor,
   creditsPerMatch,
   DEFAULT_FIELDS,
@@ -15,7 +24,7 @@ import {
   suggestPath,
 } from '../../src/core/catalog';
 import { EnrichError } from '../../src/core/errors';
-import { RENDERED_ENTRY_COLUMNS } from '../../src/core/flatten';
+import { RENDERED_COMPUTED_COLUMNS, RENDERED_ENTRY_COLUMNS } from '../../src/core/flatten';
 import { allFieldPaths, FIELD_GROUPS as MOCK_GROUPS, isKnownFieldPath } from '../../dev/mock-api/fieldPaths';
 
 describe('catalog paths against the schema', () => {
@@ -310,5 +319,77 @@ describe('columnsFor', () => {
     const first = columnsFor(parseFieldSelection('skills'));
     first.push({ id: 'x', header: 'X', group: 'x' });
     expect(columnsFor(parseFieldSelection('skills'))).toHaveLength(1);
+  });
+});
+
+describe('the match group: columns computed from the answer, never sent to the API', () => {
+  test('match and its paths are valid in fields, and every one of them stays out of fields', () => {
+    for (const input of ['match', 'match.confidence_score', 'Match . Candidate count', 'basic_profile, match.match_type, match.ambiguous']) {
+      const selection = parseFieldSelection(input);
+      expect(selection.fields.some(isComputedPath)).toBe(false);
+      expect(selection.computed!.length).toBeGreaterThan(0);
+      for (const field of selection.fields) expect(isKnownFieldPath(field)).toBe(true);
+    }
+    expect(parseFieldSelection('basic_profile, match')).toEqual({ fields: ['basic_profile'], computed: ['match'] });
+    expect(parseFieldSelection('match.ambiguous, experience, match.confidence_score')).toEqual({
+      fields: ['experience'],
+      computed: ['match.confidence_score', 'match.ambiguous'],
+    });
+    expect(parseFieldSelection('match.confidence_score, match')).toEqual({ fields: [...MATCH_ONLY_API_FIELDS], computed: ['match'] });
+  });
+
+  test('match alone also asks for the name, so a request has fields and the score can be judged', () => {
+    const selection = parseFieldSelection('match');
+    expect(selection).toEqual({ fields: ['basic_profile.name'], computed: ['match'] });
+    expect(columnsFor(selection).map((column) => column.header)).toEqual(['Name', 'Match confidence', 'Match type', 'Match candidates', 'Match ambiguous']);
+  });
+
+  test('without match, a selection is exactly what it was (no computed property, same key)', () => {
+    expect(parseFieldSelection('basic_profile, experience')).toEqual({ fields: ['basic_profile', 'experience'] });
+    expect(selectionKey(parseFieldSelection('experience, basic_profile'))).toBe('basic_profile,experience');
+  });
+
+  test('match columns come after every API column, in catalog order, whatever the order typed', () => {
+    const ids = columnsFor(parseFieldSelection('match.candidate_count, skills, match.confidence_score')).map((column) => column.id);
+    expect(ids).toEqual(['skills.professional_network_skills', 'match.confidence_score', 'match.candidate_count']);
+  });
+
+  test('the key differs with match columns, and a selection survives being stored as its entries', () => {
+    const withMatch = parseFieldSelection('basic_profile, match');
+    expect(selectionKey(withMatch)).not.toBe(selectionKey(parseFieldSelection('basic_profile')));
+    expect(selectionEntries(withMatch)).toEqual(['basic_profile', 'match']);
+    expect(parseFieldSelection(selectionEntries(withMatch))).toEqual(withMatch);
+    expect(columnsFor(withMatch)).toEqual(columnsFor(parseFieldSelection(selectionEntries(withMatch))));
+  });
+
+  test('apiFieldsOf strips computed paths from a hand-built selection (stored settings, older callers)', () => {
+    expect(apiFieldsOf({ fields: ['basic_profile', 'match', 'Match.Confidence_Score'] })).toEqual(['basic_profile']);
+    expect(columnsFor({ fields: ['basic_profile.name', 'match.ambiguous'] }).map((column) => column.id)).toEqual(['basic_profile.name', 'match.ambiguous']);
+  });
+
+  test('not an API path: out of KNOWN_PATHS, FIELD_PATHS, ALL_COLUMNS, FIELD_GROUPS and the credit estimate', () => {
+    expect(COMPUTED_PATHS).toEqual(['match', 'match.confidence_score', 'match.match_type', 'match.candidate_count', 'match.ambiguous']);
+    for (const path of COMPUTED_PATHS) {
+      expect(isKnownPath(path)).toBe(false);
+      expect(isKnownFieldPath(path)).toBe(false);
+      expect(KNOWN_PATHS).not.toContain(path);
+    }
+    expect(FIELD_GROUPS.map((group) => group.name)).not.toContain('match');
+    expect(ALL_COLUMNS.some((spec) => spec.group === 'match')).toBe(false);
+    expect(creditsPerMatch(parseFieldSelection('basic_profile, match'))).toEqual(creditsPerMatch(parseFieldSelection('basic_profile')));
+    expect(COMPUTED_GROUPS).toEqual([expect.objectContaining({ name: 'match', extraCredits: 0, needsPermission: false, isDefault: false })]);
+    expect(COMPUTED_FIELD_PATHS.map((info) => info.path)).toEqual(COMPUTED_PATHS.slice(1));
+  });
+
+  test('every computed column has a renderer in flatten.ts; headers do not clash with API columns', () => {
+    expect([...RENDERED_COMPUTED_COLUMNS].sort()).toEqual(COMPUTED_COLUMNS.map((spec) => spec.id).sort());
+    const apiHeaders = new Set(ALL_COLUMNS.map((spec) => spec.header));
+    for (const spec of COMPUTED_COLUMNS) expect(apiHeaders.has(spec.header)).toBe(false);
+  });
+
+  test('typos get a suggestion from the match group too; the error names it', () => {
+    expect(suggestPath('match.confidense_score')).toBe('match.confidence_score');
+    expect(suggestPath('match.confidense_score')).toBe('match.confidence_score');
+    expect(() => parseFieldSelection('match.score')).toThrow(/and match for match-quality columns/);
   });
 });

@@ -31,6 +31,18 @@ test('the request: one identifier property, fields, flags, version header, beare
   expect(JSON.parse(preview.payload as string)).toEqual({ professional_network_profile_urls: ['u'], preview: true });
 });
 
+test('options: min_similarity_score with emails only, the live endpoint by path, enrich_realtime never with preview', () => {
+  const options = { minScore: 0.8, live: true, forceFetch: false, enrichRealtime: true };
+  const emails = buildEnrichRequest('https://x/', 'k', { kind: 'business_email', identifiers: ['a@b.co'], fields: ['basic_profile'], options, endpoint: 'live' });
+  expect(emails.url).toBe('https://x/person/professional_network/enrich/live');
+  expect(JSON.parse(emails.payload as string)).toEqual({ business_emails: ['a@b.co'], fields: ['basic_profile'], min_similarity_score: 0.8, enrich_realtime: true });
+  const profiles = buildEnrichRequest('https://x', 'k', { kind: 'profile_url', identifiers: ['u'], fields: [], options });
+  expect(profiles.url).toBe('https://x/person/enrich');
+  expect(JSON.parse(profiles.payload as string)).toEqual({ professional_network_profile_urls: ['u'], enrich_realtime: true });
+  const preview = buildEnrichRequest('https://x', 'k', { kind: 'business_email', identifiers: ['a@b.co'], fields: [], options, preview: true });
+  expect(JSON.parse(preview.payload as string)).toEqual({ business_emails: ['a@b.co'], min_similarity_score: 0.8, preview: true });
+});
+
 test('the key fingerprint is stable, short, and not the key', () => {
   const a = apiKeyFingerprint(nodeHasher, 'secret-key');
   expect(a).toHaveLength(40);

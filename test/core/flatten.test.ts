@@ -2,6 +2,8 @@
 import { columnsFor, GROUP_NAMES, parseFieldSelection, type Column } from '../../src/core/catalog';
 import { MAX_CELL_CHARS, TRUNCATION_MARK } from '../../src/core/cellText';
 import { compileFlattener, flattenPerson, headersFor, roleText, schoolText, shortDate } from '../../src/core/flatten';
+import { pickMatch } from '../../src/core/matches';
+import type { EnrichResultEntry } from '../../src/core/schemas';
 import type { CellValue, PersonData } from '../../src/core/types';
 import { fullPerson, hostilePerson, sparsePerson } from './fixtures/person';
 
@@ -234,5 +236,41 @@ describe('speed', () => {
     const rows = people.map((person) => flatten(person));
     expect(rows).toHaveLength(10_000);
     expect(rows[9_999]).toEqual(rows[0]);
+  });
+});
+
+describe('match columns', () => {
+  const answer = (matches: unknown[], matchType = 'business_email') => ({ matched_on: 'ada@engines.example', match_type: matchType, matches }) as EnrichResultEntry;
+
+  test('filled from the match facts of the chosen person, next to the data', () => {
+    const { person } = pickMatch(answer([
+      { confidence_score: 0.61, person_data: sparsePerson() },
+      { confidence_score: 0.87, person_data: fullPerson() },
+      { confidence_score: 0.85, person_data: hostilePerson() },
+    ]));
+    expect(rowByHeader(person!, 'basic_profile.name, match')).toEqual({
+      Name: 'Ada Lovelace',
+      'Match confidence': 0.87,
+      'Match type': 'Business email',
+      'Match candidates': 3,
+      'Match ambiguous': true,
+    });
+  });
+
+  test('a profile URL found live: score 1, one candidate, not ambiguous', () => {
+    const { person } = pickMatch(answer([{ confidence_score: 1, person_data: fullPerson() }], 'professional_network_profile_url'), 'live');
+    expect(rowByHeader(person!, 'match')).toMatchObject({ 'Match confidence': 1, 'Match type': 'Profile URL (live)', 'Match candidates': 1, 'Match ambiguous': false });
+  });
+
+  test('a person without match facts (cached before they existed) gives empty match cells, the data unchanged', () => {
+    expect(rowByHeader(fullPerson(), 'basic_profile.name, match')).toEqual({
+      Name: 'Ada Lovelace', 'Match confidence': '', 'Match type': '', 'Match candidates': '', 'Match ambiguous': '',
+    });
+  });
+
+  test('the facts do not leak into any API column, even with every group selected', () => {
+    const { person } = pickMatch(answer([{ confidence_score: 0.9, person_data: fullPerson() }]));
+    const columns = columnsFor(parseFieldSelection(ALL_GROUPS));
+    expect(flattenPerson(person!, columns)).toEqual(flattenPerson(fullPerson(), columns));
   });
 });

@@ -38,7 +38,8 @@ describe('formatRequestLine', () => {
   const entry: RequestLogEntry = {
     seq: 3, atMs: Date.UTC(2026, 0, 5, 12, 0, 1), keyLabel: 'cli', method: 'POST', path: '/person/enrich',
     identifierType: 'professional_network_profile_url', identifierCount: 25, matched: 24, status: 200, errorType: null,
-    creditsUsed: 24, latencyMs: 8000, fault: null, counted: true, preview: false, forceFetch: false,
+    creditsUsed: 24, latencyMs: 8000, fault: null, counted: true, preview: false, forceFetch: false, enrichRealtime: false,
+    minSimilarityScore: null, endpoint: 'enrich',
   };
 
   test('one line with time, status, key label, identifiers, credits and latency', () => {
@@ -52,6 +53,11 @@ describe('formatRequestLine', () => {
     });
     expect(line).toBe('12:00:01 #3 POST /person/enrich 429 key=none emails=2 matched=0 credits=0 error=rate_limit_error fault=429 preview force_fetch latency=8000ms');
     expect(line).not.toContain('\n');
+  });
+
+  test('enrich_realtime and min_similarity_score are named when sent', () => {
+    const line = formatRequestLine({ ...entry, path: '/person/professional_network/enrich/live', endpoint: 'live', enrichRealtime: true, minSimilarityScore: 0.8 });
+    expect(line).toBe('12:00:01 #3 POST /person/professional_network/enrich/live 200 key=cli urls=25 matched=24 credits=24 enrich_realtime min_similarity_score=0.8 latency=8000ms');
   });
 });
 

@@ -1,12 +1,15 @@
 // The mock Crustdata API over real HTTP (and in-process where time must be explicit): every rule
 // of the foundation issue's section 3, each status code, envelope and header.
 import {
-  API_VERSION, BOTH_IDENTIFIERS_MESSAGE, creditsFor, DEMO_API_KEY, MISSING_IDENTIFIER_MESSAGE, MockCrustdataApi, SLOW_LATENCY_MS,
+  API_VERSION, BOTH_IDENTIFIERS_MESSAGE, creditsFor, DEMO_API_KEY, LIVE_BASE_LATENCY_MS, LIVE_ENRICH_PATH, LIVE_EXTRA_CREDITS,
+  LIVE_PER_IDENTIFIER_LATENCY_MS, MISSING_IDENTIFIER_MESSAGE, MockCrustdataApi, SLOW_LATENCY_MS,
   type MockRequest, type MockResponse,
 } from '../../../dev/mock-api/handler';
+import { AMBIGUOUS_MAX_GAP, EMAIL_MATCH_SHARES, emailMatchShape, SEVERAL_MIN_GAP, type EmailMatchShape } from '../../../dev/mock-api/emailMatches';
 import { startMockServer, type MockServer } from '../../../dev/mock-api/server';
 import {
-  personBySlug, samplePeople, SPECIAL, syntheticBusinessEmail, syntheticIdentifiers, syntheticProfileUrl,
+  liveOnlyBusinessEmail, liveOnlyIdentifiers, liveOnlyPerson, liveOnlyProfileUrl, personBySlug, samplePeople,
+  SPECIAL, SPECIAL_NAMES, syntheticBusinessEmail, syntheticIdentifiers, syntheticPerson, syntheticProfileUrl, type MockPerson,
 } from '../../../dev/mock-api/dataset';
 import { FIELD_GROUPS, selectionTreeOf } from '../../../dev/mock-api/fieldPaths';
 
@@ -677,5 +680,282 @@ describe('request log and counters', () => {
     expect(stats.perKey[log[0].keyLabel!]).toEqual({ requests: 2, rateLimited: 1, creditsUsed: log[0].creditsUsed });
     api.resetLog();
     expect(api.stats().requests).toBe(0);
+  });
+});
+
+// ---- Email candidates, min_similarity_score, the live endpoint, enrich_realtime ------------
+
+const ORDINARY = samplePeople().slice(0, -SPECIAL_NAMES.length);
+
+/** The first people (sample, then generated) whose email lookup takes this shape. */
+function peopleShaped(shape: EmailMatchShape, count: number): MockPerson[] {
+  // Half samples, half generated people: both families have candidates.
+  const samples = ORDINARY.filter((person) => emailMatchShape(person) === shape).slice(0, Math.ceil(count / 2));
+  const generated: MockPerson[] = [];
+  for (let n = 0; generated.length < Math.floor(count / 2); n++) if (emailMatchShape(syntheticPerson(n)) === shape) generated.push(syntheticPerson(n));
+  return [...samples, ...generated];
+}
+
+function bestOf(matches: any[]): any {
+  return matches.reduce((top, match) => (match.confidence_score > top.confidence_score ? match : top));
+}
+
+function scoresOf(matches: any[]): number[] {
+  return matches.map((match: any) => match.confidence_score).sort((a: number, b: number) => b - a);
+}
+
+describe('email lookups: several scored candidates', () => {
+  test('shapes are spread as declared over generated people, and special edge-case people always match exactly', () => {
+    const counts: Record<string, number> = { exact: 0, fuzzy: 0, several: 0, ambiguous: 0 };
+    for (let n = 0; n < 4000; n++) counts[emailMatchShape(syntheticPerson(n))]++;
+    for (const shape of Object.keys(counts) as EmailMatchShape[]) expect([shape, Math.abs(counts[shape] / 4000 - EMAIL_MATCH_SHARES[shape]) < 0.03]).toEqual([shape, true]);
+    for (const name of SPECIAL_NAMES) expect(emailMatchShape(SPECIAL[name])).toBe('exact');
+  });
+
+  test('several/ambiguous people answer 2–3 candidates; the owner of the email scores highest; other candidates are other people', async () => {
+    const people = [...peopleShaped('several', 6), ...peopleShaped('ambiguous', 6)];
+    const answer = await send({ [EMAILS]: people.map((person) => person.businessEmail), fields: ['basic_profile.name'] });
+    expect(answer.status).toBe(200);
+    answer.json().forEach((result: any, i: number) => {
+      expect(result.match_type).toBe('business_email');
+      expect(result.matches.length).toBeGreaterThanOrEqual(2);
+      expect(result.matches.length).toBeLessThanOrEqual(3);
+      for (const match of result.matches) {
+        expect(match.confidence_score).toBeGreaterThan(0);
+        expect(match.confidence_score).toBeLessThan(1);
+      }
+      expect(bestOf(result.matches).person_data.crustdata_person_id).toBe(people[i].data.crustdata_person_id);
+      const ids = result.matches.map((match: any) => match.person_data.crustdata_person_id);
+      expect(new Set(ids).size).toBe(ids.length);
+      const [first, second] = scoresOf(result.matches);
+      const gap = first - second;
+      if (emailMatchShape(people[i]) === 'ambiguous') {
+        expect(gap).toBeGreaterThan(0);
+        expect(gap).toBeLessThanOrEqual(AMBIGUOUS_MAX_GAP + 0.001);
+      } else {
+        expect(gap).toBeGreaterThanOrEqual(SEVERAL_MIN_GAP - 0.001);
+      }
+    });
+  });
+
+  test('candidates come in no guaranteed order (not always best first), and the same lookup answers the same every time', async () => {
+    const people = peopleShaped('several', 20);
+    const body = { [EMAILS]: people.map((person) => person.businessEmail), fields: ['basic_profile.name'] };
+    const first = (await send(body)).json();
+    expect((await send(body)).json()).toEqual(first);
+    const bestFirst = first.filter((result: any) => result.matches[0] === bestOf(result.matches)).length;
+    expect(bestFirst).toBeGreaterThan(0);
+    expect(bestFirst).toBeLessThan(first.length);
+  });
+
+  test('fuzzy people answer one candidate below 1; exact ones score 1; profile URLs always score 1', async () => {
+    const [fuzzy] = peopleShaped('fuzzy', 1);
+    const [exact] = peopleShaped('exact', 1);
+    const results = (await send({ [EMAILS]: [fuzzy.businessEmail, exact.businessEmail] })).json();
+    expect(results[0].matches).toHaveLength(1);
+    expect(results[0].matches[0].confidence_score).toBeGreaterThanOrEqual(0.55);
+    expect(results[0].matches[0].confidence_score).toBeLessThan(1);
+    expect(results[1].matches).toEqual([{ confidence_score: 1, person_data: expect.objectContaining({ crustdata_person_id: exact.data.crustdata_person_id }) }]);
+    const byUrl = (await send(urls(fuzzy.profileUrl))).json();
+    expect(byUrl[0].matches).toEqual([{ confidence_score: 1, person_data: expect.objectContaining({ crustdata_person_id: fuzzy.data.crustdata_person_id }) }]);
+  });
+
+  test('one charge per email found, priced on the best candidate, however many candidates come back', async () => {
+    const people = peopleShaped('several', 4);
+    const fields = ['contact', 'dev_platform_profiles'];
+    const answer = await send({ [EMAILS]: people.map((person) => person.businessEmail), fields });
+    const expected = people.reduce((sum, person) => sum + creditsFor(person.data, selectionTreeOf(fields)), 0);
+    expect(answer.headers['x-credits-used']).toBe(String(expected));
+    expect(api.requestLog().at(-1)).toMatchObject({ matched: 4, creditsUsed: expected });
+  });
+
+  test('other candidates do not count as looked-up people for churn', () => {
+    const mock = new MockCrustdataApi();
+    const [person] = peopleShaped('several', 2).filter((p) => p.slug.startsWith('synthetic-'));
+    expect(call(mock, { [EMAILS]: [person.businessEmail] }, 0).status).toBe(200);
+    expect(mock.dataset.population().filter((slug) => slug.startsWith('synthetic-'))).toEqual([person.slug]);
+  });
+});
+
+describe('min_similarity_score', () => {
+  test('drops the candidates scoring below it (a score equal to it stays); none left is a no-match that costs nothing', async () => {
+    const [several] = peopleShaped('several', 1);
+    const [fuzzy] = peopleShaped('fuzzy', 1);
+    const before = (await send({ [EMAILS]: [several.businessEmail, fuzzy.businessEmail] })).json();
+    const bestScore = bestOf(before[0].matches).confidence_score;
+    const fuzzyScore = before[1].matches[0].confidence_score;
+
+    const atBest = await send({ [EMAILS]: [several.businessEmail, fuzzy.businessEmail], min_similarity_score: bestScore, fields: ['basic_profile.name'] });
+    const results = atBest.json();
+    expect(results[0].matches).toEqual([{ confidence_score: bestScore, person_data: expect.objectContaining({ crustdata_person_id: several.data.crustdata_person_id }) }]);
+    expect(results[1].matches).toEqual(fuzzyScore >= bestScore ? [expect.anything()] : []);
+    expect(atBest.headers['x-credits-used']).toBe(String(fuzzyScore >= bestScore ? 2 : 1));
+
+    const aboveAll = await send({ [EMAILS]: [several.businessEmail, fuzzy.businessEmail], min_similarity_score: 0.99 });
+    expect(aboveAll.json().map((result: any) => result.matches)).toEqual([[], []]);
+    expect(aboveAll.headers['x-credits-used']).toBe('0');
+    expect(api.requestLog().at(-1)).toMatchObject({ status: 200, matched: 0, creditsUsed: 0, minSimilarityScore: 0.99 });
+  });
+
+  test('0 keeps every candidate, 1 keeps exact matches only; null is the same as absent', async () => {
+    const [several] = peopleShaped('several', 1);
+    const [exact] = peopleShaped('exact', 1);
+    const body = { [EMAILS]: [several.businessEmail, exact.businessEmail], fields: ['basic_profile.name'] };
+    const plain = (await send(body)).json();
+    expect((await send({ ...body, min_similarity_score: 0 })).json()).toEqual(plain);
+    expect((await send({ ...body, min_similarity_score: null })).json()).toEqual(plain);
+    const exactOnly = (await send({ ...body, min_similarity_score: 1 })).json();
+    expect(exactOnly[0].matches).toEqual([]);
+    expect(exactOnly[1].matches).toHaveLength(1);
+  });
+
+  test.each([
+    ['below 0', -0.1], ['above 1', 1.01], ['a numeric string', '0.8'], ['a boolean', true], ['an array', [0.5]], ['an object', { value: 0.5 }], ['a percentage', 80],
+  ])('%s is refused with the 400 envelope naming the parameter, and costs nothing', async (_name, value) => {
+    const answer = await send({ [EMAILS]: [SPECIAL.unicode.businessEmail], min_similarity_score: value });
+    const error = expectEnvelope(answer, 400, 'invalid_request');
+    expect(error.message).toMatch(/min_similarity_score/);
+    expect(error.metadata).toEqual([{ parameter: 'min_similarity_score', received: value, minimum: 0, maximum: 1 }]);
+    expect(answer.headers['x-credits-used']).toBe('0');
+  });
+
+  test('profile URL lookups accept it and are unaffected (they always score 1)', async () => {
+    const answer = await send({ ...urls(SPECIAL.unicode.profileUrl), min_similarity_score: 0.99 });
+    expect(answer.json()[0].matches).toHaveLength(1);
+  });
+});
+
+describe('live endpoint: POST /person/professional_network/enrich/live', () => {
+  const live = (body: unknown, options: PostOptions = {}) => send(body, { ...options, path: LIVE_ENRICH_PATH });
+
+  test('finds people the cached endpoint reports not found, by profile URL and by email', async () => {
+    const ids = liveOnlyIdentifiers(3, 'profile_url');
+    const emails = [liveOnlyBusinessEmail(3), liveOnlyBusinessEmail(4)];
+    const cached = (await send({ [URLS]: ids })).json();
+    expect(cached.map((result: any) => result.matches)).toEqual([[], [], []]);
+    expect((await send({ [EMAILS]: emails })).json().map((result: any) => result.matches)).toEqual([[], []]);
+    const fresh = (await live({ [URLS]: ids, fields: ['basic_profile.name'] })).json();
+    fresh.forEach((result: any, n: number) => {
+      expect(result.matched_on).toBe(ids[n]);
+      expect(bestOf(result.matches).person_data).toEqual({ crustdata_person_id: liveOnlyPerson(n).data.crustdata_person_id, basic_profile: { name: liveOnlyPerson(n).data.basic_profile!.name } });
+    });
+    const byEmail = (await live({ [EMAILS]: emails })).json();
+    expect(bestOf(byEmail[0].matches).person_data.crustdata_person_id).toBe(liveOnlyPerson(3).data.crustdata_person_id);
+    expect(bestOf(byEmail[1].matches).person_data.crustdata_person_id).toBe(liveOnlyPerson(4).data.crustdata_person_id);
+  });
+
+  test('answers the people the cache has with the same data; missing- slugs and unknown emails stay not found', async () => {
+    const body = { [URLS]: [SPECIAL.nulls.profileUrl, syntheticProfileUrl(9), 'https://www.linkedin.com/in/missing-jane'], fields: ['basic_profile', 'experience'] };
+    const cached = (await send(body)).json();
+    const fresh = (await live(body)).json();
+    expect(fresh).toEqual(cached);
+    expect(fresh[2].matches).toEqual([]);
+    expect((await live({ [EMAILS]: ['nobody@nowhere.example'] })).json()[0].matches).toEqual([]);
+  });
+
+  test(`charges the cached price plus ${LIVE_EXTRA_CREDITS} per profile found; not found and preview cost nothing`, async () => {
+    const fields = ['contact', 'dev_platform_profiles'];
+    const sent = [SPECIAL.maxCredits.profileUrl, liveOnlyProfileUrl(0), 'https://www.linkedin.com/in/missing-1'];
+    const answer = await live({ [URLS]: sent, fields });
+    const expected = creditsFor(SPECIAL.maxCredits.data, selectionTreeOf(fields)) + creditsFor(liveOnlyPerson(0).data, selectionTreeOf(fields)) + 2 * LIVE_EXTRA_CREDITS;
+    expect(answer.headers['x-credits-used']).toBe(String(expected));
+    expect(api.requestLog().at(-1)).toMatchObject({ endpoint: 'live', matched: 2, creditsUsed: expected });
+    const cachedCost = Number((await send({ [URLS]: sent, fields })).headers['x-credits-used']);
+    expect(cachedCost).toBe(creditsFor(SPECIAL.maxCredits.data, selectionTreeOf(fields)));
+    expect((await live({ [URLS]: ['https://www.linkedin.com/in/missing-1'] })).headers['x-credits-used']).toBe('0');
+    expect((await live({ [URLS]: sent, preview: true })).headers['x-credits-used']).toBe('0');
+    expect(api.stats().perEndpoint).toEqual({
+      enrich: { requests: 1, creditsUsed: cachedCost },
+      live: { requests: 3, creditsUsed: expected },
+    });
+  });
+
+  test('is slower: the latency model gives the live endpoint its own, larger figures', () => {
+    const mock = new MockCrustdataApi();
+    const batch = { [URLS]: syntheticIdentifiers(25, 'profile_url') };
+    expect(call(mock, batch, 0).latencyMs).toBe(1100);
+    const slow = call(mock, batch, 0, { path: LIVE_ENRICH_PATH });
+    expect(slow.status).toBe(200);
+    expect(slow.latencyMs).toBe(LIVE_BASE_LATENCY_MS + 25 * LIVE_PER_IDENTIFIER_LATENCY_MS);
+    expect(slow.latencyMs).toBeLessThan(60_000);
+    const custom = new MockCrustdataApi({ latency: { liveBaseMs: 10, livePerIdentifierMs: 1 } });
+    expect(call(custom, batch, 0, { path: LIVE_ENRICH_PATH }).latencyMs).toBe(35);
+    const seen: string[] = [];
+    custom.setLatencyModel((info) => {
+      seen.push(info.endpoint);
+      return 0;
+    });
+    call(custom, batch, 0, { path: LIVE_ENRICH_PATH });
+    call(custom, batch, 0);
+    expect(seen).toEqual(['live', 'enrich']);
+  });
+
+  test('over HTTP the server waits the live latency x latencyScale', async () => {
+    const scaled = await startMockServer(new MockCrustdataApi(), { port: 0, latencyScale: 0.05 });
+    try {
+      const started = Date.now();
+      const response = await fetch(scaled.url + LIVE_ENRICH_PATH, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${DEMO_API_KEY}`, 'x-api-version': API_VERSION, 'content-type': 'application/json' },
+        body: JSON.stringify({ [URLS]: liveOnlyIdentifiers(2, 'profile_url') }),
+      });
+      expect(response.status).toBe(200);
+      // 0.05 x (3000 + 2 x 1000) ms = 250 ms; a cached answer would take 0.05 x 640 = 32 ms.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+    } finally {
+      await scaled.close();
+    }
+  });
+
+  test('the same rules as the cached endpoint: auth, version, body checks, rate window shared per key', async () => {
+    expectEnvelope(await live(urls(SPECIAL.unicode.profileUrl), { key: null }), 401, 'unauthorized');
+    expectEnvelope(await live(urls(SPECIAL.unicode.profileUrl), { version: null }), 400, 'invalid_request');
+    expectEnvelope(await live({ [URLS]: ['https://www.linkedin.com/in/x?trk=1'] }), 400, 'invalid_request');
+    api.addKey('two-a-minute', { requestsPerMinute: 2 });
+    expect((await send(urls(SPECIAL.unicode.profileUrl), { key: 'two-a-minute' })).status).toBe(200);
+    expect((await live(urls(SPECIAL.unicode.profileUrl), { key: 'two-a-minute' })).status).toBe(200);
+    expectEnvelope(await live(urls(SPECIAL.unicode.profileUrl), { key: 'two-a-minute' }), 429, 'rate_limit_error');
+  });
+
+  test('applies min_similarity_score to email lookups like the cached endpoint', async () => {
+    const [several] = peopleShaped('several', 1);
+    const results = (await live({ [EMAILS]: [several.businessEmail], min_similarity_score: 0.99 })).json();
+    expect(results[0].matches).toEqual([]);
+  });
+});
+
+describe('enrich_realtime, force_fetch and preview', () => {
+  test.each([['cached', '/person/enrich'], ['live', LIVE_ENRICH_PATH]])('%s endpoint: enrich_realtime and force_fetch are accepted and logged', async (_name, path) => {
+    const answer = await send({ ...urls(SPECIAL.unicode.profileUrl), enrich_realtime: true, force_fetch: true }, { path });
+    expect(answer.status).toBe(200);
+    expect(answer.json()[0].matches).toHaveLength(1);
+    expect(api.requestLog().at(-1)).toMatchObject({ enrichRealtime: true, forceFetch: true, endpoint: path === LIVE_ENRICH_PATH ? 'live' : 'enrich' });
+  });
+
+  test.each([['cached', '/person/enrich'], ['live', LIVE_ENRICH_PATH]])('%s endpoint: enrich_realtime with preview is a 400 that costs nothing', async (_name, path) => {
+    const answer = await send({ ...urls(SPECIAL.unicode.profileUrl), preview: true, enrich_realtime: true }, { path });
+    const error = expectEnvelope(answer, 400, 'invalid_request');
+    expect(error.message).toMatch(/preview/);
+    expect(error.message).toMatch(/enrich_realtime/);
+    expect(answer.headers['x-credits-used']).toBe('0');
+    // Either flag alone is fine.
+    expect((await send({ ...urls(SPECIAL.unicode.profileUrl), preview: true, enrich_realtime: false }, { path })).status).toBe(200);
+  });
+});
+
+describe('x-credits-used on every answer', () => {
+  test('200s, 400s, 404s and 401s of both endpoints carry it, as a whole number', async () => {
+    const answers = [
+      await send({ [EMAILS]: [SPECIAL.unicode.businessEmail] }),
+      await send({ [EMAILS]: [SPECIAL.unicode.businessEmail] }, { path: LIVE_ENRICH_PATH }),
+      await send({ [EMAILS]: [SPECIAL.unicode.businessEmail], min_similarity_score: 2 }, { path: LIVE_ENRICH_PATH }),
+      await send(undefined, { method: 'GET', path: LIVE_ENRICH_PATH }),
+      await send(urls(SPECIAL.unicode.profileUrl), { path: LIVE_ENRICH_PATH, key: 'wrong' }),
+      await send({ [URLS]: liveOnlyIdentifiers(1, 'profile_url') }, { path: LIVE_ENRICH_PATH }),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 400, 404, 401, 200]);
+    for (const answer of answers) expect(answer.headers['x-credits-used']).toMatch(/^\d+$/);
+    expect(answers.map((answer) => Number(answer.headers['x-credits-used']))).toEqual([1, 1 + LIVE_EXTRA_CREDITS, 0, 0, 0, 1 + LIVE_EXTRA_CREDITS]);
+    expect(api.requestLog().map((entry) => entry.endpoint)).toEqual(['enrich', 'live', 'live', null, 'live', 'live']);
   });
 });
