@@ -2,7 +2,7 @@
 // (sidebar/src/jobDriver.ts: one sidebarContinueJob in flight, idle back-off when no row moved)
 // calling the real bundle in the emulator, with the driver's waits passed on the virtual clock.
 import { DEFAULT_FIELDS } from '../src/core/catalog';
-import type { JobProgress, StartJobResponse } from '../src/server/sidebarContract';
+import type { JobProgress, StartJobResponse } from '../src/common/contract';
 import { JobDriver, type JobDriverServer } from '../sidebar/src/jobDriver';
 import type { EmulatorWorld } from './world';
 

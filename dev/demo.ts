@@ -8,7 +8,7 @@ import { AppsScriptEmulator, inProcessTransport, REPO_ROOT, VirtualClock } from 
 import { SPECIAL } from './mock-api/dataset';
 import { DEMO_API_KEY, MockCrustdataApi } from './mock-api/handler';
 import { SAMPLE_SHEET_NAME, sampleIdentifierRows } from './playground/sampleSheet';
-import type { Estimate, JobProgress, SourceRange, StartJobResponse } from '../src/server/sidebarContract';
+import type { Estimate, JobProgress, SourceRange, StartJobResponse } from '../src/common/contract';
 
 export interface DemoOptions {
   /** Data rows in the sample column (default 200). */

@@ -3,8 +3,11 @@
 // function exported here, copying its JSDoc, so Sheets sees the custom function's help.
 // Keep each entry a one-line delegation: the logic lives in src/server and src/core.
 
+import type { SidebarServer } from './common/contract';
+import type { TRIGGER_HANDLER } from './core/refreshControl';
 import * as customFunction from './server/customFunction';
 import * as menu from './server/menu';
+import type { MenuHandler } from './server/menu';
 import * as sidebarApi from './server/sidebarApi';
 import * as refreshApi from './server/refreshApi';
 
@@ -142,3 +145,20 @@ export function sidebarScheduleStatus() {
 export function onScheduledRun(e: unknown) {
   return refreshApi.onScheduledRun(e);
 }
+
+// ---- Names called by string, checked against this list: a rename breaks the build ----------------
+
+type EntryPoints = typeof import('./entrypoints');
+type Holds<Claim extends true> = Claim;
+type SidebarEntryPoint = Extract<keyof EntryPoints, `sidebar${string}`>;
+
+/** The sidebar's client (sidebar/src/client.ts) calls exactly the sidebar functions of the contract, and this list has exactly those. */
+export type SidebarCallsAreEntryPoints = Holds<[SidebarEntryPoint] extends [keyof SidebarServer] ? ([keyof SidebarServer] extends [SidebarEntryPoint] ? true : false) : false>;
+
+/** Each of them answers what the contract says the sidebar receives. */
+export type SidebarAnswersMatch = Holds<
+  { [Name in keyof SidebarServer]: ReturnType<EntryPoints[Name]> extends ReturnType<SidebarServer[Name]> ? true : false }[keyof SidebarServer] extends true ? true : false
+>;
+
+/** The menu's items (server/menu.ts) and the hourly trigger (core/refreshControl.ts) name functions of this list. */
+export type HandlersAreEntryPoints = Holds<MenuHandler | typeof TRIGGER_HANDLER extends keyof EntryPoints ? true : false>;

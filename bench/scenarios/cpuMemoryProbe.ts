@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { syntheticPerson } from '../../dev/mock-api/dataset';
 import { columnsFor, GROUP_NAMES, parseFieldSelection } from '../../src/core/catalog';
-import { protectRow } from '../../src/core/cellText';
+import { toSheetValue } from '../../src/core/cellText';
 import { interpretResponse } from '../../src/core/crustdataClient';
 import { compileFlattener } from '../../src/core/flatten';
 import type { PersonData } from '../../src/core/types';
@@ -58,7 +58,7 @@ function probeEngine(count: number): EngineProbe {
   const rows: unknown[][] = new Array(count);
   let t0 = performance.now();
   for (let i = 0; i < count; i++) {
-    rows[i] = protectRow(flatten(people[i]));
+    rows[i] = flatten(people[i]).map(toSheetValue);
     if (i % 250 === 249) heapPeakBytes = Math.max(heapPeakBytes, process.memoryUsage().heapUsed);
   }
   const flattenMs = performance.now() - t0;
@@ -74,7 +74,7 @@ function probeEngine(count: number): EngineProbe {
     for (const entry of verdict.entries) {
       const match = entry.matches?.[0];
       if (match?.person_data) {
-        protectRow(flatten(match.person_data as PersonData));
+        flatten(match.person_data as PersonData).map(toSheetValue);
         produced++;
       }
     }

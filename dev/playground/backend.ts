@@ -1,7 +1,7 @@
 // What the playground page needs from whatever runs the server side: run a sidebar call, show
 // the sheet, and let the grid set the active selection. Implemented by the emulator
 // running dist/Code.js (emulatorBackend.ts), so the playground is the real add-on.
-import type { SidebarServer } from '../../src/server/sidebarContract';
+import type { SidebarServer } from '../../src/common/contract';
 import type { AnsweredDialog, MenuEntryView, MenuOutcome } from './menuRunner';
 
 export interface GridCell {

@@ -7,11 +7,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { SERVER_FUNCTIONS } from '../../sidebar/src/client';
 import { DEMO_API_KEY } from '../mock-api/handler';
 import type { GridSelection, PlaygroundBackend, SidebarFunctionName } from './backend';
 import type { AnsweredDialog } from './menuRunner';
 import { shimScript } from './shim';
+import { SIDEBAR_CALLS } from './sidebarCalls';
 
 const root = path.resolve(__dirname, '../..');
 const SIDEBAR_FILE = path.join(root, 'dist/Sidebar.html');
@@ -24,7 +24,7 @@ export interface PlaygroundOptions {
   port?: number;
   host?: string;
   backend: PlaygroundBackend;
-  /** Function names the shim offers; default: every SidebarServer function. */
+  /** Function names the shim offers; default: every sidebar function of src/entrypoints.ts. */
   functionNames?: readonly string[];
 }
 
@@ -203,7 +203,7 @@ function isSelection(value: unknown): value is GridSelection {
 
 export async function startPlayground(options: PlaygroundOptions): Promise<Playground> {
   const { backend } = options;
-  const functionNames = options.functionNames ?? SERVER_FUNCTIONS;
+  const functionNames = options.functionNames ?? SIDEBAR_CALLS;
   const allowed = new Set<string>(functionNames);
   let script = await pageScript();
   const page = pageHtml(backend.description, Boolean(backend.useDemoKey));

@@ -5,7 +5,7 @@ import type {
   SourceRange,
   StartJobRequest,
   StartJobResponse,
-} from '../../src/server/sidebarContract';
+} from '../../src/common/contract';
 import { errorMessage, isConnectionError, SidebarClient } from './client';
 import { button, el, replaceChildren } from './dom';
 import { defaultFields, FieldCatalog, normalizeFields } from './fields';

@@ -1,6 +1,7 @@
 // A typed, Promise-returning client over google.script.run. Its method names and types come
-// from SidebarServer, so a renamed or retyped server function breaks the sidebar's type-check.
-import type { SidebarServer } from '../../src/server/sidebarContract';
+// from SidebarServer (src/common/contract.ts), which src/entrypoints.ts is checked against, so a
+// renamed or retyped server function breaks the build. No list of names is kept here.
+import type { SidebarServer } from '../../src/common/contract';
 
 /** The part of google.script.run this sidebar uses (the client-side types clash with the server's). */
 export interface GoogleScriptRun {
@@ -18,24 +19,6 @@ declare global {
 export type SidebarClient = {
   [Name in keyof SidebarServer]: (...args: Parameters<SidebarServer[Name]>) => Promise<ReturnType<SidebarServer[Name]>>;
 };
-
-/** Every server function, listed at run time; the Record type makes the list exhaustive. */
-const SERVER_FUNCTION_SET: Record<keyof SidebarServer, true> = {
-  sidebarGetState: true,
-  sidebarSaveApiKey: true,
-  sidebarTestConnection: true,
-  sidebarDetectSource: true,
-  sidebarEstimate: true,
-  sidebarStartJob: true,
-  sidebarContinueJob: true,
-  sidebarControlJob: true,
-  sidebarJobStatus: true,
-  sidebarSelectFailedRows: true,
-  sidebarSetSchedule: true,
-  sidebarStopSchedule: true,
-  sidebarScheduleStatus: true,
-};
-export const SERVER_FUNCTIONS = Object.keys(SERVER_FUNCTION_SET) as (keyof SidebarServer)[];
 
 /** Apps Script lets a page have at most 10 google.script.run calls in flight (PLATFORM.md). */
 export const MAX_CALLS_IN_FLIGHT = 10;
@@ -123,8 +106,17 @@ export function createClient(getRun: () => GoogleScriptRun, maxInFlight = MAX_CA
       else waiting.push(start);
     });
 
-  const client = {} as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  for (const name of SERVER_FUNCTIONS) client[name] = (...args: unknown[]) => send(name, args);
+  // Any sidebar* name the type allows becomes a call of that server function; other names (such
+  // as `then`, asked when the client passes through a promise) are not calls.
+  const calls = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+  const client = new Proxy({} as Record<string, unknown>, {
+    get(_target, name) {
+      if (typeof name !== 'string' || !name.startsWith('sidebar')) return undefined;
+      let call = calls.get(name);
+      if (!call) calls.set(name, (call = (...args: unknown[]) => send(name as keyof SidebarServer, args)));
+      return call;
+    },
+  });
   return client as unknown as SidebarClient;
 }
 

@@ -1,6 +1,6 @@
 // The field choice as a pure value: whole groups, plus single dot-paths from groups not chosen
 // whole. Kept in catalog order so the same choice always sends the same `fields` list.
-import type { FieldGroupInfo, FieldPathInfo } from '../../src/server/sidebarContract';
+import type { FieldGroupInfo, FieldPathInfo } from '../../src/common/contract';
 
 export interface FieldCatalog {
   groups: FieldGroupInfo[];

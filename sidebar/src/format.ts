@@ -1,6 +1,6 @@
 // Pure formatting and parsing for what the sidebar shows and reads: counts, durations, times,
 // column letters. No DOM here, so jest tests it directly.
-import type { JobProgress, ScheduleRequest } from '../../src/server/sidebarContract';
+import type { JobProgress, ScheduleRequest } from '../../src/common/contract';
 
 export function formatCount(value: number): string {
   const whole = Math.round(value);

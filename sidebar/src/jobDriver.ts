@@ -3,7 +3,7 @@
 // reporting progress between calls. Pause/Resume/Cancel and the background switch go through
 // sidebarControlJob. Pure logic over an injected server and sleep, so jest drives it without a
 // browser.
-import type { ControlJobRequest, JobProgress, JobRef } from '../../src/server/sidebarContract';
+import type { ControlJobRequest, JobProgress, JobRef } from '../../src/common/contract';
 import { errorMessage, isConnectionError } from './client';
 
 export interface JobDriverServer {

@@ -1,6 +1,6 @@
 // What the Run section shows for a job: one phase derived from the server's job state and what
 // this sidebar is doing, and which buttons that phase offers. Pure, so jest covers every case.
-import type { JobProgress } from '../../src/server/sidebarContract';
+import type { JobProgress } from '../../src/common/contract';
 import { describeProgress, doneHeadline, rowsDone } from './format';
 import type { JobDriverSnapshot } from './jobDriver';
 

@@ -1,6 +1,9 @@
 // The bulk job: enriches one identifier column in blocks of rows, each block one engine call,
 // one setValues for its values and one for its status cells, and saves its cursor after every
-// block, so a killed execution loses nothing and a resume never writes a row twice. Its rows are
+// block, so a killed execution loses nothing and a resume does not write a block again that it
+// finds written (the commit protocol and its invariants: src/core/jobWorker.ts). What each block
+// keeps, copies, writes and fetches is the planner's (src/core/blockPlan.ts); every change of the
+// job's state goes through src/core/jobLifecycle.ts. Its rows are
 // anchored with row metadata (src/core/rowAnchors.ts) and re-read every slice, so rows the user
 // inserts or deletes meanwhile move nothing. A slice reads only the rows it works on; repeats of
 // rows above them are found through the duplicate plan (src/core/duplicatePlan.ts), so a whole
@@ -9,9 +12,10 @@
 import { columnSpec, columnsFor, creditsPerMatch, parseFieldSelection, selectionKey, type Column } from './catalog';
 import { CHANGE_HIGHLIGHT } from './changeTracking';
 import { toSheetValue } from './cellText';
+import { MAX_IDENTIFIERS_PER_REQUEST as MAX_PER_REQUEST, requestCount } from './crustdataClient';
 import { compileFlattener } from './flatten';
-import type { EnrichOptions, EnrichResult } from './enrich';
-import { FATAL_CODES, isEnrichError } from './errors';
+import type { EnrichResult } from './enrich';
+import { isEnrichError } from './errors';
 import { classifyIdentifier } from './identifiers';
 import {
   emptyCounts,
@@ -24,8 +28,23 @@ import {
   toProgress,
   type StoredJob,
 } from './jobState';
-import { withLock, type Clock, type KeyValueStore, type Lock } from './ports';
+import { withLock, type Clock, type JobEngine, type KeyValueStore, type Lock, type SheetGateway } from './ports';
+import {
+  cellsDigest,
+  claimLease,
+  commitUnderLease,
+  identifierKey,
+  identityOf,
+  isSettled,
+  nextFailure,
+  parseStatus,
+  protectRead,
+  releaseLease,
+  type RecordIo,
+} from './jobWorker';
 import { flushingJobDeps } from './sheetFlush';
+import { lifecycleOf, transition, type JobEvent } from './jobLifecycle';
+import { isFailedRow, planBlock, writeOut } from './blockPlan';
 import { clearPlan, linkDuplicates, planCovers, PLAN_CHUNK_ROWS, readPlanChunk, savePlan, type Pass, type PlanHeader } from './duplicatePlan';
 import { cursorAnchors, resolveRows, startAnchors, type PendingBlock, type RowResolution } from './rowAnchors';
 import {
@@ -34,39 +53,26 @@ import {
   contiguousStart,
   fieldMoves,
   findConflicts,
-  isSettled,
   layoutMarks,
-  parseStatus,
   rangeA1,
   readLayouts,
   rowRuns,
   sheetRangeA1,
   STATUS_HEADER,
-  statusText,
   type ChangesMark,
   type ColumnInsertion,
   type ColumnMark,
   type ConflictReport,
   type Layout,
-  type SheetGateway,
 } from './sheetTarget';
 import type { CellValue, ClassifiedIdentifier, FieldSelection, IdentifierKind } from './types';
 import type {
   ConflictChoice,
   Estimate,
-  JobCounts,
   JobProgress,
   SelectFailedResult,
   StartJobResponse,
-} from '../server/sidebarContract';
-
-/** What the job needs from the engine (src/core/enrich.ts, bound to a context by the server). */
-export interface JobEngine {
-  enrich(cells: unknown[], options: EnrichOptions): EnrichResult;
-  /** Which of these identifiers the result cache holds for the selection, as identifierKey()s (one cache read). */
-  cachedKeys(identifiers: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection): Set<string>;
-  requestsPerMinute: number;
-}
+} from '../common/contract';
 
 export interface JobTuning {
   /** Rows per block: one engine call and two setValues each. */
@@ -199,9 +205,6 @@ export function planTarget(deps: JobDeps, source: JobSource, selection: FieldSel
 
 // ---- Estimate --------------------------------------------------------------------------------
 
-const MAX_PER_REQUEST = 25;
-/** How one identifier is named in the job's maps and in JobEngine.cachedKeys. */
-export const identifierKey = (id: { kind: string; normalized: string }) => `${id.kind} ${id.normalized}`;
 /** How far past a block the job looks for identifiers to fill the block's last request. */
 const LOOKAHEAD_ROWS = 400;
 
@@ -249,7 +252,7 @@ export function estimateJob(deps: JobDeps, source: JobSource, options: StartOpti
   const toFetch = uncached.length;
   const urlsToFetch = uncached.filter((id) => id.kind === 'profile_url').length;
   // The job fills each request to 25 from the rows ahead, so this is what it sends without faults.
-  const requests = Math.ceil(urlsToFetch / MAX_PER_REQUEST) + Math.ceil((toFetch - urlsToFetch) / MAX_PER_REQUEST);
+  const requests = requestCount(urlsToFetch, toFetch - urlsToFetch);
   const perMinute = Math.max(1, deps.engine.requestsPerMinute);
   return {
     rows,
@@ -278,7 +281,8 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
   const selection = parseFieldSelection(options.fields);
   const outcome = withLock(deps.lock, tuning.lockTimeoutMs, (): StartJobResponse => {
     const previous = loadJob(deps.store, source.sheetId);
-    if (previous && isActive(previous.state)) return { ok: false, reason: 'job_running', job: toProgress(previous) };
+    const life = transition(previous, { type: 'start' });
+    if (!life) return { ok: false, reason: 'job_running', job: toProgress(previous!) };
 
     let plan = planTarget(deps, source, selection, options);
     if (plan.invalidReason) return { ok: false, reason: 'invalid', message: plan.invalidReason };
@@ -361,8 +365,7 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
       reenrich: options.reenrich,
       skipSettled: !options.reenrich && plan.sameSelectionLayout !== null,
       retryPass: false,
-      state: 'running',
-      pausedBy: null,
+      ...life,
       cursor: dataFirstRow,
       pendingBlock: null,
       rowMarks: rows.marks,
@@ -373,7 +376,6 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
       updatedAt: now,
       workMs: 0,
       etaSeconds: null,
-      message: null,
       consecutiveErrors: 0,
       continueInBackground: options.continueInBackground ?? false,
       lease: null,
@@ -459,12 +461,6 @@ const LEASE_MARGIN_MS = 30_000;
  */
 const PAIRS_BEFORE_TIDY = 16;
 
-type RowPlan =
-  /** Left as it is; counted under `counted` (null: already counted, in the second pass). */
-  | { action: 'keep'; counted: keyof JobCounts | null }
-  | { action: 'write'; values: unknown[]; status: string; counted: keyof JobCounts }
-  | { action: 'fetch'; fetchIndex: number };
-
 /** Runs the job of one sheet for one slice of time; returns its state afterwards. */
 export function runSlice(deps: JobDeps, sheetId: number, budgetMs?: number): StoredJob | null {
   deps = flushingJobDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
@@ -475,9 +471,8 @@ export function runSlice(deps: JobDeps, sheetId: number, budgetMs?: number): Sto
   const claimed = withLock(deps.lock, tuning.lockTimeoutMs, () => {
     const job = loadJob(deps.store, sheetId);
     if (!job || job.state !== 'running') return job;
-    if (job.lease && job.lease.until > start) return job; // another execution is on it
-    job.lease = { token, until: start + budget + tuning.maxRequestMs + LEASE_MARGIN_MS };
-    saveJob(deps.store, job);
+    // Another execution may be on it: then this one leaves it alone (jobWorker.ts, step 1).
+    if (claimLease(job, token, start, start + budget + tuning.maxRequestMs + LEASE_MARGIN_MS)) saveJob(deps.store, job);
     return job;
   });
   if (!claimed || 'lockTimedOut' in claimed) return loadJob(deps.store, sheetId);
@@ -547,7 +542,7 @@ class SliceSession {
     const { deps, job } = this;
     const { gateway } = deps;
     const sheetName = gateway.sheetName(job.sheetId);
-    if (sheetName === null) return this.stop('error', 'The sheet of this job was deleted.');
+    if (sheetName === null) return this.stop({ type: 'fail', message: 'The sheet of this job was deleted.' });
     const selection = parseFieldSelection(job.fields);
     const columns = columnsFor(selection);
     const flatten = compileFlattener(columns);
@@ -555,16 +550,19 @@ class SliceSession {
     const layout = readLayouts(gateway.readColumnMarks(job.sheetId)).get(job.layoutId);
     const statusColumn = layout ? contiguousStart(layout, ids) : null;
     const sourceColumn = layout?.sourceColumn ?? null;
-    if (sourceColumn === null) return this.stop('error', 'The identifier column of this job was deleted, so it stopped. Start a new job.');
+    if (sourceColumn === null) return this.stop({ type: 'fail', message: 'The identifier column of this job was deleted, so it stopped. Start a new job.' });
     if (statusColumn === null) {
-      return this.stop('error', 'The result columns were deleted or moved apart, so the job stopped rather than write in the wrong place. Start a new job.');
+      return this.stop({ type: 'fail', message: 'The result columns were deleted or moved apart, so the job stopped rather than write in the wrong place. Start a new job.' });
     }
 
     // Where the rows are now: one finder call, whatever the user inserted or deleted since.
     const rows = currentRows(deps, job);
     if (rows.obsolete.length) gateway.removeRowAnchors(job.sheetId, rows.obsolete);
-    if (!rows.ok) return this.stop('error', rows.message, sheetName);
+    if (!rows.ok) return this.stop({ type: 'fail', message: rows.message }, sheetName);
     this.adopt(rows, sheetName);
+    const width = columns.length + 1;
+    // A block killed after its writes and before its cursor pair: found written, it is not written again.
+    if (this.job.pendingBlock?.digest) this.settleKilledBlock(statusColumn, width, rows.lastRow, columns);
     const first = rows.dataFirstRow;
     const lastRow = rows.lastRow;
     // A block killed before its commit: its rows may hold this job's output, not yet counted.
@@ -573,7 +571,6 @@ class SliceSession {
 
     // The second pass (retryPass) retries the rows that failed in the first; the rest is settled.
     const retrying = this.job.retryPass;
-    const width = columns.length + 1;
     // Only what the slice works on is read: the identifiers from the cursor on, a chunk at a time,
     // and each block's result rows just before it is planned. Statuses ahead are needed to find
     // failed rows (second pass) and to keep settled rows out of the fillers (skipped rows).
@@ -599,8 +596,7 @@ class SliceSession {
       const key = identifierKey(id);
       if (!settledHere.has(key)) settledHere.set(key, resultRow);
     };
-    const isFailed = (status: unknown, id: ClassifiedIdentifier) => parseStatus(status).kind === 'error' && id.kind !== 'blank' && id.kind !== 'invalid';
-    const hasError = (row: number) => isFailed(window.status(row), window.identifier(row));
+    const hasError = (row: number) => isFailedRow(window.status(row), window.identifier(row));
     const eligible = retrying ? hasError : this.job.skipSettled ? (row: number) => !isSettled(parseStatus(window.status(row))) : () => true;
     if (retrying && leftover) this.countRetriedByKilledBlock(leftover, lastRow, window);
     /** Rows read for a repeat whose answer the cache let go: their status and values, or null when not settled. */
@@ -621,138 +617,62 @@ class SliceSession {
       // A block planned again after waiting for the rate window was not written: its rows stand.
       const target: unknown[][] = lastBlock?.from === from && lastBlock.to === to ? lastBlock.target : gateway.readValues(job.sheetId, from, statusColumn, to - from + 1, width);
       lastBlock = { from, to, target };
-      const slots: Array<RowPlan | null> = new Array<RowPlan | null>(to - from + 1).fill(null);
-      const fetchCells: unknown[] = [];
-      const fetch = (row: number): RowPlan => {
-        fetchCells.push(window.source(row));
-        return { action: 'fetch', fetchIndex: fetchCells.length - 1 };
-      };
-      // First the rows the block leaves as they are: the settled ones among them answer for their
-      // identifier in the whole block, before them as well as after.
-      for (let row = from; row <= to; row++) {
-        const id = window.identifier(row);
-        const current = target[row - from];
-        const maybeOurs = leftover !== null && row >= leftover.from && row <= leftover.to;
-        if (retrying && !isFailed(current[0], id)) slots[row - from] = { action: 'keep', counted: null };
-        else if (id.kind === 'blank') slots[row - from] = { action: 'keep', counted: 'skipped' };
-        else if (this.job.skipSettled && !maybeOurs && isSettled(parseStatus(current[0]))) slots[row - from] = { action: 'keep', counted: 'skipped' };
-        else continue;
-        noteSettled(id, current);
-      }
-      /** Rows repeating another row that this slice has not settled: decided once all are known. */
-      const repeats: Array<{ at: number; row: number; link: number; key: string; id: { kind: IdentifierKind; normalized: string } }> = [];
-      for (let row = from; row <= to; row++) {
-        if (slots[row - from]) continue;
-        const id = window.identifier(row);
-        if (id.kind === 'invalid') {
-          slots[row - from] = { action: 'write', values: blankRow(columns.length), status: statusText({ kind: 'invalid', message: id.message }), counted: 'invalid' };
-          continue;
-        }
-        if (id.kind === 'blank') continue; // kept above
-        const key = identifierKey(id);
-        const copy = settledHere.get(key);
-        const link = copy ? null : links.linkOf(row);
-        if (copy) slots[row - from] = copyPlan(copy);
-        else if (link === null) slots[row - from] = fetch(row);
-        else repeats.push({ at: row - from, row, link, key, id });
-      }
-      if (repeats.length) {
-        // A repeat of a row outside the block: the cache answers most of them without a request;
-        // one whose answer the cache let go is copied from that row on the sheet, so no
-        // identifier is requested twice. A repeat of a row inside the block does as that row did.
-        const outside = (link: number) => link < from || link > to;
-        const elsewhere = repeats.filter(({ link }) => outside(link));
-        const cached = elsewhere.length ? deps.engine.cachedKeys(elsewhere.map(({ id }) => id), selection) : new Set<string>();
-        const copied = new Map<string, unknown[]>();
-        for (const { at, row, link, key } of repeats) {
-          let copy = copied.get(key);
-          if (!copy && outside(link) && !cached.has(key)) {
+      const plan = planBlock(
+        {
+          from,
+          to,
+          target,
+          identifier: (row) => window.identifier(row),
+          source: (row) => window.source(row),
+          retrying,
+          skipSettled: this.job.skipSettled,
+          maybeOurs: (row) => leftover !== null && row >= leftover.from && row <= leftover.to,
+          settledHere,
+          dataColumns: columns.length,
+        },
+        {
+          linkOf: (row) => links.linkOf(row),
+          cachedKeys: (ids) => deps.engine.cachedKeys(ids, selection),
+          settledRowAt: (link, key) => {
             if (!fromSheet.has(link)) fromSheet.set(link, this.settledRowAt(link, key, sourceColumn, statusColumn, width));
-            copy = fromSheet.get(link) ?? undefined;
-            if (copy) copied.set(key, copy);
-          }
-          slots[at] = copy ? copyPlan(copy) : fetch(row);
-        }
-      }
-      const plans = slots as RowPlan[];
+            return fromSheet.get(link) ?? null;
+          },
+        },
+      );
+      for (const { id, resultRow } of plan.keptSettled) noteSettled(id, resultRow);
+      const plans = plan.rows;
 
       let result: EnrichResult | null = null;
-      if (fetchCells.length) {
-        const padding = this.fillers(fetchCells, window, to + 1, lastRow, settledHere, links, eligible, selection);
+      if (plan.fetchCells.length) {
+        const padding = this.fillers(plan.fetchCells, window, to + 1, lastRow, settledHere, links, eligible, selection);
         // Fillers only warm the cache for the rows ahead; their outcomes are not written now.
-        result = deps.engine.enrich(fetchCells.concat(padding), { selection, deadline: this.sendUntil + this.tuning.maxRequestMs, maxRequestMs: this.tuning.maxRequestMs });
+        result = deps.engine.enrich(plan.fetchCells.concat(padding), { selection, deadline: this.sendUntil + this.tuning.maxRequestMs, maxRequestMs: this.tuning.maxRequestMs });
         this.job.requests += result.stats.requests;
         this.job.creditsUsed += result.stats.creditsUsed;
       }
 
-      // Rows are written up to the first one the engine could not answer (out of time, or a
-      // key problem that stops every request), so the cursor stays "first row not written".
-      let cut = to + 1;
-      let fatal = result?.fatal ?? null;
-      const rowsOut: CellValue[][] = [];
-      const statusesOut: CellValue[][] = [];
-      const counts = { ...this.job.counts };
-      for (let row = from; row <= to; row++) {
-        const index = row - from;
-        const plan = plans[index];
-        let values: unknown[];
-        let status: unknown;
-        let counted: keyof JobCounts | null;
-        if (plan.action === 'keep') {
-          values = target[index].slice(1);
-          status = target[index][0];
-          counted = plan.counted;
-        } else if (plan.action === 'write') {
-          values = plan.values;
-          status = plan.status;
-          counted = plan.counted;
-        } else {
-          const outcome = result!.outcomes[plan.fetchIndex];
-          if (outcome.status === 'pending' || (outcome.status === 'failed' && FATAL_CODES.has(outcome.code))) {
-            if (outcome.status === 'failed') fatal = fatal ?? { code: outcome.code, message: outcome.message };
-            cut = row;
-            break;
-          }
-          if (outcome.status === 'matched') {
-            values = flatten(outcome.person);
-            status = statusText({ kind: 'enriched', date: deps.gateway.formatDate(outcome.fetchedAt) });
-            counted = 'enriched';
-          } else if (outcome.status === 'not_found') {
-            values = blankRow(columns.length);
-            status = statusText({ kind: 'not_found' });
-            counted = 'notFound';
-          } else if (outcome.status === 'failed') {
-            // A row that failed keeps what it had: a later run can fill it.
-            values = target[index].slice(1);
-            status = statusText({ kind: 'error', message: outcome.message });
-            counted = 'failed';
-          } else {
-            // The engine classifies like this job does, so only an invalid row can land here.
-            values = blankRow(columns.length);
-            status = statusText({ kind: 'invalid', message: outcome.status === 'invalid' ? outcome.message : 'Blank' });
-            counted = 'invalid';
-          }
-        }
-        rowsOut.push(values.map(protectRead));
-        statusesOut.push([protectRead(status)]);
-        target[index] = [status, ...values];
-        if (counted !== null) {
-          // A retried row leaves "failed" for whatever it is now (failed again included).
-          if (retrying) counts.failed--;
-          counts[counted]++;
-        }
-      }
+      const out = writeOut({ from, to, target, retrying, dataColumns: columns.length }, plan, result, this.job.counts, {
+        flatten,
+        date: (epochMs) => gateway.formatDate(epochMs),
+      });
+      const { cut, fatal, counts } = out;
+      out.cells.forEach((cells, i) => (target[i] = cells));
+      const rowsOut: CellValue[][] = out.cells.map((cells) => cells.slice(1).map(protectRead));
+      const statusesOut: CellValue[][] = out.cells.map((cells) => [protectRead(cells[0])]);
 
       if (cut > from) {
         // The block's commit point is its cursor pair of anchors (added after the writes): the
-        // state first says which pair that is and what the counts become once it exists, so a
-        // kill anywhere leaves either the block not written (written again, counted once) or
-        // its pair there (counts taken from here at the next slice).
+        // state first says which pair that is, what the counts become once it exists and what
+        // the cells will hold (jobWorker.ts, step 2), so a kill anywhere leaves the block not
+        // written (written again, counted once), written without its pair (found by its digest,
+        // not written again), or its pair there (counts taken from here at the next slice).
         const marks = this.job.rowMarks!;
         const seq = marks.seq + 1;
         const base = this.job.cursor;
         const retried = retrying ? plans.slice(0, cut - from).flatMap((plan, i) => (plan.action === 'keep' ? [] : [from + i - base])) : undefined;
-        const pendingBlock: PendingBlock = { seq, rows: cut - base, counts, ...(retried ? { retried } : {}) };
+        // What the block's cells will hold: a resume that finds exactly this does not write them again.
+        const digest = cellsDigest(target.slice(0, cut - from), 'written');
+        const pendingBlock: PendingBlock = { seq, rows: cut - base, counts, digest, ...(from > base ? { skip: from - base } : {}), ...(retried ? { retried } : {}) };
         // Checked before the block is marked pending: a block refused here is surely not written.
         this.checkRowsUnchanged(sourceColumn, from, cut, window);
         this.commit({ pendingBlock });
@@ -761,11 +681,11 @@ class SliceSession {
         gateway.writeValues(job.sheetId, from, statusColumn + 1, rowsOut);
         gateway.writeValues(job.sheetId, from, statusColumn, statusesOut);
         gateway.addRowAnchors(job.sheetId, cursorAnchors(job.jobId, retrying ? 2 : 1, seq, cut, lastRow));
-        this.commit({ cursor: cut, pendingBlock: null, counts, rowMarks: { ...marks, seq }, consecutiveErrors: 0, message: null, headersPending: false, waitingUntil: null });
+        this.commit({ cursor: cut, pendingBlock: null, counts, rowMarks: { ...marks, seq }, consecutiveErrors: 0, headersPending: false, waitingUntil: null }, { type: 'note', message: null });
         for (let row = from; row < cut; row++) noteSettled(window.identifier(row), target[row - from]);
         if (++this.pairsSinceTidy >= PAIRS_BEFORE_TIDY) this.tidyAnchors();
       }
-      if (fatal) return this.stop('paused', fatal.message, sheetName);
+      if (fatal) return this.stop({ type: 'problem', message: fatal.message }, sheetName);
       if (cut === from && result?.resumeAt !== undefined) {
         // Nothing could be sent before the slice's end: the rate window (or a Retry-After) opens
         // later. Wait for it here, once, rather than answer at once and have the sidebar call
@@ -954,16 +874,16 @@ class SliceSession {
       if (id.kind === 'profile_url') urls++;
     }
     const scale = (lastRow - from + 1) / (to - from + 1);
-    const requests = Math.ceil((urls * scale) / MAX_PER_REQUEST) + Math.ceil(((remaining.size - urls) * scale) / MAX_PER_REQUEST);
+    const requests = requestCount(urls * scale, (remaining.size - urls) * scale);
     return Math.round((requests * 60) / Math.max(1, this.deps.engine.requestsPerMinute));
   }
 
-  private finish(patch: Partial<StoredJob>): void {
-    this.commit({ ...patch, state: 'done', etaSeconds: null, message: null, pendingBlock: null });
+  private finish(patch: ProgressPatch): void {
+    this.commit({ ...patch, etaSeconds: null, pendingBlock: null }, { type: 'finish' });
   }
 
-  private stop(state: 'paused' | 'error', message: string, sheetName?: string): void {
-    this.commit({ state, message, pausedBy: state === 'paused' ? 'problem' : null, etaSeconds: null, ...(sheetName ? { sheetName } : {}) });
+  private stop(event: Extract<JobEvent, { type: 'problem' | 'fail' }>, sheetName?: string): void {
+    this.commit({ etaSeconds: null, ...(sheetName ? { sheetName } : {}) }, event);
   }
 
   /** A slice that threw: the job stays running unless it keeps failing. */
@@ -972,11 +892,11 @@ class SliceSession {
     try {
       // Rows changing under a slice count too: a sheet that changes under every slice (a formula
       // that keeps moving the identifiers) must not keep the job spinning.
-      const failures = this.job.consecutiveErrors + 1;
-      if (failures >= this.tuning.maxConsecutiveErrors) {
-        this.commit({ consecutiveErrors: failures, state: 'paused', pausedBy: 'problem', message: `Stopped after repeated problems: ${detail}` });
+      const failure = nextFailure(this.job.consecutiveErrors, this.tuning.maxConsecutiveErrors);
+      if (failure.pause) {
+        this.commit({ consecutiveErrors: failure.inARow }, { type: 'problem', message: `Stopped after repeated problems: ${detail}` });
       } else {
-        this.commit({ consecutiveErrors: failures, message: error instanceof RowsChanged ? detail : `A problem interrupted the job; it carries on: ${detail}` });
+        this.commit({ consecutiveErrors: failure.inARow }, { type: 'note', message: error instanceof RowsChanged ? detail : `A problem interrupted the job; it carries on: ${detail}` });
       }
     } catch {
       // Out of time or out of lock: the next slice starts from the saved cursor anyway.
@@ -985,14 +905,15 @@ class SliceSession {
 
   /**
    * Saves this slice's progress into the latest stored state, keeping what the sidebar changed
-   * meanwhile (pause, cancel, background), under the document lock.
+   * meanwhile (pause, cancel, background), under the document lock, while this slice holds the
+   * lease (jobWorker.ts, steps 2 and 4). A lifecycle event applies to the latest state: one that
+   * no longer fits it (the user paused or cancelled meanwhile) is refused, and the user's state stands.
    */
-  commit(patch: Partial<StoredJob>): void {
+  commit(patch: ProgressPatch, event?: JobEvent): void {
     const { deps } = this;
-    const saved = withLock(deps.lock, this.tuning.lockTimeoutMs, () => {
-      const latest = loadJob(deps.store, this.job.sheetId);
-      if (!latest || latest.jobId !== this.job.jobId || latest.lease?.token !== this.token) throw new LeaseLost();
+    const saved = commitUnderLease(deps.lock, this.tuning.lockTimeoutMs, jobIo(deps, this.job.sheetId), this.token, (latest) => {
       const now = deps.clock.now();
+      const life = (event && transition(lifecycleOf(latest), event)) || lifecycleOf(latest);
       const merged: StoredJob = {
         ...latest,
         cursor: this.job.cursor,
@@ -1002,38 +923,52 @@ class SliceSession {
         pendingBlock: this.job.pendingBlock,
         consecutiveErrors: this.job.consecutiveErrors,
         ...patch,
+        ...life,
         updatedAt: now,
         workMs: this.workMsBefore + (now - this.start),
       };
-      // The user's cancel or pause wins over what the slice was about to say.
-      if (latest.state !== 'running') {
-        merged.state = latest.state;
-        merged.pausedBy = latest.pausedBy;
-        merged.message = latest.message;
-      }
-      saveJob(deps.store, merged);
-      return merged;
+      return { save: merged, value: merged };
     });
-    if ('lockTimedOut' in saved) throw new Error('The spreadsheet stayed busy; progress is saved up to the previous block.');
-    this.job = saved;
+    if (saved.kind === 'lost') throw new LeaseLost();
+    if (saved.kind === 'busy') throw new Error('The spreadsheet stayed busy; progress is saved up to the previous block.');
+    this.job = saved.value;
   }
 
   releaseLease(): void {
-    try {
-      withLock(this.deps.lock, this.tuning.lockTimeoutMs, () => {
-        const latest = loadJob(this.deps.store, this.job.sheetId);
-        if (latest && latest.lease?.token === this.token) saveJob(this.deps.store, { ...latest, lease: null });
-      });
-    } catch {
-      // A killed execution leaves the lease to expire on its own.
+    releaseLease(this.deps.lock, this.tuning.lockTimeoutMs, jobIo(this.deps, this.job.sheetId), this.token);
+  }
+
+  /**
+   * A block announced and then killed before its cursor pair (jobWorker.ts, step 3): when its
+   * rows hold exactly what it was going to write, it was written. Its pair is added and its counts
+   * taken, and nothing is written again. Otherwise the block is planned and written as usual.
+   */
+  private settleKilledBlock(statusColumn: number, width: number, lastRow: number, columns: Column[]): void {
+    const { gateway } = this.deps;
+    const pending = this.job.pendingBlock!;
+    const from = this.job.cursor + (pending.skip ?? 0);
+    const cut = this.job.cursor + pending.rows;
+    if (from >= cut || cut - 1 > lastRow) return;
+    const cells = gateway.readValues(this.job.sheetId, from, statusColumn, cut - from, width);
+    if (cellsDigest(cells, 'read') !== pending.digest) return;
+    if (this.job.headersPending) {
+      // Written before the rows, unless the rows already held these values: then it is written now.
+      const header = [STATUS_HEADER, ...columns.map((column) => column.header)];
+      const shown = gateway.readValues(this.job.sheetId, this.job.firstRow, statusColumn, 1, width);
+      if (cellsDigest(shown, 'read') !== cellsDigest([header], 'written')) gateway.writeValues(this.job.sheetId, this.job.firstRow, statusColumn, [header.map(toSheetValue)]);
     }
+    gateway.addRowAnchors(this.job.sheetId, cursorAnchors(this.job.jobId, this.job.retryPass ? 2 : 1, pending.seq, cut, lastRow));
+    this.job = { ...this.job, cursor: cut, counts: pending.counts, pendingBlock: null };
+    this.commit({ rowMarks: { ...this.job.rowMarks!, seq: pending.seq }, consecutiveErrors: 0, headersPending: false, waitingUntil: null }, { type: 'note', message: null });
   }
 }
 
-/** A settled row's outcome, written again for a row that repeats its identifier. */
-function copyPlan(resultRow: unknown[]): RowPlan {
-  const settled = parseStatus(resultRow[0]);
-  return { action: 'write', values: resultRow.slice(1), status: String(resultRow[0]), counted: settled.kind === 'enriched' ? 'enriched' : 'notFound' };
+/** What a slice saves besides lifecycle events: the lifecycle changes only through transition(). */
+type ProgressPatch = Partial<Omit<StoredJob, 'state' | 'pausedBy' | 'message'>>;
+
+/** The job of one sheet as a stored record, for the worker's lease and commit protocol. */
+function jobIo(deps: JobDeps, sheetId: number): RecordIo<StoredJob> {
+  return { load: () => loadJob(deps.store, sheetId), save: (job) => saveJob(deps.store, job) };
 }
 
 /** Rows of the identifier column (and of the status column, when asked for) one read brings in. */
@@ -1159,29 +1094,12 @@ class DuplicateLinks {
   }
 }
 
-/** Two readings of a cell are the same identifier (what the block was planned for). */
-function identityOf(id: ClassifiedIdentifier): string {
-  if (id.kind === 'blank') return 'blank';
-  if (id.kind === 'invalid') return `invalid ${id.message}`;
-  return identifierKey(id);
-}
-
-function blankRow(width: number): string[] {
-  return new Array<string>(width).fill('');
-}
-
-/** Values read back from the sheet come without their text marker: protect them again. */
-function protectRead(value: unknown): CellValue {
-  if (Object.prototype.toString.call(value) === '[object Date]') return value as unknown as CellValue;
-  return toSheetValue(value);
-}
-
 // ---- Control, status, failed rows -----------------------------------------------------------
 
 /** 'background' changes only continueInBackground, whatever the state. */
 export type ControlAction = 'pause' | 'resume' | 'cancel' | 'background';
 
-export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, continueInBackground?: boolean): StoredJob | null {
+export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, continueInBackground?: boolean, by: 'user' | 'background' = 'user'): StoredJob | null {
   deps = flushingJobDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
   const tuning = tuningOf(deps);
   let cancelled = false;
@@ -1189,21 +1107,16 @@ export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, 
     const job = findJob(deps.store, jobId);
     if (!job) return null;
     if (continueInBackground !== undefined) job.continueInBackground = continueInBackground;
-    if (action === 'pause' && job.state === 'running') {
-      job.state = 'paused';
-      job.pausedBy = 'user';
-      job.message = null;
-    } else if (action === 'resume' && job.state === 'paused') {
-      job.state = 'running';
-      job.pausedBy = null;
-      job.message = null;
-      job.consecutiveErrors = 0;
-    } else if (action === 'cancel' && isActive(job.state)) {
-      cancelled = true;
-      job.state = 'cancelled';
-      job.pausedBy = null;
-      job.etaSeconds = null;
-      job.message = null;
+    const event: JobEvent | null = action === 'pause' ? { type: 'pause' } : action === 'resume' ? { type: 'resume', by } : action === 'cancel' ? { type: 'cancel' } : null;
+    const life = event && transition(lifecycleOf(job), event);
+    if (life) {
+      Object.assign(job, life);
+      // A resume starts the count of failures in a row afresh; a cancelled job has no time left.
+      if (action === 'resume') job.consecutiveErrors = 0;
+      if (action === 'cancel') {
+        cancelled = true;
+        job.etaSeconds = null;
+      }
     }
     job.updatedAt = deps.clock.now();
     saveJob(deps.store, job);
@@ -1290,8 +1203,9 @@ export function continueBackgroundJobs(deps: JobDeps, budgetMs: number): JobProg
   const touched: JobProgress[] = [];
   for (const candidate of listJobs(deps.store)) {
     if (!candidate.continueInBackground) continue;
-    if (!(candidate.state === 'running' || (candidate.state === 'paused' && candidate.pausedBy === 'user'))) continue;
-    if (candidate.state === 'paused') controlJob(deps, candidate.jobId, 'resume');
+    const resumable = transition(lifecycleOf(candidate), { type: 'resume', by: 'background' }) !== null;
+    if (!(candidate.state === 'running' || resumable)) continue;
+    if (resumable) controlJob(deps, candidate.jobId, 'resume', undefined, 'background');
     const left = end - deps.clock.now();
     if (left <= 0) break;
     const job = runFor(deps, candidate.sheetId, left);

@@ -63,12 +63,6 @@ export function toSheetValue(value: unknown): CellValue {
   return needsTextMarker(text) ? "'" + text : text;
 }
 
-export function protectRow(row: readonly unknown[]): CellValue[] {
-  const out: CellValue[] = new Array(row.length);
-  for (let i = 0; i < row.length; i++) out[i] = toSheetValue(row[i]);
-  return out;
-}
-
 function textOf(value: unknown): string {
   if (Object.prototype.toString.call(value) === '[object Date]') {
     const time = (value as Date).getTime();

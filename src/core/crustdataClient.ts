@@ -13,7 +13,13 @@ export const DEFAULT_API_BASE_URL = 'https://api.crustdata.com';
 export const ENRICH_PATH = ENDPOINT_PATHS.cached;
 /** Requests without it fail with 400 even with a valid key. */
 export const API_VERSION = '2025-11-01';
+/** Identifiers in one request, of one type (profile URLs or emails): Crustdata's batch limit. */
 export const MAX_IDENTIFIERS_PER_REQUEST = 25;
+
+/** Requests for this many identifiers to fetch, without retries: each type goes in its own full batches. */
+export function requestCount(profileUrls: number, emails: number): number {
+  return Math.ceil(profileUrls / MAX_IDENTIFIERS_PER_REQUEST) + Math.ceil(emails / MAX_IDENTIFIERS_PER_REQUEST);
+}
 
 /** The request body's property for each identifier type (one type per request). */
 export const IDENTIFIER_PROPERTY: Record<IdentifierKind, string> = {

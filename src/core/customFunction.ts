@@ -8,13 +8,13 @@ import { EnrichError, FATAL_CODES, isEnrichError, type ErrorCode } from './error
 import { flattenPerson } from './flatten';
 import { dedupeIdentifiers, type UniqueIdentifier } from './identifiers';
 import { MAX_IDENTIFIERS_PER_REQUEST } from './crustdataClient';
-import type { Cache, Clock, Hasher, Lock } from './ports';
+import type { Cache, CallingCell, Clock, Hasher, Lock, SheetReader } from './ports';
 import { memoizedHasher, PackedResultCache } from './resultCache';
 import type { CellValue, FieldSelection, RowOutcome } from './types';
 
 // ---- Messages (quoted in the README and the function's JSDoc) ------------------------------
 
-/** Formulas use only the key shared with the spreadsheet (see src/server/context.ts): this is where it is shared. */
+/** Formulas use only the key shared with the spreadsheet (see src/adapters/deps.ts): this is where it is shared. */
 const SHARE_KEY_PATH = 'Extensions → Crustdata → Open sidebar';
 
 export const MESSAGES = {
@@ -257,14 +257,6 @@ export const NEIGHBOUR_BLOCK_ROWS = 5_000;
 /** Above this many unique identifiers a block no longer fits the cache safely (see above). */
 export const WHOLE_BLOCK_MAX_IDENTIFIERS = 750;
 
-export interface CallingCell {
-  sheetName: string;
-  row: number;
-  column: number;
-  /** The formula text of the calling cell (getActiveRange().getFormula()). */
-  formula: string;
-}
-
 /** The rows (1-based, sheet rows) of the calling column that make up the caller's block. */
 export function neighbourBlock(row: number, lastRow: number): { startRow: number; rowCount: number } {
   const startRow = Math.floor((row - 1) / NEIGHBOUR_BLOCK_ROWS) * NEIGHBOUR_BLOCK_ROWS + 1;
@@ -470,17 +462,6 @@ export function redactKey<T extends CellValue>(value: T, apiKey: string | null):
 }
 
 // ---- The run ---------------------------------------------------------------------------------------
-
-/** Reads around the calling cell (SpreadsheetApp in a custom function is read-only, which is all this needs). */
-export interface SheetReader {
-  /** The cell holding the formula, or null when there is none (run from the editor, a test). */
-  callingCell(): CallingCell | null;
-  lastRow(sheetName: string): number;
-  /** One column's formulas ('' where none), rows startRow .. startRow + rowCount - 1. */
-  formulas(sheetName: string, column: number, startRow: number, rowCount: number): string[];
-  /** One column's values, rows startRow .. startRow + rowCount - 1. */
-  values(sheetName: string, column: number, startRow: number, rowCount: number): unknown[];
-}
 
 export type EnrichFunction = (ctx: EnrichContext, cells: unknown[], options: EnrichOptions) => EnrichResult;
 

@@ -10,6 +10,7 @@ import {
   interpretResponse,
   looseMatchKey,
   MAX_IDENTIFIERS_PER_REQUEST,
+  requestCount,
   MESSAGES,
   readRateHeaders,
   type EnrichVerdict,
@@ -727,6 +728,6 @@ export function planEnrichment(
     toFetch: missing.length,
     toFetchProfileUrls,
     toFetchEmails,
-    requests: Math.ceil(toFetchProfileUrls / MAX_IDENTIFIERS_PER_REQUEST) + Math.ceil(toFetchEmails / MAX_IDENTIFIERS_PER_REQUEST),
+    requests: requestCount(toFetchProfileUrls, toFetchEmails),
   };
 }

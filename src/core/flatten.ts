@@ -30,7 +30,7 @@
 // - A cell never exceeds 50,000 characters: longer text is cut to 49,980 characters followed by
 //   "… [truncated]".
 // - Flattening does not protect text from Sheets' parsing: Range.setValues callers apply
-//   cellText.protectRow, while custom-function results are returned as they are.
+//   cellText.toSheetValue, while custom-function results are returned as they are.
 import { columnSpec, type Column, type ColumnSpec } from './catalog';
 import { truncateCellText } from './cellText';
 import { matchInfoOf, matchTypeText, type MatchInfo } from './matches';

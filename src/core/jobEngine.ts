@@ -1,8 +1,9 @@
 // Binds the enrichment engine to one context for the bulk job: the two things the job asks of
 // it, enrich a block of cells, and count what the result cache already holds (for estimates).
-import { identifierKey, type JobEngine } from './bulkJob';
+import { identifierKey } from './jobWorker';
 import { selectionKey } from './catalog';
 import { enrichCells, type EnrichContext } from './enrich';
+import type { JobEngine } from './ports';
 import { refKey, ResultCache } from './resultCache';
 
 export function jobEngineFor(ctx: EnrichContext): JobEngine {

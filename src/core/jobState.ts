@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import type { KeyValueStore } from './ports';
 import { lazySchema, parseStoredJson } from './schemas';
-import type { JobCounts, JobProgress, JobState } from '../server/sidebarContract';
+import type { JobProgress } from '../common/contract';
 
 export const JOB_KEY_PREFIX = 'crustdata.job.';
 export const SETTINGS_KEY_PREFIX = 'crustdata.settings.';
@@ -54,6 +54,10 @@ const storedJobSchema = lazySchema(() => {
         rows: z.number().check(z.int(), z.gte(1), z.lte(100_000)),
         counts: countsSchema,
         retried: z.optional(z.array(count).check(z.maxLength(500))),
+        /** The cells it was going to write (jobWorker.ts cellsDigest); absent in blocks saved before it was kept. */
+        digest: z.optional(z.string().check(z.maxLength(64))),
+        /** Second pass: rows from the cursor passed over before the block's first written row. */
+        skip: z.optional(count),
       }),
     ),
     /** The duplicate plan stored for the rows ahead (src/core/duplicatePlan.ts); absent until a slice builds it. */
@@ -87,13 +91,16 @@ const storedJobSchema = lazySchema(() => {
   });
 });
 
+/** The stored shape, kept apart from the wire's JobProgress (toProgress maps one to the other). */
 export type StoredJob = z.infer<ReturnType<typeof storedJobSchema>>;
+export type StoredCounts = StoredJob['counts'];
+export type StoredJobState = StoredJob['state'];
 
 export function jobKey(sheetId: number): string {
   return JOB_KEY_PREFIX + sheetId;
 }
 
-export function emptyCounts(): JobCounts {
+export function emptyCounts(): StoredCounts {
   return { enriched: 0, notFound: 0, invalid: 0, failed: 0, skipped: 0 };
 }
 
@@ -129,7 +136,7 @@ export function findJob(store: KeyValueStore, jobId: string): StoredJob | null {
   return listJobs(store).find((job) => job.jobId === jobId) ?? null;
 }
 
-export function isActive(state: JobState): boolean {
+export function isActive(state: StoredJobState): boolean {
   return state === 'running' || state === 'paused';
 }
 

@@ -4,8 +4,9 @@
 // block, anchored to the identifier above it, so inserted or deleted rows never shift it.
 // Columns are found by the bulk job's developer metadata every time, never by a remembered index;
 // when they cannot be found the run stops with a reason instead of writing in the wrong place.
+// The lease, the commit protocol (each block's runs announced before they are written, so a kill
+// before the save costs no count) and the status texts are the job worker's (src/core/jobWorker.ts).
 import { columnsFor, parseFieldSelection, type Column } from './catalog';
-import { toSheetValue } from './cellText';
 import {
   CHANGE_HIGHLIGHT,
   CHANGES_HEADER,
@@ -19,14 +20,13 @@ import {
   trackedColumnsOf,
   type PassPhase,
 } from './changeTracking';
-import type { EnrichOptions, EnrichResult } from './enrich';
-import { FATAL_CODES, isEnrichError } from './errors';
+import { isEnrichError } from './errors';
 import { flattenPerson } from './flatten';
 import { classifyIdentifier } from './identifiers';
 import { loadJob } from './jobState';
-import { withLock, type Clock, type KeyValueStore, type Lock } from './ports';
+import { withLock, type Clock, type KeyValueStore, type Lock, type RefreshEngine, type RefreshSheet, type TimeZone } from './ports';
 import { flushingRefreshDeps } from './sheetFlush';
-import { emptyPassCounts, loadRefreshState, recordRun, saveRefreshState, type RefreshPass } from './refreshState';
+import { emptyPassCounts, loadRefreshState, recordRun, saveRefreshState, type PassCounts, type PendingRun, type RefreshPass, type RefreshState } from './refreshState';
 import {
   defaultScheduleSettings,
   isScheduleActive,
@@ -36,37 +36,28 @@ import {
   saveSchedule,
   trackedHeadersOf,
   type RefreshTarget,
-  type TimeZone,
 } from './schedule';
-import { parseStatus, readLayouts, rowRuns, STATUS_HEADER, statusText, type Layout, type SheetGateway } from './sheetTarget';
-import type { CellValue, ClassifiedIdentifier, RowOutcome } from './types';
-import type { LastRunSummary, ScheduleRequest } from '../server/sidebarContract';
+import { readLayouts, rowRuns, STATUS_HEADER, type Layout } from './sheetTarget';
+import {
+  answeredPrefix,
+  cellsDigest,
+  claimLease,
+  commitUnderLease,
+  holdsLease,
+  isLeaseFree,
+  nextFailure,
+  notFoundStatus,
+  parseRefreshStatus,
+  protectRead,
+  requestableKey,
+  statusText,
+  type RecordIo,
+  type RefreshRowStatus,
+} from './jobWorker';
+import type { ClassifiedIdentifier, RowOutcome } from './types';
+import type { LastRunSummary, ScheduleRequest } from '../common/contract';
 
 // ---- Ports -----------------------------------------------------------------------------------
-
-/** The part of the bulk job's sheet port the refresh uses; one Sheets call per method. */
-export type RefreshSheet = Pick<
-  SheetGateway,
-  | 'sheetName'
-  | 'size'
-  | 'readValues'
-  | 'writeValues'
-  | 'readColumnMarks'
-  | 'insertColumnsAfter'
-  | 'formatDate'
-  | 'readNotes'
-  | 'writeNotes'
-  | 'readBackgrounds'
-  | 'writeBackgrounds'
-  | 'readChangesMarks'
-  | 'markChangesColumn'
-  | 'flush'
->;
-
-/** The engine bound to this execution's context (src/core/enrich.ts enrichCells). */
-export interface RefreshEngine {
-  enrich(cells: unknown[], options: EnrichOptions): EnrichResult;
-}
 
 export interface RefreshTuning {
   /**
@@ -114,44 +105,6 @@ export const tuningOf = (deps: RefreshDeps): RefreshTuning => ({ ...DEFAULT_REFR
 
 // ---- Row statuses ------------------------------------------------------------------------------
 
-export type RefreshRowStatus =
-  | { kind: 'enriched'; date: string }
-  /** checked: when the refresh last found nothing (null: the bulk job's plain "Not found"). */
-  | { kind: 'not_found'; checked: string | null; keptFrom: string | null; keptData: boolean }
-  | { kind: 'error' }
-  | { kind: 'invalid' }
-  | { kind: 'none' };
-
-const NOT_FOUND_ON_REFRESH = /^Not found (\d{4}-\d{2}-\d{2})(?:; kept (?:data from (\d{4}-\d{2}-\d{2})|(earlier data)))?$/;
-
-/** The bulk job's statuses plus the refresh's dated "Not found" (src/core/sheetTarget.ts parseStatus). */
-export function parseRefreshStatus(cell: unknown): RefreshRowStatus {
-  const text = typeof cell === 'string' ? cell.trim() : '';
-  const mine = NOT_FOUND_ON_REFRESH.exec(text);
-  if (mine) return { kind: 'not_found', checked: mine[1], keptFrom: mine[2] ?? null, keptData: Boolean(mine[2] || mine[3]) };
-  const status = parseStatus(cell);
-  switch (status.kind) {
-    case 'enriched':
-      return { kind: 'enriched', date: status.date };
-    case 'not_found':
-      return { kind: 'not_found', checked: null, keptFrom: null, keptData: false };
-    case 'error':
-      return { kind: 'error' };
-    case 'invalid':
-      return { kind: 'invalid' };
-    default:
-      return { kind: 'none' };
-  }
-}
-
-/** A row not found on refresh keeps its data; its status says so and since when. */
-export function notFoundStatus(checked: string, previous: RefreshRowStatus, hadData: boolean): string {
-  const keptFrom = previous.kind === 'enriched' ? previous.date : previous.kind === 'not_found' ? previous.keptFrom : null;
-  if (keptFrom) return `Not found ${checked}; kept data from ${keptFrom}`;
-  if (hadData || (previous.kind === 'not_found' && previous.keptData)) return `Not found ${checked}; kept earlier data`;
-  return `Not found ${checked}`;
-}
-
 /** Rows the add-on enriched whose data is from the cutoff date or earlier (dates compare as text). */
 export function isDue(status: RefreshRowStatus, identifier: ClassifiedIdentifier, cutoffDate: string): boolean {
   if (identifier.kind !== 'profile_url' && identifier.kind !== 'business_email') return false;
@@ -168,10 +121,6 @@ export function isDue(status: RefreshRowStatus, identifier: ClassifiedIdentifier
       // Blank status: the header, a row the user added, anything not the add-on's.
       return false;
   }
-}
-
-function identifierKey(id: ClassifiedIdentifier): string | null {
-  return id.kind === 'profile_url' || id.kind === 'business_email' ? `${id.kind} ${id.normalized}` : null;
 }
 
 // ---- Finding the range ---------------------------------------------------------------------------
@@ -257,7 +206,7 @@ function claimPass(deps: RefreshDeps, tuning: RefreshTuning, request: RunRequest
   const state = loadRefreshState(deps.store);
   const schedule = loadSchedule(deps.store);
   if (request.origin === 'schedule') state.lastTickAt = now;
-  if (state.lease && state.lease.until > now) {
+  if (!isLeaseFree(state, now)) {
     if (request.origin === 'schedule') saveRefreshState(deps.store, state);
     return { kind: 'not', outcome: { kind: 'busy' } };
   }
@@ -298,7 +247,7 @@ function claimPass(deps: RefreshDeps, tuning: RefreshTuning, request: RunRequest
 
   const pass = state.pass && state.pass.sheetId === target.sheetId ? { ...state.pass, layoutId: target.layoutId, sheetName: target.sheetName } : newPass(deps, settings, target, request.origin);
   state.pass = pass;
-  state.lease = { token, until: now + tuning.leaseMs };
+  claimLease(state, token, now, now + tuning.leaseMs);
   saveRefreshState(deps.store, state);
   return { kind: 'claimed', pass };
 }
@@ -344,9 +293,7 @@ function finishRun(deps: RefreshDeps, tuning: RefreshTuning, token: string, run:
   const now = deps.clock.now();
   const pass = run.pass;
   let outcome: RunOutcome;
-  const saved = withLock(deps.lock, tuning.lockTimeoutMs, () => {
-    const state = loadRefreshState(deps.store);
-    if (state.lease?.token !== token) return { kind: 'busy' } as RunOutcome;
+  const saved = commitUnderLease(deps.lock, tuning.lockTimeoutMs, refreshStateIo(deps), token, (state) => {
     state.lease = null;
     pass.runs++;
     switch (result.kind) {
@@ -377,11 +324,15 @@ function finishRun(deps: RefreshDeps, tuning: RefreshTuning, token: string, run:
         break;
       }
     }
-    saveRefreshState(deps.store, state);
-    return outcome!;
+    return { save: state, value: outcome! };
   });
-  if ('lockTimedOut' in saved) return { kind: 'ran', phase: 'continues', summary: summaryOf(pass, 'continues', now) };
-  return saved;
+  if (saved.kind === 'busy') return { kind: 'ran', phase: 'continues', summary: summaryOf(pass, 'continues', now) };
+  return saved.kind === 'lost' ? { kind: 'busy' } : saved.value;
+}
+
+/** The refresh's one stored record, for the worker's commit protocol (src/core/jobWorker.ts). */
+function refreshStateIo(deps: RefreshDeps): RecordIo<RefreshState> {
+  return { load: () => loadRefreshState(deps.store), save: (state) => saveRefreshState(deps.store, state) };
 }
 
 function pauseSchedule(deps: RefreshDeps, reason: string): void {
@@ -394,9 +345,10 @@ function recordFailure(deps: RefreshDeps, tuning: RefreshTuning, token: string, 
   const detail = error instanceof Error ? error.message : String(error);
   const outcome = withLock(deps.lock, tuning.lockTimeoutMs, (): RunOutcome => {
     const state = loadRefreshState(deps.store);
-    if (state.lease?.token === token) state.lease = null;
-    state.consecutiveErrors++;
-    if (state.consecutiveErrors >= tuning.maxConsecutiveErrors) {
+    if (holdsLease(state, token)) state.lease = null;
+    const failure = nextFailure(state.consecutiveErrors, tuning.maxConsecutiveErrors);
+    state.consecutiveErrors = failure.inARow;
+    if (failure.pause) {
       const message = `The refresh stopped after ${state.consecutiveErrors} failed runs in a row. Last problem: ${detail}`;
       pauseSchedule(deps, message);
       state.consecutiveErrors = 0;
@@ -407,6 +359,13 @@ function recordFailure(deps: RefreshDeps, tuning: RefreshTuning, token: string, 
     return { kind: 'idle', message: `A problem interrupted the refresh; it carries on at the next run: ${detail}` };
   });
   return 'lockTimedOut' in outcome ? { kind: 'idle', message: `A problem interrupted the refresh: ${detail}` } : outcome;
+}
+
+/** Runs of written rows announced in one commit: few, so the pending record stays small. */
+const RUNS_PER_ANNOUNCE = 4;
+
+function cloneCounts(counts: PassCounts): PassCounts {
+  return { ...counts, changedBy: { ...counts.changedBy } };
 }
 
 /** One pass's work inside one execution. */
@@ -460,7 +419,9 @@ class PassRun {
     const sources = sheet.readValues(sheetId, 1, first.source, lastRow, 1).map((row) => row[0]);
     const statuses = sheet.readValues(sheetId, 1, first.status, lastRow, 1).map((row) => row[0]);
     const classified = sources.map(classifyIdentifier);
-    const keys = classified.map(identifierKey);
+    const keys = classified.map(requestableKey);
+    // A block killed between its writes and its save: the runs of it found written count now.
+    if (pass.pending?.length) this.settlePending(keys, statuses, lastRow);
     const start = this.findCursor(keys, lastRow);
 
     const due: number[] = [];
@@ -490,20 +451,7 @@ class PassRun {
       );
       // Rows are settled up to the first the engine could not answer (out of time, or a key
       // problem that stops every request); the cursor never passes an unanswered row.
-      let cut = block.length;
-      let fatal = result.fatal ?? null;
-      for (let k = 0; k < block.length; k++) {
-        const outcome = result.outcomes[k];
-        if (outcome.status === 'pending') {
-          cut = k;
-          break;
-        }
-        if (outcome.status === 'failed' && FATAL_CODES.has(outcome.code)) {
-          fatal ??= { code: outcome.code, message: outcome.message };
-          cut = k;
-          break;
-        }
-      }
+      const { cut, fatal } = answeredPrefix(result.outcomes.slice(0, block.length), result.fatal);
       if (cut > 0) {
         const written = this.writeBlock(block.slice(0, cut), result.outcomes.slice(0, cut), sources, keys, columns, tracked);
         if (written !== 'ok') return written;
@@ -591,7 +539,7 @@ class PassRun {
     const freshIds = sheet.readValues(sheetId, first, map.source, span, 1);
     for (const row of rows) {
       const now = freshIds[row - first][0];
-      if (now !== sources[row - 1] && identifierKey(classifyIdentifier(now)) !== keys[row - 1]) return { kind: 'moved' };
+      if (now !== sources[row - 1] && requestableKey(classifyIdentifier(now)) !== keys[row - 1]) return { kind: 'moved' };
     }
 
     // The add-on's columns in this layout, read over the block's rows, one call per side-by-side run.
@@ -609,6 +557,9 @@ class PassRun {
     const written: number[] = [];
     const marks: Array<{ row: number; column: number; date: string; before: string }> = [];
     const c = pass.counts;
+    /** The pass's counts and first failure after each row of the block, for the announced runs. */
+    const after = new Map<number, { counts: PassCounts; firstFailure: string | null }>();
+    const confirmed = { counts: cloneCounts(c), firstFailure: pass.firstFailure, cursorRow: pass.cursorRow, anchor: pass.anchor };
     rows.forEach((row, k) => {
       const outcome = outcomes[k];
       const previous = parseRefreshStatus(get(row, map.status));
@@ -643,17 +594,37 @@ class PassRun {
         c.failed++;
         if (!pass.firstFailure) pass.firstFailure = outcome.status === 'failed' ? outcome.message : outcome.status === 'invalid' ? outcome.message : 'No answer.';
       }
+      after.set(row, { counts: cloneCounts(c), firstFailure: pass.firstFailure });
     });
 
     // Marks before values, and the status column's values last: if the execution dies part way,
     // the row's status still says it is due, and a later run writes (and marks) it again.
     this.writeMarks(marks);
     const statusLast = [...grids].sort((a, b) => Number(gridOf(map.status) === a) - Number(gridOf(map.status) === b));
-    for (const [rowA, rowB] of rowRuns(written)) {
-      for (const grid of statusLast) {
-        const out = grid.values.slice(rowA - first, rowB - first + 1).map((values) => values.map(protectRead));
-        sheet.writeValues(sheetId, rowA, grid.first, out);
+    const runs = rowRuns(written);
+    // Each group of runs is announced before it is written (jobWorker.ts, steps 2 and 3): a kill
+    // before the block's save then costs no count, as the next execution finds the runs written.
+    for (let g = 0; g < runs.length; g += RUNS_PER_ANNOUNCE) {
+      const group = runs.slice(g, g + RUNS_PER_ANNOUNCE);
+      const pending: PendingRun[] = group.map(([rowA, rowB]) => ({
+        lastRow: rowB,
+        rows: rowB - rowA + 1,
+        key: keys[rowB - 1] ?? '',
+        digest: cellsDigest(
+          grids[grids.indexOf(gridOf(map.status))].values.slice(rowA - first, rowB - first + 1).map((values) => [values[map.status - gridOf(map.status).first]]),
+          'written',
+        ),
+        ...after.get(rowB)!,
+      }));
+      if (!this.commit({ ...confirmed, pending })) return { kind: 'lost' };
+      for (const [rowA, rowB] of group) {
+        for (const grid of statusLast) {
+          const out = grid.values.slice(rowA - first, rowB - first + 1).map((values) => values.map(protectRead));
+          sheet.writeValues(sheetId, rowA, grid.first, out);
+        }
       }
+      const [, lastWritten] = group[group.length - 1];
+      Object.assign(confirmed, after.get(lastWritten)!, { cursorRow: lastWritten + 1, anchor: keys[lastWritten - 1] });
     }
     const last = rows[rows.length - 1];
     pass.cursorRow = last + 1;
@@ -693,23 +664,52 @@ class PassRun {
     return date;
   }
 
-  /** Saves the cursor and counts if this run still holds the lease. */
-  private commit(): boolean {
-    const outcome = withLock(this.deps.lock, this.tuning.lockTimeoutMs, () => {
-      const state = loadRefreshState(this.deps.store);
-      if (state.lease?.token !== this.token) return { held: false };
-      state.pass = { ...this.pass };
+  /**
+   * Saves the cursor and counts if this run still holds the lease (jobWorker.ts, step 4), or,
+   * with `announce`, the state before a group of runs and the runs about to be written (step 2).
+   */
+  private commit(announce?: Pick<RefreshPass, 'counts' | 'firstFailure' | 'cursorRow' | 'anchor' | 'pending'>): boolean {
+    const outcome = commitUnderLease(this.deps.lock, this.tuning.lockTimeoutMs, refreshStateIo(this.deps), this.token, (state) => {
+      state.pass = { ...this.pass, ...(announce ?? { pending: null }) };
       state.consecutiveErrors = 0;
-      saveRefreshState(this.deps.store, state);
-      return { held: true };
+      return { save: state, value: null };
     });
-    // A busy lock is no reason to stop: the rows written are dated and the next commit catches up.
-    return 'lockTimedOut' in outcome ? true : outcome.held;
+    // A busy lock is no reason to stop: the rows written are dated and the next commit catches up
+    // (an announcement not saved leaves the previous state, whose rows are all counted).
+    return outcome.kind !== 'lost';
   }
-}
 
-/** Values read back come without their text marker: protect them again (dates stay dates). */
-function protectRead(value: unknown): CellValue {
-  if (Object.prototype.toString.call(value) === '[object Date]') return value as unknown as CellValue;
-  return toSheetValue(value);
+  /**
+   * The runs a killed execution announced (step 2): the last one whose status cells hold what it
+   * was going to write, found by its last row's identifier wherever rows moved, was written, and
+   * so was every run before it; the pass takes its counts and goes on after it. None found: the
+   * block's rows are still due and are refreshed (and counted) again.
+   */
+  private settlePending(keys: Array<string | null>, statuses: unknown[], lastRow: number): void {
+    const { pass } = this;
+    const steps = pass.pending ?? [];
+    pass.pending = null;
+    for (let i = steps.length - 1; i >= 0; i--) {
+      const step = steps[i];
+      const row = this.findRow(keys, step.key, step.lastRow, lastRow);
+      if (row === null || row - step.rows + 1 < 1) continue;
+      const cells = statuses.slice(row - step.rows, row).map((status) => [status]);
+      if (cellsDigest(cells, 'read') !== step.digest) continue;
+      pass.counts = cloneCounts(step.counts);
+      pass.firstFailure = step.firstFailure;
+      pass.cursorRow = row + 1;
+      pass.anchor = step.key;
+      return;
+    }
+  }
+
+  /** The row holding this identifier nearest to where it was, or null. */
+  private findRow(keys: Array<string | null>, key: string, near: number, lastRow: number): number | null {
+    if (keys[near - 1] === key) return near;
+    let best: number | null = null;
+    for (let row = 1; row <= lastRow; row++) {
+      if (keys[row - 1] === key && (best === null || Math.abs(row - near) < Math.abs(best - near))) best = row;
+    }
+    return best;
+  }
 }

@@ -9,7 +9,8 @@
 import { EnrichError } from './errors';
 import { listJobs } from './jobState';
 import { comparableText } from './changeTracking';
-import { parseRefreshStatus, resolveLayout, runRefresh, tuningOf, type RefreshDeps, type RefreshSheet, type RunOutcome } from './refresh';
+import { parseRefreshStatus } from './jobWorker';
+import { resolveLayout, runRefresh, tuningOf, type RefreshDeps, type RunOutcome } from './refresh';
 import { loadRefreshState, saveRefreshState, type RefreshState } from './refreshState';
 import {
   HOUR_MS,
@@ -22,29 +23,16 @@ import {
   type RefreshTarget,
   type StoredSchedule,
 } from './schedule';
-import { withLock, type Clock, type KeyValueStore } from './ports';
+import { withLock, type Clock, type KeyValueStore, type RefreshSheet, type TriggerPort } from './ports';
 import { flushingRefreshDeps } from './sheetFlush';
 import { rangeA1, sheetRangeA1, STATUS_HEADER, type Layout } from './sheetTarget';
 import { allTriggerRecords, deleteTriggerRecord, loadTriggerRecord, saveTriggerRecord } from './triggerRecord';
-import type { ScheduleStatus, ScheduleTarget } from '../server/sidebarContract';
+import type { ScheduleStatus, ScheduleTarget } from '../common/contract';
 
 /** The trigger's handler: src/entrypoints.ts onScheduledRun. */
 export const TRIGGER_HANDLER = 'onScheduledRun';
 /** An active schedule whose trigger has not run for this long has lost its trigger (or its quota). */
 export const STALE_AFTER_MS = 3 * HOUR_MS;
-
-/**
- * This user's time-driven triggers of the add-on (ScriptApp). Found by unique id only: the list
- * holds the user's triggers of every spreadsheet the add-on runs in, all with the same handler.
- */
-export interface TriggerPort {
-  /** Unique ids of this user's time-driven triggers of the add-on, in every spreadsheet (getProjectTriggers). */
-  listClock(): string[];
-  /** An hourly time-driven trigger for the handler; returns its unique id. */
-  createHourly(handler: string): string;
-  /** Deletes this user's trigger with this unique id if it still exists; whether it did. */
-  remove(id: string): boolean;
-}
 
 /** Where the trigger's id is kept: this user's properties, under this spreadsheet's id. */
 export interface TriggerHome {

@@ -4,7 +4,6 @@
 import * as z from 'zod/mini';
 import type { KeyValueStore } from './ports';
 import { lazySchema, parseStoredJson } from './schemas';
-import type { LastRunSummary } from '../server/sidebarContract';
 
 export const REFRESH_STATE_KEY = 'crustdata.refresh';
 
@@ -56,6 +55,27 @@ const passSchema = lazySchema(() =>
     runs: count(),
     /** A failure worth showing in the summary (the first one of the pass). */
     firstFailure: z.nullable(z.string()),
+    /**
+     * The runs of rows a block is writing, announced before their writes (src/core/jobWorker.ts,
+     * step 2), in order: each run's last row and its identifier, a digest of the run's status
+     * cells as written, and the pass's counts once the run is written. A run found written on
+     * the sheet by the next execution is counted from here, so a kill between a block's writes
+     * and its save loses no count. Absent (passes saved before it was kept) or null: none.
+     */
+    pending: z.optional(
+      z.nullable(
+        z.array(
+          z.object({
+            lastRow: z.number().check(z.int(), z.gte(1)),
+            rows: z.number().check(z.int(), z.gte(1)),
+            key: z.string(),
+            digest: z.string(),
+            counts: passCountsSchema(),
+            firstFailure: z.nullable(z.string()),
+          }),
+        ).check(z.maxLength(8)),
+      ),
+    ),
   }),
 );
 
@@ -94,8 +114,10 @@ const refreshStateSchema = lazySchema(() =>
 
 export type PassCounts = z.infer<ReturnType<typeof passCountsSchema>>;
 export type RefreshPass = z.infer<ReturnType<typeof passSchema>>;
+export type PendingRun = NonNullable<RefreshPass['pending']>[number];
 export type RefreshState = z.infer<ReturnType<typeof refreshStateSchema>>;
-export type { LastRunSummary };
+/** A finished run as stored; refreshControl.scheduleStatus hands it to the sidebar as a LastRunSummary. */
+export type StoredRunSummary = z.infer<ReturnType<typeof runSummarySchema>>;
 
 export function emptyRefreshState(): RefreshState {
   return { v: 1, servedSlot: null, pass: null, lease: null, lastRun: null, lastChange: null, lastTickAt: null, consecutiveErrors: 0 };
@@ -116,7 +138,14 @@ export function saveRefreshState(store: KeyValueStore, state: RefreshState): voi
   // Texts come from error messages and headers: cap them so the value stays well under 9 KB.
   const capped: RefreshState = {
     ...state,
-    pass: state.pass ? { ...state.pass, firstFailure: state.pass.firstFailure?.slice(0, MAX_TEXT) ?? null, anchor: state.pass.anchor?.slice(0, MAX_TEXT) ?? null } : null,
+    pass: state.pass
+      ? {
+          ...state.pass,
+          firstFailure: state.pass.firstFailure?.slice(0, MAX_TEXT) ?? null,
+          anchor: state.pass.anchor?.slice(0, MAX_TEXT) ?? null,
+          ...(state.pass.pending ? { pending: state.pass.pending.map((step) => ({ ...step, firstFailure: step.firstFailure?.slice(0, 200) ?? null })) } : {}),
+        }
+      : null,
     lastRun: state.lastRun ? { ...state.lastRun, summary: state.lastRun.summary.slice(0, 2 * MAX_TEXT) } : null,
     ...(state.recentRuns ? { recentRuns: state.recentRuns.slice(0, RECENT_RUNS).map((run) => ({ ...run, summary: run.summary.slice(0, MAX_TEXT) })) } : {}),
     lastChange: state.lastChange ? { ...state.lastChange, text: state.lastChange.text.slice(0, MAX_TEXT) } : null,
@@ -125,7 +154,7 @@ export function saveRefreshState(store: KeyValueStore, state: RefreshState): voi
 }
 
 /** Sets the last run and puts it first in the short history the Keep fresh panel shows. */
-export function recordRun(state: RefreshState, run: LastRunSummary): LastRunSummary {
+export function recordRun(state: RefreshState, run: StoredRunSummary): StoredRunSummary {
   state.lastRun = run;
   state.recentRuns = [run, ...(state.recentRuns ?? [])].slice(0, RECENT_RUNS);
   return run;

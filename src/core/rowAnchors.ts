@@ -3,7 +3,7 @@
 // of trusting the numbers it saved, which go stale as soon as someone edits the sheet.
 import * as z from 'zod/mini';
 import { lazySchema, parseStoredJson } from './schemas';
-import type { JobCounts } from '../server/sidebarContract';
+import type { StoredCounts } from './jobState';
 
 /** Developer metadata key of every row anchor (the column marks use crustdata.column). */
 export const ROW_ANCHOR_KEY = 'crustdata.job';
@@ -68,9 +68,13 @@ export interface PendingBlock {
   /** Rows from the cursor the block covered (second pass: including rows passed over). */
   rows: number;
   /** The job's counts once the block is written: applied when its cursor pair is found. */
-  counts: JobCounts;
+  counts: StoredCounts;
   /** Second pass: offsets from the cursor of the rows it retried (they were failed rows). */
   retried?: number[];
+  /** A digest of the cells it writes (src/core/jobWorker.ts cellsDigest), to find it written after a kill. */
+  digest?: string;
+  /** Rows from the cursor passed over before its first written row (second pass). */
+  skip?: number;
 }
 
 export interface RowJob {

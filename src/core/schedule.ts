@@ -4,9 +4,9 @@
 import * as z from 'zod/mini';
 import { ALL_COLUMNS } from './catalog';
 import { EnrichError } from './errors';
-import type { KeyValueStore } from './ports';
+import type { KeyValueStore, TimeZone } from './ports';
 import { lazySchema, parseStoredJson } from './schemas';
-import type { ScheduleRequest } from '../server/sidebarContract';
+import { scheduleRequestSchema, type ScheduleRequest } from '../common/requests';
 
 export const SCHEDULE_KEY = 'crustdata.schedule';
 export const DEFAULT_MAX_AGE_DAYS = 7;
@@ -18,17 +18,6 @@ const DAY_MS = 24 * HOUR_MS;
 
 // Schemas and the header index are built on first use: every execution (each custom-function
 // cell too) loads the whole bundle, and most never touch the schedule.
-const scheduleSettingsSchema = lazySchema(() =>
-  z.object({
-    frequency: z.enum(['daily', 'weekly']),
-    hour: z.number().check(z.int(), z.gte(0), z.lte(23)),
-    weekday: z.optional(z.number().check(z.int(), z.gte(1), z.lte(7))),
-    maxAgeDays: z.number().check(z.int(), z.gte(1), z.lte(365)),
-    forceFetch: z.boolean(),
-    trackedHeaders: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(100))).check(z.maxLength(20))),
-  }),
-);
-
 const FIELD_WORDS: Record<string, string> = {
   frequency: 'How often must be "daily" or "weekly".',
   hour: 'The hour must be a whole number from 0 to 23.',
@@ -42,7 +31,7 @@ const knownHeaders = lazySchema(() => new Map(ALL_COLUMNS.map((column) => [colum
 
 /** A ScheduleRequest from the browser, checked; throws EnrichError('invalid_argument') in words. */
 export function parseScheduleRequest(input: unknown): ScheduleRequest {
-  const parsed = scheduleSettingsSchema().safeParse(input);
+  const parsed = scheduleRequestSchema().safeParse(input);
   if (!parsed.success) {
     const field = String(parsed.error.issues[0]?.path[0] ?? '');
     throw new EnrichError('invalid_argument', FIELD_WORDS[field] ?? 'The schedule settings are incomplete. Reopen the sidebar and try again.');
@@ -91,7 +80,7 @@ const storedScheduleSchema = lazySchema(() =>
   z.object({
     v: z.literal(1),
     enabled: z.boolean(),
-    settings: scheduleSettingsSchema(),
+    settings: scheduleRequestSchema(),
     target: targetSchema(),
     /** Why the schedule stopped itself (key rejected, credits, sheet gone); null while it runs. */
     pausedReason: z.nullable(z.string()),
@@ -123,14 +112,6 @@ export function isScheduleActive(schedule: StoredSchedule | null): schedule is S
 }
 
 // ---- Calendar ------------------------------------------------------------------------------
-
-/**
- * The spreadsheet's time zone as the core needs it: the UTC offset at an instant (local time =
- * UTC + offset). Apps Script: Utilities.formatDate(date, tz, 'Z'); tests: a fixed offset or Intl.
- */
-export interface TimeZone {
-  offsetMs(epochMs: number): number;
-}
 
 export const UTC: TimeZone = { offsetMs: () => 0 };
 

@@ -1,20 +1,9 @@
 // zod schemas for what Crustdata sends back: the enrich response (lenient: unknown fields pass,
 // nulls allowed, person_data an open record) and the error envelope. Only a broken envelope fails.
 import * as z from 'zod/mini';
+import { lazySchema } from '../common/lazySchema';
 
-/**
- * A schema built on its first use, then kept. Every execution (every custom-function cell) runs
- * the bundle's top level, and building zod schemas there was most of it; a cell answered from
- * the cache never needs the response schemas. Use: `const thing = lazySchema(() => z.object(…))`,
- * then `thing().safeParse(value)`, and `z.infer<ReturnType<typeof thing>>` for its type.
- */
-export function lazySchema<T>(build: () => T): () => T {
-  let built: T | undefined;
-  return () => {
-    if (built === undefined) built = build();
-    return built;
-  };
-}
+export { lazySchema };
 
 /**
  * Stored JSON (a property, a cache entry, developer metadata) read through its schema: anything

@@ -1,11 +1,10 @@
 // Where the bulk job writes and how it recognises its own columns later: the SheetGateway port
-// (one call per block read or write), the status texts, the developer-metadata records on the
-// columns the add-on wrote, and the conflict check that protects the user's data.
-// The scheduled refresh reads the same conventions (parseStatus, readLayouts).
+// (one call per block read or write), the developer-metadata records on the columns the add-on
+// wrote, and the conflict check that protects the user's data. The scheduled refresh reads the
+// same conventions (readLayouts). The status texts are the job worker's (src/core/jobWorker.ts).
 import * as z from 'zod/mini';
-import type { NewRowAnchor, RowAnchor } from './rowAnchors';
 import { lazySchema, parseStoredJson } from './schemas';
-import type { CellValue } from './types';
+import type { SheetGateway } from './ports';
 
 /** Developer metadata key on every column the add-on wrote, and on the identifier column. */
 export const COLUMN_METADATA_KEY = 'crustdata.column';
@@ -69,105 +68,6 @@ export function encodeColumnRecord(record: ColumnRecord): string {
 /** Metadata written by something else, or by a future version, is ignored rather than trusted. */
 export function decodeColumnRecord(value: string | null): ColumnRecord | null {
   return parseStoredJson(columnRecordSchema, value);
-}
-
-/** The adapter over one spreadsheet (src/server/sheetGateway.ts). Sheets are named by id: names change. */
-export interface SheetGateway {
-  /** The sheet's current name, or null when it was deleted. */
-  sheetName(sheetId: number): string | null;
-  /** getMaxRows / getMaxColumns. */
-  size(sheetId: number): { rows: number; columns: number };
-  /** One getValues over a rectangle (rows and columns 1-based). */
-  readValues(sheetId: number, row: number, column: number, numRows: number, numColumns: number): unknown[][];
-  /** One getFormulas over a rectangle: a formula that shows '' is still the user's. */
-  readFormulas(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][];
-  /** One setValues over a rectangle. */
-  writeValues(sheetId: number, row: number, column: number, values: CellValue[][]): void;
-  /** One clearContent over a rectangle (values only; formats stay). */
-  clearValues(sheetId: number, row: number, column: number, numRows: number, numColumns: number): void;
-  /** Every column mark with key COLUMN_METADATA_KEY on the sheet (one finder call). */
-  readColumnMarks(sheetId: number): ColumnMark[];
-  /** Adds one developer metadata entry per mark, on the whole column. */
-  addColumnMarks(sheetId: number, marks: ColumnMark[]): void;
-  /** Removes the entries that match these marks (same column, same record). */
-  removeColumnMarks(sheetId: number, marks: ColumnMark[]): void;
-  /** The refresh's Changes columns (key CHANGES_METADATA_KEY, src/core/changeTracking.ts): one finder call. */
-  readChangesMarks(sheetId: number): ChangesMark[];
-  /** Removes the Changes-column entries on these columns (a new layout took the columns over). */
-  removeChangesMarks(sheetId: number, columns: number[]): void;
-  /** Marks a whole column as the Changes column of a layout, replacing any earlier such mark on it. */
-  markChangesColumn(sheetId: number, column: number, layoutId: string): void;
-  /** One getNotes over a rectangle ('' where a cell has none). */
-  readNotes(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][];
-  /** One setNotes over a rectangle. */
-  writeNotes(sheetId: number, row: number, column: number, notes: string[][]): void;
-  /** One getBackgrounds over a rectangle. */
-  readBackgrounds(sheetId: number, row: number, column: number, numRows: number, numColumns: number): string[][];
-  /** One setBackgrounds over a rectangle. */
-  writeBackgrounds(sheetId: number, row: number, column: number, colors: string[][]): void;
-  /** Every row anchor (key ROW_ANCHOR_KEY, src/core/rowAnchors.ts) on the sheet: one finder call. */
-  readRowAnchors(sheetId: number): RowAnchor[];
-  /** Adds one developer metadata entry per anchor, each on its whole row. */
-  addRowAnchors(sheetId: number, anchors: NewRowAnchor[]): void;
-  /** Removes anchors that readRowAnchors returned in this same execution. */
-  removeRowAnchors(sheetId: number, anchors: RowAnchor[]): void;
-  /** insertColumnsAfter; also used to grow a sheet that is too narrow. */
-  insertColumnsAfter(sheetId: number, column: number, count: number): void;
-  /** yyyy-MM-dd in the spreadsheet's time zone. */
-  formatDate(epochMs: number): string;
-  /** Activates a list of ranges (A1 without the sheet name), so the user sees them. */
-  selectRanges(sheetId: number, rangesA1: string[]): void;
-  /** SpreadsheetApp.flush(): commits pending writes (before a lock is released; see sheetFlush.ts). */
-  flush(): void;
-}
-
-// ---- Status texts ----------------------------------------------------------------------
-
-export type RowStatus =
-  | { kind: 'enriched'; date: string }
-  | { kind: 'not_found' }
-  | { kind: 'invalid'; message: string }
-  | { kind: 'error'; message: string }
-  | { kind: 'none' };
-
-const ENRICHED = /^Enriched (\d{4}-\d{2}-\d{2})$/;
-/**
- * The scheduled refresh's "Not found" (src/core/refresh.ts notFoundStatus): dated, and saying
- * whether the row kept its earlier data. As settled as the bulk job's own "Not found".
- */
-const NOT_FOUND_ON_REFRESH = /^Not found \d{4}-\d{2}-\d{2}(?:; kept (?:data from \d{4}-\d{2}-\d{2}|earlier data))?$/;
-const INVALID_PREFIX = 'Invalid identifier: ';
-const ERROR_PREFIX = 'Error: ';
-const NOT_FOUND = 'Not found';
-
-export function statusText(status: RowStatus): string {
-  switch (status.kind) {
-    case 'enriched':
-      return `Enriched ${status.date}`;
-    case 'not_found':
-      return NOT_FOUND;
-    case 'invalid':
-      return INVALID_PREFIX + status.message;
-    case 'error':
-      return ERROR_PREFIX + status.message;
-    case 'none':
-      return '';
-  }
-}
-
-export function parseStatus(cell: unknown): RowStatus {
-  const text = typeof cell === 'string' ? cell.trim() : '';
-  const enriched = ENRICHED.exec(text);
-  if (enriched) return { kind: 'enriched', date: enriched[1] };
-  if (text === NOT_FOUND || NOT_FOUND_ON_REFRESH.test(text)) return { kind: 'not_found' };
-  if (text.startsWith(INVALID_PREFIX)) return { kind: 'invalid', message: text.slice(INVALID_PREFIX.length) };
-  if (text.startsWith(ERROR_PREFIX)) return { kind: 'error', message: text.slice(ERROR_PREFIX.length) };
-  return { kind: 'none' };
-}
-
-/** A row whose data is as good as a fresh request with the same fields would make it. */
-export function isSettled(status: RowStatus): boolean {
-  return status.kind === 'enriched' || status.kind === 'not_found';
 }
 
 // ---- Layouts: the columns one job wrote --------------------------------------------------

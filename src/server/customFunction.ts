@@ -1,12 +1,13 @@
 // CRUSTDATA_ENRICH over Apps Script: the engine's context (the key shared with the spreadsheet,
 // never a user's own key), the document lock, and a read-only view of the cells around the calling
-// cell (getActiveRange() is that cell inside a custom function).
+// cell (src/adapters/callingSheet.ts).
 // The behaviour lives in src/core/customFunction.ts.
 import { appsScriptClock, appsScriptHasher, cacheStore } from '../adapters/appsScript';
-import { answerBeforeTheKey, errorText, runCustomFunction, type CallingCell, type SheetReader } from '../core/customFunction';
+import { callingSheetReader } from '../adapters/callingSheet';
+import { answerBeforeTheKey, errorText, runCustomFunction } from '../core/customFunction';
 import { enrichCells, nextRequestSlotAt } from '../core/enrich';
 import type { CellValue } from '../core/types';
-import { createFormulaContext, documentLock, resultCache } from './context';
+import { documentLock, enrichContextFor, resultCache } from '../adapters/deps';
 
 export function crustdataEnrich(identifiers: unknown, fields?: unknown, header?: unknown): CellValue[][] {
   const startedAt = Date.now();
@@ -21,7 +22,7 @@ export function crustdataEnrich(identifiers: unknown, fields?: unknown, header?:
       header,
     );
     if (early) return early;
-    const ctx = createFormulaContext();
+    const ctx = enrichContextFor('formula');
     apiKey = ctx.apiKey;
     // One cell of this spreadsheet fetches at a time, the others then hit the cache. The engine
     // paces the shared key under this same lock object: held once, never waited for twice.
@@ -35,30 +36,4 @@ export function crustdataEnrich(identifiers: unknown, fields?: unknown, header?:
     // Sheets shows the message under #ERROR!; a plain Error keeps it free of class names.
     throw new Error(errorText(error, apiKey));
   }
-}
-
-function callingSheetReader(): SheetReader {
-  const spreadsheet = () => SpreadsheetApp.getActiveSpreadsheet();
-  const sheetNamed = (name: string) => {
-    const sheet = spreadsheet().getSheetByName(name);
-    if (!sheet) throw new Error(`No sheet named ${name}`);
-    return sheet;
-  };
-  const column = (range: GoogleAppsScript.Spreadsheet.Range, read: 'formulas' | 'values') =>
-    (read === 'formulas' ? range.getFormulas() : range.getValues()).map((row) => row[0]);
-  return {
-    callingCell(): CallingCell | null {
-      const range = SpreadsheetApp.getActiveRange();
-      if (!range) return null;
-      return {
-        sheetName: range.getSheet().getName(),
-        row: range.getRow(),
-        column: range.getColumn(),
-        formula: range.getFormula(),
-      };
-    },
-    lastRow: (sheetName) => sheetNamed(sheetName).getLastRow(),
-    formulas: (sheetName, col, startRow, rowCount) => column(sheetNamed(sheetName).getRange(startRow, col, rowCount, 1), 'formulas') as string[],
-    values: (sheetName, col, startRow, rowCount) => column(sheetNamed(sheetName).getRange(startRow, col, rowCount, 1), 'values'),
-  };
 }

@@ -5,10 +5,10 @@ import type { JobDeps, JobSource } from '../core/bulkJob';
 import { DEFAULT_FIELDS } from '../core/catalog';
 import { loadJob, loadSettings, toProgress } from '../core/jobState';
 import { columnLetter } from '../core/sheetTarget';
-import type { JobProgress, StartJobResponse } from './sidebarContract';
-import { maskApiKey, readApiKey, readSharedKey, sharedByCurrentUser, writeApiKey } from './context';
+import type { JobProgress, StartJobResponse } from '../common/contract';
+import { maskApiKey, readApiKey, readSharedKey, sharedByCurrentUser, writeApiKey } from '../adapters/keys';
 import * as refreshApi from './refreshApi';
-import { createJobDeps } from './sheetGateway';
+import { jobDeps } from '../adapters/deps';
 import { detectSource } from './sidebarApi';
 import { saveApiKeyRequestSchema } from './validation';
 
@@ -16,16 +16,24 @@ const TITLE = 'Crustdata';
 /** A menu run stops starting work here, leaving room under Apps Script's 6-minute limit. */
 export const MENU_RUN_MS = 5 * 60_000;
 
+/** The menu in order, null a separator; each handler is an entry point (src/entrypoints.ts checks the names). */
+export const MENU_ITEMS = [
+  ['Open sidebar', 'menuOpenSidebar'],
+  ['Enrich selected rows', 'menuEnrichSelection'],
+  ['Refresh now', 'menuRefreshNow'],
+  null,
+  ['Set API key…', 'menuSetApiKey'],
+  ['Help', 'menuHelp'],
+] as const;
+export type MenuHandler = NonNullable<(typeof MENU_ITEMS)[number]>[1];
+
 export function onOpen(e: unknown): void {
-  SpreadsheetApp.getUi()
-    .createAddonMenu()
-    .addItem('Open sidebar', 'menuOpenSidebar')
-    .addItem('Enrich selected rows', 'menuEnrichSelection')
-    .addItem('Refresh now', 'menuRefreshNow')
-    .addSeparator()
-    .addItem('Set API key…', 'menuSetApiKey')
-    .addItem('Help', 'menuHelp')
-    .addToUi();
+  const menu = SpreadsheetApp.getUi().createAddonMenu();
+  for (const item of MENU_ITEMS) {
+    if (item) menu.addItem(item[0], item[1]);
+    else menu.addSeparator();
+  }
+  menu.addToUi();
 }
 
 export function onInstall(e: unknown): void {
@@ -40,7 +48,7 @@ export function openSidebar(): void {
 /** Enriches the selected rows with this sheet's last settings, after confirming the estimate. */
 export function enrichSelection(): void {
   const ui = SpreadsheetApp.getUi();
-  const deps = createJobDeps();
+  const deps = jobDeps();
   const startedAt = deps.clock.now();
   if (!readApiKey()) {
     ui.alert(TITLE, 'Set your Crustdata API key first: Extensions → Crustdata → Set API key…', ui.ButtonSet.OK);

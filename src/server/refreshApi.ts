@@ -1,33 +1,8 @@
 // Keep fresh on Apps Script: the sidebar's schedule calls, the menu's Refresh now and the hourly
-// trigger's handler, each a thin wrapper that builds the ports and calls src/core/refreshControl.ts.
-import { appsScriptClock, lockOf } from '../adapters/appsScript';
-import { continueBackgroundJobs } from '../core/bulkJob';
-import { enrichCells } from '../core/enrich';
+// trigger's handler, each a thin wrapper that takes the ports from src/adapters/deps.ts and calls src/core/refreshControl.ts.
+import { controlDeps, detachedDeps } from '../adapters/deps';
 import * as control from '../core/refreshControl';
-import { createEnrichContext, documentStore, userStore } from './context';
-import { projectTriggerPort, spreadsheetTimeZone } from './refreshGateway';
-import { createJobDeps, sheetGatewayFor } from './sheetGateway';
-import type { ScheduleStatus } from './sidebarContract';
-
-function controlDeps(): control.ControlDeps {
-  const spreadsheet = SpreadsheetApp.getActiveSpreadsheet();
-  let context: ReturnType<typeof createEnrichContext> | null = null;
-  return {
-    sheet: sheetGatewayFor(spreadsheet),
-    store: documentStore(),
-    lock: lockOf(LockService.getDocumentLock()),
-    clock: appsScriptClock,
-    zone: spreadsheetTimeZone(spreadsheet),
-    // The context reads the key and rate limit; only a run that has rows to fetch needs it.
-    engine: { enrich: (cells, options) => enrichCells((context ??= createEnrichContext()), cells, options) },
-    newId: () => Utilities.getUuid(),
-    triggers: projectTriggerPort(),
-    userStore: userStore(),
-    documentId: spreadsheet.getId(),
-    activeSheetId: () => spreadsheet.getActiveSheet()?.getSheetId() ?? null,
-    continueBackgroundJobs: (budgetMs) => continueBackgroundJobs(createJobDeps(), budgetMs),
-  };
-}
+import type { ScheduleStatus } from '../common/contract';
 
 /** Sidebar: Keep fresh (turn the schedule on or change it). */
 export function setSchedule(request: unknown): ScheduleStatus {
@@ -51,7 +26,7 @@ export function scheduleStatus(): ScheduleStatus {
  * may reach SpreadsheetApp.getUi(): it throws in trigger runs.
  */
 export function onScheduledRun(e: unknown): control.TickReport {
-  if (!hasDocument()) return control.onTickWithoutDocument({ triggers: projectTriggerPort(), userStore: userStore(), clock: appsScriptClock }, e);
+  if (!hasDocument()) return control.onTickWithoutDocument(detachedDeps(), e);
   return control.onTick(controlDeps(), e);
 }
 

@@ -1,4 +1,4 @@
-// Functions the sidebar calls through google.script.run (src/server/sidebarContract.ts). Every
+// Functions the sidebar calls through google.script.run (src/common/contract.ts). Every
 // argument is validated (validation.ts, then against the spreadsheet and the catalog), every
 // answer is plain data. The work itself is the bulk job core (src/core/bulkJob.ts).
 import * as job from '../core/bulkJob';
@@ -12,7 +12,6 @@ import { findJob, loadJob, loadSettings, toProgress } from '../core/jobState';
 import { columnLetter } from '../core/sheetTarget';
 import { HttpTransportError } from '../core/ports';
 import {
-  createEnrichContext,
   documentStore,
   maskApiKey,
   readApiKey,
@@ -22,9 +21,9 @@ import {
   sharedByCurrentUser,
   writeApiKey,
   writeRequestsPerMinute,
-} from './context';
+} from '../adapters/keys';
+import { enrichContextFor, jobDeps } from '../adapters/deps';
 import * as refreshApi from './refreshApi';
-import { createJobDeps } from './sheetGateway';
 import type {
   ApiKeyStatus,
   ConnectionResult,
@@ -37,7 +36,7 @@ import type {
   SourceGuess,
   SourceRange,
   StartJobResponse,
-} from './sidebarContract';
+} from '../common/contract';
 import { controlJobRequestSchema, estimateRequestSchema, jobRefSchema, parseRequest, saveApiKeyRequestSchema, startJobRequestSchema } from './validation';
 
 /** Each continueJob call starts requests for this long, then reports (well inside 6 minutes). */
@@ -82,7 +81,7 @@ export function saveApiKey(request: unknown): ApiKeyStatus {
 
 /** One preview request (0 credits): does the key work, and what rate limit does the API report. */
 export function testConnection(): ConnectionResult {
-  const ctx = createEnrichContext();
+  const ctx = enrichContextFor('job');
   if (!ctx.apiKey) return { ok: false, message: 'No API key is set yet.', rateLimitPerMinute: null, remaining: null };
   const request = buildEnrichRequest(ctx.apiBaseUrl, ctx.apiKey, { kind: 'profile_url', identifiers: [CONNECTION_TEST_PROFILE], fields: ['basic_profile.name'], preview: true });
   let response;
@@ -186,7 +185,7 @@ export function estimate(request: unknown): Estimate {
   const { source, settings } = parseRequest(estimateRequestSchema(), request, 'The estimate request');
   const jobSource = resolveSource(source);
   const fields = checkedFields(settings);
-  return job.estimateJob(createJobDeps(), jobSource, { fields, reenrich: settings.reenrich });
+  return job.estimateJob(jobDeps(), jobSource, { fields, reenrich: settings.reenrich });
 }
 
 export function startJob(request: unknown): StartJobResponse {
@@ -207,7 +206,7 @@ export function startJob(request: unknown): StartJobResponse {
   // The hourly trigger carries a job on while the sidebar is closed; it is made here, from the
   // user's click (FULL auth), before the job depends on it.
   if (parsed.continueInBackground) refreshApi.ensureHourlyTrigger();
-  return job.startJob(createJobDeps(), jobSource, {
+  return job.startJob(jobDeps(), jobSource, {
     fields,
     reenrich: parsed.settings.reenrich,
     onConflict: parsed.onConflict,
@@ -218,7 +217,7 @@ export function startJob(request: unknown): StartJobResponse {
 
 export function continueJob(request: unknown): JobProgress {
   const { jobId } = parseRequest(jobRefSchema(), request, 'The job reference');
-  const deps = createJobDeps();
+  const deps = jobDeps();
   const stored = requireJob(deps, jobId);
   const after = job.continueSlice(deps, stored.sheetId, SIDEBAR_SLICE_MS);
   return toProgress(after && after.jobId === jobId ? after : stored);
@@ -226,11 +225,11 @@ export function continueJob(request: unknown): JobProgress {
 
 export function controlJob(request: unknown): JobProgress {
   const { jobId, action, continueInBackground } = parseRequest(controlJobRequestSchema(), request, 'The job control request');
-  const deps = createJobDeps();
+  const deps = jobDeps();
   const stored = requireJob(deps, jobId);
   if (continueInBackground && action !== 'cancel') refreshApi.ensureHourlyTrigger();
   // Resume after a problem is the user's word that it is fixed (credits added): ask Crustdata again.
-  if (action === 'resume' && stored.state === 'paused' && stored.pausedBy === 'problem') forgetKeyVerdict(createEnrichContext());
+  if (action === 'resume' && stored.state === 'paused' && stored.pausedBy === 'problem') forgetKeyVerdict(enrichContextFor('job'));
   const after = job.controlJob(deps, jobId, action, continueInBackground);
   if (!after) throw new EnrichError('invalid_argument', 'This job no longer exists.');
   return toProgress(after);
@@ -244,7 +243,7 @@ export function jobStatus(request: unknown): JobProgress | null {
 
 export function selectFailedRows(request: unknown): SelectFailedResult {
   const { jobId } = parseRequest(jobRefSchema(), request, 'The job reference');
-  const deps = createJobDeps();
+  const deps = jobDeps();
   requireJob(deps, jobId);
   return job.selectFailedRows(deps, jobId);
 }
@@ -254,7 +253,7 @@ export function selectFailedRows(request: unknown): SelectFailedResult {
  * in the background, for at most budgetMs of starting requests. Returns what it touched.
  */
 export function continueBackgroundJobs(budgetMs: number): JobProgress[] {
-  return job.continueBackgroundJobs(createJobDeps(), budgetMs);
+  return job.continueBackgroundJobs(jobDeps(), budgetMs);
 }
 
 // ---- Helpers ----------------------------------------------------------------------------------

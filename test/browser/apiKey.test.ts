@@ -3,7 +3,7 @@
 // that anyone who can edit the spreadsheet can then spend credits on it.
 import { DEMO_API_KEY } from '../../dev/mock-api/handler';
 import { syntheticProfileUrl } from '../../dev/mock-api/dataset';
-import type { SidebarState } from '../../src/server/sidebarContract';
+import type { SidebarState } from '../../src/common/contract';
 import { saveKey, useBrowser } from './harness';
 
 jest.setTimeout(240_000);

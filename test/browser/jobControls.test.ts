@@ -3,7 +3,7 @@
 // resumes after a new key is set; the background switch on a paused job changes only that; the
 // rate limit changes without pasting the key again.
 import { DEMO_API_KEY } from '../../dev/mock-api/handler';
-import type { JobProgress, SidebarState } from '../../src/server/sidebarContract';
+import type { JobProgress, SidebarState } from '../../src/common/contract';
 import { count, lowContrastText, reopenSidebar, saveKey, Session, shootSidebar, useBrowser, waitForEstimate, waitForPhase } from './harness';
 
 jest.setTimeout(240_000);

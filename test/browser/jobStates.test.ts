@@ -3,7 +3,7 @@
 // ends with failed rows, a job refused for a bad key, and Resume right after credits are added.
 // Each state's text is also checked for WCAG AA contrast as rendered.
 import { DEMO_API_KEY } from '../../dev/mock-api/handler';
-import type { SidebarState } from '../../src/server/sidebarContract';
+import type { SidebarState } from '../../src/common/contract';
 import { classifyIdentifier } from '../../src/core/identifiers';
 import { formatClock, formatDuration } from '../../sidebar/src/format';
 import { count, lowContrastText, reopenSidebar, saveKey, Session, shootSidebar, useBrowser, waitForEstimate, waitForPhase } from './harness';

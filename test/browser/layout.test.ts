@@ -5,7 +5,7 @@
 // at WCAG AA in each of these states.
 import type { Page } from 'playwright-core';
 import { CONNECTION_LOST_MESSAGE } from '../../sidebar/src/client';
-import type { Estimate, SidebarState } from '../../src/server/sidebarContract';
+import type { Estimate, SidebarState } from '../../src/common/contract';
 import { lowContrastText, saveKey, Session, sidebarFrame, useBrowser, waitForEstimate } from './harness';
 
 jest.setTimeout(240_000);

@@ -14,6 +14,7 @@ import {
 } from '../../src/core/bulkJob';
 import { columnsFor, parseFieldSelection } from '../../src/core/catalog';
 import { classifyIdentifier } from '../../src/core/identifiers';
+import { parseStatus } from '../../src/core/jobWorker';
 import { jobEngineFor } from '../../src/core/jobEngine';
 import { jobKey, loadJob, MAX_STATE_BYTES, toProgress } from '../../src/core/jobState';
 import { DEFAULT_RETRY_POLICY } from '../../src/core/retry';
@@ -25,12 +26,11 @@ import {
   decodeChangesMark,
   decodeColumnRecord,
   encodeColumnRecord,
-  parseStatus,
   STATUS_HEADER,
   type ChangesMark,
   type ColumnMark,
-  type SheetGateway,
 } from '../../src/core/sheetTarget';
+import type { SheetGateway } from '../../src/core/ports';
 import type { CellValue } from '../../src/core/types';
 import { email, fakeWorld, okServer, personFor, profileUrl, releasesWithUnflushedWrites, type FakeServer, type FakeWorld } from './fakes';
 
@@ -505,6 +505,127 @@ describe('killed executions', () => {
     expect(new Set(sent).size).toBe(sent.length);
     const counts = loadJob(w.store, SHEET)!.counts;
     expect(counts.enriched + counts.notFound + counts.invalid + counts.failed + counts.skipped).toBe(120);
+  });
+
+  /** Rows 2..last: how many setValues wrote each one's status cell (column B), header row left out. */
+  function statusWritesPerRow(w: World, last: number): number[] {
+    const perRow = new Array<number>(last + 1).fill(0);
+    for (const write of w.sheets.writes) {
+      if (write.column > 2 || write.column + write.columns - 1 < 2) continue;
+      for (let row = Math.max(2, write.row); row < write.row + write.rows && row <= last; row++) perRow[row]++;
+    }
+    return perRow.slice(2);
+  }
+
+  test.each([1, 2, 5])('killed after block %i is written and before its cursor pair: no row is written twice, counts exact', (block) => {
+    const expected = reference(300);
+    const reference300 = setup(300);
+    start(reference300, reference300.source);
+    drive(reference300);
+    const expectedCounts = loadJob(reference300.store, SHEET)!.counts;
+
+    const w = setup(300);
+    start(w, w.source);
+    const add = w.sheets.addRowAnchors.bind(w.sheets);
+    let pairs = 0;
+    w.sheets.addRowAnchors = (sheetId, anchors) => {
+      // The range anchors come with the start; each block adds its cursor pair after its writes.
+      if (anchors.some((anchor) => 's' in anchor.record) && ++pairs === block) {
+        w.sheets.killed = true;
+        throw new Killed('killed between the writes and the cursor pair');
+      }
+      add(sheetId, anchors);
+    };
+    for (let i = 0; i < 100 && !w.sheets.killed; i++) {
+      try {
+        runSlice(w.deps, SHEET);
+      } catch (error) {
+        if (!(error instanceof Killed)) throw error;
+      }
+      w.engine.clock.advance(500);
+    }
+    expect(w.sheets.killed).toBe(true);
+    w.sheets.killed = false;
+    expect(loadJob(w.store, SHEET)!.pendingBlock).not.toBeNull();
+    w.engine.lock.held = false;
+    w.engine.clock.advance(5 * 60_000);
+    drive(w);
+    const job = loadJob(w.store, SHEET)!;
+    expect(job.state).toBe('done');
+    expect(job.counts).toEqual(expectedCounts);
+    expect(w.sheets.grid(SHEET)).toEqual(expected);
+    // Every data row's status cell was written by exactly one setValues.
+    expect(new Set(statusWritesPerRow(w, 301))).toEqual(new Set([1]));
+  });
+
+  test('a block pending in a job saved by the version before digests is written again, and counted once', () => {
+    const expected = reference(120);
+    const w = setup(120);
+    start(w, w.source);
+    const add = w.sheets.addRowAnchors.bind(w.sheets);
+    let killed = false;
+    w.sheets.addRowAnchors = (sheetId, anchors) => {
+      if (!killed && anchors.some((anchor) => 's' in anchor.record)) {
+        killed = true;
+        w.sheets.killed = true;
+        throw new Killed('killed between the writes and the cursor pair');
+      }
+      add(sheetId, anchors);
+    };
+    try {
+      runSlice(w.deps, SHEET);
+    } catch (error) {
+      if (!(error instanceof Killed)) throw error;
+    }
+    w.sheets.killed = false;
+    // As the earlier version stored it: a pending block without a digest.
+    const stored = JSON.parse(w.store.get(jobKey(SHEET))!) as { pendingBlock: Record<string, unknown> };
+    delete stored.pendingBlock.digest;
+    w.store.set(jobKey(SHEET), JSON.stringify(stored));
+    w.engine.lock.held = false;
+    w.engine.clock.advance(5 * 60_000);
+    drive(w);
+    const job = loadJob(w.store, SHEET)!;
+    expect(job.state).toBe('done');
+    expect(w.sheets.grid(SHEET)).toEqual(expected);
+    const { enriched, notFound, invalid, failed, skipped } = job.counts;
+    expect(enriched + notFound + invalid + failed + skipped).toBe(120);
+  });
+
+  test('a killed block whose cells were changed before the resume is written again, and counted once', () => {
+    const expected = reference(120);
+    const w = setup(120);
+    start(w, w.source);
+    const add = w.sheets.addRowAnchors.bind(w.sheets);
+    let killed = false;
+    w.sheets.addRowAnchors = (sheetId, anchors) => {
+      if (!killed && anchors.some((anchor) => 's' in anchor.record)) {
+        killed = true;
+        w.sheets.killed = true;
+        throw new Killed('killed between the writes and the cursor pair');
+      }
+      add(sheetId, anchors);
+    };
+    try {
+      runSlice(w.deps, SHEET);
+    } catch (error) {
+      if (!(error instanceof Killed)) throw error;
+    }
+    expect(killed).toBe(true);
+    w.sheets.killed = false;
+    const blockRows = loadJob(w.store, SHEET)!.pendingBlock!.rows;
+    w.engine.lock.held = false;
+    w.engine.clock.advance(5 * 60_000);
+    // Someone types over a result cell of the killed block: it no longer holds what the block wrote.
+    w.sheets.sheet(SHEET).cells[3][2].value = 'typed by hand';
+    drive(w);
+    expect(w.sheets.grid(SHEET)).toEqual(expected);
+    const counts = loadJob(w.store, SHEET)!.counts;
+    expect(counts.enriched + counts.notFound + counts.invalid + counts.failed + counts.skipped).toBe(120);
+    const writes = statusWritesPerRow(w, 121);
+    expect(blockRows).toBeGreaterThan(1);
+    expect(writes.slice(0, blockRows)).toEqual(new Array(blockRows).fill(2));
+    expect(new Set(writes.slice(blockRows))).toEqual(new Set([1]));
   });
 
   test('slices that keep throwing pause the job as a problem, which the background trigger leaves alone', () => {

@@ -1,5 +1,5 @@
 // Cell text: what Sheets would reinterpret gets the apostrophe text marker, everything else is untouched.
-import { MAX_CELL_CHARS, needsTextMarker, protectRow, toSheetValue, TRUNCATION_MARK, truncateCellText } from '../../src/core/cellText';
+import { MAX_CELL_CHARS, needsTextMarker, toSheetValue, TRUNCATION_MARK, truncateCellText } from '../../src/core/cellText';
 
 describe('toSheetValue: text Sheets would reinterpret is marked as text', () => {
   const protectedText: [string, string][] = [
@@ -134,12 +134,5 @@ describe('truncateCellText', () => {
     const text = 'a'.repeat(49_979) + '🚀'.repeat(10_000);
     const cut = truncateCellText(text);
     expect(cut).toBe('a'.repeat(49_979) + TRUNCATION_MARK);
-  });
-});
-
-describe('protectRow', () => {
-  test('protects each cell of a row and keeps its length', () => {
-    expect(protectRow(['Ada', '00123', 7, true, null, '=1'])).toEqual(['Ada', "'00123", 7, true, '', "'=1"]);
-    expect(protectRow([])).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import {
   looseMatchKey,
   MESSAGES,
   readRateHeaders,
+  requestCount,
 } from '../../src/core/crustdataClient';
 import { nodeHasher } from './fakes';
 
@@ -118,4 +119,11 @@ test('credits used: a number or nothing', () => {
 test('the loose join key folds case and trailing slashes only', () => {
   expect(looseMatchKey(' https://www.linkedin.com/in/Ada/ ')).toBe('https://www.linkedin.com/in/ada');
   expect(looseMatchKey('Bob@Example.com')).toBe('bob@example.com');
+});
+
+test('requests for a fetch: each identifier type in its own batches of 25, a partial batch a whole request', () => {
+  expect(requestCount(0, 0)).toBe(0);
+  expect(requestCount(25, 0)).toBe(1);
+  expect(requestCount(26, 1)).toBe(3);
+  expect(requestCount(1334, 148)).toBe(54 + 6);
 });

@@ -20,10 +20,9 @@ import {
   WHOLE_BLOCK_MAX_IDENTIFIERS,
   runCustomFunction,
   shapeOutput,
-  type CallingCell,
   type CustomFunctionHost,
-  type SheetReader,
 } from '../../src/core/customFunction';
+import type { CallingCell, SheetReader } from '../../src/core/ports';
 import { EnrichError, isEnrichError, type ErrorCode } from '../../src/core/errors';
 import type { Lock } from '../../src/core/ports';
 import type { PersonData, RowOutcome } from '../../src/core/types';

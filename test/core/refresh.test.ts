@@ -2,7 +2,7 @@
 // how a pass carries on across executions when rows and columns move, and when it stops.
 import { CHANGE_HIGHLIGHT, CHANGES_HEADER } from '../../src/core/changeTracking';
 import { classifyIdentifier } from '../../src/core/identifiers';
-import { isDue, notFoundStatus, parseRefreshStatus, runRefresh, type RunOutcome } from '../../src/core/refresh';
+import { isDue, runRefresh, type RunOutcome } from '../../src/core/refresh';
 import { loadRefreshState, RECENT_RUNS, saveRefreshState } from '../../src/core/refreshState';
 import { loadSchedule, saveSchedule, type StoredSchedule } from '../../src/core/schedule';
 import { saveJob } from '../../src/core/jobState';
@@ -41,17 +41,6 @@ function scheduleFor(w: RefreshWorld, patch: Partial<StoredSchedule> = {}): void
 
 describe('row statuses', () => {
   const url = classifyIdentifier(urlOf(1));
-  it('reads the bulk job statuses and its own dated "Not found"', () => {
-    expect(parseRefreshStatus('Enriched 2026-01-02')).toEqual({ kind: 'enriched', date: '2026-01-02' });
-    expect(parseRefreshStatus('Not found')).toEqual({ kind: 'not_found', checked: null, keptFrom: null, keptData: false });
-    expect(parseRefreshStatus('Not found 2026-01-09; kept data from 2026-01-02')).toEqual({ kind: 'not_found', checked: '2026-01-09', keptFrom: '2026-01-02', keptData: true });
-    expect(parseRefreshStatus('Not found 2026-01-09; kept earlier data')).toEqual({ kind: 'not_found', checked: '2026-01-09', keptFrom: null, keptData: true });
-    expect(parseRefreshStatus('Error: boom').kind).toBe('error');
-    expect(parseRefreshStatus('Invalid identifier: x').kind).toBe('invalid');
-    expect(parseRefreshStatus(STATUS_HEADER).kind).toBe('none');
-    expect(parseRefreshStatus(42).kind).toBe('none');
-  });
-
   it('is due when its data is from the cutoff date or earlier, and only for valid identifiers', () => {
     expect(isDue({ kind: 'enriched', date: '2026-01-01' }, url, '2026-01-01')).toBe(true);
     expect(isDue({ kind: 'enriched', date: '2026-01-02' }, url, '2026-01-01')).toBe(false);
@@ -63,12 +52,6 @@ describe('row statuses', () => {
     expect(isDue({ kind: 'enriched', date: '2020-01-01' }, classifyIdentifier('not an id'), '2026-01-01')).toBe(false);
   });
 
-  it('says a row not found kept its data and since when', () => {
-    expect(notFoundStatus('2026-01-09', { kind: 'enriched', date: '2026-01-02' }, true)).toBe('Not found 2026-01-09; kept data from 2026-01-02');
-    expect(notFoundStatus('2026-01-16', parseRefreshStatus('Not found 2026-01-09; kept data from 2026-01-02'), true)).toBe('Not found 2026-01-16; kept data from 2026-01-02');
-    expect(notFoundStatus('2026-01-09', { kind: 'error' }, true)).toBe('Not found 2026-01-09; kept earlier data');
-    expect(notFoundStatus('2026-01-09', { kind: 'not_found', checked: null, keptFrom: null, keptData: false }, false)).toBe('Not found 2026-01-09');
-  });
 });
 
 describe('a refresh pass', () => {
@@ -402,5 +385,107 @@ describe('a refresh pass', () => {
     w.engine.answers.set(urlOf(1), { failed: 'server_error', message: 'x'.repeat(20_000) });
     refresh(w);
     expect(w.store.get('crustdata.refresh')!.length).toBeLessThan(3000);
+  });
+});
+
+describe('a run killed while it writes', () => {
+  class Killed extends Error {}
+
+  /**
+   * 30 rows with changes, a person gone and a failing row, refreshed in blocks of 10; one row
+   * in the middle is fresh, so a block writes two runs of rows.
+   */
+  function world(): RefreshWorld {
+    const w = refreshWorld({ rows: 30, enrichedOn: '2025-12-20' });
+    for (const n of [3, 14, 25]) w.setPerson(n, person(`Person ${n}`, 'Globex', `Title ${n}`));
+    w.setPerson(17, null);
+    w.engine.answers.set(urlOf(22), { failed: 'server_error', message: 'boom' });
+    w.sheet.cell(SHEET, w.sheet.rowOf(SHEET, urlOf(15)), 2).value = 'Enriched 2026-01-04';
+    w.deps.tuning = { blockSize: 10 };
+    return w;
+  }
+
+  /** Runs until the pass is done; the last run's summary without its time. */
+  function finish(w: RefreshWorld): Omit<Extract<RunOutcome, { kind: 'ran' }>['summary'], 'at'> {
+    for (let i = 0; i < 10; i++) {
+      const outcome = refresh(w);
+      if (outcome.kind === 'ran' && outcome.phase === 'done') {
+        const { at: _at, ...summary } = outcome.summary;
+        return summary;
+      }
+      w.clock.advance(HOUR);
+    }
+    throw new Error('the pass did not finish');
+  }
+
+  /** How many setValues wrote each row's status cell (rows 2..31). */
+  function statusWrites(w: RefreshWorld, writes: Array<{ row: number; column: number; rows: number; columns: number }>): number[] {
+    const perRow = new Array<number>(32).fill(0);
+    for (const write of writes) {
+      if (write.column > 2 || write.column + write.columns - 1 < 2) continue;
+      for (let row = write.row; row < write.row + write.rows; row++) perRow[row]++;
+    }
+    return perRow.slice(2);
+  }
+
+  /**
+   * Kills the execution at the first setValues or save of the refresh state after `writesBefore`
+   * setValues: every later write and save then fails, as in an execution that is gone.
+   */
+  function killAfterWrites(w: RefreshWorld, writesBefore: number) {
+    const writes: Array<{ row: number; column: number; rows: number; columns: number }> = [];
+    let killed = false;
+    const write = w.sheet.writeValues.bind(w.sheet);
+    w.sheet.writeValues = (sheetId, row, column, values) => {
+      if (!killed && writes.length >= writesBefore) killed = true;
+      if (killed) throw new Killed('killed');
+      writes.push({ row, column, rows: values.length, columns: values[0].length });
+      write(sheetId, row, column, values);
+    };
+    const set = w.store.set.bind(w.store);
+    w.store.set = (key, value) => {
+      if (!killed && writes.length >= writesBefore) killed = true;
+      if (killed) throw new Killed('killed');
+      set(key, value);
+    };
+    return {
+      writes,
+      run(): void {
+        expect(() => refresh(w)).toThrow(Killed);
+        expect(killed).toBe(true);
+        killed = false;
+        writesBefore = Infinity;
+        w.clock.advance(8 * 60_000); // the killed run's lease expires
+      },
+    };
+  }
+
+  it('after a block is written and before its save: the summary counts every row once', () => {
+    const expected = finish(world());
+    expect(expected).toMatchObject({ refreshed: 27, changed: 3, notFound: 1, failed: 1 });
+    for (const block of [1, 2, 3]) {
+      const w = world();
+      // The Changes header, then one setValues per run of rows: the second block has two (person
+      // 15 is fresh), the third starts at person 22, who fails.
+      const writesBefore = { 1: 2, 2: 4, 3: 5 }[block]!;
+      const kill = killAfterWrites(w, writesBefore);
+      kill.run();
+      expect({ block, summary: finish(w) }).toEqual({ block, summary: expected });
+      // No row was written twice: the killed block's rows were found written.
+      const writes = statusWrites(w, kill.writes);
+      expect({ block, written: writes.filter((n) => n > 1).length }).toEqual({ block, written: 0 });
+    }
+  });
+
+  it('between two runs of one block: the run written counts, the other is refreshed, nothing twice', () => {
+    const expected = finish(world());
+    const w = world();
+    // The second block's first run (rows of persons 11 to 14) is written, not its second.
+    const kill = killAfterWrites(w, 3);
+    kill.run();
+    expect(w.sheet.cell(SHEET, w.sheet.rowOf(SHEET, urlOf(14)), 2).value).toBe('Enriched 2026-01-05');
+    expect(w.sheet.cell(SHEET, w.sheet.rowOf(SHEET, urlOf(16)), 2).value).toBe('Enriched 2025-12-20');
+    expect(finish(w)).toEqual(expected);
+    expect(Math.max(...statusWrites(w, kill.writes))).toBe(1);
   });
 });

@@ -6,7 +6,7 @@ import { loadRefreshState } from '../../src/core/refreshState';
 import { loadSchedule } from '../../src/core/schedule';
 import { STATUS_HEADER } from '../../src/core/sheetTarget';
 import { loadTriggerRecord, saveTriggerRecord, TRIGGER_RECORD_PREFIX } from '../../src/core/triggerRecord';
-import type { ScheduleRequest } from '../../src/server/sidebarContract';
+import type { ScheduleRequest } from '../../src/common/contract';
 import { DAY, HOUR, MONDAY, person, refreshWorld, SHEET, storedJob, urlOf, type RefreshWorld } from './refreshFakes';
 
 const DAILY_6: ScheduleRequest = { frequency: 'daily', hour: 6, maxAgeDays: 1, forceFetch: false };

@@ -13,7 +13,7 @@ import {
   UTC,
   zonedToEpoch,
 } from '../../src/core/schedule';
-import type { ScheduleRequest } from '../../src/server/sidebarContract';
+import type { ScheduleRequest } from '../../src/common/contract';
 import { loadCountingZod } from '../helpers/countingZod';
 import { FakeStore, intlZone } from './refreshFakes';
 

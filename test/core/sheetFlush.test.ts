@@ -1,11 +1,10 @@
 // Google: call SpreadsheetApp.flush() before releasing a lock, so pending writes are committed
 // while the lock is still held. The wrappers flush only when the sheet was written since the last
 // flush, before a lock release, an engine call (it takes its own lock) or the hand-over to jobs.
-import type { JobDeps, JobEngine } from '../../src/core/bulkJob';
-import type { Lock } from '../../src/core/ports';
+import type { JobDeps } from '../../src/core/bulkJob';
+import type { JobEngine, Lock, SheetGateway } from '../../src/core/ports';
 import type { ControlDeps } from '../../src/core/refreshControl';
 import { flushingJobDeps, flushingRefreshDeps } from '../../src/core/sheetFlush';
-import type { SheetGateway } from '../../src/core/sheetTarget';
 
 /** A port whose every method logs its name; what it returns does not matter here. */
 function logging<T extends object>(log: string[], names: string[], extra: Partial<T> = {}): T {

@@ -1,32 +1,8 @@
-// The status texts and column records the bulk job and the scheduled refresh share: what counts
-// as settled (a re-run without re-enrich leaves it alone), what a Changes-column mark says, and
-// how a new layout keeps a Changes column out of its way and the change notes on their fields.
+// The column records the bulk job and the scheduled refresh share: what a Changes-column mark
+// says, and how a new layout keeps a Changes column out of its way and the change notes on their
+// fields. (The status texts are the job worker's: test/core/jobWorker.test.ts.)
 import { loadCountingZod } from '../helpers/countingZod';
-import { carryCellMarks, changesColumnsShift, decodeChangesMark, fieldMoves, isSettled, parseStatus, statusText } from '../../src/core/sheetTarget';
-
-describe('parseStatus', () => {
-  test("the bulk job's own statuses read back as written", () => {
-    expect(parseStatus(statusText({ kind: 'enriched', date: '2025-01-06' }))).toEqual({ kind: 'enriched', date: '2025-01-06' });
-    expect(parseStatus('Not found')).toEqual({ kind: 'not_found' });
-    expect(parseStatus('Invalid identifier: not a profile URL')).toEqual({ kind: 'invalid', message: 'not a profile URL' });
-    expect(parseStatus('Error: the API timed out')).toEqual({ kind: 'error', message: 'the API timed out' });
-    expect(parseStatus('')).toEqual({ kind: 'none' });
-    expect(parseStatus(42)).toEqual({ kind: 'none' });
-  });
-
-  test("the refresh's dated Not found, with or without kept data, is settled", () => {
-    for (const text of ['Not found 2025-02-03; kept data from 2025-01-06', 'Not found 2025-02-03', 'Not found 2025-02-03; kept earlier data', '  Not found 2025-02-03; kept data from 2025-01-06 ']) {
-      expect({ text, status: parseStatus(text) }).toEqual({ text, status: { kind: 'not_found' } });
-      expect(isSettled(parseStatus(text))).toBe(true);
-    }
-  });
-
-  test('look-alikes are not settled: a user note starting the same way is not the add-on\'s status', () => {
-    for (const text of ['Not found yet', 'Not found 2025-02-03 maybe', 'Not found 2025-2-3', 'Not found 2025-02-03; kept data from', 'not found 2025-02-03', 'Enriched yesterday']) {
-      expect({ text, settled: isSettled(parseStatus(text)) }).toEqual({ text, settled: false });
-    }
-  });
-});
+import { carryCellMarks, changesColumnsShift, decodeChangesMark, fieldMoves } from '../../src/core/sheetTarget';
 
 describe('Changes-column marks', () => {
   test('name the layout; anything else is not the add-on\'s', () => {

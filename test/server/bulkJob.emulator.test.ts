@@ -5,7 +5,7 @@ import { SPECIAL, syntheticBusinessEmail, syntheticPerson, syntheticProfileUrl, 
 import { classifyIdentifier } from '../../src/core/identifiers';
 import { CHANGE_HIGHLIGHT } from '../../src/core/changeTracking';
 import { columnLetter } from '../../src/core/sheetTarget';
-import type { JobProgress, StartJobResponse } from '../../src/server/sidebarContract';
+import type { JobProgress, StartJobResponse } from '../../src/common/contract';
 import { driveJob, formulasOf, jobWorld, startRequest, TEST_KEY, withSheet, type JobWorld } from './jobHarness';
 
 const DEFAULT_FIELDS: string[] = []; // the catalog's default selection

@@ -5,7 +5,7 @@ import { AppsScriptEmulator, inProcessTransport, VirtualClock, type ExecutionRes
 import { createSpreadsheetApp } from '../../dev/emulator/spreadsheet';
 import { EXECUTION_LIMIT_MS } from '../../dev/emulator/execution';
 import { MockCrustdataApi } from '../../dev/mock-api/handler';
-import type { JobProgress, SourceRange, StartJobRequest } from '../../src/server/sidebarContract';
+import type { JobProgress, SourceRange, StartJobRequest } from '../../src/common/contract';
 
 /** Key-shaped and unique, so a search for it in cells, logs, caches and properties means something. */
 export const TEST_KEY = 'cd_test_4f9a1c7e2b8d6a3f0e5c9b1d';

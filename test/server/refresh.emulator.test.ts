@@ -18,7 +18,7 @@ import type { TickReport } from '../../src/core/refreshControl';
 import { columnLetter, STATUS_HEADER } from '../../src/core/sheetTarget';
 import { TRIGGER_RECORD_PREFIX } from '../../src/core/triggerRecord';
 import type { PersonData } from '../../src/core/types';
-import type { JobProgress, ScheduleRequest, ScheduleStatus, SidebarState, StartJobResponse } from '../../src/server/sidebarContract';
+import type { JobProgress, ScheduleRequest, ScheduleStatus, SidebarState, StartJobResponse } from '../../src/common/contract';
 import { driveJob, jobWorld, startRequest, TEST_KEY, TRIGGER_DOCUMENTS, withSheet, type JobWorld } from './jobHarness';
 
 const ZONE = 'America/New_York'; // the emulator spreadsheet's time zone

@@ -2,7 +2,7 @@
 // data both ways, FULL mode), with the real dist/Code.js and the mock API. Needs `npm run build`.
 import { ScriptError } from '../../dev/emulator';
 import { syntheticBusinessEmail, syntheticProfileUrl } from '../../dev/mock-api/dataset';
-import type { ApiKeyStatus, ConnectionResult, Estimate, JobProgress, ScheduleStatus, SelectFailedResult, SidebarState, SourceGuess, StartJobResponse } from '../../src/server/sidebarContract';
+import type { ApiKeyStatus, ConnectionResult, Estimate, JobProgress, ScheduleStatus, SelectFailedResult, SidebarState, SourceGuess, StartJobResponse } from '../../src/common/contract';
 import { driveJob, jobWorld, startRequest, TEST_KEY, TRIGGER_DOCUMENTS, withSheet, type JobWorld } from './jobHarness';
 
 function column(rows: number): string[] {

@@ -1,13 +1,14 @@
 // The typed google.script.run client: Promises over handlers, at most 10 calls in flight,
-// errors with the server's message, and a function list that matches the add-on's entry points.
+// errors with the server's message, and calls named as the add-on's entry points name them.
 import fs from 'node:fs';
 import path from 'node:path';
-import { CONNECTION_LOST_MESSAGE, createClient, errorMessage, GoogleScriptRun, isConnectionError, MAX_CALLS_IN_FLIGHT, SERVER_FUNCTIONS, ServerCallError } from '../../sidebar/src/client';
+import { SIDEBAR_CALLS, sidebarCallNames } from '../../dev/playground/sidebarCalls';
+import { CONNECTION_LOST_MESSAGE, createClient, errorMessage, GoogleScriptRun, isConnectionError, MAX_CALLS_IN_FLIGHT, ServerCallError } from '../../sidebar/src/client';
 
 type Pending = { name: string; args: unknown[]; ok: (v: unknown) => void; fail: (e: unknown) => void };
 
 /** A google.script.run that parks every call until the test answers it. */
-function fakeRun(names: readonly string[] = SERVER_FUNCTIONS) {
+function fakeRun(names: readonly string[] = SIDEBAR_CALLS) {
   const pending: Pending[] = [];
   const make = (ok: (v: unknown) => void = () => {}, fail: (e: unknown) => void = () => {}): GoogleScriptRun => {
     const runner: GoogleScriptRun = {
@@ -69,12 +70,19 @@ test('a function the page does not offer rejects instead of throwing', async () 
   await expect(answer).resolves.toBe('state');
 });
 
-test('every function the client knows is an entry point Apps Script can call', () => {
+test('each sidebar entry point is called under its own name; other names are no calls', async () => {
   const entrySource = fs.readFileSync(path.join(__dirname, '../../src/entrypoints.ts'), 'utf8');
-  const exported = new Set([...entrySource.matchAll(/^export function (\w+)\(/gm)].map((m) => m[1]));
-  for (const name of SERVER_FUNCTIONS) expect(exported).toContain(name);
-  const sidebarEntries = [...exported].filter((name) => name.startsWith('sidebar'));
-  expect(new Set(SERVER_FUNCTIONS)).toEqual(new Set(sidebarEntries));
+  expect(SIDEBAR_CALLS).toEqual(sidebarCallNames(entrySource));
+  expect(SIDEBAR_CALLS).toContain('sidebarGetState');
+  expect(sidebarCallNames('export function sidebarX() {}\nexport function menuY() {}\nfunction sidebarZ() {}')).toEqual(['sidebarX']);
+  const { run, pending } = fakeRun();
+  const client = createClient(() => run, SIDEBAR_CALLS.length) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of SIDEBAR_CALLS) void client[name]({ n: name });
+  expect(pending.map((call) => [call.name, call.args])).toEqual(SIDEBAR_CALLS.map((name) => [name, [{ n: name }]]));
+  // Not thenable: a promise resolved with the client does not take it for a promise and call the server.
+  expect((client as Record<string, unknown>).then).toBeUndefined();
+  await expect(Promise.resolve(client)).resolves.toBe(client);
+  expect(pending).toHaveLength(SIDEBAR_CALLS.length);
 });
 
 test('a dropped connection reads in plain words, never as the transport error', async () => {

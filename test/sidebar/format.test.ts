@@ -15,7 +15,7 @@ import {
   parsePositiveInt,
   progressPercent,
 } from '../../sidebar/src/format';
-import type { JobProgress } from '../../src/server/sidebarContract';
+import type { JobProgress } from '../../src/common/contract';
 
 function job(overrides: Partial<JobProgress> = {}): JobProgress {
   return {

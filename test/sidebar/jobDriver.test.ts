@@ -1,6 +1,6 @@
 // The job loop: one continue call in flight at a time while running, Pause/Resume/Cancel through
 // the control call, retries on failed calls, and picking up a job nobody is driving.
-import type { ControlJobRequest, JobProgress, JobRef } from '../../src/server/sidebarContract';
+import type { ControlJobRequest, JobProgress, JobRef } from '../../src/common/contract';
 import { JobDriver, JobDriverServer, JobDriverSnapshot } from '../../sidebar/src/jobDriver';
 import { jobPhase } from '../../sidebar/src/jobPhase';
 

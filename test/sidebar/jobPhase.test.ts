@@ -1,5 +1,5 @@
 // The Run section's phase and buttons for each job state and sidebar activity.
-import type { JobProgress } from '../../src/server/sidebarContract';
+import type { JobProgress } from '../../src/common/contract';
 import { MESSAGES } from '../../src/core/crustdataClient';
 import { countLines, doneWithFailures, jobButtons, jobHeadline, jobPhase, PHASE_TITLE, problemAdvice, progressLine, resumeLabel } from '../../sidebar/src/jobPhase';
 

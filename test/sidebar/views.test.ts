@@ -2,7 +2,7 @@
 // sidebar source can turn data into HTML.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Estimate, ScheduleStatus } from '../../src/server/sidebarContract';
+import type { Estimate, ScheduleStatus } from '../../src/common/contract';
 import { estimateDisplaySummary, estimateLines, estimateSummary } from '../../sidebar/src/views/estimateView';
 import { choiceSummary } from '../../sidebar/src/views/fieldsView';
 import { formulaKeyText, keyFormRequest } from '../../sidebar/src/views/apiKeyView';

@@ -4,7 +4,7 @@
 // before it happens: anyone who can edit the spreadsheet can then spend credits on the key. The key
 // typed here goes to the server once and the field is emptied at once: the page never holds it
 // longer than that call (or the share question before it). The limit changes without the key.
-import type { ApiKeyStatus, ConnectionResult, KeyScope, SaveApiKeyRequest } from '../../../src/server/sidebarContract';
+import type { ApiKeyStatus, ConnectionResult, KeyScope, SaveApiKeyRequest } from '../../../src/common/contract';
 import { button, el, field, replaceChildren, show, uniqueId } from '../dom';
 import { formatCount, maskedKeyLabel, parsePositiveInt } from '../format';
 

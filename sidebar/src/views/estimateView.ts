@@ -1,6 +1,6 @@
 // The estimate shown before a run: rows, unique identifiers, what is cached or already enriched,
 // requests, credits and time at the current rate limit, and where the results will go.
-import type { Estimate } from '../../../src/server/sidebarContract';
+import type { Estimate } from '../../../src/common/contract';
 import { el, replaceChildren } from '../dom';
 import { formatCount, formatMinutes, plural } from '../format';
 

@@ -1,7 +1,7 @@
 // Field groups section: every group as a checkbox with its one-line description and cost (partly
 // ticked, naming the fields, when single fields of it are chosen), what the choice writes, and
 // an advanced, filterable picker of single dot-paths for groups not taken whole.
-import type { FieldPathInfo } from '../../../src/server/sidebarContract';
+import type { FieldPathInfo } from '../../../src/common/contract';
 import { el, replaceChildren, uniqueId } from '../dom';
 import { plural } from '../format';
 import { describeChoice, FieldCatalog, filterPaths, isPathChosen, toggleGroup, togglePath } from '../fields';

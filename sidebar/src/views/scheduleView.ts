@@ -1,7 +1,7 @@
 // Keep fresh section: the scheduled refresh of enriched rows (daily or weekly at an hour), the
 // range it keeps fresh, its next run, what the last run did, why it paused itself, what became of
 // an hourly run that could not reach the spreadsheet, and Stop refreshing.
-import type { ScheduleRequest, ScheduleStatus } from '../../../src/server/sidebarContract';
+import type { ScheduleRequest, ScheduleStatus } from '../../../src/common/contract';
 import { button, checkbox, el, field, replaceChildren, show, uniqueId } from '../dom';
 import { describeSchedule, formatCount, formatDateTime, formatHour, parsePositiveInt, weekdayName } from '../format';
 

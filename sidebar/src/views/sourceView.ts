@@ -1,6 +1,6 @@
 // Source section: which column holds the identifiers (from the selection or found by header
 // name), which rows, and whether the first row is a header. Editable by hand.
-import type { SourceGuess, SourceRange } from '../../../src/server/sidebarContract';
+import type { SourceGuess, SourceRange } from '../../../src/common/contract';
 import { button, el, replaceChildren, uniqueId } from '../dom';
 import { columnToLetter, letterToColumn, parsePositiveInt, plural } from '../format';
 

@@ -1,8 +1,7 @@
 // Apps Script adapters for the scheduled refresh's ports besides the sheet (it uses the bulk job's
 // gateway, sheetGateway.ts): the spreadsheet's time zone and this user's triggers of the add-on.
 // Each method is one service call or one finder call; no logic here.
-import type { TriggerPort } from '../core/refreshControl';
-import type { TimeZone } from '../core/schedule';
+import type { TimeZone, TriggerPort } from '../core/ports';
 
 type Spreadsheet = GoogleAppsScript.Spreadsheet.Spreadsheet;
 

@@ -1,13 +1,10 @@
 // The SheetGateway port over SpreadsheetApp (the bulk job's and the scheduled refresh's): each
 // method is one Sheets call (or one finder call plus the removals it asks for), so the calls per
-// block stay constant. Also builds the bulk job's dependencies for one execution.
-import { appsScriptClock, lockOf } from '../adapters/appsScript';
-import type { JobDeps, JobTuning } from '../core/bulkJob';
-import { jobEngineFor } from '../core/jobEngine';
-import { createEnrichContext, documentStore } from './context';
+// block stay constant.
 import { decodeRowAnchor, encodeRowAnchor, ROW_ANCHOR_KEY, type RowAnchor } from '../core/rowAnchors';
 import { CHANGES_METADATA_KEY } from '../core/changeTracking';
-import { COLUMN_METADATA_KEY, columnLetter, decodeChangesMark, decodeColumnRecord, encodeChangesMark, encodeColumnRecord, type ChangesMark, type ColumnMark, type SheetGateway } from '../core/sheetTarget';
+import { COLUMN_METADATA_KEY, columnLetter, decodeChangesMark, decodeColumnRecord, encodeChangesMark, encodeColumnRecord, type ChangesMark, type ColumnMark } from '../core/sheetTarget';
+import type { SheetGateway } from '../core/ports';
 
 type Spreadsheet = GoogleAppsScript.Spreadsheet.Spreadsheet;
 type Sheet = GoogleAppsScript.Spreadsheet.Sheet;
@@ -154,21 +151,5 @@ export function sheetGatewayFor(spreadsheet: Spreadsheet): SheetGateway {
       else sheet.getRange(rangesA1[0]).activate();
     },
     flush: () => SpreadsheetApp.flush(),
-  };
-}
-
-/** The job's ports for this execution: this spreadsheet, document properties, the document lock. */
-export function createJobDeps(tuning?: Partial<JobTuning>): JobDeps {
-  const clock = appsScriptClock;
-  let sequence = 0;
-  return {
-    gateway: sheetGatewayFor(SpreadsheetApp.getActiveSpreadsheet()),
-    store: documentStore(),
-    lock: lockOf(LockService.getDocumentLock()),
-    clock,
-    engine: jobEngineFor(createEnrichContext()),
-    // Short ids: they go into every column's developer metadata (30,000 characters per sheet).
-    newId: () => `${clock.now().toString(36)}${(sequence++).toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`,
-    tuning,
   };
 }

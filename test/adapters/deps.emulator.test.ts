@@ -1,12 +1,12 @@
-// Whose key, and where its pacing lives (src/server/context.ts), with the real dist/Code.js in the
+// Whose key, and where its pacing lives (src/adapters/deps.ts), with the real dist/Code.js in the
 // emulator against the mock API, which limits each key on its own. A script lock and a script cache
 // are common to every user of a published add-on in every spreadsheet, so a user's jobs must pace
 // their key in their own user cache under their own user lock, and never wait for anyone else's.
 import { AppsScriptEmulator, inProcessTransport, VirtualClock } from '../../dev/emulator';
 import { syntheticProfileUrl } from '../../dev/mock-api/dataset';
 import { MockCrustdataApi } from '../../dev/mock-api/handler';
-import type { JobProgress, StartJobResponse } from '../../src/server/sidebarContract';
-import { startRequest } from './jobHarness';
+import type { JobProgress, StartJobResponse } from '../../src/common/contract';
+import { startRequest } from '../server/jobHarness';
 
 /**
  * Every user runs the same scenario on their own identifiers, so more users add time, not

@@ -1,4 +1,4 @@
-// Builds the engine's context from Apps Script services, and keeps the API keys.
+// The API keys and the plan's rate limit, kept in Properties.
 //
 // Two keys, two uses:
 // - a user's own key (user properties): their sidebar, menu and Keep fresh jobs use it first;
@@ -7,15 +7,12 @@
 //   getUserProperties() (https://developers.google.com/apps-script/guides/sheets/functions), so a
 //   formula that read a user key would spend the owner's credits for every editor, and never see an
 //   editor's own key. Formulas therefore read only what someone deliberately shared.
-// Pacing state, memos and their locks live with whoever the key belongs to: the user cache and user
-// lock for a user's own key, the document cache and document lock for the shared key. The script
-// cache and script lock are common to every user of the add-on in every spreadsheet, so nothing
-// here uses them. The key never goes to a cell, a log or a cache (the cache keys hold a hash).
-import { appsScriptClock, appsScriptHasher, appsScriptHttp, cacheStore, lazyLockOf, propertiesStore } from '../adapters/appsScript';
-import type { EnrichContext } from '../core/enrich';
-import { reentrantLock, type KeyValueStore, type Lock } from '../core/ports';
+// Where each key is paced, and under which lock, is decided in src/adapters/deps.ts. The key never
+// goes to a cell, a log or a cache (the cache keys hold a hash).
+import { propertiesStore } from './appsScript';
+import type { KeyValueStore } from '../core/ports';
+import type { KeyScope } from '../common/contract';
 
-export const API_BASE_URL = 'https://api.crustdata.com';
 const KEY_PROPERTY = 'crustdata.apiKey';
 /** Document property: the id of the user who shared the spreadsheet's key (never an email). */
 const SHARED_BY_PROPERTY = 'crustdata.apiKey.sharedBy';
@@ -23,9 +20,6 @@ const SHARED_BY_PROPERTY = 'crustdata.apiKey.sharedBy';
 const USER_ID_PROPERTY = 'crustdata.userId';
 const RATE_PROPERTY = 'crustdata.requestsPerMinute';
 export const DEFAULT_REQUESTS_PER_MINUTE = 15;
-
-/** user: the user's own key; document: the key shared with this spreadsheet. */
-export type KeyScope = 'user' | 'document';
 
 export function userStore(): KeyValueStore {
   return propertiesStore(PropertiesService.getUserProperties());
@@ -106,56 +100,4 @@ export function readRequestsPerMinute(): number {
 
 export function writeRequestsPerMinute(perMinute: number): void {
   documentStore().set(RATE_PROPERTY, String(Math.floor(perMinute)));
-}
-
-/** Results, and the formulas' pacing (they use only the key shared with the document): the document's cache. */
-export function resultCache(): GoogleAppsScript.Cache.Cache {
-  return CacheService.getDocumentCache() ?? CacheService.getUserCache();
-}
-
-function baseContext(apiKey: string | null, keyState: { cache: GoogleAppsScript.Cache.Cache; lock: Lock }): EnrichContext {
-  return {
-    http: appsScriptHttp,
-    clock: appsScriptClock,
-    hasher: appsScriptHasher,
-    resultCache: cacheStore(resultCache()),
-    sharedCache: cacheStore(keyState.cache),
-    lock: keyState.lock,
-    apiKey,
-    apiBaseUrl: API_BASE_URL,
-    requestsPerMinute: readRequestsPerMinute(),
-  };
-}
-
-/**
- * The document lock, taken once however often it is asked for in this execution. Apps Script does
- * not say whether a second tryLock through another Lock object of a lock already held succeeds, or
- * whether its releaseLock frees the first holder's lock: one object for both avoids either.
- */
-let documentLockOfExecution: Lock | null = null;
-export function documentLock(): Lock {
-  return (documentLockOfExecution ??= reentrantLock(lazyLockOf(() => LockService.getDocumentLock() ?? LockService.getUserLock())));
-}
-
-/** The engine's context for this user's jobs: their own key in their user cache and lock, else the shared one in the document's. */
-export function createEnrichContext(): EnrichContext {
-  const own = readPersonalKey();
-  const shared = readSharedKey();
-  const apiKey = own ?? shared;
-  // A user's own key that is also the shared one is paced where the formulas pace it.
-  if (apiKey && apiKey === shared) {
-    const cache = CacheService.getDocumentCache();
-    if (cache) return baseContext(apiKey, { cache, lock: documentLock() });
-  }
-  return baseContext(apiKey, { cache: CacheService.getUserCache(), lock: lazyLockOf(() => LockService.getUserLock()) });
-}
-
-/**
- * The context of =CRUSTDATA_ENRICH: only the key shared with the spreadsheet, paced in the document
- * cache under the document lock, the same lock object the formula's neighbour batching holds.
- */
-export function createFormulaContext(): EnrichContext {
-  const cache = CacheService.getDocumentCache();
-  const apiKey = cache ? readSharedKey() : null;
-  return baseContext(apiKey, { cache: cache ?? CacheService.getUserCache(), lock: documentLock() });
 }

@@ -1,9 +1,32 @@
 // The contract between the sidebar (browser) and the server functions it calls through
-// google.script.run. Types only, so sidebar/src can import it for a typed client. Everything
-// crosses as plain data: timestamps are epoch milliseconds, never Date.
+// google.script.run: what each call answers. What each call is sent comes from the zod schemas
+// that validate it (src/common/requests.ts). Types only, so sidebar/src can import it for a typed
+// client. Everything crosses as plain data: timestamps are epoch milliseconds, never Date.
+// src/entrypoints.ts checks at build time that it has exactly these sidebar functions.
+import type {
+  ControlJobRequest,
+  EstimateRequest,
+  JobRef,
+  JobSettings,
+  KeyScope,
+  SaveApiKeyRequest,
+  ScheduleRequest,
+  SourceRange,
+  StartJobRequest,
+} from './requests';
 
-/** user: the user's own key (user properties); document: the key shared with the spreadsheet. */
-export type KeyScope = 'user' | 'document';
+export type {
+  ConflictChoice,
+  ControlJobRequest,
+  EstimateRequest,
+  JobRef,
+  JobSettings,
+  KeyScope,
+  SaveApiKeyRequest,
+  ScheduleRequest,
+  SourceRange,
+  StartJobRequest,
+} from './requests';
 
 /** The key =CRUSTDATA_ENRICH uses in this spreadsheet: only ever the one shared with it. */
 export interface FormulaKeyStatus {
@@ -45,27 +68,12 @@ export interface FieldPathInfo {
   header: string;
 }
 
-export interface SourceRange {
-  sheetName: string;
-  /** 1-based column of the identifiers. */
-  column: number;
-  /** 1-based rows, inclusive; firstRow is the header row when hasHeader. */
-  firstRow: number;
-  lastRow: number;
-  hasHeader: boolean;
-}
-
 export interface SourceGuess extends SourceRange {
   columnLetter: string;
   headerText: string | null;
   /** How it was found. */
   foundBy: 'selection' | 'header' | 'none';
   dataRows: number;
-}
-
-export interface JobSettings {
-  fields: string[];
-  reenrich: boolean;
 }
 
 export interface SidebarState {
@@ -81,28 +89,11 @@ export interface SidebarState {
   schedule: ScheduleStatus;
 }
 
-export interface SaveApiKeyRequest {
-  /**
-   * A new key for `scope` (user: this user's own; document: shared with the spreadsheet); null
-   * removes that one (document: stops sharing). Absent keeps the keys: with scope document it
-   * shares this user's own key with the spreadsheet's formulas, with scope user only the limit changes.
-   */
-  apiKey?: string | null;
-  scope: KeyScope;
-  /** Optional plan limit, requests per minute. */
-  requestsPerMinute?: number;
-}
-
 export interface ConnectionResult {
   ok: boolean;
   message: string;
   rateLimitPerMinute: number | null;
   remaining: number | null;
-}
-
-export interface EstimateRequest {
-  source: SourceRange;
-  settings: JobSettings;
 }
 
 export interface Estimate {
@@ -124,17 +115,6 @@ export interface Estimate {
   targetRange: string;
   /** Non-empty cells in the target range that the add-on did not write. */
   conflictCells: number;
-}
-
-export type ConflictChoice = 'insert' | 'overwrite' | 'elsewhere';
-
-export interface StartJobRequest extends EstimateRequest {
-  /** How to treat user data in the target columns; absent = stop and ask. */
-  onConflict?: ConflictChoice;
-  /** With 'elsewhere': the first 1-based column to write to. */
-  targetColumn?: number;
-  /** Let the hourly trigger carry on while the sidebar is closed. */
-  continueInBackground?: boolean;
 }
 
 export type StartJobResponse =
@@ -179,31 +159,9 @@ export interface JobProgress {
   waitingUntil: number | null;
 }
 
-export interface JobRef {
-  jobId: string;
-}
-
-export interface ControlJobRequest extends JobRef {
-  /** 'background' changes only continueInBackground, whatever the job's state. */
-  action: 'pause' | 'resume' | 'cancel' | 'background';
-  continueInBackground?: boolean;
-}
-
 export interface SelectFailedResult {
   rows: number;
   rangeA1: string | null;
-}
-
-export interface ScheduleRequest {
-  frequency: 'daily' | 'weekly';
-  /** 0..23 in the spreadsheet's time zone. */
-  hour: number;
-  /** 1 (Monday) .. 7 (Sunday), weekly only. */
-  weekday?: number;
-  maxAgeDays: number;
-  forceFetch: boolean;
-  /** Column headers whose changes are marked; default current employer and title. */
-  trackedHeaders?: string[];
 }
 
 export interface LastRunSummary {
