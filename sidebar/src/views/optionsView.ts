@@ -26,6 +26,16 @@ export function parseMinScoreText(text: string): { ok: true; value: number | nul
   return { ok: true, value };
 }
 
+/** The options in a few words, for the folded section's line: "defaults", or what is on. */
+export function describeOptions(options: JobOptionsSettings): string {
+  const parts: string[] = [];
+  if (options.minScore !== null) parts.push(`min score ${options.minScore}`);
+  if (options.ambiguity === 'leave_for_review') parts.push('ambiguous left to check');
+  if (options.forceFetch) parts.push('fresh data');
+  if (options.live) parts.push('"Not found" tried live');
+  return parts.length ? parts.join(', ') : 'defaults';
+}
+
 export interface OptionsView {
   root: HTMLElement;
   update(options: JobOptionsSettings): void;
@@ -69,8 +79,10 @@ export function optionsView(changed: () => void): OptionsView {
   });
   const live = checkbox('Try "Not found" rows live', (on) => set({ live: on }), { switchRole: true, description: LIVE_PASS_COST });
 
-  const root = el('section', { className: 'block options', attrs: { 'aria-labelledby': headingId } }, [
-    el('h2', { id: headingId, text: 'Match options' }),
+  const summaryStatus = el('span', { className: 'gray options-summary-status' });
+  // Folded to one line that names the choices: the way to Start stays short.
+  const root = el('details', { className: 'block options', attrs: { 'aria-labelledby': headingId } }, [
+    el('summary', { className: 'options-summary' }, [el('h2', { id: headingId, text: 'Match options' }), ' ', summaryStatus]),
     field('Minimum match score for emails (0 to 1)', score, 'Email lookups can match several people; weaker matches are left out, as "Not found". Free. Blank: keep every match.'),
     scoreError,
     el('fieldset', { className: 'ambiguity' }, [el('legend', { text: 'When two people match an email almost equally well' }), takeBest.root, review.root]),
@@ -80,6 +92,7 @@ export function optionsView(changed: () => void): OptionsView {
 
   function set(patch: Partial<JobOptionsSettings>): void {
     options = { ...options, ...patch };
+    summaryStatus.textContent = describeOptions(options);
     changed();
   }
 
@@ -90,6 +103,9 @@ export function optionsView(changed: () => void): OptionsView {
     scoreError.hidden = problem === null;
     score.setAttribute('aria-invalid', String(problem !== null));
     if (parsed.ok) options = { ...options, minScore: parsed.value };
+    summaryStatus.textContent = problem ? 'fix the minimum score' : describeOptions(options);
+    // A problem inside a folded section is shown, never hidden.
+    if (problem) root.open = true;
     changed();
   }
 
@@ -100,6 +116,7 @@ export function optionsView(changed: () => void): OptionsView {
     force.input.checked = options.forceFetch;
     live.input.checked = options.live;
     problem = null;
+    summaryStatus.textContent = describeOptions(options);
     scoreError.hidden = true;
     score.setAttribute('aria-invalid', 'false');
   }
