@@ -102,10 +102,6 @@ export function textsOf(code: ErrorCode): ProblemTexts {
   return PROBLEMS[code];
 }
 
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
-}
-
 /** What the sidebar advises for a job paused by `code` (null: no code, the message says it all). */
 export function problemAdvice(code: ErrorCode | null): string {
   return code ? textsOf(code).advice : GENERIC_ADVICE;
