@@ -1,28 +1,28 @@
 // The enrichment engine: cells in, one outcome per cell out, at the rate limit's speed.
 // Cache first; the rest in batches of 25 per identifier type, sent in bursts the shared rate
-// window allows, retried inside the caller's deadline, joined back on matched_on.
+// window allows (rateWindow.ts), each answer decided on by batchDecision.ts (accept, retry after
+// retry.ts's backoff, split, fail), retried inside the caller's deadline, joined on matched_on.
 import { selectionKey } from './catalog';
+import { decideBatch, type BatchDecision, type SentBatch } from './batchDecision';
 import {
   apiKeyFingerprint,
   buildEnrichRequest,
   creditsUsed,
   DEFAULT_API_BASE_URL,
   interpretResponse,
-  looseMatchKey,
   MAX_IDENTIFIERS_PER_REQUEST,
-  requestCount,
   MESSAGES,
   readRateHeaders,
   type EnrichVerdict,
 } from './crustdataClient';
 import type { ErrorCode } from './errors';
 import { dedupeIdentifiers, type UniqueIdentifier } from './identifiers';
+import { forgetKeyVerdictIn, KEY_WORKS_SECONDS, readKeyVerdict, rememberKeyRefused, rememberKeyWorks, type KeyRefusal } from './keyVerdict';
 import type { Cache, Clock, Hasher, Http, HttpResponse, Lock } from './ports';
 import { HttpTransportError } from './ports';
 import { RateWindow, type ServerRateInfo } from './rateWindow';
 import { memoizedHasher, refKey, ResultCache, type CachedResult, type IdentifierRef } from './resultCache';
 import { DEFAULT_RETRY_POLICY, retryAt, type RetryPolicy } from './retry';
-import type { EnrichMatch, EnrichResultEntry } from './schemas';
 import type { ClassifiedIdentifier, EnrichStats, FieldSelection, IdentifierKind, PersonData, RowOutcome } from './types';
 
 export interface EnrichContext {
@@ -92,16 +92,10 @@ export interface EnrichResult {
   resumeAt?: number;
 }
 
-/** Where the engine keeps what it shares with other executions using the key (its owner's cache). */
+/** Where the engine keeps the key's rate window (its owner's cache; see EnrichContext.sharedCache). */
 export function rateWindowKey(fingerprint: string): string {
   return `cd:rate:${fingerprint}`;
 }
-export function authMemoKey(fingerprint: string): string {
-  return `cd:auth:${fingerprint}`;
-}
-/** A rejected key is remembered this long so a column of formulas does not each ask the API. */
-export const AUTH_MEMO_SECONDS = 300;
-const CREDITS_MEMO_SECONDS = 60;
 
 type Resolution =
   | { status: 'matched'; person: PersonData; fetchedAt: number; fromCache: boolean }
@@ -109,11 +103,7 @@ type Resolution =
   | { status: 'failed'; code: ErrorCode; message: string }
   | { status: 'pending'; message: string };
 
-interface Batch {
-  kind: IdentifierKind;
-  identifiers: string[];
-  /** Failed sends so far (a split batch starts afresh: its halves are new requests). */
-  failures: number;
+interface Batch extends SentBatch {
   notBefore: number;
   /** The first row it serves, so the rows at the top of a column are fetched first. */
   firstRow: number;
@@ -197,6 +187,8 @@ class EnrichRun {
   private resumeAt?: number;
   private successes = 0;
   private isolatedBadIdentifiers = 0;
+  /** Until when the key counts as seen working (keyVerdict.ts); null: its next burst is one request. */
+  private keyWorksUntil: number | null = null;
 
   constructor(
     private readonly ctx: EnrichContext,
@@ -224,11 +216,12 @@ class EnrichRun {
   }
 
   fetch(ids: UniqueIdentifier[]): void {
-    const memo = this.readAuthMemo();
-    if (memo) {
-      this.stop(memo.code, memo.message, ids);
+    const verdict = readKeyVerdict(this.ctx.sharedCache, this.fingerprint, this.ctx.clock.now());
+    if (verdict.kind === 'refused') {
+      this.stop(verdict.code, verdict.code === 'invalid_api_key' ? MESSAGES.invalidKey : MESSAGES.insufficientCredits, ids);
       return;
     }
+    if (verdict.kind === 'works') this.keyWorksUntil = verdict.until;
     const queue = planBatches(ids, this.ctx.clock.now());
     const clock = this.ctx.clock;
     while (queue.length && !this.fatal) {
@@ -240,14 +233,17 @@ class EnrichRun {
         if (!this.waitUntil(next)) break;
         continue;
       }
+      // A key not seen working lately sends one request first: if the key is refused, that one
+      // is the only refused request, not a whole burst.
+      const wanted = this.keyWorksUntil != null && this.keyWorksUntil > now ? ready.length : 1;
       // A window this execution already saw full is waited out without asking it again: each
       // failed reservation is a lock, and a long job would pay one per block.
-      const forecast = this.window.forecast(ready.length);
+      const forecast = this.window.forecast(wanted);
       if (forecast && forecast.available === 0) {
         if (!this.waitForSlots(forecast)) break;
         continue;
       }
-      const reservation = this.window.reserve(ready.length);
+      const reservation = this.window.reserve(wanted);
       if (reservation.granted === 0) {
         if (!this.waitForSlots(reservation)) break;
         continue;
@@ -294,7 +290,12 @@ class EnrichRun {
     return true;
   }
 
-  /** Sends one burst in one fetchAll; returns the batches to send again. */
+  /**
+   * Sends one burst in one fetchAll; returns the batches to send again. What the answers bought
+   * is cached first, before anything that takes a lock (the rate window's bookkeeping): an
+   * execution killed after that loses no answer it paid for, so a kill costs at most the burst
+   * in flight.
+   */
   private send(burst: Batch[], sentAt: number): Batch[] {
     const { ctx, options } = this;
     const requests = burst.map((batch) =>
@@ -308,134 +309,94 @@ class EnrichRun {
     this.stats.requests += requests.length;
     this.stats.bursts++;
     this.stats.retries += burst.filter((batch) => batch.failures > 0).length;
-    let responses: HttpResponse[];
+    /** The answers, or the one verdict of a fetchAll lost in transport. */
+    let responses: HttpResponse[] | EnrichVerdict;
     try {
       responses = ctx.http.fetchAll(requests);
     } catch (error) {
-      // One timed-out request fails the whole fetchAll: every batch in it is sent again.
+      // One timed-out request fails the whole fetchAll: every batch in it is sent again, after
+      // one backoff that keeps them together in the next fetchAll.
       this.stats.transportErrors++;
       const message = error instanceof HttpTransportError ? MESSAGES.timeout : `${MESSAGES.timeout} (${String(error)})`;
-      // They failed together: one backoff keeps them together in the next fetchAll.
       const failures = Math.max(...burst.map((batch) => batch.failures)) + 1;
-      const together = retryAt(ctx.clock.now(), failures, this.retryPolicy);
-      return burst.flatMap((batch) => this.retryLater(batch, 'timeout', message, together));
+      responses = { kind: 'retry', code: 'timeout', message, retryAt: retryAt(ctx.clock.now(), failures, this.retryPolicy) };
     }
     const now = ctx.clock.now();
-    const requeue: Batch[] = [];
-    const toCache: Array<{ id: IdentifierRef; result: CachedResult }> = [];
-    const rateInfos: ServerRateInfo[] = [];
-    burst.forEach((batch, i) => {
+    const answers = burst.map((_, i): { rate: ServerRateInfo; verdict: EnrichVerdict } => {
+      if (!Array.isArray(responses)) return { rate: {}, verdict: responses };
       const response = responses[i] ?? { status: 0, headers: {}, body: '' };
       this.stats.creditsUsed += creditsUsed(response.headers);
-      const { rate, verdict } = readAnswer(response, now);
-      rateInfos.push(rate);
-      requeue.push(...this.apply(batch, verdict, now, toCache));
+      return readAnswer(response, now);
     });
-    this.observeRate(rateInfos, sentAt);
+    const requeue: Batch[] = [];
+    const toCache: Array<{ id: IdentifierRef; result: CachedResult }> = [];
+    const keyEffects: KeyEffects = { accepted: false };
+    burst.forEach((batch, i) => {
+      const decision = decideBatch(answers[i].verdict, batch, this.retryPolicy, {
+        now,
+        successes: this.successes,
+        isolatedBadIdentifiers: this.isolatedBadIdentifiers,
+      });
+      requeue.push(...this.carryOut(batch, decision, now, toCache, keyEffects));
+    });
+    // Paid-for answers first: nothing before this takes a lock.
     if (toCache.length) this.cache.putMany(toCache);
+    this.noteKeyVerdict(keyEffects, now);
+    if (keyEffects.blockUntil != null) this.window.blockUntil(keyEffects.blockUntil);
+    this.observeRate(answers.map((answer) => answer.rate), sentAt);
     return requeue;
   }
 
-  private apply(batch: Batch, verdict: EnrichVerdict, now: number, toCache: Array<{ id: IdentifierRef; result: CachedResult }>): Batch[] {
-    switch (verdict.kind) {
-      case 'ok': {
+  /** Does what the decision says for the batch's rows; returns the batches to send again. */
+  private carryOut(batch: Batch, decision: BatchDecision, now: number, toCache: Array<{ id: IdentifierRef; result: CachedResult }>, key: KeyEffects): Batch[] {
+    if (decision.tally) this.stats[decision.tally]++;
+    switch (decision.kind) {
+      case 'accept':
         this.successes++;
-        const joined = joinOnMatchedOn(batch.identifiers, verdict.entries);
-        batch.identifiers.forEach((identifier, i) => {
-          const id = { kind: batch.kind, normalized: identifier };
-          const entry = joined[i];
-          if (!entry) {
+        key.accepted = true;
+        for (const row of decision.rows) {
+          const id = { kind: batch.kind, normalized: row.identifier };
+          if ('missing' in row) {
             this.resolve(id, { status: 'failed', code: 'malformed_response', message: MESSAGES.missingFromResponse });
-            return;
+            continue;
           }
-          const person = bestMatch(entry.matches);
-          const result: CachedResult = { person, fetchedAt: now };
-          this.resolve(id, person ? { status: 'matched', person, fetchedAt: now, fromCache: false } : { status: 'not_found', fetchedAt: now, fromCache: false });
-          toCache.push({ id, result });
-        });
-        return [];
-      }
-      case 'not_found':
-        this.successes++;
-        for (const identifier of batch.identifiers) {
-          const id = { kind: batch.kind, normalized: identifier };
-          this.resolve(id, { status: 'not_found', fetchedAt: now, fromCache: false });
-          toCache.push({ id, result: { person: null, fetchedAt: now } });
+          this.resolve(id, row.person ? { status: 'matched', person: row.person, fetchedAt: now, fromCache: false } : { status: 'not_found', fetchedAt: now, fromCache: false });
+          toCache.push({ id, result: { person: row.person, fetchedAt: now } });
         }
         return [];
-      case 'malformed':
-        // Mostly a transfer cut off half way: the same request usually comes back whole. A
-        // persistently broken envelope still ends, after maxAttempts, as this batch's failure.
-        this.stats.malformedResponses++;
-        return this.retryLater(batch, 'malformed_response', `${MESSAGES.malformedResponse} (${verdict.message})`, null);
-      case 'bad_request':
-        return this.splitOrFail(batch, verdict.message, verdict.fieldProblem);
+      case 'retry-later':
+        if (decision.blockKeyUntil != null) key.blockUntil = Math.max(key.blockUntil ?? 0, decision.blockKeyUntil);
+        batch.failures = decision.failures;
+        batch.lastError = decision.problem;
+        batch.notBefore = decision.at;
+        return [batch];
+      case 'split':
+        return decision.halves.map((identifiers) => ({ kind: batch.kind, identifiers, failures: 0, notBefore: now, firstRow: batch.firstRow }));
+      case 'fail-rows':
+        if (decision.blockKeyUntil != null) key.blockUntil = Math.max(key.blockUntil ?? 0, decision.blockKeyUntil);
+        if (decision.isolatedBadIdentifier) this.isolatedBadIdentifiers++;
+        this.failBatch(batch, decision.problem);
+        return [];
       case 'fatal':
-        if (verdict.code === 'invalid_api_key') writeAuthMemo(this.ctx, this.fingerprint, verdict.code, AUTH_MEMO_SECONDS);
-        if (verdict.code === 'insufficient_credits') writeAuthMemo(this.ctx, this.fingerprint, verdict.code, CREDITS_MEMO_SECONDS);
-        this.fatal = { code: verdict.code, message: verdict.message };
-        this.failBatch(batch, verdict.code, verdict.message);
-        return [];
-      case 'retry':
-        if (verdict.code === 'rate_limited') {
-          this.stats.rateLimited++;
-          // A 429 speaks for the key, not the batch: every execution holds off until then.
-          const until = verdict.retryAt ?? retryAt(now, batch.failures + 1, this.retryPolicy);
-          this.window.blockUntil(until);
-          return this.retryLater(batch, verdict.code, verdict.message, until);
-        }
-        if (verdict.code === 'server_error') this.stats.serverErrors++;
-        return this.retryLater(batch, verdict.code, verdict.message, verdict.retryAt);
-      case 'failed':
-        this.failBatch(batch, verdict.code, verdict.message);
+        this.fatal = decision.stopRun;
+        if (decision.rememberRefusal) key.refused = decision.rememberRefusal;
+        this.failBatch(batch, decision.problem);
         return [];
     }
   }
 
-  private retryLater(batch: Batch, code: ErrorCode, message: string, serverRetryAt: number | null): Batch[] {
-    batch.failures++;
-    batch.lastError = { code, message };
-    if (batch.failures >= this.retryPolicy.maxAttempts) {
-      this.failBatch(batch, code, message);
-      return [];
+  /** Writes what the burst said about the key: refused wins over accepted; "works" is refreshed at half its life. */
+  private noteKeyVerdict(effects: KeyEffects, now: number): void {
+    if (effects.refused) {
+      rememberKeyRefused(this.ctx.sharedCache, this.fingerprint, effects.refused.code, effects.refused.seconds, now);
+      this.keyWorksUntil = null;
+    } else if (effects.accepted && (this.keyWorksUntil == null || this.keyWorksUntil - now < (KEY_WORKS_SECONDS * 1000) / 2)) {
+      this.keyWorksUntil = rememberKeyWorks(this.ctx.sharedCache, this.fingerprint, now);
     }
-    batch.notBefore = retryAt(this.ctx.clock.now(), batch.failures, this.retryPolicy, serverRetryAt);
-    return [batch];
   }
 
-  /**
-   * A 400 names no culprit: halve the batch until the refused identifier is alone, so it costs
-   * its 24 neighbours two extra requests per halving instead of their data. If single
-   * identifiers keep failing while nothing has succeeded, the problem is the request itself.
-   */
-  private splitOrFail(batch: Batch, message: string, fieldProblem: boolean): Batch[] {
-    this.stats.badRequests++;
-    if (fieldProblem) {
-      this.fatal = { code: 'unknown_field', message: `Crustdata refused the field selection: ${message}` };
-      this.failBatch(batch, 'unknown_field', this.fatal.message);
-      return [];
-    }
-    if (batch.identifiers.length === 1) {
-      this.isolatedBadIdentifiers++;
-      this.failBatch(batch, 'bad_identifier', `Crustdata refused this identifier: ${message}`);
-      if (this.isolatedBadIdentifiers >= 3 && this.successes === 0) {
-        this.fatal = { code: 'bad_request', message: `Crustdata refuses every request: ${message}` };
-      }
-      return [];
-    }
-    const middle = Math.ceil(batch.identifiers.length / 2);
-    const now = this.ctx.clock.now();
-    return [batch.identifiers.slice(0, middle), batch.identifiers.slice(middle)].map((identifiers) => ({
-      kind: batch.kind,
-      identifiers,
-      failures: 0,
-      notBefore: now,
-      firstRow: batch.firstRow,
-    }));
-  }
-
-  private failBatch(batch: Batch, code: ErrorCode, message: string): void {
-    for (const identifier of batch.identifiers) this.resolve({ kind: batch.kind, normalized: identifier }, { status: 'failed', code, message });
+  private failBatch(batch: Batch, problem: { code: ErrorCode; message: string }): void {
+    for (const identifier of batch.identifiers) this.resolve({ kind: batch.kind, normalized: identifier }, { status: 'failed', code: problem.code, message: problem.message });
   }
 
   private resolve(id: IdentifierRef, resolution: Resolution): void {
@@ -455,19 +416,14 @@ class EnrichRun {
     const tightest = withRemaining.sort((a, b) => (a.remaining as number) - (b.remaining as number))[0];
     this.window.observe({ limit, remaining: tightest?.remaining, resetAt: tightest?.resetAt }, sentAt);
   }
+}
 
-  private readAuthMemo(): { code: ErrorCode; message: string } | null {
-    let raw: string | null = null;
-    try {
-      raw = this.ctx.sharedCache.get(authMemoKey(this.fingerprint));
-    } catch {
-      return null;
-    }
-    const memo = readMemoValue(raw, this.ctx.clock.now());
-    if (memo === 'invalid_api_key') return { code: 'invalid_api_key', message: MESSAGES.invalidKey };
-    if (memo === 'insufficient_credits') return { code: 'insufficient_credits', message: MESSAGES.insufficientCredits };
-    return null;
-  }
+/** What one burst's answers said about the key, carried out after its answers are cached. */
+interface KeyEffects {
+  accepted: boolean;
+  refused?: { code: KeyRefusal; seconds: number };
+  /** A 429: nobody sends with the key before this. */
+  blockUntil?: number;
 }
 
 /**
@@ -481,34 +437,6 @@ function readAnswer(response: HttpResponse, now: number): { rate: ServerRateInfo
     rate.resetAt = verdict.retryAt;
   }
   return { rate, verdict };
-}
-
-/**
- * The memo's own expiry is in its value and the entry is kept for the longest time the cache
- * allows: a full cache "stores the 900 items farthest from expiration"
- * (https://developers.google.com/apps-script/reference/cache/cache), so a 5-minute entry beside
- * 6-hour results would be the first to go.
- */
-const MEMO_ENTRY_TTL_SECONDS = 21_600;
-
-function writeAuthMemo(ctx: EnrichContext, fingerprint: string, code: ErrorCode | null, ttlSeconds: number): void {
-  try {
-    if (code) ctx.sharedCache.put(authMemoKey(fingerprint), JSON.stringify({ code, until: ctx.clock.now() + ttlSeconds * 1000 }), MEMO_ENTRY_TTL_SECONDS);
-    else ctx.sharedCache.remove(authMemoKey(fingerprint));
-  } catch {
-    // Without the memo the next execution asks the API once more; nothing else is lost.
-  }
-}
-
-/** The memo's code while it holds, else null (expired, unreadable or absent). */
-export function readMemoValue(raw: string | null, now: number): string | null {
-  if (!raw) return null;
-  try {
-    const memo = JSON.parse(raw) as { code?: unknown; until?: unknown };
-    return typeof memo.code === 'string' && typeof memo.until === 'number' && memo.until > now ? memo.code : null;
-  } catch {
-    return null;
-  }
 }
 
 function resolveFromCache(
@@ -549,35 +477,6 @@ export function planBatches(ids: UniqueIdentifier[], now: number): Batch[] {
   return batches;
 }
 
-/**
- * For each identifier sent, the response entry whose matched_on echoes it: exactly, else after
- * folding case and trailing slashes. Never by position; a missing entry is undefined.
- */
-export function joinOnMatchedOn(sent: string[], entries: EnrichResultEntry[]): Array<EnrichResultEntry | undefined> {
-  const exact = new Map<string, EnrichResultEntry>();
-  const loose = new Map<string, EnrichResultEntry>();
-  for (const entry of entries) {
-    if (typeof entry.matched_on !== 'string') continue;
-    if (!exact.has(entry.matched_on)) exact.set(entry.matched_on, entry);
-    const key = looseMatchKey(entry.matched_on);
-    if (!loose.has(key)) loose.set(key, entry);
-  }
-  return sent.map((identifier) => exact.get(identifier) ?? loose.get(looseMatchKey(identifier)));
-}
-
-/** The candidate with the highest confidence (the first on a tie); null when none has data. */
-export function bestMatch(matches: EnrichResultEntry['matches']): PersonData | null {
-  let best: { score: number; person: PersonData } | null = null;
-  for (const match of matches ?? []) {
-    const person = (match as EnrichMatch | null)?.person_data;
-    if (!person) continue;
-    const raw = (match as EnrichMatch).confidence_score;
-    const score = typeof raw === 'number' && Number.isFinite(raw) ? raw : 0;
-    if (!best || score > best.score) best = { score, person };
-  }
-  return best ? best.person : null;
-}
-
 function buildOutcomes(
   classified: ClassifiedIdentifier[],
   unique: UniqueIdentifier[],
@@ -593,141 +492,12 @@ function buildOutcomes(
   return outcomes;
 }
 
-// ---- Test connection (sidebar) ----------------------------------------------------------
-
-/** A profile from the API reference: preview requests need one identifier, and cost 0 credits. */
-export const PREVIEW_PROFILE_URL = 'https://www.linkedin.com/in/abhilashchowdhary';
-
-export interface ConnectionCheck {
-  ok: boolean;
-  code?: ErrorCode;
-  message: string;
-  rateLimitPerMinute: number | null;
-  remaining: number | null;
-}
-
-/**
- * One `preview: true` request (0 credits) through the shared rate window: does the key work,
- * and what limit does the API report. Waits at most `maxWaitMs` for a slot.
- */
 /**
  * Forgets what the last answer said about the key (rejected, out of credits): the user says it
  * is fixed (Resume after adding credits), so the next request asks Crustdata again instead of
- * failing from the memo for up to a minute.
+ * failing from the memo for up to five minutes.
  */
 export function forgetKeyVerdict(ctx: EnrichContext): void {
   if (!ctx.apiKey) return;
-  writeAuthMemo(ctx, apiKeyFingerprint(memoizedHasher(ctx.hasher), ctx.apiKey), null, 0);
-}
-
-export function previewRequest(ctx: EnrichContext, options: { maxWaitMs?: number } = {}): ConnectionCheck {
-  const result = (ok: boolean, message: string, code?: ErrorCode, rate: ServerRateInfo = {}): ConnectionCheck => ({
-    ok,
-    message,
-    ...(code ? { code } : {}),
-    rateLimitPerMinute: rate.limit ?? null,
-    remaining: rate.remaining ?? null,
-  });
-  if (!ctx.apiKey) return result(false, MESSAGES.missingKey, 'missing_api_key');
-  const fingerprint = apiKeyFingerprint(memoizedHasher(ctx.hasher), ctx.apiKey);
-  const window = new RateWindow({
-    cache: ctx.sharedCache,
-    lock: ctx.lock,
-    clock: ctx.clock,
-    stateKey: rateWindowKey(fingerprint),
-    limit: ctx.requestsPerMinute > 0 ? ctx.requestsPerMinute : 15,
-  });
-  const giveUpAt = ctx.clock.now() + (options.maxWaitMs ?? 20_000);
-  let reservation = window.reserve(1);
-  while (reservation.granted === 0) {
-    if (reservation.nextSlotAt > giveUpAt) {
-      const seconds = Math.ceil((reservation.nextSlotAt - ctx.clock.now()) / 1000);
-      return result(false, `The rate limit for this key is in use by a running enrichment. Try again in ${seconds} s.`, 'rate_limited');
-    }
-    ctx.clock.sleep(Math.max(1, reservation.nextSlotAt - ctx.clock.now()));
-    reservation = window.reserve(1);
-  }
-  const sentAt = ctx.clock.now();
-  const request = buildEnrichRequest(ctx.apiBaseUrl || DEFAULT_API_BASE_URL, ctx.apiKey, {
-    kind: 'profile_url',
-    identifiers: [PREVIEW_PROFILE_URL],
-    fields: [],
-    preview: true,
-  });
-  let response: HttpResponse;
-  try {
-    response = ctx.http.fetchAll([request])[0];
-  } catch {
-    return result(false, 'Crustdata did not answer in time. Check your connection and try again.', 'timeout');
-  }
-  const now = ctx.clock.now();
-  const { rate, verdict } = readAnswer(response, now);
-  window.observe(rate, sentAt);
-  const limitText = rate.limit != null ? ` Rate limit: ${rate.limit} requests per minute${rate.remaining != null ? `, ${rate.remaining} left now` : ''}.` : '';
-  switch (verdict.kind) {
-    case 'ok':
-    case 'malformed':
-    case 'not_found':
-      writeAuthMemo(ctx, fingerprint, null, 0);
-      return result(true, `Connected: Crustdata accepted the key.${limitText}`, undefined, rate);
-    case 'fatal':
-      if (verdict.code === 'invalid_api_key') writeAuthMemo(ctx, fingerprint, verdict.code, AUTH_MEMO_SECONDS);
-      return result(false, verdict.message, verdict.code, rate);
-    case 'retry':
-      if (verdict.code === 'rate_limited') {
-        if (verdict.retryAt) window.blockUntil(verdict.retryAt);
-        return result(true, `Crustdata accepted the key, but its rate limit is used up right now.${limitText}`, 'rate_limited', rate);
-      }
-      return result(false, verdict.message, verdict.code, rate);
-    case 'bad_request':
-    case 'failed':
-      return result(false, verdict.message, verdict.kind === 'bad_request' ? 'bad_request' : verdict.code, rate);
-  }
-}
-
-// ---- Estimate (sidebar) -------------------------------------------------------------------
-
-export interface EnrichmentPlan {
-  rows: number;
-  blank: number;
-  invalid: number;
-  /** Unique valid identifiers. */
-  unique: number;
-  profileUrls: number;
-  emails: number;
-  /** Unique identifiers the cache answers. */
-  cached: number;
-  toFetch: number;
-  toFetchProfileUrls: number;
-  toFetchEmails: number;
-  /** Requests without retries: ceil(URLs to fetch / 25) + ceil(emails to fetch / 25). */
-  requests: number;
-}
-
-/** What enrichCells would send for these cells, from one cache getAll and no HTTP. */
-export function planEnrichment(
-  ctx: Pick<EnrichContext, 'resultCache' | 'hasher' | 'clock'>,
-  cells: unknown[],
-  selection: FieldSelection,
-  options: { maxCacheAgeMs?: number } = {},
-): EnrichmentPlan {
-  const { classified, unique } = dedupeIdentifiers(cells);
-  const cache = new ResultCache(ctx.resultCache, ctx.hasher, selectionKey(selection));
-  const hits = cache.getMany(unique, ctx.clock.now(), options.maxCacheAgeMs);
-  const missing = unique.filter((id) => !hits.has(refKey(id)));
-  const toFetchProfileUrls = missing.filter((id) => id.kind === 'profile_url').length;
-  const toFetchEmails = missing.length - toFetchProfileUrls;
-  return {
-    rows: cells.length,
-    blank: classified.filter((cell) => cell.kind === 'blank').length,
-    invalid: classified.filter((cell) => cell.kind === 'invalid').length,
-    unique: unique.length,
-    profileUrls: unique.filter((id) => id.kind === 'profile_url').length,
-    emails: unique.filter((id) => id.kind === 'business_email').length,
-    cached: hits.size,
-    toFetch: missing.length,
-    toFetchProfileUrls,
-    toFetchEmails,
-    requests: requestCount(toFetchProfileUrls, toFetchEmails),
-  };
+  forgetKeyVerdictIn(ctx.sharedCache, apiKeyFingerprint(memoizedHasher(ctx.hasher), ctx.apiKey));
 }

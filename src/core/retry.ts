@@ -37,11 +37,6 @@ export function retryAt(now: number, retry: number, policy: RetryPolicy, serverR
   return now + backoffDelayMs(retry, policy);
 }
 
-/** HTTP statuses worth sending again unchanged. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 408 || status === 425 || status >= 500;
-}
-
 /**
  * Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). Returns an absolute
  * time in ms, or null when absent or unreadable.

@@ -1,12 +1,16 @@
 // The engine's rules, each with numbers: requests per identifier type, the matched_on join,
 // fan-out, cache, auth failures, 400 bisection, retries, pacing, deadlines, malformed answers.
-import { AUTH_MEMO_SECONDS, authMemoKey, enrichCells, nextRequestSlotAt, planEnrichment, previewRequest, rateWindowKey, readMemoValue, type EnrichOptions } from '../../src/core/enrich';
+import { enrichCells, forgetKeyVerdict, nextRequestSlotAt, rateWindowKey, type EnrichOptions } from '../../src/core/enrich';
+import { identifierKey } from '../../src/core/jobWorker';
+import { dedupeIdentifiers } from '../../src/core/identifiers';
+import { jobEngineFor } from '../../src/core/jobEngine';
+import { AUTH_MEMO_SECONDS, KEY_WORKS_SECONDS, keyVerdictKey, parseKeyVerdict } from '../../src/core/keyVerdict';
 import { apiKeyFingerprint, MESSAGES } from '../../src/core/crustdataClient';
 import { seededRandom } from '../../src/core/retry';
 import { ResultCache } from '../../src/core/resultCache';
 import { selectionKey } from '../../src/core/catalog';
 import type { RowOutcome } from '../../src/core/types';
-import { countingHasher, email, fakeWorld, FakeHttp, nodeHasher, okServer, personFor, profileUrl, T0, type FakeReply, type LoggedRequest } from './fakes';
+import { countingHasher, email, fakeWorld, nodeHasher, okServer, personFor, profileUrl, T0, type FakeReply, type FakeWorld, type LoggedRequest } from './fakes';
 
 const selection = { fields: ['basic_profile'] };
 const HOUR = 3_600_000;
@@ -160,9 +164,9 @@ describe('cache', () => {
     // 70 cache keys (read before sending, written after) and the key's fingerprint.
     expect(hasher.calls).toBe(70 + 1);
     expect([...hasher.texts.values()].every((n) => n === 1)).toBe(true);
-    // The next engine call of the same execution, and the estimate, hash nothing again.
+    // The next engine call of the same execution, and the job's estimate, hash nothing again.
     expect(enrichCells(world.ctx, cells, options()).stats.cacheHits).toBe(70);
-    expect(planEnrichment(world.ctx, cells, selection).cached).toBe(70);
+    expect(jobEngineFor(world.ctx).cachedKeys(dedupeIdentifiers(cells).unique, selection).size).toBe(70);
     expect(hasher.calls).toBe(71);
   });
 
@@ -228,7 +232,8 @@ describe('authentication and permissions', () => {
     const world = fakeWorld({ requestsPerMinute: 2, server: () => reply401 });
     const cells = range(100).map(profileUrl);
     const result = enrichCells(world.ctx, cells, options());
-    // Two requests fitted the window; the 401 stopped the other two batches from being sent.
+    // The key was seen working: its burst went out whole (two requests fitted the window); the
+    // 401 stopped the other two batches from being sent.
     expect(world.http.log).toHaveLength(2);
     expect(world.clock.slept).toBe(0);
     expect(result.fatal).toEqual({ code: 'invalid_api_key', message: MESSAGES.invalidKey });
@@ -269,6 +274,231 @@ describe('authentication and permissions', () => {
     expect(world.http.log).toHaveLength(1);
     expect(result.fatal?.code).toBe(code);
     expect(result.outcomes.every((o) => o.status === 'failed' && o.code === code)).toBe(true);
+  });
+});
+
+describe('a key not seen working lately sends one request first', () => {
+  const reply401: FakeReply = { status: 401, body: JSON.stringify({ message: 'Invalid API key in request' }) };
+  const fingerprintOf = (world: FakeWorld) => apiKeyFingerprint(nodeHasher, world.ctx.apiKey as string);
+  const verdictOf = (world: FakeWorld, at = world.clock.now()) => parseKeyVerdict(world.sharedCache.peek(keyVerdictKey(fingerprintOf(world))), at);
+
+  test('a revoked key costs one refused request, not a burst of 12', () => {
+    const world = fakeWorld({ keySeenWorking: false, server: () => reply401 });
+    const result = enrichCells(world.ctx, range(300).map(profileUrl), options());
+    expect(world.http.log).toHaveLength(1);
+    expect(result.fatal).toEqual({ code: 'invalid_api_key', message: MESSAGES.invalidKey });
+    expect(result.outcomes.every((o) => o.status === 'failed' && o.code === 'invalid_api_key')).toBe(true);
+    expect(verdictOf(world)).toEqual({ kind: 'refused', code: 'invalid_api_key' });
+  });
+
+  test('a key seen working sends its burst whole from the first request: no lone request, no wait', () => {
+    const world = fakeWorld();
+    const result = enrichCells(world.ctx, range(300).map(profileUrl), options());
+    expect(world.http.bursts().map((burst) => burst.length)).toEqual([12]);
+    expect(world.clock.now()).toBe(T0 + 1_000);
+    expect(result.outcomes.every((o) => o.status === 'matched')).toBe(true);
+  });
+
+  test('a working key not seen lately: one request, the rest once it is accepted; full bursts for 5 minutes after', () => {
+    const world = fakeWorld({ keySeenWorking: false });
+    enrichCells(world.ctx, range(300).map(profileUrl), options());
+    const first = world.http.bursts();
+    expect(first.map((burst) => burst.length)).toEqual([1, 11]);
+    // The lone request holds the top rows; the rest leave the moment its answer is back.
+    expect(first[0][0].identifiers[0]).toBe(profileUrl(0));
+    expect(first[1][0].sentAt).toBe(T0 + 1_000);
+    expect(verdictOf(world)).toEqual({ kind: 'works', until: T0 + 1_000 + KEY_WORKS_SECONDS * 1000 });
+
+    // Another execution 4 minutes later: the key counts as working, its burst is whole.
+    world.clock.advance(4 * 60_000);
+    const later = fakeWorld({ shared: world });
+    enrichCells(later.ctx, range(300, 1_000).map(profileUrl), options({ deadline: world.clock.now() + HOUR }));
+    expect(world.http.bursts().slice(2).map((burst) => burst.length)).toEqual([12]);
+
+    // The memo was written when the key was first accepted, not again 4 minutes later: it had
+    // more than half its life left. 6 minutes on, it has run out: one request first again.
+    world.clock.advance(6 * 60_000);
+    expect(verdictOf(world).kind).toBe('unknown');
+    enrichCells(later.ctx, range(300, 2_000).map(profileUrl), options({ deadline: world.clock.now() + HOUR }));
+    expect(world.http.bursts().slice(3).map((burst) => burst.length)).toEqual([1, 11]);
+  });
+
+  test('a long run refreshes the memo once per half its life, not once per burst', () => {
+    const world = fakeWorld({ keySeenWorking: false });
+    const verdictKey = keyVerdictKey(fingerprintOf(world));
+    const put = world.sharedCache.put.bind(world.sharedCache);
+    const writes: number[] = [];
+    world.sharedCache.put = (key, value, ttl) => {
+      if (key === verdictKey) writes.push(world.clock.now());
+      put(key, value, ttl);
+    };
+    // 100 requests at 15 a minute: the lone first request, then bursts at 1 s and every 61 s.
+    enrichCells(world.ctx, range(100 * 25).map(profileUrl), options());
+    expect(world.http.bursts().map((burst) => burst.length)).toEqual([1, 14, 15, 15, 15, 15, 15, 10]);
+    // Written when the key was first accepted, then whenever less than half its life was left.
+    const halfLife = (KEY_WORKS_SECONDS * 1000) / 2;
+    expect(writes.length).toBe(3);
+    expect(writes[0]).toBe(T0 + 1_000);
+    for (let i = 1; i < writes.length; i++) expect(writes[i] - writes[i - 1]).toBeGreaterThanOrEqual(halfLife);
+    expect(verdictOf(world).kind).toBe('works');
+  });
+
+  test('a key revoked within 5 minutes of a success costs at most one burst; then the memo stops every execution', () => {
+    const world = fakeWorld({ server: () => reply401 });
+    enrichCells(world.ctx, range(300).map(profileUrl), options());
+    expect(world.http.log).toHaveLength(12);
+    const other = fakeWorld({ shared: world });
+    expect(enrichCells(other.ctx, range(300, 1_000).map(profileUrl), options()).fatal?.code).toBe('invalid_api_key');
+    expect(world.http.log).toHaveLength(12);
+  });
+
+  test('a lone request that fails for another reason (5xx) leaves the next one alone too, until one is accepted', () => {
+    const world = fakeWorld({ keySeenWorking: false });
+    world.http.script.push({ status: 500, body: '{"error":{"message":"boom"}}' });
+    const result = enrichCells(world.ctx, range(100).map(profileUrl), options());
+    expect(result.outcomes.every((o) => o.status === 'matched')).toBe(true);
+    // The 500 alone; the next batch alone (accepted, 1 s); by then the first one's backoff (under
+    // 1 s) is over: it goes with the other two.
+    expect(world.http.bursts().map((burst) => burst.length)).toEqual([1, 1, 3]);
+    expect(world.http.log[0].identifiers).toEqual(world.http.log[2].identifiers);
+  });
+
+  test('out of credits, the same: one request, remembered for a minute', () => {
+    const world = fakeWorld({ keySeenWorking: false, server: () => ({ status: 403, body: JSON.stringify({ error: { type: 'insufficient_credits', message: 'Not enough credits' } }) }) });
+    expect(enrichCells(world.ctx, range(300).map(profileUrl), options()).fatal?.code).toBe('insufficient_credits');
+    expect(world.http.log).toHaveLength(1);
+    expect(verdictOf(world)).toEqual({ kind: 'refused', code: 'insufficient_credits' });
+    expect(verdictOf(world, world.clock.now() + 60_000 + 1).kind).toBe('unknown');
+  });
+
+  test("a refusal is kept for the cache's longest time, yet holds for 5 minutes; forgetting it sends one request next", () => {
+    const world = fakeWorld({ server: () => reply401 });
+    enrichCells(world.ctx, [profileUrl(1)], options());
+    const key = keyVerdictKey(fingerprintOf(world));
+    // Kept in the cache for its longest time (a full cache drops the soonest to expire first)...
+    expect(world.sharedCache.entries.get(key)!.expiresAt).toBe(world.clock.now() + 21_600_000);
+    // ...yet it holds for 5 minutes only.
+    expect(verdictOf(world)).toEqual({ kind: 'refused', code: 'invalid_api_key' });
+    expect(verdictOf(world, world.clock.now() + AUTH_MEMO_SECONDS * 1000 + 1).kind).toBe('unknown');
+
+    // The user says it is fixed (Resume): the next run asks the API, starting with one request.
+    forgetKeyVerdict(world.ctx);
+    expect(world.sharedCache.peek(key)).toBeNull();
+    const fixed = fakeWorld({ shared: world, server: okServer() });
+    enrichCells(fixed.ctx, range(300, 1_000).map(profileUrl), options());
+    expect(fixed.http.bursts().map((burst) => burst.length)).toEqual([1, 11]);
+  });
+
+  test("the verdict lives in the key's own cache, beside its rate window, never with the results", () => {
+    const world = fakeWorld({ keySeenWorking: false });
+    enrichCells(world.ctx, [profileUrl(1)], options());
+    expect(world.sharedCache.keys('cd:auth:')).toEqual([keyVerdictKey(fingerprintOf(world))]);
+    expect(world.sharedCache.keys('cd:rate:')).toEqual([rateWindowKey(fingerprintOf(world))]);
+    expect(world.resultCache.keys('cd:auth:')).toEqual([]);
+    expect(world.sharedCache.peek(keyVerdictKey(fingerprintOf(world)))).not.toContain(world.ctx.apiKey as string);
+  });
+});
+
+describe('killed executions: an answer paid for is never bought again', () => {
+  class Killed extends Error {}
+
+  /**
+   * An execution that can be killed at a chosen call: inside the n-th fetchAll (its answers
+   * arrived and were charged, the script never sees them), or at the first lock taken after the
+   * n-th fetchAll returned (the pacing's bookkeeping). From then on every call of a fake throws,
+   * as every service does in Apps Script, until the next execution (`revive`).
+   */
+  function mortal(world: FakeWorld) {
+    const kill = { inFetchAll: null as number | null, atLockAfterFetchAll: null as number | null };
+    let dead = false;
+    const die = (where: string): never => {
+      dead = true;
+      throw new Killed(`killed at ${where}`);
+    };
+    const alive = () => {
+      if (dead) throw new Killed('the execution is over');
+    };
+    const fetchAll = world.http.fetchAll.bind(world.http);
+    world.http.fetchAll = (requests) => {
+      alive();
+      const responses = fetchAll(requests);
+      if (world.http.calls === kill.inFetchAll) die('fetchAll');
+      return responses;
+    };
+    const tryLock = world.lock.tryLock.bind(world.lock);
+    world.lock.tryLock = () => {
+      alive();
+      if (kill.atLockAfterFetchAll !== null && world.http.calls >= kill.atLockAfterFetchAll) die('the lock');
+      return tryLock();
+    };
+    const sleep = world.clock.sleep.bind(world.clock);
+    world.clock.sleep = (ms) => {
+      alive();
+      sleep(ms);
+    };
+    for (const cache of [world.resultCache, world.sharedCache]) {
+      for (const method of ['get', 'getAll', 'put', 'putAll', 'remove'] as const) {
+        const original = (cache[method] as (...args: unknown[]) => unknown).bind(cache);
+        (cache as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+          alive();
+          return original(...args);
+        };
+      }
+    }
+    return {
+      kill,
+      revive() {
+        dead = false;
+        kill.inFetchAll = kill.atLockAfterFetchAll = null;
+      },
+    };
+  }
+
+  const rateHeaders = () => ({ 'x-ratelimit-limit': '15', 'x-ratelimit-remaining': '10', 'x-ratelimit-reset': '60' });
+
+  test('killed at the rate window bookkeeping after a burst: the re-run sends nothing for what that burst answered', () => {
+    const world = fakeWorld({ server: okServer({ headers: rateHeaders }) });
+    const execution = mortal(world);
+    const cells = range(100).map(profileUrl);
+    execution.kill.atLockAfterFetchAll = 1;
+    expect(() => enrichCells(world.ctx, cells, options())).toThrow(Killed);
+    expect(world.http.log).toHaveLength(4);
+
+    execution.revive();
+    const rerun = enrichCells(world.ctx, cells, options({ deadline: world.clock.now() + HOUR }));
+    expect(world.http.log).toHaveLength(4);
+    expect(rerun.stats.cacheHits).toBe(100);
+    expect(names(rerun.outcomes)).toEqual(cells.map((id) => `Person ${id}`));
+  });
+
+  test("killed at a 429's hold on the key: the re-run sends only the refused batch", () => {
+    const ok = okServer();
+    let received = 0;
+    const world = fakeWorld({ server: (request, now) => (received++ === 1 ? { status: 429, headers: { 'retry-after': '7' } } : ok(request, now)) });
+    const execution = mortal(world);
+    const cells = range(100).map(profileUrl);
+    execution.kill.atLockAfterFetchAll = 1;
+    expect(() => enrichCells(world.ctx, cells, options())).toThrow(Killed);
+    const refused = world.http.log[1].identifiers;
+
+    execution.revive();
+    world.clock.advance(7_000);
+    enrichCells(world.ctx, cells, options({ deadline: world.clock.now() + HOUR }));
+    expect(world.http.log.slice(4).map((request) => request.identifiers)).toEqual([refused]);
+  });
+
+  test('killed while a burst is in flight: the re-run buys that burst again, and nothing of the bursts before', () => {
+    const world = fakeWorld();
+    const execution = mortal(world);
+    const cells = range(16 * 25).map(profileUrl);
+    execution.kill.inFetchAll = 2;
+    expect(() => enrichCells(world.ctx, cells, options())).toThrow(Killed);
+    expect(world.http.bursts().map((burst) => burst.length)).toEqual([15, 1]);
+    const lost = world.http.bursts()[1].flatMap((request) => request.identifiers);
+
+    execution.revive();
+    enrichCells(world.ctx, cells, options({ deadline: world.clock.now() + HOUR }));
+    expect(world.http.log.slice(16).flatMap((request) => request.identifiers)).toEqual(lost);
   });
 });
 
@@ -547,82 +777,29 @@ describe('deadline', () => {
   });
 });
 
-describe('planEnrichment', () => {
-  test('counts rows, identifiers, cache and requests with one getAll and no request', () => {
+describe("the job's estimate (jobEngineFor(ctx).cachedKeys)", () => {
+  test('counts what the cache answers with one getAll and no request', () => {
     const world = fakeWorld();
     enrichCells(world.ctx, range(10).map(profileUrl), options());
     const calls = world.http.calls;
     const getAll = world.resultCache.calls.getAll;
-    const cells = [...range(60).map(profileUrl), profileUrl(3), '', 'junk', ...range(26).map(email)];
-    const plan = planEnrichment(world.ctx, cells, selection);
-    expect(plan).toEqual({
-      rows: 89,
-      blank: 1,
-      invalid: 1,
-      unique: 86,
-      profileUrls: 60,
-      emails: 26,
-      cached: 10,
-      toFetch: 76,
-      toFetchProfileUrls: 50,
-      toFetchEmails: 26,
-      requests: 2 + 2,
-    });
+    const { unique } = dedupeIdentifiers([...range(60).map(profileUrl), profileUrl(3), '', 'junk', ...range(26).map(email)]);
+    const cached = jobEngineFor(world.ctx).cachedKeys(unique, selection);
+    expect([...cached].sort()).toEqual(range(10).map((n) => identifierKey({ kind: 'profile_url', normalized: profileUrl(n) })).sort());
     expect(world.http.calls).toBe(calls);
     expect(world.resultCache.calls.getAll - getAll).toBe(1);
-    expect(planEnrichment(world.ctx, cells, selection, { maxCacheAgeMs: -1 }).cached).toBe(0);
-  });
-});
-
-describe('previewRequest', () => {
-  test('one preview request reports the key works and the rate limit', () => {
-    const world = fakeWorld({
-      server: okServer({ headers: () => ({ 'x-ratelimit-limit': '15', 'x-ratelimit-remaining': '14', 'x-ratelimit-reset': '60' }) }),
-    });
-    const check = previewRequest(world.ctx);
-    expect(world.http.log).toHaveLength(1);
-    expect(world.http.log[0].body.preview).toBe(true);
-    expect(world.http.log[0].identifiers).toHaveLength(1);
-    expect(check).toMatchObject({ ok: true, rateLimitPerMinute: 15, remaining: 14 });
-    expect(check.message).toContain('15 requests per minute');
+    // Another selection is another cache entry.
+    expect(jobEngineFor(world.ctx).cachedKeys(unique, { fields: ['basic_profile', 'experience'] }).size).toBe(0);
   });
 
-  test('a rejected key says so and is remembered; a good preview clears the memo', () => {
-    const world = fakeWorld({ server: () => ({ status: 401, body: '{"message":"Invalid API key in request"}' }) });
-    const check = previewRequest(world.ctx);
-    expect(check).toMatchObject({ ok: false, code: 'invalid_api_key', message: MESSAGES.invalidKey });
-    const memo = authMemoKey(apiKeyFingerprint(nodeHasher, world.ctx.apiKey as string));
-    expect(readMemoValue(world.sharedCache.peek(memo), world.clock.now())).toBe('invalid_api_key');
-    // Kept in the cache for its longest time (a full cache drops the soonest to expire first), yet
-    // it holds for 5 minutes only.
-    expect(readMemoValue(world.sharedCache.peek(memo), world.clock.now() + AUTH_MEMO_SECONDS * 1000 + 1)).toBeNull();
-    const fixed = fakeWorld({ shared: world, server: okServer() });
-    expect(previewRequest(fixed.ctx).ok).toBe(true);
-    expect(world.sharedCache.peek(memo)).toBeNull();
-  });
-
-  test('no key: no request', () => {
-    const world = fakeWorld({ apiKey: null });
-    expect(previewRequest(world.ctx)).toMatchObject({ ok: false, code: 'missing_api_key' });
-    expect(world.http.calls).toBe(0);
-  });
-
-  test('a full window is reported, not waited out for a minute', () => {
-    const world = fakeWorld({ requestsPerMinute: 1 });
+  test('reads what the engine wrote, as ResultCache does', () => {
+    const world = fakeWorld();
     enrichCells(world.ctx, [profileUrl(1)], options());
-    const check = previewRequest(world.ctx);
-    expect(check).toMatchObject({ ok: false, code: 'rate_limited' });
-    expect(world.http.calls).toBe(1);
+    const cache = new ResultCache(world.resultCache, nodeHasher, selectionKey(selection));
+    const hit = cache.getMany([{ kind: 'profile_url', normalized: profileUrl(1) }], world.clock.now());
+    expect([...hit.values()][0].person).toEqual(personFor(profileUrl(1)));
+    expect(jobEngineFor(world.ctx).cachedKeys(dedupeIdentifiers([profileUrl(1), profileUrl(2)]).unique, selection).size).toBe(1);
   });
-});
-
-test('the result cache written by the engine is the one planEnrichment and ResultCache read', () => {
-  const world = fakeWorld();
-  enrichCells(world.ctx, [profileUrl(1)], options());
-  const cache = new ResultCache(world.resultCache, nodeHasher, selectionKey(selection));
-  const hit = cache.getMany([{ kind: 'profile_url', normalized: profileUrl(1) }], world.clock.now());
-  expect([...hit.values()][0].person).toEqual(personFor(profileUrl(1)));
-  expect(FakeHttp).toBeDefined();
 });
 
 describe('rate-limit answers inside a formula\'s budget', () => {

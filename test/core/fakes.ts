@@ -2,7 +2,9 @@
 // limits and expiry on that clock, a lock, and an HTTP transport that plays scripted responses
 // and keeps a log. Each counts its calls so a test can assert "the second run sent nothing".
 import { createHash } from 'node:crypto';
+import { apiKeyFingerprint } from '../../src/core/crustdataClient';
 import type { EnrichContext } from '../../src/core/enrich';
+import { rememberKeyWorks } from '../../src/core/keyVerdict';
 import { HttpTransportError, type Cache, type Clock, type Hasher, type Http, type HttpRequest, type HttpResponse, type Lock } from '../../src/core/ports';
 
 export const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
@@ -280,9 +282,13 @@ export interface FakeWorld {
   ctx: EnrichContext;
 }
 
-/** A context over fresh fakes; pass `shared` to make a second "execution" share caches and lock. */
+/**
+ * A context over fresh fakes; pass `shared` to make a second "execution" share caches and lock.
+ * A fresh world's key counts as seen working (the common case: full bursts from the first);
+ * `keySeenWorking: false` makes it a key nobody has used lately, whose first request goes alone.
+ */
 export function fakeWorld(
-  options: { server?: FakeServer; apiKey?: string | null; requestsPerMinute?: number; latencyMs?: number; shared?: FakeWorld } = {},
+  options: { server?: FakeServer; apiKey?: string | null; requestsPerMinute?: number; latencyMs?: number; shared?: FakeWorld; keySeenWorking?: boolean } = {},
 ): FakeWorld {
   const clock = options.shared?.clock ?? new FakeClock();
   const resultCache = options.shared?.resultCache ?? new FakeCache(clock);
@@ -300,6 +306,10 @@ export function fakeWorld(
     apiBaseUrl: 'https://api.crustdata.com',
     requestsPerMinute: options.requestsPerMinute ?? 15,
   };
+  if (ctx.apiKey && !options.shared && options.keySeenWorking !== false) {
+    rememberKeyWorks(sharedCache, apiKeyFingerprint(nodeHasher, ctx.apiKey), clock.now());
+    sharedCache.calls.put = 0;
+  }
   return { clock, resultCache, sharedCache, lock, http, ctx };
 }
 

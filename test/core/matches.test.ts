@@ -2,7 +2,7 @@
 import {
   AMBIGUITY_MARGIN, ambiguityVerdict, ambiguousStatus, bestPerson, MATCH_INFO_KEY, matchInfoOf, matchTypeText, pickMatch,
 } from '../../src/core/matches';
-import { bestMatch } from '../../src/core/enrich';
+import { bestMatch } from '../../src/core/batchDecision';
 import { parseEnrichBody, type EnrichResultEntry } from '../../src/core/schemas';
 import { API_VERSION, DEMO_API_KEY, MockCrustdataApi } from '../../dev/mock-api/handler';
 import { AMBIGUOUS_MAX_GAP, emailMatchShape, SEVERAL_MIN_GAP } from '../../dev/mock-api/emailMatches';
@@ -49,7 +49,7 @@ describe('pickMatch', () => {
     expect(pickMatch(entry([candidate('A', 1)], 'professional_network_profile_url'), 'live').match).toMatchObject({ source: 'live', matchType: 'professional_network_profile_url' });
   });
 
-  test('bestPerson chooses exactly as the engine does today (enrich.ts bestMatch), facts aside', () => {
+  test('bestPerson chooses exactly as the engine does today (batchDecision.ts bestMatch), facts aside', () => {
     const cases = [
       [candidate('Low', 0.4), candidate('High', 0.9), { confidence_score: null, person_data: null }],
       [candidate('A', 0.5), candidate('B', 0.5)],

@@ -250,6 +250,46 @@ describe('killed executions', () => {
   });
 });
 
+describe('a key refused between jobs', () => {
+  /** Requests per fetchAll, in order (one fetchAll's requests leave at the same instant). */
+  function burstSizes(sent: JobWorld['sent']): number[] {
+    const sizes: number[] = [];
+    sent.forEach((request, i) => {
+      if (i > 0 && sent[i - 1].atMs === request.atMs) sizes[sizes.length - 1]++;
+      else sizes.push(1);
+    });
+    return sizes;
+  }
+
+  test('costs one refused request, not a burst; a key that has just worked sends its bursts whole', () => {
+    const world = jobWorld();
+    const people = (from: number) => Array.from({ length: 400 }, (_, i) => syntheticProfileUrl(from + i));
+
+    // A key nobody has used lately: its first request goes alone, the rest of the first block's
+    // burst (two requests a block of 50 rows) once it is accepted; then every block's burst whole.
+    const first = startOk(world, startRequest(withSheet(world, 'First', people(0)), DEFAULT_FIELDS));
+    expect(driveJob(world, first.jobId).progress).toMatchObject({ state: 'done', counts: { enriched: 400 } });
+    expect(burstSizes(world.sent).slice(0, 3)).toEqual([1, 1, 2]);
+
+    // Two minutes later the key has just worked: the first block's burst is whole.
+    world.clock.advance(2 * 60_000);
+    const sentBefore = world.sent.length;
+    const second = startOk(world, startRequest(withSheet(world, 'Second', people(1_000)), DEFAULT_FIELDS));
+    expect(driveJob(world, second.jobId).progress).toMatchObject({ state: 'done', counts: { enriched: 400 } });
+    expect(burstSizes(world.sent.slice(sentBefore)).slice(0, 2)).toEqual([2, 2]);
+
+    // The key is revoked; the next job, ten minutes on, sends one request and stops, saying why.
+    world.api.revokeKey(TEST_KEY);
+    world.clock.advance(10 * 60_000);
+    const refusedBefore = world.sent.length;
+    const third = startOk(world, startRequest(withSheet(world, 'Third', people(2_000)), DEFAULT_FIELDS));
+    const stopped = driveJob(world, third.jobId).progress;
+    expect(stopped).toMatchObject({ state: 'paused', pausedBy: 'problem' });
+    expect(stopped.message).toMatch(/rejected the API key/);
+    expect(world.sent.slice(refusedBefore).map((request) => request.status)).toEqual([401]);
+  });
+});
+
 describe('the overwrite guard', () => {
   function guarded() {
     const world = jobWorld();

@@ -341,11 +341,11 @@ describe('four weeks of Keep fresh on a 1,500-row sheet (trigger runs with the d
           s.until(midnight(day) + 16 * HOUR);
           break;
         case 20: {
-          // The key is revoked: the run stops at its first answer, pauses the schedule and removes its trigger.
+          // The key is revoked: the run stops at its first answer, pauses the schedule and removes its
+          // trigger. Not seen working since yesterday's run, the key was tried with one request, not a burst.
           s.api.revokeKey(TEST_KEY);
           s.until(midnight(day + 1) + 10 * HOUR);
-          expect(s.requestsBetween(dayStart, s.emu.clock.now())).toBeGreaterThan(0);
-          expect(s.requestsBetween(dayStart, s.emu.clock.now())).toBeLessThanOrEqual(15);
+          expect(s.requestsBetween(dayStart, s.emu.clock.now())).toBe(1);
           expect(s.emu.triggers.triggers).toHaveLength(0);
           const status = s.status();
           expect(status).toMatchObject({ enabled: true, nextRunAt: null, pausedReason: MESSAGES.invalidKey });
@@ -407,8 +407,8 @@ describe('four weeks of Keep fresh on a 1,500-row sheet (trigger runs with the d
     const rateLimited = requests.filter((request) => request.status === 429).length;
     expect(rateLimited).toBe(0);
     // 60 requests a refresh (ceil(1,334 URLs / 25) + ceil(148 emails / 25) in blocks of 500 rows),
-    // plus 32 for the background job, one refused burst on the revoked day and the killed run's lost one.
-    expect(requests.length).toBeLessThanOrEqual(28 * 60 + 32 + 15 + 15);
+    // plus 32 for the background job, one refused request on the revoked day and the killed run's lost burst.
+    expect(requests.length).toBeLessThanOrEqual(28 * 60 + 32 + 1 + 15);
   });
 
   it('Stop refreshing removes the trigger, and nothing runs after', () => {
