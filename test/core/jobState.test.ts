@@ -105,7 +105,7 @@ describe('stored job', () => {
   });
 
   test("a problem's code is kept; a job saved before codes were kept still reads, and an unknown code reads as none", () => {
-    const store = new MemoryStore();
+    const store = new FakeStore();
     const paused = job({ state: 'paused', pausedBy: 'problem', message: 'Your Crustdata account is out of credits.', problemCode: 'insufficient_credits' });
     saveJob(store, paused);
     expect(loadJob(store, 42)).toEqual(paused);
