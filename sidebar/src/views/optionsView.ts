@@ -20,7 +20,8 @@ export function parseMinScoreText(text: string): { ok: true; value: number | nul
   if (!/^(\d+\.?\d*|\.\d+)$/.test(trimmed)) return { ok: false, message: MIN_SCORE_RULE };
   const value = Number(trimmed);
   if (!(value >= 0 && value <= 1)) {
-    const hint = value > 1 && value <= 100 ? ` For ${value}%, write ${value / 100}.` : '';
+    // "80" most likely means 80%; "1.01" is just out of range.
+    const hint = Number.isInteger(value) && value > 1 && value <= 100 ? ` For ${value}%, write ${value / 100}.` : '';
     return { ok: false, message: MIN_SCORE_RULE + hint };
   }
   return { ok: true, value };
