@@ -291,11 +291,11 @@ export function parseRefreshStatus(cell: unknown): RefreshRowStatus {
     case 'not_found':
       return { kind: 'not_found', checked: null, keptFrom: null, keptData: false };
     case 'error':
-    // Keep fresh looks again at a row left for review: the answer may have become clear.
-    case 'review':
       return { kind: 'error' };
     case 'invalid':
       return { kind: 'invalid' };
+    // A row left for the user to check stays theirs: Keep fresh does not fill it with a guess.
+    case 'review':
     default:
       return { kind: 'none' };
   }
