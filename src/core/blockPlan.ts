@@ -6,6 +6,7 @@
 // settled row on the sheet) arrives as functions, so the slice decides what to read and when.
 import type { EnrichResult } from './enrich';
 import { identifierKey, isSettled, parseStatus, statusText, stopsBlock, type Fatal } from './jobWorker';
+import { isSettledFor } from './jobOptions';
 import type { JobCounts } from '../common/contract';
 import type { ClassifiedIdentifier, IdentifierKind } from './types';
 
@@ -27,6 +28,8 @@ export interface BlockRows {
   retrying: boolean;
   /** Rows settled with the same fields are kept (counted as skipped). */
   skipSettled: boolean;
+  /** The live pass is on: a row settled as "Not found" is not kept but tried again (jobOptions.ts isSettledFor). */
+  liveRetry?: boolean;
   /** Rows a block killed before its commit may have written: this job's output, never skipped. */
   maybeOurs(row: number): boolean;
   /** Rows this slice settled so far, by identifierKey: their status and values. */
@@ -89,7 +92,7 @@ export function planBlock(block: BlockRows, outside: OutsideRows): BlockPlan {
     const current = target[row - from];
     if (block.retrying && !isFailedRow(current[0], id)) slots[row - from] = { action: 'keep', counted: null };
     else if (id.kind === 'blank') slots[row - from] = { action: 'keep', counted: 'skipped' };
-    else if (block.skipSettled && !block.maybeOurs(row) && isSettled(parseStatus(current[0]))) slots[row - from] = { action: 'keep', counted: 'skipped' };
+    else if (block.skipSettled && !block.maybeOurs(row) && isSettledFor(parseStatus(current[0]), { live: block.liveRetry === true })) slots[row - from] = { action: 'keep', counted: 'skipped' };
     else continue;
     if ((id.kind === 'profile_url' || id.kind === 'business_email') && isSettled(parseStatus(current[0]))) {
       keptSettled.push({ id, resultRow: current });

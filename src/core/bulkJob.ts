@@ -18,7 +18,7 @@ import type { EnrichResult } from './enrich';
 import { isEnrichError } from './errors';
 import { PROBLEMS } from '../common/messages';
 import { classifyIdentifier } from './identifiers';
-import { checkJobOptions, engineOptionsOf, isDefaultJobOptions, type JobApiOptions } from './jobOptions';
+import { checkJobOptions, engineOptionsOf, isDefaultJobOptions, isSettledFor, type JobApiOptions } from './jobOptions';
 import {
   emptyCounts,
   findJob,
@@ -233,7 +233,7 @@ export function estimateJob(deps: JobDeps, source: JobSource, options: StartOpti
   if (plan.sameSelectionLayout && !options.reenrich && rows) {
     const statuses = deps.gateway.readValues(source.sheetId, dataFirstRow, plan.firstColumn, rows, 1);
     statuses.forEach((row, i) => {
-      if (isSettled(parseStatus(row[0]))) settled.add(i);
+      if (isSettledFor(parseStatus(row[0]), jobOptions)) settled.add(i);
     });
   }
 
@@ -623,7 +623,8 @@ class SliceSession {
       if (!settledHere.has(key)) settledHere.set(key, resultRow);
     };
     const hasError = (row: number) => isFailedRow(window.status(row), window.identifier(row));
-    const eligible = retrying ? hasError : this.job.skipSettled ? (row: number) => !isSettled(parseStatus(window.status(row))) : () => true;
+    const jobOptions = this.options();
+    const eligible = retrying ? hasError : this.job.skipSettled ? (row: number) => !isSettledFor(parseStatus(window.status(row)), jobOptions) : () => true;
     if (retrying && leftover) this.countRetriedByKilledBlock(leftover, lastRow, window);
     /** Rows read for a repeat whose answer the cache let go: their status and values, or null when not settled. */
     const fromSheet = new Map<number, unknown[] | null>();
@@ -652,6 +653,7 @@ class SliceSession {
           source: (row) => window.source(row),
           retrying,
           skipSettled: this.job.skipSettled,
+          liveRetry: jobOptions.live,
           maybeOurs: (row) => leftover !== null && row >= leftover.from && row <= leftover.to,
           settledHere,
           dataColumns: columns.length,

@@ -15,6 +15,7 @@
 //   user sees how sure each email match is; a choice the user made on the sheet stays as it is.
 import { DEFAULT_API_OPTIONS, checkMinScore, type ApiOptions } from './apiOptions';
 import { DEFAULT_FIELDS, MATCH_GROUP } from './catalog';
+import { isSettled, type RowStatus } from './jobWorker';
 import type { AmbiguityPolicy } from './matches';
 
 export interface JobApiOptions {
@@ -49,6 +50,14 @@ export function engineOptionsOf(
   // Answers fetched since the job started are as fresh as the job asked for: repeats and the
   // rows after a resume take them from the cache instead of paying again.
   return { api, ambiguity: options.ambiguity, forceFetch: true, maxCacheAgeMs: Math.max(1, now - jobStartedAt + 1) };
+}
+
+/**
+ * A row a job without Re-enrich leaves as it is: a settled one, except a "Not found" when the
+ * live pass is on: turning it on after a run is how those rows get their live try.
+ */
+export function isSettledFor(status: RowStatus, options: Pick<JobApiOptions, 'live'>): boolean {
+  return options.live ? status.kind === 'enriched' : isSettled(status);
 }
 
 /** Whether these are the default options (nothing to store or show). */

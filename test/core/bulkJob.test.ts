@@ -1657,6 +1657,27 @@ describe('match and freshness options', () => {
     expect(w.engine.http.log.slice(-1)[0].body).toMatchObject({ force_fetch: true });
   });
 
+  test('turning the live pass on after a run: the "Not found" rows get their try, the enriched rows stay as they are', () => {
+    const missing = new Set([profileUrl(2), profileUrl(11), profileUrl(25)]);
+    const w = setup(40, { server: okServer({ notFound: missing }) });
+    start(w, w.source);
+    drive(w);
+    const firstRun = sentIdentifiers(w).length;
+    // One of them is repeated further down in another form: rows, not identifiers.
+    const notFoundRows = loadJob(w.store, SHEET)!.counts.notFound;
+    expect(notFoundRows).toBeGreaterThanOrEqual(missing.size);
+    // The estimate counts just those rows as to fetch.
+    expect(estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false, options: { live: true } }).toFetch).toBe(missing.size);
+    expect(estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false }).toFetch).toBe(0);
+    const calls = recording(w);
+    start(w, w.source, { options: { live: true } });
+    drive(w);
+    expect([...new Set(sentIdentifiers(w).slice(firstRun))].sort()).toEqual([...missing].sort());
+    expect(calls.every((call) => call.api?.live === true)).toBe(true);
+    // The fake has no live endpoint of its own: still not found, and nothing else touched.
+    expect(loadJob(w.store, SHEET)?.counts).toMatchObject({ notFound: notFoundRows, enriched: 0 });
+  });
+
   test('a minimum score outside 0–1 is refused before anything is written or sent', () => {
     const w = setup(20);
     expect(() => start(w, w.source, { options: { minScore: 1.2 } })).toThrow(/must be a number from 0 to 1/);
