@@ -30,7 +30,7 @@ import {
   toProgress,
   type StoredJob,
 } from './jobState';
-import { withLock, type CacheLookup, type Clock, type JobEngine, type KeyValueStore, type Lock, type SheetGateway } from './ports';
+import { withLock, type Clock, type JobEngine, type KeyValueStore, type Lock, type SheetGateway } from './ports';
 import {
   cellsDigest,
   claimLease,
@@ -133,10 +133,17 @@ export interface StartOptions extends Placement {
   options?: Partial<JobApiOptions>;
 }
 
-/** What the engine's result cache is looked up with for a job's options (JobEngine.cachedKeys). */
-function cacheLookupOf(options: JobApiOptions, startedAt: number, now: number): CacheLookup {
+/** Which identifiers the result cache holds for a job with these options (JobEngine.cachedKeys). */
+function cachedKeysFor(
+  engine: JobEngine,
+  ids: Array<{ kind: IdentifierKind; normalized: string }>,
+  selection: FieldSelection,
+  options: JobApiOptions,
+  startedAt: number,
+  now: number,
+): Set<string> {
   const { api, maxCacheAgeMs } = engineOptionsOf(options, startedAt, now);
-  return maxCacheAgeMs === undefined ? { api } : { api, maxCacheAgeMs };
+  return engine.cachedKeys(ids, selection, api, maxCacheAgeMs);
 }
 
 const tuningOf = (deps: JobDeps): JobTuning => ({ ...DEFAULT_TUNING, ...deps.tuning });
@@ -259,7 +266,7 @@ export function estimateJob(deps: JobDeps, source: JobSource, options: StartOpti
   const needed = [...unique.values()].filter((id) => !id.settled);
   // Forcing fresh data, nothing is taken from the cache (the job starts now).
   const now = deps.clock.now();
-  const cachedKeys = needed.length ? deps.engine.cachedKeys(needed, selection, cacheLookupOf(jobOptions, now, now)) : new Set<string>();
+  const cachedKeys = needed.length ? cachedKeysFor(deps.engine, needed, selection, jobOptions, now, now) : new Set<string>();
   const uncached = needed.filter((id) => !cachedKeys.has(identifierKey(id)));
   const cached = needed.length - uncached.length;
   const toFetch = uncached.length;
@@ -560,8 +567,8 @@ class SliceSession {
     return checkJobOptions(this.job.options);
   }
 
-  private cacheLookup(): CacheLookup {
-    return cacheLookupOf(this.options(), this.job.startedAt, this.deps.clock.now());
+  private cachedKeys(ids: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection): Set<string> {
+    return cachedKeysFor(this.deps.engine, ids, selection, this.options(), this.job.startedAt, this.deps.clock.now());
   }
 
   run(): void {
@@ -660,7 +667,7 @@ class SliceSession {
         },
         {
           linkOf: (row) => links.linkOf(row),
-          cachedKeys: (ids) => deps.engine.cachedKeys(ids, selection, this.cacheLookup()),
+          cachedKeys: (ids) => this.cachedKeys(ids, selection),
           settledRowAt: (link, key) => {
             if (!fromSheet.has(link)) fromSheet.set(link, this.settledRowAt(link, key, sourceColumn, statusColumn, width));
             return fromSheet.get(link) ?? null;
@@ -863,7 +870,7 @@ class SliceSession {
       ahead.set(key, id);
     }
     if (!ahead.size) return [];
-    const cached = this.deps.engine.cachedKeys([...inBlock.values(), ...ahead.values()], selection, this.cacheLookup());
+    const cached = this.cachedKeys([...inBlock.values(), ...ahead.values()], selection);
     const fillers: string[] = [];
     for (const kind of ['profile_url', 'business_email'] as const) {
       const sent = [...inBlock.entries()].filter(([key, id]) => id.kind === kind && !cached.has(key)).length;

@@ -226,16 +226,14 @@ export interface TriggerPort {
 // ---- The enrichment engine as the long jobs see it (bound to a context by the deps builder) ----
 
 /** What the job needs from the engine (src/core/enrich.ts, bound to a context by the server). */
-/** How a job reads the result cache: under its API options, and no older than maxCacheAgeMs (force_fetch). */
-export interface CacheLookup {
-  api?: ApiOptions;
-  maxCacheAgeMs?: number;
-}
-
 export interface JobEngine {
   enrich(cells: unknown[], options: EnrichOptions): EnrichResult;
-  /** Which of these identifiers the result cache holds for the selection, as identifierKey()s (one cache read). */
-  cachedKeys(identifiers: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection, lookup?: CacheLookup): Set<string>;
+  /**
+   * Which of these identifiers the result cache holds for the selection (under these API options,
+   * default none: apiOptions.ts resultCacheKey), as identifierKey()s (one cache read). With
+   * maxCacheAgeMs, only answers at most that old count (a force_fetch job: those of this job).
+   */
+  cachedKeys(identifiers: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection, api?: ApiOptions, maxCacheAgeMs?: number): Set<string>;
   requestsPerMinute: number;
 }
 

@@ -1595,7 +1595,7 @@ describe('match and freshness options', () => {
     const inner = w.deps.engine;
     w.deps.engine = {
       ...inner,
-      cachedKeys: (ids, selection, lookup) => inner.cachedKeys(ids, selection, lookup),
+      cachedKeys: (ids, selection, api, maxCacheAgeMs) => inner.cachedKeys(ids, selection, api, maxCacheAgeMs),
       enrich: (cells, options) => {
         calls.push(options);
         const result = inner.enrich(cells, options);
