@@ -14,7 +14,9 @@ export type ErrorCode =
   | 'malformed_response'
   | 'deadline'
   | 'invalid_argument'
-  | 'busy';
+  | 'busy'
+  /** Two candidates too close to call, under "leave it for me to check" (matches.ts): a settled status, not retried. */
+  | 'ambiguous_match';
 
 export class EnrichError extends Error {
   readonly code: ErrorCode;
