@@ -16,6 +16,7 @@ import { MAX_IDENTIFIERS_PER_REQUEST as MAX_PER_REQUEST, requestCount } from './
 import { compileFlattener } from './flatten';
 import type { EnrichResult } from './enrich';
 import { isEnrichError } from './errors';
+import { PROBLEMS } from '../common/messages';
 import { classifyIdentifier } from './identifiers';
 import {
   emptyCounts,
@@ -386,7 +387,7 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
     saveJob(deps.store, job);
     return { ok: true, job: toProgress(job) };
   });
-  if ('lockTimedOut' in outcome) return { ok: false, reason: 'invalid', message: 'The spreadsheet is busy with another add-on task. Try again in a moment.' };
+  if ('lockTimedOut' in outcome) return { ok: false, reason: 'invalid', message: PROBLEMS.busy.message };
   return outcome;
 }
 
@@ -685,7 +686,7 @@ class SliceSession {
         for (let row = from; row < cut; row++) noteSettled(window.identifier(row), target[row - from]);
         if (++this.pairsSinceTidy >= PAIRS_BEFORE_TIDY) this.tidyAnchors();
       }
-      if (fatal) return this.stop({ type: 'problem', message: fatal.message }, sheetName);
+      if (fatal) return this.stop({ type: 'problem', message: fatal.message, code: fatal.code }, sheetName);
       if (cut === from && result?.resumeAt !== undefined) {
         // Nothing could be sent before the slice's end: the rate window (or a Retry-After) opens
         // later. Wait for it here, once, rather than answer at once and have the sidebar call
@@ -894,7 +895,7 @@ class SliceSession {
       // that keeps moving the identifiers) must not keep the job spinning.
       const failure = nextFailure(this.job.consecutiveErrors, this.tuning.maxConsecutiveErrors);
       if (failure.pause) {
-        this.commit({ consecutiveErrors: failure.inARow }, { type: 'problem', message: `Stopped after repeated problems: ${detail}` });
+        this.commit({ consecutiveErrors: failure.inARow }, { type: 'problem', message: `Stopped after repeated problems: ${detail}`, code: isEnrichError(error) ? error.code : null });
       } else {
         this.commit({ consecutiveErrors: failure.inARow }, { type: 'note', message: error instanceof RowsChanged ? detail : `A problem interrupted the job; it carries on: ${detail}` });
       }
@@ -964,7 +965,7 @@ class SliceSession {
 }
 
 /** What a slice saves besides lifecycle events: the lifecycle changes only through transition(). */
-type ProgressPatch = Partial<Omit<StoredJob, 'state' | 'pausedBy' | 'message'>>;
+type ProgressPatch = Partial<Omit<StoredJob, 'state' | 'pausedBy' | 'message' | 'problemCode'>>;
 
 /** The job of one sheet as a stored record, for the worker's lease and commit protocol. */
 function jobIo(deps: JobDeps, sheetId: number): RecordIo<StoredJob> {

@@ -5,6 +5,7 @@
 // Options (apiOptions.ts) shape each request; with `live`, rows the cached endpoint did not find
 // get one more try on the live endpoint in the same call, through the same window. A credit
 // budget and a count of UrlFetch calls left stop the call before a request that could pass them.
+import { ROW_MESSAGES } from '../common/messages';
 import { DEFAULT_API_OPTIONS, resultCacheKey, type ApiOptions, type EnrichEndpoint } from './apiOptions';
 import { creditsPerMatch, selectionKey } from './catalog';
 import { decideBatch, type BatchDecision, type SentBatch } from './batchDecision';
@@ -109,8 +110,8 @@ export function worstCaseCredits(selection: FieldSelection, identifiers: number,
 
 /** What a row left by a stop says: what happened and what to do. */
 export const STOP_MESSAGES = {
-  credit_cap: 'Not fetched: the credit cap was reached before this row. Raise the cap to go on; nothing was spent on this row.',
-  fetch_quota: "Not fetched: Google's daily limit of web requests for this account is nearly used up. It frees up within 24 hours; nothing was spent on this row.",
+  credit_cap: ROW_MESSAGES.creditCap,
+  fetch_quota: ROW_MESSAGES.fetchQuota,
 } as const;
 
 export type StopReason = keyof typeof STOP_MESSAGES;

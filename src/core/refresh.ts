@@ -20,7 +20,7 @@ import {
   trackedColumnsOf,
   type PassPhase,
 } from './changeTracking';
-import { isEnrichError } from './errors';
+import { isEnrichError, type ErrorCode } from './errors';
 import { flattenPerson } from './flatten';
 import { classifyIdentifier } from './identifiers';
 import { loadJob } from './jobState';
@@ -174,7 +174,7 @@ export type RunOutcome =
 type PassResult =
   | { kind: 'done' }
   | { kind: 'continues' }
-  | { kind: 'fatal'; message: string }
+  | { kind: 'fatal'; message: string; code: ErrorCode }
   | { kind: 'blocked'; message: string }
   /** Rows moved while this run worked: the next run finds its place again. */
   | { kind: 'moved' }
@@ -319,7 +319,7 @@ function finishRun(deps: RefreshDeps, tuning: RefreshTuning, token: string, run:
         // ends it: the range it describes is gone.
         state.pass = result.kind === 'fatal' ? pass : null;
         const run = recordRun(state, summaryOf(pass, 'stopped', now, `Stopped: ${result.message}`));
-        pauseSchedule(deps, result.message);
+        pauseSchedule(deps, result.message, result.kind === 'fatal' ? result.code : null);
         outcome = { kind: 'paused', message: result.message, summary: run };
         break;
       }
@@ -335,9 +335,9 @@ function refreshStateIo(deps: RefreshDeps): RecordIo<RefreshState> {
   return { load: () => loadRefreshState(deps.store), save: (state) => saveRefreshState(deps.store, state) };
 }
 
-function pauseSchedule(deps: RefreshDeps, reason: string): void {
+function pauseSchedule(deps: RefreshDeps, reason: string, code: ErrorCode | null): void {
   const schedule = loadSchedule(deps.store);
-  if (schedule && schedule.enabled) saveSchedule(deps.store, { ...schedule, pausedReason: reason, updatedAt: deps.clock.now() });
+  if (schedule && schedule.enabled) saveSchedule(deps.store, { ...schedule, pausedReason: reason, pausedCode: code, updatedAt: deps.clock.now() });
 }
 
 /** An unexpected failure: the pass stays for the next run, and a few in a row pause the schedule. */
@@ -350,7 +350,7 @@ function recordFailure(deps: RefreshDeps, tuning: RefreshTuning, token: string, 
     state.consecutiveErrors = failure.inARow;
     if (failure.pause) {
       const message = `The refresh stopped after ${state.consecutiveErrors} failed runs in a row. Last problem: ${detail}`;
-      pauseSchedule(deps, message);
+      pauseSchedule(deps, message, isEnrichError(error) ? error.code : null);
       state.consecutiveErrors = 0;
       saveRefreshState(deps.store, state);
       return { kind: 'paused', message, summary: state.lastRun };
@@ -458,7 +458,7 @@ class PassRun {
         if (!this.commit()) return { kind: 'lost' };
       }
       i += cut;
-      if (fatal) return { kind: 'fatal', message: fatal.message };
+      if (fatal) return { kind: 'fatal', message: fatal.message, code: fatal.code };
       if (cut < block.length) return { kind: 'continues' };
     }
     pass.cursorRow = lastRow + 1;

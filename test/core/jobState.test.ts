@@ -15,20 +15,8 @@ import {
   toProgress,
   type StoredJob,
 } from '../../src/core/jobState';
-import type { KeyValueStore } from '../../src/core/ports';
-
-class MemoryStore implements KeyValueStore {
-  readonly values = new Map<string, string>();
-  get = (key: string) => this.values.get(key) ?? null;
-  set = (key: string, value: string) => {
-    if (value.length > 9 * 1024) throw new Error('Argument too large: value');
-    this.values.set(key, value);
-  };
-  delete = (key: string) => {
-    this.values.delete(key);
-  };
-  keys = () => [...this.values.keys()];
-}
+import { loadCountingZod } from '../helpers/countingZod';
+import { FakeStore } from '../helpers/fakeStore';
 
 function job(overrides: Partial<StoredJob> = {}): StoredJob {
   return {
@@ -69,7 +57,7 @@ function job(overrides: Partial<StoredJob> = {}): StoredJob {
 
 describe('stored job', () => {
   test('round-trips through the store under a key per sheet', () => {
-    const store = new MemoryStore();
+    const store = new FakeStore();
     saveJob(store, job());
     expect(store.keys()).toEqual([jobKey(42)]);
     expect(loadJob(store, 42)).toEqual(job());
@@ -102,7 +90,7 @@ describe('stored job', () => {
   });
 
   test('stays under the property limit: a very long message is cut, nothing per row is kept', () => {
-    const store = new MemoryStore();
+    const store = new FakeStore();
     saveJob(store, job({ message: 'x'.repeat(20_000) }));
     const raw = store.get(jobKey(42))!;
     expect(raw.length).toBeLessThan(MAX_STATE_BYTES);
@@ -116,8 +104,23 @@ describe('stored job', () => {
     expect(loadJob(store, 42)!.pendingBlock!.retried).toHaveLength(500);
   });
 
+  test("a problem's code is kept; a job saved before codes were kept still reads, and an unknown code reads as none", () => {
+    const store = new FakeStore();
+    const paused = job({ state: 'paused', pausedBy: 'problem', message: 'Your Crustdata account is out of credits.', problemCode: 'insufficient_credits' });
+    saveJob(store, paused);
+    expect(loadJob(store, 42)).toEqual(paused);
+    // Saved by a version without codes: exactly the fields it had, no code.
+    const old = job({ state: 'paused', pausedBy: 'problem', message: 'Crustdata rejected the API key. Set a new one in Extensions → Crustdata → Set API key…' });
+    expect('problemCode' in old).toBe(false);
+    const read = parseStoredJob(JSON.stringify(old));
+    expect(read).toEqual(old);
+    expect(read!.problemCode).toBeUndefined();
+    // A newer version's code this one does not know: the job still reads, without a code.
+    expect(parseStoredJob(JSON.stringify({ ...paused, problemCode: 'quota_exceeded' }))).toEqual({ ...paused, problemCode: null });
+  });
+
   test('jobs are found by id across sheets; other keys are ignored', () => {
-    const store = new MemoryStore();
+    const store = new FakeStore();
     saveJob(store, job());
     saveJob(store, job({ jobId: 'job2', sheetId: 7 }));
     store.set('crustdata.apiKey-ish', 'x');
@@ -143,6 +146,7 @@ describe('progress for the sidebar', () => {
       etaSeconds: 8,
       message: null,
       pausedBy: null,
+      problemCode: null,
       continueInBackground: false,
       waitingUntil: null,
     });
@@ -165,6 +169,17 @@ describe('progress for the sidebar', () => {
     expect(toProgress(job({ state: 'error', pausedBy: 'problem' })).pausedBy).toBeNull();
   });
 
+  test("the problem's code goes to the sidebar; for a job saved before codes, it is read from the message", () => {
+    const credits = 'Your Crustdata account is out of credits. Add credits in the Crustdata dashboard, then try again.';
+    // The stored code decides, whatever the words.
+    expect(toProgress(job({ state: 'paused', pausedBy: 'problem', message: 'Stopped after repeated problems: no credits header', problemCode: null })).problemCode).toBeNull();
+    expect(toProgress(job({ state: 'paused', pausedBy: 'problem', message: credits, problemCode: 'insufficient_credits' })).problemCode).toBe('insufficient_credits');
+    // Saved before codes were kept (no problemCode at all): the wording such jobs hold names it.
+    expect(toProgress(job({ state: 'paused', pausedBy: 'problem', message: credits })).problemCode).toBe('insufficient_credits');
+    expect(toProgress(job({ state: 'paused', pausedBy: 'problem', message: 'Crustdata rejected the API key. Set a new one in Extensions → Crustdata → Set API key…' })).problemCode).toBe('invalid_api_key');
+    expect(toProgress(job({ state: 'paused', pausedBy: 'problem', message: 'Stopped after repeated problems: Service Spreadsheets failed' })).problemCode).toBeNull();
+  });
+
   test('the second pass over failed rows shows every row processed and says what it does', () => {
     const progress = toProgress(job({ retryPass: true, cursor: 10, counts: { ...emptyCounts(), enriched: 97, failed: 3 } }));
     expect(progress.processed).toBe(100);
@@ -179,7 +194,7 @@ describe('progress for the sidebar', () => {
 
 describe('last settings per sheet', () => {
   test('saved and read back per sheet; invalid values read as none', () => {
-    const store = new MemoryStore();
+    const store = new FakeStore();
     saveSettings(store, 42, { fields: ['basic_profile'], reenrich: true });
     expect(loadSettings(store, 42)).toEqual({ fields: ['basic_profile'], reenrich: true });
     expect(loadSettings(store, 43)).toBeNull();
@@ -189,34 +204,16 @@ describe('last settings per sheet', () => {
 });
 
 describe('start-up cost', () => {
-  /** Loads a fresh copy of a module with every zod/mini builder counted. */
-  function loadCountingZod<T>(path: string): { module: T; builds: () => number } {
-    let builds = 0;
-    let module!: T;
-    jest.isolateModules(() => {
-      const actual = jest.requireActual('zod/mini') as Record<string, unknown>;
-      const counted = Object.fromEntries(
-        Object.entries(actual).map(([name, value]) =>
-          typeof value === 'function' && /^[a-z]/.test(name)
-            ? [name, (...args: unknown[]) => (builds++, (value as (...a: unknown[]) => unknown)(...args))]
-            : [name, value],
-        ),
-      );
-      jest.doMock('zod/mini', () => counted);
-      module = require(path) as T;
-    });
-    return { module, builds: () => builds };
-  }
-
   test('loading the module builds no schema (every execution loads the bundle); the first read builds them once', () => {
-    const { module, builds } = loadCountingZod<typeof import('../../src/core/jobState')>('../../src/core/jobState');
+    const { built, loaded: module } = loadCountingZod(() => require('../../src/core/jobState') as typeof import('../../src/core/jobState'));
+    const builds = () => built.length;
     expect(builds()).toBe(0);
     const stored = JSON.stringify(job());
     expect(module.parseStoredJob(stored)?.jobId).toBe('job1');
-    const built = builds();
-    expect(built).toBeGreaterThan(0);
+    const afterFirstRead = builds();
+    expect(afterFirstRead).toBeGreaterThan(0);
     expect(module.parseStoredJob(stored)?.jobId).toBe('job1');
     expect(module.parseStoredJob('{"v":2}')).toBeNull();
-    expect(builds()).toBe(built);
+    expect(builds()).toBe(afterFirstRead);
   });
 });

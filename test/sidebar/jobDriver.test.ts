@@ -34,6 +34,7 @@ class FakeJobServer implements JobDriverServer {
       continueInBackground: false,
       waitingUntil: null,
       pausedBy: null,
+      problemCode: null,
     };
   }
 

@@ -153,7 +153,7 @@ export function jobView(actions: JobViewActions): JobView {
         message.textContent = job.message ?? '';
         message.className = phase === 'error' || phase === 'problem' ? 'job-message error' : 'job-message';
         show(message, Boolean(job.message));
-        advice.textContent = phase === 'problem' ? problemAdvice(job.message) : '';
+        advice.textContent = phase === 'problem' ? problemAdvice(job) : '';
         show(advice, phase === 'problem');
       }
       problem.textContent = snapshot.problem ?? '';
