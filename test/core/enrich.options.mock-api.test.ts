@@ -12,7 +12,7 @@ import { seededRandom } from '../../src/core/retry';
 import { liveOnlyIdentifiers, syntheticBusinessEmail, syntheticIdentifiers, syntheticPerson } from '../../dev/mock-api/dataset';
 import { emailCandidates, emailMatchShape } from '../../dev/mock-api/emailMatches';
 import { MockCrustdataApi, type RequestLogEntry } from '../../dev/mock-api/handler';
-import { FakeCache, FakeClock, FakeLock, nodeHasher, T0 } from './fakes';
+import { FakeCache, FakeClock, FakeLock, nodeHasher } from './fakes';
 
 const KEY = 'options-test-key';
 
