@@ -1,8 +1,10 @@
 // CRUSTDATA_ENRICH's options argument end to end: the real dist/Code.js in the Apps Script
 // emulator's custom-function mode (30 s limit, real cache limits) against the mock Crustdata API,
-// on the virtual clock. What reached which request comes from the mock's own request log.
+// in process on the virtual clock, and once over real HTTP. What reached which request comes from
+// the mock's own request log.
 // `npm test` builds dist/ first.
-import { AppsScriptEmulator, inProcessTransport, type CustomFunctionResult } from '../../dev/emulator';
+import { Worker } from 'node:worker_threads';
+import { AppsScriptEmulator, httpTransport, inProcessTransport, type CustomFunctionResult, type HttpTransport } from '../../dev/emulator';
 import { liveOnlyIdentifiers, liveOnlyPersonByBusinessEmail, syntheticBusinessEmail, syntheticIdentifiers, syntheticPerson } from '../../dev/mock-api/dataset';
 import { emailCandidates, emailMatchShape } from '../../dev/mock-api/emailMatches';
 import { MockCrustdataApi, type RequestLogEntry } from '../../dev/mock-api/handler';
@@ -157,5 +159,80 @@ describe('CRUSTDATA_ENRICH options in the emulator', () => {
     expect(w.runCell(liveOne, ['basic_profile.name']).values[0][0]).toBe(MESSAGES.notFound);
     expect(w.runCell(liveOne, ['basic_profile.name', '', 'live']).values[0][0]).toBe(liveOnlyPersonName(liveOne));
     expect(w.log()).toHaveLength(2);
+  });
+});
+
+// ---- Over real HTTP ----------------------------------------------------------------------------
+// The same bundle with UrlFetchApp on real sockets (the emulator's httpTransport) to the mock
+// API's HTTP server. The transport blocks this thread while a request is out, as UrlFetchApp
+// blocks a script, so the server runs in a worker thread and hands over its request log on asking.
+
+const SERVER_THREAD = `
+require(${JSON.stringify(require.resolve('../../scripts/register-ts.cjs'))});
+const { parentPort, workerData } = require('node:worker_threads');
+const { MockCrustdataApi } = require(${JSON.stringify(require.resolve('../../dev/mock-api/handler.ts'))});
+const { startMockServer } = require(${JSON.stringify(require.resolve('../../dev/mock-api/server.ts'))});
+const api = new MockCrustdataApi({ keys: { [workerData.key]: { label: 'http', requestsPerMinute: 60 } } });
+startMockServer(api, { port: 0, latencyScale: 0 }).then((server) => {
+  parentPort.on('message', (message) => {
+    if (message === 'log') parentPort.postMessage({ log: api.requestLog() });
+    if (message === 'close') server.close().then(() => parentPort.postMessage({ closed: true }));
+  });
+  parentPort.postMessage({ url: server.url });
+});
+`;
+
+describe('CRUSTDATA_ENRICH options over real HTTP', () => {
+  let thread: Worker;
+  let url: string;
+  let transport: HttpTransport;
+  const ask = <T>(message: string, key: string): Promise<T> =>
+    new Promise((resolve) => {
+      const listen = (answer: Record<string, unknown>) => {
+        if (key in answer) {
+          thread.off('message', listen);
+          resolve(answer[key] as T);
+        }
+      };
+      thread.on('message', listen);
+      thread.postMessage(message);
+    });
+
+  beforeAll(async () => {
+    thread = new Worker(SERVER_THREAD, { eval: true, workerData: { key: KEY } });
+    url = await new Promise<string>((resolve) => thread.once('message', (message: { url: string }) => resolve(message.url)));
+    transport = httpTransport({ baseUrlMap: { 'https://api.crustdata.com': url }, timeoutMs: 20_000 });
+  });
+
+  afterAll(async () => {
+    await transport.close();
+    await ask('close', 'closed');
+    await thread.terminate();
+  });
+
+  it('min_score goes with email requests only, live only for rows not found, and the cells show what the server answered', async () => {
+    const emu = new AppsScriptEmulator({ transport, users: ['owner@example.com'] });
+    emu.model.addSheet('Leads', [['Identifier']], { maxRows: 100 });
+    emu.load();
+    emu.properties.document.values.set(KEY_PROPERTY, KEY);
+    const urls = syntheticIdentifiers(3, 'profile_url', 400);
+    const emails = emailsOfShape('exact', 3, 400);
+    const liveOnly = [...liveOnlyIdentifiers(2, 'profile_url', 40), ...liveOnlyIdentifiers(1, 'business_email', 40)];
+    const cells = [...urls, ...emails, ...liveOnly];
+    const result = emu.runCustomFunction('Leads!B2', 'CRUSTDATA_ENRICH', [cells.map((c) => [c]), 'basic_profile.name, match.match_type', '', 'min_score=0.5, live']);
+    expect(result.ok).toBe(true);
+    const log = await ask<RequestLogEntry[]>('log', 'log');
+    for (const entry of log) {
+      expect(entry.status).toBe(200);
+      expect(entry.minSimilarityScore).toBe(entry.identifierType === 'business_email' ? 0.5 : null);
+    }
+    const live = log.filter((e) => e.endpoint === 'live');
+    expect(live.reduce((n, e) => n + e.identifierCount, 0)).toBe(liveOnly.length);
+    expect(log.filter((e) => e.endpoint === 'enrich').reduce((n, e) => n + e.identifierCount, 0)).toBe(cells.length);
+    expect(result.values.map((row) => row[1])).toEqual([
+      'Profile URL', 'Profile URL', 'Profile URL', 'Business email', 'Business email', 'Business email',
+      'Profile URL (live)', 'Profile URL (live)', 'Business email (live)',
+    ]);
+    expect(result.values.slice(3, 6).map((row) => row[0])).toEqual(emails.map(nameOf));
   });
 });
