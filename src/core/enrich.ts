@@ -66,6 +66,10 @@ export interface EnrichOptions {
   retry?: Partial<RetryPolicy>;
   /** Extra release delay of the rate window's slots (default 1 s); see rateWindow.ts. */
   windowMarginMs?: number;
+  /** No request whose worst-case charge could take this call's creditsUsed past this; rows left are pending (stoppedBy 'credit_cap'). */
+  creditBudget?: number;
+  /** UrlFetch calls this call may make (the daily quota); rows left are pending (stoppedBy 'fetch_quota'). */
+  fetchCallsLeft?: number;
 }
 
 export interface EngineStats extends EnrichStats {
@@ -90,6 +94,8 @@ export interface EnrichResult {
   fatal?: { code: ErrorCode; message: string };
   /** Rows are pending: the earliest time another run could send something. */
   resumeAt?: number;
+  /** Rows are pending because the credit budget or the UrlFetch calls left would not cover another request. */
+  stoppedBy?: 'credit_cap' | 'fetch_quota';
 }
 
 /** Where the engine keeps the key's rate window (its owner's cache; see EnrichContext.sharedCache). */

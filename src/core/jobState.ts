@@ -68,7 +68,12 @@ const storedJobSchema = lazySchema(() => {
     rowMarks: z.optional(z.object({ seq: count, passSeq: count, top: z.boolean(), after: z.boolean() })),
     counts: countsSchema,
     requests: count,
-    creditsUsed: count,
+    /** Sum of x-credits-used (some endpoints price in fractions, so not only whole numbers). */
+    creditsUsed: z.number().check(z.gte(0)),
+    /** The most this job may be charged (src/core/spend.ts); absent or null: no cap. */
+    creditCap: z.optional(z.nullable(z.number().check(z.gte(0)))),
+    /** Paused before a request that could pass the credit cap or exhaust the daily UrlFetch quota. */
+    stoppedBy: z.optional(z.nullable(z.enum(['credit_cap', 'fetch_quota']))),
     startedAt: z.number(),
     updatedAt: z.number(),
     /** Time spent inside slices, for the rate shown to the user. */
@@ -155,6 +160,9 @@ export function toProgress(job: StoredJob): JobProgress {
     message: job.message ?? (job.retryPass && job.state === 'running' ? `Trying the ${job.counts.failed} failed rows once more.` : null),
     continueInBackground: job.continueInBackground,
     pausedBy: job.state === 'paused' ? job.pausedBy : null,
+    creditsUsed: job.creditsUsed,
+    creditCap: job.creditCap ?? null,
+    stoppedBy: job.state === 'paused' ? (job.stoppedBy ?? null) : null,
     // Only while the wait is still ahead of the job's last update: a stale time says nothing.
     waitingUntil: job.state === 'running' && job.waitingUntil != null && job.waitingUntil > job.updatedAt ? job.waitingUntil : null,
   };
