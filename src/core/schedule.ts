@@ -24,6 +24,7 @@ const FIELD_WORDS: Record<string, string> = {
   weekday: 'The weekday must be a whole number from 1 (Monday) to 7 (Sunday).',
   maxAgeDays: 'Days must be a whole number from 1 to 365.',
   forceFetch: '"Request fresh data" must be on or off.',
+  creditCap: 'The credit cap must be a whole number of credits, at least 1 (or empty for no cap).',
   trackedHeaders: 'The tracked columns must be a list of at most 20 column headers.',
 };
 
@@ -44,6 +45,7 @@ export function parseScheduleRequest(input: unknown): ScheduleRequest {
     forceFetch: settings.forceFetch,
   };
   if (settings.frequency === 'weekly') out.weekday = settings.weekday ?? 1;
+  if (settings.creditCap != null) out.creditCap = settings.creditCap;
   if (settings.trackedHeaders) {
     const headers: string[] = [];
     for (const raw of settings.trackedHeaders) {
