@@ -21,6 +21,9 @@ function job(overrides: Partial<JobProgress> = {}): JobProgress {
   return {
     jobId: 'j1',
     sheetName: 'Leads',
+    creditsUsed: 0,
+    creditCap: null,
+    stoppedBy: null,
     state: 'running',
     total: 300,
     processed: 120,
