@@ -43,6 +43,12 @@ export class RecordedApi {
   deliveredRequests = 0;
   /** fetchAll calls (one transport batch each). */
   batches = 0;
+  /** 429, 5xx and broken 200 answers that reached the caller (a timed-out fetchAll delivers none). */
+  deliveredFailures = 0;
+  /** 200 answers whose JSON broke off or is no list (the mock's malformed fault). */
+  deliveredMalformed = 0;
+  /** x-credits-used of the answers that reached the caller. */
+  deliveredCredits = 0;
   private received = 0;
   private readonly faultsAt: Map<number, Fault>;
 
@@ -69,14 +75,22 @@ export class RecordedApi {
         return results;
       }
       for (const result of results) {
-        if ('failure' in result || result.status !== 200) continue;
+        if ('failure' in result) continue;
+        if (result.status === 429 || result.status >= 500) this.deliveredFailures++;
+        this.deliveredCredits += Number(result.headers['x-credits-used'] ?? 0);
+        if (result.status !== 200) continue;
         let entries: unknown;
         try {
           entries = JSON.parse(result.body);
         } catch {
-          continue; // a malformed answer delivers nothing
+          entries = null;
         }
-        if (!Array.isArray(entries)) continue;
+        if (!Array.isArray(entries)) {
+          // A malformed answer delivers nothing: its request has to be sent again.
+          this.deliveredFailures++;
+          this.deliveredMalformed++;
+          continue;
+        }
         this.deliveredRequests++;
         for (const entry of entries as Array<{ matched_on?: unknown }>) {
           const id = String(entry?.matched_on ?? '').toLowerCase();
@@ -216,7 +230,7 @@ export class MemoryCache implements Cache {
 export const freeLock: Lock = { tryLock: () => true, releaseLock: () => undefined };
 
 /** fetchAll over a transport as UrlFetchApp does it: parallel, as slow as the slowest, 60 s timeout. */
-export function transportHttp(transport: Transport, clock: BenchClock): Http {
+export function transportHttp(transport: Transport, clock: Clock): Http {
   return {
     fetchAll(requests) {
       const results = transport.send(

@@ -19,7 +19,10 @@ import { SheetFormulas } from './sheetFormulas';
 export interface EmulatorBackendOptions {
   /** The mock API's limit for its demo key (requests per minute). Default 15, like the real API. */
   mockRequestsPerMinute?: number;
-  /** How much faster than the wall clock virtual time may run (mock only). Default 1. */
+  /**
+   * How much faster than the wall clock virtual time may run (mock only). Default 1; Infinity
+   * holds no answer back (the browser tests, which move the page's clock instead of waiting).
+   */
   speed?: number;
   /** Use the real API with this key (stored as the user's key at start; never sent to the page). */
   realApiKey?: string;

@@ -1,10 +1,15 @@
 // Browser-test harness: Chrome or Chromium through playwright-core (fresh profile per launch, flags
 // that keep a headless run quiet and offline) against the playground started in this process on port 0, with
 // the emulator running dist/Code.js and the mock API. A missing chromium fails, never skips.
+//
+// Time is virtual on both sides, so no test waits for time to pass: the emulator's clock moves by
+// what each execution used and answers at once (FAST_MOCK), and the page's clock (Playwright's
+// clock, installed by launchBrowser) is skipped ahead by reach() whenever the page waits on a
+// timer: the sidebar's estimate pause, the job driver's waits between calls, the grid's refresh.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { chromium, errors, type BrowserContext, type Frame, type Locator, type Page } from 'playwright-core';
 import { createEmulatorBackend, type EmulatorBackend, type EmulatorBackendOptions } from '../../dev/playground/emulatorBackend';
 import { startPlayground, type Playground } from '../../dev/playground/server';
 
@@ -32,6 +37,21 @@ export const SCREENSHOT_DIR = process.env.UPDATE_SCREENSHOTS
   : path.resolve(__dirname, '../../out/screenshots');
 /** Generous: a loaded 2-core CI machine. Every wait is for a state, never a fixed delay. */
 export const STATE_TIMEOUT_MS = 60_000;
+/** How long reach() watches for a state in real time before it skips the page's clock ahead. */
+const LOOK_MS = 150;
+/**
+ * reach()'s skips of the page's clock: the first below the shortest wait that matters (the grid's
+ * 1.5 s refresh), doubling while the state stays away, up to the job driver's longest wait between
+ * calls. A skip past a timer only fires it sooner, as it would fire later anyway.
+ */
+const FIRST_SKIP_MS = 1_000;
+const LONGEST_SKIP_MS = 10_000;
+/**
+ * The most page time one reach() may skip: longer than any wait the sidebar makes (its longest
+ * retry wait is 15 s, its status poll 10 s), so a state that never comes fails the test instead of
+ * skipping on.
+ */
+export const MAX_SKIPPED_MS = 5 * 60_000;
 
 export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
   const chosen = env[BROWSER_PATH_VARIABLE];
@@ -65,6 +85,9 @@ export async function launchBrowser(): Promise<Browser> {
     deviceScaleFactor: 1,
   });
   context.setDefaultTimeout(STATE_TIMEOUT_MS);
+  // Before any page loads: the pages' timers and Date run on this clock. It ticks with real time
+  // (so the shim's setTimeout(0) answers arrive), and reach() skips it ahead.
+  await context.clock.install();
   // Google's add-on stylesheet is unreachable here; the sidebar's own fallback styles apply.
   await context.route('**/ssl.gstatic.com/**', (route) => route.abort());
   return {
@@ -81,7 +104,7 @@ export const FAST_MOCK: EmulatorBackendOptions = {
   mockRequestsPerMinute: 600,
   // Slow answers (virtual time) split the job over several 30-second slices.
   mockLatencyMs: 12_000,
-  speed: 60,
+  speed: Infinity,
 };
 
 export interface Session {
@@ -139,13 +162,32 @@ export async function saveKey(sidebar: Frame, key = 'demo-key'): Promise<void> {
   await sidebar.getByText('Key saved.').waitFor();
 }
 
+/**
+ * Waits until `locator` shows, skipping the page's clock ahead whenever it has
+ * not shown for LOOK_MS of real time, so the page's timers fire without real time passing. Fails
+ * with the locator and the page time skipped once MAX_SKIPPED_MS has gone by without it.
+ */
+export async function reach(locator: Locator, maxSkippedMs = MAX_SKIPPED_MS): Promise<void> {
+  const clock = locator.page().clock;
+  for (let skipped = 0, skip = FIRST_SKIP_MS; ; skipped += skip, skip = Math.min(2 * skip, LONGEST_SKIP_MS)) {
+    try {
+      await locator.waitFor({ timeout: LOOK_MS });
+      return;
+    } catch (error) {
+      if (!(error instanceof errors.TimeoutError)) throw error;
+    }
+    if (skipped >= maxSkippedMs) throw new Error(`${locator} did not show within ${skipped / 1000} s of page time`);
+    await clock.fastForward(skip);
+  }
+}
+
 export async function waitForPhase(sidebar: Frame, phase: string): Promise<void> {
-  await sidebar.locator(`section.run[data-phase="${phase}"]`).waitFor();
+  await reach(sidebar.locator(`section.run[data-phase="${phase}"]`));
 }
 
 /** The estimate panel once figures for the current choice are in (not dimmed while recounting). */
 export async function waitForEstimate(sidebar: Frame): Promise<void> {
-  await sidebar.locator('.estimate[aria-busy="false"] dl.figures').waitFor();
+  await reach(sidebar.locator('.estimate[aria-busy="false"] dl.figures'));
 }
 
 export async function count(sidebar: Frame, label: string): Promise<number> {

@@ -145,8 +145,10 @@ test("re-running with two more field groups keeps Keep fresh's Changes column an
   await waitForEstimate(s.sidebar);
   await expect(s.sidebar.getByText(/cells there hold other data/).count()).resolves.toBe(0);
   await waitForPhase(s.sidebar, 'done');
+  s.backend.holdCalls(['sidebarContinueJob']);
   await s.sidebar.getByRole('button', { name: 'Start again', exact: true }).click();
   await waitForPhase(s.sidebar, 'running');
+  s.backend.releaseCalls();
   await waitForPhase(s.sidebar, 'done');
   expect(await s.sidebar.getByRole('alertdialog').count()).toBe(0);
 

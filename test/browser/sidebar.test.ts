@@ -103,8 +103,11 @@ test('set a key, pick groups, see the estimate and run a 300-row job to the end;
   await shootSidebar(s, 'sidebar-estimate', 'section.run');
   expect(await lowContrastText(sidebar)).toEqual([]);
 
+  // The first continue call waits until the running phase has shown: answers come at once.
+  s.backend.holdCalls(['sidebarContinueJob']);
   await sidebar.getByRole('button', { name: 'Start', exact: true }).click();
   await waitForPhase(sidebar, 'running');
+  s.backend.releaseCalls();
   await waitForPhase(sidebar, 'done');
   expect(await count(sidebar, 'done')).toBe(300);
   expect(await count(sidebar, 'matched')).toBe(281);

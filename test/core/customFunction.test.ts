@@ -1,5 +1,6 @@
 // Unit tests of CRUSTDATA_ENRICH's pure part: arguments, formula parsing, the neighbour plan,
 // output shaping, and the run over a counting fake engine, lock and sheet.
+import { shuffled } from '../helpers/shuffled';
 import { columnsFor, parseFieldSelection } from '../../src/core/catalog';
 import {
   answerBeforeTheKey,
@@ -22,11 +23,10 @@ import {
   type CustomFunctionHost,
 } from '../../src/core/customFunction';
 import type { CallingCell, SheetReader } from '../../src/core/ports';
-import { emptyStats, type EnrichContext, type EnrichOptions, type EnrichResult } from '../../src/core/enrich';
 import { EnrichError, isEnrichError, type ErrorCode } from '../../src/core/errors';
-import { classifyIdentifier } from '../../src/core/identifiers';
 import type { Lock } from '../../src/core/ports';
 import type { PersonData, RowOutcome } from '../../src/core/types';
+import { fakeEngine, person } from './customFunctionFakes';
 import { FakeCache, FakeClock, nodeHasher } from './fakes';
 import { PackedResultCache, ResultCache } from '../../src/core/resultCache';
 import { selectionKey } from '../../src/core/catalog';
@@ -34,9 +34,6 @@ import { selectionKey } from '../../src/core/catalog';
 const DEFAULT_COLUMNS = columnsFor(parseFieldSelection(null));
 const WIDTH = DEFAULT_COLUMNS.length;
 
-function person(name: string): PersonData {
-  return { basic_profile: { name, headline: `Headline of ${name}` } };
-}
 
 // ---- Arguments --------------------------------------------------------------------------------
 
@@ -369,71 +366,6 @@ describe('redactKey', () => {
 
 // ---- The run, over fakes -------------------------------------------------------------------------
 
-/** A fake engine with the real one's contract: cache per identifier, ceil(n/25) requests per type, nothing past the deadline. */
-function fakeEngine(
-  options: { notFound?: Set<string>; fail?: { code: ErrorCode; message: string }; failTimes?: number; maxRequests?: number; capacity?: number } = {},
-) {
-  const cache = new Map<string, PersonData | null>();
-  const log: { kind: string; identifiers: string[] }[] = [];
-  const calls: { cells: number; deadline: number }[] = [];
-  let now = 0;
-  const clock = {
-    now: () => now,
-    sleep: (ms: number) => {
-      now += ms;
-    },
-  };
-  const resultCache = new FakeCache(clock);
-  const ctx = { clock, apiKey: 'sk_test_secret_key', hasher: nodeHasher, resultCache } as unknown as EnrichContext;
-  let failuresLeft = options.failTimes ?? Infinity;
-  const enrich = (_ctx: EnrichContext, cells: unknown[], opts: EnrichOptions): EnrichResult => {
-    calls.push({ cells: cells.length, deadline: opts.deadline });
-    const classified = cells.map(classifyIdentifier);
-    const missing = new Map<string, string[]>();
-    for (const id of classified) {
-      if (id.kind !== 'profile_url' && id.kind !== 'business_email') continue;
-      if (cache.has(id.normalized)) continue;
-      const list = missing.get(id.kind) ?? [];
-      if (!list.includes(id.normalized)) list.push(id.normalized);
-      missing.set(id.kind, list);
-    }
-    let requests = 0;
-    const failedIds = new Set<string>();
-    if (opts.deadline > clock.now()) {
-      for (const [kind, list] of missing) {
-        for (let i = 0; i < list.length; i += 25) {
-          if (options.maxRequests !== undefined && log.length >= options.maxRequests) break;
-          const batch = list.slice(i, i + 25);
-          log.push({ kind, identifiers: batch });
-          requests++;
-          now += 1500;
-          const failing = options.fail && failuresLeft-- > 0;
-          for (const id of batch) {
-            if (failing) failedIds.add(id);
-            else cache.set(id, options.notFound?.has(id) ? null : person(`Person ${id}`));
-          }
-          // CacheService keeps about 1,000 items and drops the oldest tenth when full.
-          if (options.capacity && cache.size > options.capacity) {
-            for (const key of [...cache.keys()].slice(0, Math.ceil(options.capacity / 10))) cache.delete(key);
-          }
-        }
-      }
-    }
-    const outcomes = classified.map((id): RowOutcome => {
-      if (id.kind === 'blank') return { status: 'blank' };
-      if (id.kind === 'invalid') return { status: 'invalid', message: id.message };
-      if (failedIds.has(id.normalized)) return { status: 'failed', identifier: id.normalized, ...options.fail! };
-      if (!cache.has(id.normalized)) return { status: 'pending', identifier: id.normalized, message: 'later' };
-      const found = cache.get(id.normalized);
-      return found
-        ? { status: 'matched', identifier: id.normalized, person: found, fetchedAt: 0, fromCache: true }
-        : { status: 'not_found', identifier: id.normalized, fetchedAt: 0, fromCache: true };
-    });
-    return { outcomes, stats: { ...emptyStats(), requests } };
-  };
-  return { ctx, enrich, log, calls, clock, cache, resultCache };
-}
-
 function countingLock(available = true): Lock & { acquired: number; held: boolean } {
   const lock = {
     acquired: 0,
@@ -491,17 +423,6 @@ function fakeSheet(identifiers: unknown[], formulaFor: (row: number) => string =
 
 function url(i: number): string {
   return `https://www.linkedin.com/in/person-${i}`;
-}
-
-function shuffled<T>(items: T[], seed = 7): T[] {
-  const out = items.slice();
-  let state = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    const j = state % (i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
 }
 
 describe('runCustomFunction', () => {
@@ -638,7 +559,7 @@ describe('runCustomFunction', () => {
       const engine = fakeEngine();
       const lock = countingLock();
       const sheet = fakeSheet(identifiers, formulaFor);
-      const rows = order === 'top-down' ? sheet.rows : shuffled(sheet.rows);
+      const rows = order === 'top-down' ? sheet.rows : shuffled(sheet.rows, 7);
       const results = new Map<number, unknown[]>();
       for (const row of rows) {
         sheet.callFrom(row);
@@ -694,7 +615,7 @@ describe('runCustomFunction', () => {
       const identifiers = Array.from({ length: 1500 }, (_, i) => url(i));
       const engine = fakeEngine({ capacity: 1000 });
       const sheet = fakeSheet(identifiers);
-      for (const row of shuffled(sheet.rows)) {
+      for (const row of shuffled(sheet.rows, 7)) {
         sheet.callFrom(row);
         const run = runCustomFunction(host(engine, countingLock(), sheet.reader), sheet.valueAt(row));
         expect(run.values[0][0]).toBe(`Person ${sheet.valueAt(row)}`);

@@ -9,20 +9,7 @@ import {
   readPlanChunk,
   savePlan,
 } from '../../src/core/duplicatePlan';
-import type { KeyValueStore } from '../../src/core/ports';
-
-class MemoryStore implements KeyValueStore {
-  readonly values = new Map<string, string>();
-  get = (key: string) => this.values.get(key) ?? null;
-  set = (key: string, value: string) => {
-    if (value.length > 9 * 1024) throw new Error('Argument too large: value');
-    this.values.set(key, value);
-  };
-  delete = (key: string) => {
-    this.values.delete(key);
-  };
-  keys = () => [...this.values.keys()];
-}
+import { FakeStore } from '../helpers/fakeStore';
 
 describe('linkDuplicates', () => {
   const keys = ['a', null, 'b', 'a', 'c', 'a', 'b', null];
@@ -38,7 +25,7 @@ describe('linkDuplicates', () => {
 
 describe('stored chunks', () => {
   test('round-trip from the cursor on; offsets before the first stored chunk are not covered', () => {
-    const store = new MemoryStore();
+    const store = new FakeStore();
     const keys = Array.from({ length: 3_000 }, (_, i) => `id${i % 1_000}`);
     const links = linkDuplicates(keys, 1);
     const header = savePlan(store, 7, 'tag1', 1, links, 1_700);
@@ -53,7 +40,7 @@ describe('stored chunks', () => {
   });
 
   test('every stored chunk fits a property even when every row repeats; one build stores a bounded number', () => {
-    const store = new MemoryStore();
+    const store = new FakeStore();
     const rows = 9_000_000 + 40 * PLAN_CHUNK_ROWS;
     const links = new Int32Array(rows).fill(8_999_999);
     const header = savePlan(store, 7, 'big', 1, links, 9_000_000);
@@ -66,7 +53,7 @@ describe('stored chunks', () => {
   });
 
   test('a chunk of another build, or mangled, is not trusted', () => {
-    const store = new MemoryStore();
+    const store = new FakeStore();
     const links = linkDuplicates(['a', 'a', 'b', 'b'], 1);
     const header = savePlan(store, 7, 'one', 1, links, 0);
     savePlan(store, 7, 'two', 1, links, 0); // a later build overwrote the chunk
@@ -83,7 +70,7 @@ describe('stored chunks', () => {
   });
 
   test("clearPlan removes the sheet's chunks, keeps another sheet's and a kept build's", () => {
-    const store = new MemoryStore();
+    const store = new FakeStore();
     const links = linkDuplicates(Array.from({ length: 2_000 }, (_, i) => `id${i % 10}`), 1);
     savePlan(store, 7, 'old', 1, links, 0);
     savePlan(store, 8, 'other', 1, links, 0);

@@ -2,103 +2,20 @@
 // with duplicates, invalid rows and injected 5xx, 429, cut-off and hung requests, checked request by
 // request against the mock's own log (the engine's promise: every request accounted for).
 import { parseFieldSelection } from '../../src/core/catalog';
-import { enrichCells, type EnrichResult } from '../../src/core/enrich';
+import { enrichCells, type EnrichContext, type EnrichResult } from '../../src/core/enrich';
 import { MAX_IDENTIFIERS_PER_REQUEST } from '../../src/core/crustdataClient';
 import { dedupeIdentifiers } from '../../src/core/identifiers';
-import { HttpTransportError, type Http, type HttpRequest, type HttpResponse } from '../../src/core/ports';
 import { seededRandom } from '../../src/core/retry';
-import { syntheticBusinessEmail, syntheticProfileUrl } from '../../dev/mock-api/dataset';
-import { MockCrustdataApi, type Fault } from '../../dev/mock-api/handler';
+import type { MockCrustdataApi, Fault } from '../../dev/mock-api/handler';
+import { mixedJob } from '../../bench/jobs';
+import { BENCH_KEY, RecordedApi, transportHttp } from '../../bench/world';
 import { FakeCache, FakeClock, FakeLock, nodeHasher, T0 } from './fakes';
 
-const KEY = 'engine-test-key';
-const FETCH_TIMEOUT_MS = 60_000;
-
-/**
- * UrlFetchApp.fetchAll over the mock: every request of a call reaches the mock at the same
- * instant, the call lasts as long as its slowest answer, and one answer past 60 s fails it all.
- * `faultsAt` injects a fault into the n-th request (0-based) the mock receives.
- */
-class MockApiHttp implements Http {
-  calls = 0;
-  received = 0;
-  /** Identifiers whose 200 answer reached the engine, with how often. */
-  readonly delivered = new Map<string, number>();
-  timedOutRequests = 0;
-  /** 429, 5xx and broken 200 answers that reached the engine (a hung fetchAll delivers none of its answers). */
-  deliveredFailures = 0;
-  /** 200 answers whose JSON broke off (the mock's malformed fault). */
-  deliveredMalformed = 0;
-  /** x-credits-used of the answers that reached the engine. */
-  deliveredCredits = 0;
-
-  constructor(
-    private readonly api: MockCrustdataApi,
-    private readonly clock: FakeClock,
-    private readonly faultsAt: Map<number, Fault> = new Map(),
-  ) {}
-
-  fetchAll(requests: HttpRequest[]): HttpResponse[] {
-    this.calls++;
-    const now = this.clock.now();
-    const responses = requests.map((request) => {
-      const fault = this.faultsAt.get(this.received++);
-      if (fault) this.api.enqueueFaults([fault]);
-      return this.api.handle({ method: request.method, path: new URL(request.url).pathname, headers: request.headers, body: request.payload ?? '' }, now);
-    });
-    const latency = Math.max(...responses.map((r) => r.latencyMs));
-    if (latency >= FETCH_TIMEOUT_MS) {
-      this.clock.advance(FETCH_TIMEOUT_MS);
-      this.timedOutRequests += requests.length;
-      throw new HttpTransportError('Timeout: the request took longer than 60 s');
-    }
-    this.clock.advance(latency);
-    responses.forEach((response, i) => {
-      if (response.status === 429 || response.status >= 500) this.deliveredFailures++;
-      this.deliveredCredits += Number(response.headers['x-credits-used'] ?? 0);
-      if (response.status !== 200) return;
-      try {
-        for (const entry of JSON.parse(response.body) as Array<{ matched_on: string }>) {
-          this.delivered.set(entry.matched_on, (this.delivered.get(entry.matched_on) ?? 0) + 1);
-        }
-      } catch {
-        void i; // A malformed answer delivers nothing: the request has to be sent again.
-        this.deliveredFailures++;
-        this.deliveredMalformed++;
-      }
-    });
-    return responses.map(({ status, headers, body }) => ({ status, headers, body }));
-  }
-}
-
-/** 2,000 rows: 65% unique (URLs and emails alike), 30% duplicates in other pasted forms, 5% invalid. */
-function buildJob(rows: number, seed: number): unknown[] {
-  const random = seededRandom(seed);
-  const uniqueCount = Math.round(rows * 0.65);
-  const unique = Array.from({ length: uniqueCount }, (_, i) => (i % 2 === 0 ? syntheticProfileUrl(i) : syntheticBusinessEmail(i)));
-  const variants = (id: string): string[] =>
-    id.includes('@')
-      ? [id.toUpperCase(), ` ${id} `, `mailto:${id}`]
-      : [`${id}/`, `${id}?utm_source=sheet`, id.replace('https://www.', 'http://uk.').toUpperCase(), id.replace('https://', '') + '/details/experience/'];
-  const cells: unknown[] = [...unique];
-  for (let i = 0; i < Math.round(rows * 0.3); i++) {
-    const original = unique[Math.floor(random() * unique.length)];
-    const forms = variants(original);
-    cells.push(forms[Math.floor(random() * forms.length)]);
-  }
-  const junk = ['not a url', 'https://www.linkedin.com/company/acme', 'someone@', 42, 'https://example.com/in/x', 'ACoAAB1234567890abcdef'];
-  while (cells.length < rows) cells.push(junk[cells.length % junk.length]);
-  // Shuffle so duplicates and invalid rows are spread through the column.
-  for (let i = cells.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [cells[i], cells[j]] = [cells[j], cells[i]];
-  }
-  return cells;
-}
+const KEY = BENCH_KEY;
 
 interface JobRun {
   api: MockCrustdataApi;
-  http: MockApiHttp;
+  http: RecordedApi;
   clock: FakeClock;
   result: EnrichResult;
   durationMs: number;
@@ -106,12 +23,16 @@ interface JobRun {
   emails: number;
 }
 
-function runJob(cells: unknown[], perMinute: number, faultsAt: Map<number, Fault>): JobRun {
+/**
+ * The engine over the mock through UrlFetchApp's fetchAll (bench/world.ts): every request of a
+ * call reaches the mock at the same instant, the call lasts as long as its slowest answer, one
+ * answer past 60 s fails it all, and what each answer really delivered is recorded.
+ */
+function engineOverMock(perMinute: number, faultsAt: Map<number, Fault> = new Map()) {
   const clock = new FakeClock();
-  const api = new MockCrustdataApi({ keys: { [KEY]: { label: 'engine', requestsPerMinute: perMinute } } });
-  const http = new MockApiHttp(api, clock, faultsAt);
-  const ctx = {
-    http,
+  const http = new RecordedApi({ requestsPerMinute: perMinute, faultsAt });
+  const ctx: EnrichContext = {
+    http: transportHttp(http.transport, clock),
     clock,
     hasher: nodeHasher,
     resultCache: new FakeCache(clock),
@@ -121,6 +42,11 @@ function runJob(cells: unknown[], perMinute: number, faultsAt: Map<number, Fault
     apiBaseUrl: 'https://api.crustdata.com',
     requestsPerMinute: perMinute,
   };
+  return { clock, http, api: http.api, ctx };
+}
+
+function runJob(cells: unknown[], perMinute: number, faultsAt: Map<number, Fault>): JobRun {
+  const { clock, http, api, ctx } = engineOverMock(perMinute, faultsAt);
   const { unique } = dedupeIdentifiers(cells);
   const result = enrichCells(ctx, cells, {
     selection: parseFieldSelection('basic_profile, experience'),
@@ -155,7 +81,7 @@ function checkJob(cells: unknown[], run: JobRun, perMinute: number): { base: num
 
   // Requests: one per 25 of each type, plus exactly the retries the faults forced.
   const base = Math.ceil(run.urls / MAX_IDENTIFIERS_PER_REQUEST) + Math.ceil(run.emails / MAX_IDENTIFIERS_PER_REQUEST);
-  const forced = http.deliveredFailures + http.timedOutRequests;
+  const forced = http.deliveredFailures + http.lostToTimeouts;
   expect(log.length).toBe(base + forced);
   expect(result.stats.requests).toBe(log.length);
   expect(result.stats.retries).toBe(forced);
@@ -176,7 +102,7 @@ function checkJob(cells: unknown[], run: JobRun, perMinute: number): { base: num
 }
 
 describe('a 2,000-row job against the mock API', () => {
-  const cells = buildJob(2_000, 11);
+  const cells = mixedJob(2_000, 11);
   // Faults at fixed places in the request stream: two 5xx, an HTML 502, a 429 with Retry-After,
   // two 200s cut off half way, and one hung request (past UrlFetch's 60 s) that takes its whole
   // fetchAll down with it.
@@ -196,13 +122,13 @@ describe('a 2,000-row job against the mock API', () => {
     expect(run.urls + run.emails).toBeGreaterThan(1_200);
     expect(base).toBe(52);
     // The hung request's fetchAll held a full burst: all of it is sent again.
-    expect(run.http.timedOutRequests).toBeGreaterThan(1);
+    expect(run.http.lostToTimeouts).toBeGreaterThan(1);
     expect(run.http.deliveredFailures).toBeGreaterThanOrEqual(5);
     expect(run.result.stats.rateLimited).toBe(1);
     // A cut-off answer costs its batch one more request, not its rows.
     expect(run.http.deliveredMalformed).toBe(2);
     expect(run.result.stats.malformedResponses).toBe(2);
-    expect(forced).toBe(run.http.deliveredFailures + run.http.timedOutRequests);
+    expect(forced).toBe(run.http.deliveredFailures + run.http.lostToTimeouts);
     // The limit allows ceil(requests / 15) windows; the run may not take 5% longer than that.
     expect(run.durationMs).toBeLessThanOrEqual(floorMs * 1.05);
     // And the window is used fully: no more windows than the requests need, plus the hung minute.
@@ -228,28 +154,15 @@ describe('a 2,000-row job against the mock API', () => {
     const run = runJob(cells, 60, new Map());
     const { base } = checkJob(cells, run, 60);
     expect(run.result.stats.bursts).toBe(2);
-    expect(run.http.calls).toBe(2);
+    expect(run.http.batches).toBe(2);
     expect(run.api.requestLog()).toHaveLength(base);
     expect(run.api.requestLog().filter((e) => e.atMs === T0)).toHaveLength(1);
   });
 });
 
 test('a second job over the same column costs no request while the cache holds', () => {
-  const cells = buildJob(300, 5);
-  const clock = new FakeClock();
-  const api = new MockCrustdataApi({ keys: { [KEY]: { requestsPerMinute: 15 } } });
-  const http = new MockApiHttp(api, clock);
-  const ctx = {
-    http,
-    clock,
-    hasher: nodeHasher,
-    resultCache: new FakeCache(clock),
-    sharedCache: new FakeCache(clock),
-    lock: new FakeLock(),
-    apiKey: KEY,
-    apiBaseUrl: 'https://api.crustdata.com',
-    requestsPerMinute: 15,
-  };
+  const cells = mixedJob(300, 5);
+  const { clock, api, ctx } = engineOverMock(15);
   const selection = parseFieldSelection('basic_profile');
   enrichCells(ctx, cells, { selection, deadline: T0 + 3_600_000 });
   const sent = api.requestLog().length;

@@ -15,20 +15,8 @@ import {
   toProgress,
   type StoredJob,
 } from '../../src/core/jobState';
-import type { KeyValueStore } from '../../src/core/ports';
-
-class MemoryStore implements KeyValueStore {
-  readonly values = new Map<string, string>();
-  get = (key: string) => this.values.get(key) ?? null;
-  set = (key: string, value: string) => {
-    if (value.length > 9 * 1024) throw new Error('Argument too large: value');
-    this.values.set(key, value);
-  };
-  delete = (key: string) => {
-    this.values.delete(key);
-  };
-  keys = () => [...this.values.keys()];
-}
+import { loadCountingZod } from '../helpers/countingZod';
+import { FakeStore } from '../helpers/fakeStore';
 
 function job(overrides: Partial<StoredJob> = {}): StoredJob {
   return {
@@ -69,7 +57,7 @@ function job(overrides: Partial<StoredJob> = {}): StoredJob {
 
 describe('stored job', () => {
   test('round-trips through the store under a key per sheet', () => {
-    const store = new MemoryStore();
+    const store = new FakeStore();
     saveJob(store, job());
     expect(store.keys()).toEqual([jobKey(42)]);
     expect(loadJob(store, 42)).toEqual(job());
@@ -102,7 +90,7 @@ describe('stored job', () => {
   });
 
   test('stays under the property limit: a very long message is cut, nothing per row is kept', () => {
-    const store = new MemoryStore();
+    const store = new FakeStore();
     saveJob(store, job({ message: 'x'.repeat(20_000) }));
     const raw = store.get(jobKey(42))!;
     expect(raw.length).toBeLessThan(MAX_STATE_BYTES);
@@ -117,7 +105,7 @@ describe('stored job', () => {
   });
 
   test('jobs are found by id across sheets; other keys are ignored', () => {
-    const store = new MemoryStore();
+    const store = new FakeStore();
     saveJob(store, job());
     saveJob(store, job({ jobId: 'job2', sheetId: 7 }));
     store.set('crustdata.apiKey-ish', 'x');
@@ -179,7 +167,7 @@ describe('progress for the sidebar', () => {
 
 describe('last settings per sheet', () => {
   test('saved and read back per sheet; invalid values read as none', () => {
-    const store = new MemoryStore();
+    const store = new FakeStore();
     saveSettings(store, 42, { fields: ['basic_profile'], reenrich: true });
     expect(loadSettings(store, 42)).toEqual({ fields: ['basic_profile'], reenrich: true });
     expect(loadSettings(store, 43)).toBeNull();
@@ -189,34 +177,16 @@ describe('last settings per sheet', () => {
 });
 
 describe('start-up cost', () => {
-  /** Loads a fresh copy of a module with every zod/mini builder counted. */
-  function loadCountingZod<T>(path: string): { module: T; builds: () => number } {
-    let builds = 0;
-    let module!: T;
-    jest.isolateModules(() => {
-      const actual = jest.requireActual('zod/mini') as Record<string, unknown>;
-      const counted = Object.fromEntries(
-        Object.entries(actual).map(([name, value]) =>
-          typeof value === 'function' && /^[a-z]/.test(name)
-            ? [name, (...args: unknown[]) => (builds++, (value as (...a: unknown[]) => unknown)(...args))]
-            : [name, value],
-        ),
-      );
-      jest.doMock('zod/mini', () => counted);
-      module = require(path) as T;
-    });
-    return { module, builds: () => builds };
-  }
-
   test('loading the module builds no schema (every execution loads the bundle); the first read builds them once', () => {
-    const { module, builds } = loadCountingZod<typeof import('../../src/core/jobState')>('../../src/core/jobState');
+    const { built, loaded: module } = loadCountingZod(() => require('../../src/core/jobState') as typeof import('../../src/core/jobState'));
+    const builds = () => built.length;
     expect(builds()).toBe(0);
     const stored = JSON.stringify(job());
     expect(module.parseStoredJob(stored)?.jobId).toBe('job1');
-    const built = builds();
-    expect(built).toBeGreaterThan(0);
+    const afterFirstRead = builds();
+    expect(afterFirstRead).toBeGreaterThan(0);
     expect(module.parseStoredJob(stored)?.jobId).toBe('job1');
     expect(module.parseStoredJob('{"v":2}')).toBeNull();
-    expect(builds()).toBe(built);
+    expect(builds()).toBe(afterFirstRead);
   });
 });

@@ -6,8 +6,8 @@ import { columnsFor, parseFieldSelection, selectionKey, type Column } from '../.
 import { toSheetValue } from '../../src/core/cellText';
 import { CHANGES_METADATA_KEY } from '../../src/core/changeTracking';
 import type { EnrichOptions, EnrichResult } from '../../src/core/enrich';
-import { emptyStats } from '../../src/core/enrich';
-import type { ErrorCode } from '../../src/core/errors';
+import { DEFAULT_MAX_REQUEST_MS, emptyStats } from '../../src/core/enrich';
+import { FATAL_CODES, type ErrorCode } from '../../src/core/errors';
 import { flattenPerson } from '../../src/core/flatten';
 import { classifyIdentifier } from '../../src/core/identifiers';
 import type { StoredJob } from '../../src/core/jobState';
@@ -16,7 +16,10 @@ import type { RefreshDeps } from '../../src/core/refresh';
 import type { ControlDeps } from '../../src/core/refreshControl';
 import { COLUMN_METADATA_KEY, decodeColumnRecord, encodeColumnRecord, layoutMarks, STATUS_HEADER, type ColumnMark } from '../../src/core/sheetTarget';
 import type { CellValue, PersonData, RowOutcome } from '../../src/core/types';
+import { FakeStore } from '../helpers/fakeStore';
 import { FakeClock, FakeLock } from './fakes';
+
+export { FakeStore };
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;
@@ -245,34 +248,18 @@ export class FakeRefreshSheet implements RefreshSheet {
   }
 }
 
-export class FakeStore implements KeyValueStore {
-  readonly values = new Map<string, string>();
-  writes = 0;
-  get(key: string) {
-    return this.values.get(key) ?? null;
-  }
-  set(key: string, value: string) {
-    if (value.length > 9 * 1024) throw new Error('Argument too large: value');
-    this.writes++;
-    this.values.set(key, value);
-  }
-  delete(key: string) {
-    this.values.delete(key);
-  }
-  keys() {
-    return [...this.values.keys()];
-  }
-}
 
 export type Answer = { person: PersonData } | 'not_found' | { failed: ErrorCode; message?: string };
 
 /**
  * The engine's contract without HTTP: one outcome per cell, `msPerCall` of virtual time per call,
  * nothing sent once the deadline minus maxRequestMs has passed (the rest pending), a fatal answer
- * failing every row after it as the engine does.
+ * failing every row after it as the engine does. test/core/engineContract.test.ts holds it to the
+ * real engine's observable rules.
  */
 export class FakeEngine {
-  readonly calls: Array<{ identifiers: string[]; options: EnrichOptions; at: number }> = [];
+  /** Every call; `sent` is false for a call turned away by the deadline (nothing went out). */
+  readonly calls: Array<{ identifiers: string[]; options: EnrichOptions; at: number; sent: boolean }> = [];
   answers = new Map<string, Answer>();
   msPerCall = 20_000;
   fetchedAt: number | null = null;
@@ -280,10 +267,16 @@ export class FakeEngine {
 
   enrich(cells: unknown[], options: EnrichOptions): EnrichResult {
     const ids = cells.map(classifyIdentifier);
-    this.calls.push({ identifiers: ids.map((id) => ('normalized' in id ? id.normalized : '')), options, at: this.clock.now() });
-    const latestStart = options.deadline - (options.maxRequestMs ?? 60_000);
-    if (this.clock.now() > latestStart) {
-      return { outcomes: ids.map((id) => ({ status: 'pending', identifier: 'normalized' in id ? id.normalized : '', message: 'later' })), stats: emptyStats() };
+    const latestStart = options.deadline - (options.maxRequestMs ?? DEFAULT_MAX_REQUEST_MS);
+    const sent = this.clock.now() <= latestStart;
+    this.calls.push({ identifiers: ids.map((id) => ('normalized' in id ? id.normalized : '')), options, at: this.clock.now(), sent });
+    if (!sent) {
+      // As the engine: blank and invalid cells are classified whatever the time; only identifiers wait.
+      const outcomes = ids.map((id): RowOutcome => {
+        if (!('normalized' in id)) return id.kind === 'blank' ? { status: 'blank' } : { status: 'invalid', message: id.message };
+        return { status: 'pending', identifier: id.normalized, message: 'later' };
+      });
+      return { outcomes, stats: emptyStats() };
     }
     this.clock.advance(this.msPerCall);
     const now = this.fetchedAt ?? this.clock.now();
@@ -295,7 +288,7 @@ export class FakeEngine {
       if (answer === 'not_found') return { status: 'not_found', identifier: id.normalized, fetchedAt: now, fromCache: false };
       if ('failed' in answer) {
         const message = answer.message ?? `failed: ${answer.failed}`;
-        if (['invalid_api_key', 'insufficient_credits', 'permission_denied', 'missing_api_key'].includes(answer.failed)) fatal = { code: answer.failed, message };
+        if (FATAL_CODES.has(answer.failed)) fatal = { code: answer.failed, message };
         return { status: 'failed', identifier: id.normalized, code: answer.failed, message };
       }
       return { status: 'matched', identifier: id.normalized, person: answer.person, fetchedAt: now, fromCache: false };
@@ -303,9 +296,10 @@ export class FakeEngine {
     return { outcomes, stats: emptyStats(), ...(fatal ? { fatal } : {}) };
   }
 
-  /** Identifiers sent, over every call. */
+  /** Identifiers sent, over every call that sent (blank and invalid cells are never sent). */
   sent(): string[] {
-    return this.calls.flatMap((call) => call.identifiers);
+    // One request per identifier, as the engine dedupes the forms a column repeats.
+    return this.calls.filter((call) => call.sent).flatMap((call) => [...new Set(call.identifiers.filter(Boolean))]);
   }
 }
 
@@ -492,28 +486,3 @@ export function storedJob(patch: Partial<StoredJob> = {}): StoredJob {
 }
 
 export type { RefreshDeps };
-
-/**
- * Loads `load`'s modules afresh over a zod/mini that records every schema it is asked to build,
- * so a test can tell what loading the bundle builds and what the first use does.
- */
-export function loadCountingZod<T>(load: () => T): { built: string[]; loaded: T } {
-  const built: string[] = [];
-  let loaded!: T;
-  jest.isolateModules(() => {
-    const actual = jest.requireActual<Record<string, unknown>>('zod/mini');
-    const counting: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(actual)) {
-      counting[name] =
-        typeof value === 'function'
-          ? (...args: unknown[]) => {
-              built.push(name);
-              return (value as (...a: unknown[]) => unknown)(...args);
-            }
-          : value;
-    }
-    jest.doMock('zod/mini', () => counting);
-    loaded = load();
-  });
-  return { built, loaded };
-}

@@ -1,7 +1,8 @@
 // The refresh state property: read back through zod (anything unreadable starts afresh), texts
 // capped under the 9 KB limit, and its schemas built on first use rather than at bundle load.
 import { emptyRefreshState, loadRefreshState, REFRESH_STATE_KEY, saveRefreshState, type RefreshState } from '../../src/core/refreshState';
-import { FakeStore, loadCountingZod } from './refreshFakes';
+import { loadCountingZod } from '../helpers/countingZod';
+import { FakeStore } from './refreshFakes';
 
 function busyState(): RefreshState {
   return {

@@ -14,7 +14,8 @@ import {
   zonedToEpoch,
 } from '../../src/core/schedule';
 import type { ScheduleRequest } from '../../src/common/contract';
-import { FakeStore, intlZone, loadCountingZod } from './refreshFakes';
+import { loadCountingZod } from '../helpers/countingZod';
+import { FakeStore, intlZone } from './refreshFakes';
 
 const daily = (hour: number, extra: Partial<ScheduleRequest> = {}): ScheduleRequest => ({ frequency: 'daily', hour, maxAgeDays: 7, forceFetch: false, ...extra });
 const at = (iso: string) => Date.parse(iso);

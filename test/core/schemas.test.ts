@@ -1,5 +1,6 @@
 // Response schemas: lenient on content, loud only on a broken envelope.
 import { parseEnrichBody, parseErrorBody } from '../../src/core/schemas';
+import { loadCountingZod } from '../helpers/countingZod';
 
 test('unknown fields pass and nulls are allowed anywhere', () => {
   const body = JSON.stringify([
@@ -53,32 +54,17 @@ test('both error envelopes are read; anything else gives nulls', () => {
 });
 
 describe('schemas are built on first use, not when the bundle loads', () => {
-  /** Loads the modules afresh over a zod/mini that records every schema it is asked to build. */
-  function loadCounting(): { built: string[]; schemas: typeof import('../../src/core/schemas'); cache: typeof import('../../src/core/resultCache') } {
-    const built: string[] = [];
-    let loaded!: ReturnType<typeof loadCounting>;
-    jest.isolateModules(() => {
-      const actual = jest.requireActual<Record<string, unknown>>('zod/mini');
-      const counting: Record<string, unknown> = {};
-      for (const [name, value] of Object.entries(actual)) {
-        counting[name] =
-          typeof value === 'function'
-            ? (...args: unknown[]) => {
-                built.push(name);
-                return (value as (...a: unknown[]) => unknown)(...args);
-              }
-            : value;
-      }
-      jest.doMock('zod/mini', () => counting);
-      loaded = {
-        built,
-        // The engine's modules as the bundle loads them: the engine itself pulls in both.
-        schemas: require('../../src/core/schemas'),
-        cache: require('../../src/core/resultCache'),
+  /** The engine's modules as the bundle loads them (the engine itself pulls in both), over a recording zod/mini. */
+  function loadCounting() {
+    const { built, loaded } = loadCountingZod(() => {
+      const modules = {
+        schemas: require('../../src/core/schemas') as typeof import('../../src/core/schemas'),
+        cache: require('../../src/core/resultCache') as typeof import('../../src/core/resultCache'),
       };
       require('../../src/core/enrich');
+      return modules;
     });
-    return loaded;
+    return { built, ...loaded };
   }
 
   test('loading the engine builds none', () => {

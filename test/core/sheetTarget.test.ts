@@ -1,6 +1,7 @@
 // The column records the bulk job and the scheduled refresh share: what a Changes-column mark
 // says, and how a new layout keeps a Changes column out of its way and the change notes on their
 // fields. (The status texts are the job worker's: test/core/jobWorker.test.ts.)
+import { loadCountingZod } from '../helpers/countingZod';
 import { carryCellMarks, changesColumnsShift, decodeChangesMark, fieldMoves } from '../../src/core/sheetTarget';
 
 describe('Changes-column marks', () => {
@@ -16,30 +17,19 @@ describe('Changes-column marks', () => {
 
 describe('start-up cost', () => {
   test('loading sheetTarget and rowAnchors builds no schema; decoding builds each once', () => {
-    let builds = 0;
-    let sheetTarget!: typeof import('../../src/core/sheetTarget');
-    let rowAnchors!: typeof import('../../src/core/rowAnchors');
-    jest.isolateModules(() => {
-      const actual = jest.requireActual('zod/mini') as Record<string, unknown>;
-      const counted = Object.fromEntries(
-        Object.entries(actual).map(([name, value]) =>
-          typeof value === 'function' && /^[a-z]/.test(name)
-            ? [name, (...args: unknown[]) => (builds++, (value as (...a: unknown[]) => unknown)(...args))]
-            : [name, value],
-        ),
-      );
-      jest.doMock('zod/mini', () => counted);
-      sheetTarget = require('../../src/core/sheetTarget');
-      rowAnchors = require('../../src/core/rowAnchors');
-    });
-    expect(builds).toBe(0);
+    const { built, loaded } = loadCountingZod(() => ({
+      sheetTarget: require('../../src/core/sheetTarget') as typeof import('../../src/core/sheetTarget'),
+      rowAnchors: require('../../src/core/rowAnchors') as typeof import('../../src/core/rowAnchors'),
+    }));
+    const { sheetTarget, rowAnchors } = loaded;
+    expect(built).toHaveLength(0);
     expect(sheetTarget.decodeColumnRecord('{"v":1,"role":"source","t":"job1"}')).toEqual({ v: 1, role: 'source', t: 'job1' });
     expect(rowAnchors.decodeRowAnchor('{"v":1,"j":"job1","r":"first"}')).toEqual({ v: 1, j: 'job1', r: 'first' });
-    const built = builds;
-    expect(built).toBeGreaterThan(0);
+    const afterDecoding = built.length;
+    expect(afterDecoding).toBeGreaterThan(0);
     expect(sheetTarget.decodeColumnRecord('{"v":1,"role":"data","t":"job1","id":"x"}')).not.toBeNull();
     expect(rowAnchors.decodeRowAnchor('{"v":1,"j":"job1","r":"done","p":1,"s":3}')).not.toBeNull();
-    expect(builds).toBe(built);
+    expect(built).toHaveLength(afterDecoding);
   });
 });
 

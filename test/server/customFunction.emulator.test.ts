@@ -2,6 +2,7 @@
 // mode (read-only spreadsheet, 30 s limit, real cache and property limits) against the mock
 // Crustdata API in-process, with its 15 requests/minute limit, on the virtual clock.
 // Request counts come from the mock's own log. `npm test` builds dist/ first.
+import { shuffled } from '../helpers/shuffled';
 import { AppsScriptEmulator, inProcessTransport, type CustomFunctionResult } from '../../dev/emulator';
 import { SPECIAL, LONG_SUMMARY_LENGTH, samplePeople, syntheticBusinessEmail, syntheticProfileUrl, type MockPerson } from '../../dev/mock-api/dataset';
 import { MockCrustdataApi } from '../../dev/mock-api/handler';
@@ -69,17 +70,6 @@ function world(options: WorldOptions = {}) {
 
 const nameOf = (person: MockPerson) => person.data.basic_profile?.name;
 const column = (identifiers: unknown[]) => identifiers.map((value) => [value]);
-
-function shuffled<T>(items: T[], seed = 11): T[] {
-  const out = items.slice();
-  let state = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    const j = state % (i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 describe('CRUSTDATA_ENRICH in the emulator', () => {
   it('enriches a single URL into one row of the default columns', () => {
@@ -228,7 +218,7 @@ describe('CRUSTDATA_ENRICH in the emulator', () => {
       const w = world({ identifiers });
       w.fillDownFormulas();
       const rows = Array.from({ length: identifiers.length }, (_, i) => i + 2);
-      for (const row of order === 'top-down' ? rows : shuffled(rows)) {
+      for (const row of order === 'top-down' ? rows : shuffled(rows, 11)) {
         const result = w.runFilledDown(row);
         expect(result.ok).toBe(true);
         expect(result.values).toHaveLength(1);

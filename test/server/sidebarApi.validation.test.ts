@@ -1,29 +1,17 @@
 // The schemas every sidebar call's arguments go through (src/server/validation.ts): what they let
 // in and the messages they give, and that they cost nothing until a sidebar call needs them.
 import type * as Validation from '../../src/server/validation';
+import { loadCountingZod } from '../helpers/countingZod';
 
-function loadCountingZod(): { validation: typeof Validation; builds: () => number } {
-  let builds = 0;
-  let validation!: typeof Validation;
-  jest.isolateModules(() => {
-    const actual = jest.requireActual('zod/mini') as Record<string, unknown>;
-    const counted = Object.fromEntries(
-      Object.entries(actual).map(([name, value]) =>
-        typeof value === 'function' && /^[a-z]/.test(name)
-          ? [name, (...args: unknown[]) => (builds++, (value as (...a: unknown[]) => unknown)(...args))]
-          : [name, value],
-      ),
-    );
-    jest.doMock('zod/mini', () => counted);
-    validation = require('../../src/server/validation');
-  });
-  return { validation, builds: () => builds };
+function loadCounting(): { validation: typeof Validation; builds: () => number } {
+  const { built, loaded } = loadCountingZod(() => require('../../src/server/validation') as typeof Validation);
+  return { validation: loaded, builds: () => built.length };
 }
 
 const source = { sheetName: 'Leads', column: 1, firstRow: 1, lastRow: 10, hasHeader: true };
 
 test('loading the module builds no schema (a custom-function cell never needs one); each is built once, on first use', () => {
-  const { validation, builds } = loadCountingZod();
+  const { validation, builds } = loadCounting();
   expect(builds()).toBe(0);
   const { parseRequest, startJobRequestSchema, controlJobRequestSchema } = validation;
   expect(parseRequest(startJobRequestSchema(), { source, settings: { fields: [], reenrich: false } }, 'The start request')).toMatchObject({ source });
@@ -45,7 +33,7 @@ test('loading the module builds no schema (a custom-function cell never needs on
 });
 
 test('same rules and messages as before: ranges, key shape, absent key allowed', () => {
-  const { validation } = loadCountingZod();
+  const { validation } = loadCounting();
   const { parseRequest, estimateRequestSchema, saveApiKeyRequestSchema, jobRefSchema } = validation;
   expect(() => parseRequest(estimateRequestSchema(), { source: { ...source, lastRow: 1 }, settings: { fields: [], reenrich: false } }, 'x')).toThrow(
     'The last row: the range has no data row.',

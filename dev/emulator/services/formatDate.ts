@@ -1,5 +1,6 @@
 // Utilities.formatDate: Java SimpleDateFormat patterns (what Apps Script uses) in an IANA time zone.
 // Covers the letters scripts use: y M L d E u a H k K h m s S z Z X, and 'quoted' text.
+import { zonedParts } from '../zonedTime';
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
@@ -16,25 +17,8 @@ interface Fields {
   offsetMinutes: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 function fieldsIn(timeZone: string, ms: number): Fields {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  const parts: Record<string, number> = {};
-  for (const part of formatter.formatToParts(new Date(ms))) if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  const parts = zonedParts(ms, timeZone);
   const wholeSecond = Math.floor(ms / 1000) * 1000;
   const asUtc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
   return {
