@@ -12,7 +12,8 @@ import { button, el, replaceChildren } from './dom';
 import { defaultFields, FieldCatalog, normalizeFields } from './fields';
 import { describeProgress, maskedKeyLabel, plural, rowsDone, rowsDonePhrase } from './format';
 import { JobDriver, JobDriverSnapshot } from './jobDriver';
-import { jobHeadline, jobPhase, problemAdvice } from './jobPhase';
+import { isKeyProblem } from '../../src/common/messages';
+import { jobHeadline, jobPhase, needsNewKey } from './jobPhase';
 import { apiKeyView } from './views/apiKeyView';
 import { ConflictAnswer, conflictDialog } from './views/conflictDialog';
 import { EstimateDisplay, estimateDisplaySummary, estimateView } from './views/estimateView';
@@ -200,8 +201,8 @@ export class SidebarApp {
     ]);
     this.keyView.update(state.apiKey, state.requestsPerMinute);
     this.updateKeySummary();
-    // Folded when a key is set, unless the job on this sheet stopped because of the key.
-    const keyTrouble = state.job?.state === 'paused' && state.job.pausedBy === 'problem' && /^Set a new key/.test(problemAdvice(state.job.message));
+    // Folded when a key is set, unless the job on this sheet or Keep fresh stopped because of the key.
+    const keyTrouble = needsNewKey(state.job) || isKeyProblem(state.schedule.pausedCode);
     this.keyDetails.open = !state.apiKey.isSet || keyTrouble;
     this.sourceSection.update(state.sheetName, state.source);
     this.source = this.sourceSection.current();
@@ -434,7 +435,7 @@ export class SidebarApp {
     const previous = this.lastPhase;
     this.lastPhase = phase;
     if (previous === null) return;
-    if (phase === 'problem' && snapshot.job && /^Set a new key/.test(problemAdvice(snapshot.job.message))) this.keyDetails.open = true;
+    if (phase === 'problem' && needsNewKey(snapshot.job)) this.keyDetails.open = true;
     if (phase === 'done' || phase === 'cancelled') {
       if (snapshot.job) this.say(phase === 'done' ? `${jobHeadline(phase, snapshot.job)}.` : describeProgress(snapshot.job));
       this.scheduleEstimate();

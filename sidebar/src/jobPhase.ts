@@ -1,6 +1,7 @@
 // What the Run section shows for a job: one phase derived from the server's job state and what
 // this sidebar is doing, and which buttons that phase offers. Pure, so jest covers every case.
 import type { JobProgress } from '../../src/common/contract';
+import { isKeyProblem, problemAdvice as adviceFor } from '../../src/common/messages';
 import { describeProgress, doneHeadline, rowsDone } from './format';
 import type { JobDriverSnapshot } from './jobDriver';
 
@@ -132,17 +133,14 @@ export function countLines(job: JobProgress): Array<[string, number]> {
 }
 
 /**
- * What to do about a job paused by a problem, from the server's message (which names the cause
- * in words: src/core/crustdataClient.ts MESSAGES). The rows written so far stay either way.
+ * What to do about a job paused by a problem, by its code (the server reads the code of a job
+ * saved before codes were kept from its message). The rows written so far stay either way.
  */
-export function problemAdvice(message: string | null): string {
-  const text = message ?? '';
-  if (/API key/i.test(text) && /rejected|no crustdata api key|not set/i.test(text)) {
-    return 'Set a new key in the API key section above (Replace key), then press Resume.';
-  }
-  if (/credits/i.test(text)) return 'Add credits in the Crustdata dashboard, then press Resume.';
-  if (/permission denied|refused this request/i.test(text)) {
-    return 'Ask Crustdata to enable those field groups for your key, then press Resume; or Cancel and start again without them.';
-  }
-  return 'Fix what the message says, then press Resume. The rows written so far are kept.';
+export function problemAdvice(job: Pick<JobProgress, 'problemCode'>): string {
+  return adviceFor(job.problemCode);
+}
+
+/** The job stopped because of the key itself: the sidebar opens its API key section. */
+export function needsNewKey(job: Pick<JobProgress, 'state' | 'pausedBy' | 'problemCode'> | null): boolean {
+  return job !== null && job.state === 'paused' && job.pausedBy === 'problem' && isKeyProblem(job.problemCode);
 }

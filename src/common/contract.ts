@@ -14,7 +14,9 @@ import type {
   SourceRange,
   StartJobRequest,
 } from './requests';
+import type { ErrorCode } from './messages';
 
+export type { ErrorCode } from './messages';
 export type {
   ConflictChoice,
   ControlJobRequest,
@@ -154,6 +156,11 @@ export interface JobProgress {
   etaSeconds: number | null;
   /** Why it is paused or in error, in words a user can act on. */
   message: string | null;
+  /**
+   * What the message is about, as a code of src/common/messages.ts: the sidebar picks its advice
+   * by it. Null when the message has no code (or there is none).
+   */
+  problemCode: ErrorCode | null;
   /** Who paused it: the user, or a problem (rejected key, no credits, repeated failures) to fix first. */
   pausedBy: 'user' | 'problem' | null;
   /** Credits charged so far: the sum of the API's x-credits-used answers. */
@@ -204,6 +211,8 @@ export interface ScheduleStatus {
   recentRuns?: LastRunSummary[];
   /** Set when the schedule paused itself (key rejected, credits exhausted). */
   pausedReason: string | null;
+  /** The code of that reason (src/common/messages.ts); null when it has none or the schedule runs. */
+  pausedCode: ErrorCode | null;
   /**
    * Set when this user's hourly trigger ran without the spreadsheet and removed itself: what
    * happened and what still works, in words (refreshControl.noDocumentNotice).

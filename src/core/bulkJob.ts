@@ -16,6 +16,7 @@ import { MAX_IDENTIFIERS_PER_REQUEST as MAX_PER_REQUEST, requestCount } from './
 import { compileFlattener } from './flatten';
 import type { EnrichResult } from './enrich';
 import { isEnrichError } from './errors';
+import { PROBLEMS } from '../common/messages';
 import { classifyIdentifier } from './identifiers';
 import {
   emptyCounts,
@@ -405,7 +406,7 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
     saveJob(deps.store, job);
     return { ok: true, job: toProgress(job) };
   });
-  if ('lockTimedOut' in outcome) return { ok: false, reason: 'invalid', message: 'The spreadsheet is busy with another add-on task. Try again in a moment.' };
+  if ('lockTimedOut' in outcome) return { ok: false, reason: 'invalid', message: PROBLEMS.busy.message };
   return outcome;
 }
 
@@ -715,7 +716,7 @@ class SliceSession {
         for (let row = from; row < cut; row++) noteSettled(window.identifier(row), target[row - from]);
         if (++this.pairsSinceTidy >= PAIRS_BEFORE_TIDY) this.tidyAnchors();
       }
-      if (fatal) return this.stop({ type: 'problem', message: fatal.message }, sheetName);
+      if (fatal) return this.stop({ type: 'problem', message: fatal.message, code: fatal.code }, sheetName);
       if (result?.stoppedBy && cut <= to) {
         const message = result.stoppedBy === 'credit_cap' ? capMessage(this.job.creditCap ?? 0, this.job.creditsUsed) : (deps.fetchQuota?.message ?? 'Paused before the daily UrlFetch quota runs out.');
         return this.stopForSpend(result.stoppedBy, message, sheetName);
@@ -918,7 +919,7 @@ class SliceSession {
 
   /** Paused by the credit cap or the UrlFetch quota: a problem the user settles (a higher cap, another day). */
   private stopForSpend(stoppedBy: 'credit_cap' | 'fetch_quota', message: string, sheetName: string): void {
-    this.commit({ etaSeconds: null, sheetName, stoppedBy, waitingUntil: null }, { type: 'problem', message });
+    this.commit({ etaSeconds: null, sheetName, stoppedBy, waitingUntil: null }, { type: 'problem', message, code: stoppedBy });
   }
 
   /** What this sheet's answers showed, for the likely credits of the next estimate (best effort). */
@@ -945,7 +946,7 @@ class SliceSession {
       // that keeps moving the identifiers) must not keep the job spinning.
       const failure = nextFailure(this.job.consecutiveErrors, this.tuning.maxConsecutiveErrors);
       if (failure.pause) {
-        this.commit({ consecutiveErrors: failure.inARow }, { type: 'problem', message: `Stopped after repeated problems: ${detail}` });
+        this.commit({ consecutiveErrors: failure.inARow }, { type: 'problem', message: `Stopped after repeated problems: ${detail}`, code: isEnrichError(error) ? error.code : null });
       } else {
         this.commit({ consecutiveErrors: failure.inARow }, { type: 'note', message: error instanceof RowsChanged ? detail : `A problem interrupted the job; it carries on: ${detail}` });
       }
@@ -1015,7 +1016,7 @@ class SliceSession {
 }
 
 /** What a slice saves besides lifecycle events: the lifecycle changes only through transition(). */
-type ProgressPatch = Partial<Omit<StoredJob, 'state' | 'pausedBy' | 'message'>>;
+type ProgressPatch = Partial<Omit<StoredJob, 'state' | 'pausedBy' | 'message' | 'problemCode'>>;
 
 /** The job of one sheet as a stored record, for the worker's lease and commit protocol. */
 function jobIo(deps: JobDeps, sheetId: number): RecordIo<StoredJob> {

@@ -2,6 +2,7 @@
 // verdict the engine can act on (results, retry, split, stop). No sending, no waiting here.
 import { DEFAULT_API_OPTIONS, ENDPOINT_PATHS, optionalBody, type ApiOptions, type EnrichEndpoint } from './apiOptions';
 import { readCreditsUsed } from './credits';
+import { PROBLEMS, ROW_MESSAGES } from '../common/messages';
 import type { ErrorCode } from './errors';
 import type { Hasher, HttpRequest, HttpResponse } from './ports';
 import { parseRetryAfter } from './retry';
@@ -86,18 +87,19 @@ export type EnrichVerdict =
   /** Any other status: the batch fails with this message. */
   | { kind: 'failed'; code: ErrorCode; message: string };
 
+/** The texts of src/common/messages.ts this file and the engine (enrich.ts) write, by name. */
 export const MESSAGES = {
-  missingKey: 'No Crustdata API key is set. Set one in Extensions → Crustdata → Set API key…',
-  invalidKey: 'Crustdata rejected the API key. Set a new one in Extensions → Crustdata → Set API key…',
-  insufficientCredits: 'Your Crustdata account is out of credits. Add credits in the Crustdata dashboard, then try again.',
-  permissionDenied: 'Crustdata refused this request for your API key (permission denied). Some field groups need extra access on your plan; remove them or ask Crustdata to enable them.',
-  rateLimited: 'Crustdata is rate-limiting this API key; the rows were not fetched in time.',
-  serverError: 'Crustdata had a server error and did not answer after several tries. Try again later.',
-  timeout: 'Crustdata did not answer in time after several tries. Try again later.',
-  malformedResponse: "Crustdata's answer arrived broken (cut off, or not the expected JSON) and did not come back whole after several tries. Try again later.",
-  missingFromResponse: "Crustdata's answer did not include this identifier.",
-  pending: 'Not fetched yet: the rate limit or the time limit ran out before this row. Run again to finish it; nothing was spent on it.',
-  pendingAfterError: 'Not fetched yet: Crustdata failed and the time ran out before another try. Run again to finish it.',
+  missingKey: PROBLEMS.missing_api_key.message,
+  invalidKey: PROBLEMS.invalid_api_key.message,
+  insufficientCredits: PROBLEMS.insufficient_credits.message,
+  permissionDenied: PROBLEMS.permission_denied.message,
+  rateLimited: PROBLEMS.rate_limited.message,
+  serverError: PROBLEMS.server_error.message,
+  timeout: PROBLEMS.timeout.message,
+  malformedResponse: PROBLEMS.malformed_response.message,
+  missingFromResponse: ROW_MESSAGES.missingFromResponse,
+  pending: ROW_MESSAGES.pending,
+  pendingAfterError: ROW_MESSAGES.pendingAfterError,
 } as const;
 
 export function interpretResponse(response: HttpResponse, now: number): EnrichVerdict {

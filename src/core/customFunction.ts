@@ -1,6 +1,7 @@
 // The pure part of =CRUSTDATA_ENRICH(identifiers, [fields], [header]): the arguments as Sheets
 // passes them, the neighbour batch a single-cell formula fetches for the formulas around it, the
 // rectangular output, and the run itself over ports (engine, document lock, sheet reader).
+import { PROBLEMS, ROW_MESSAGES, textsOf } from '../common/messages';
 import { columnsFor, parseFieldSelection, selectionKey, type Column } from './catalog';
 import { truncateCellText } from './cellText';
 import { enrichCells, type EnrichContext, type EnrichOptions, type EnrichResult } from './enrich';
@@ -14,15 +15,13 @@ import type { CellValue, FieldSelection, RowOutcome } from './types';
 
 // ---- Messages (quoted in the README and the function's JSDoc) ------------------------------
 
-/** Formulas use only the key shared with the spreadsheet (see src/adapters/deps.ts): this is where it is shared. */
-const SHARE_KEY_PATH = 'Extensions → Crustdata → Open sidebar';
-
+/** A formula cell's texts, from the one table in src/common/messages.ts. */
 export const MESSAGES = {
-  notFound: 'Not found',
-  pending: 'Rate limit reached — recalculate in a minute, or use the sidebar for large columns',
-  busy: 'Still fetching for other cells — recalculate in a minute, or use the sidebar for large columns',
-  missingKey: `No API key for formulas in this spreadsheet: open ${SHARE_KEY_PATH} and share a key with this spreadsheet's formulas, then recalculate`,
-  invalidKey: `Crustdata rejected the key shared with this spreadsheet's formulas: share a valid one in ${SHARE_KEY_PATH}, then recalculate`,
+  notFound: ROW_MESSAGES.notFound,
+  pending: ROW_MESSAGES.formulaPending,
+  busy: ROW_MESSAGES.formulaBusy,
+  missingKey: PROBLEMS.missing_api_key.formula,
+  invalidKey: PROBLEMS.invalid_api_key.formula,
 } as const;
 
 /**
@@ -383,10 +382,9 @@ export function fitCell(value: CellValue): CellValue {
   return typeof value === 'string' ? truncateCellText(value) : value;
 }
 
+/** A failed row's text in a formula's cell: the formula's own wording where the table has one. */
 function failureMessage(code: ErrorCode, message: string): string {
-  if (code === 'missing_api_key') return MESSAGES.missingKey;
-  if (code === 'invalid_api_key') return MESSAGES.invalidKey;
-  return message;
+  return textsOf(code).formula ?? message;
 }
 
 export interface ShapeOptions {

@@ -1,20 +1,9 @@
 // Errors that carry a code a caller can branch on and a message a user can act on.
 
-export type ErrorCode =
-  | 'missing_api_key'
-  | 'invalid_api_key'
-  | 'permission_denied'
-  | 'insufficient_credits'
-  | 'rate_limited'
-  | 'bad_identifier'
-  | 'bad_request'
-  | 'unknown_field'
-  | 'server_error'
-  | 'timeout'
-  | 'malformed_response'
-  | 'deadline'
-  | 'invalid_argument'
-  | 'busy';
+import type { ErrorCode } from '../common/messages';
+
+// The codes and what users are told about each live in src/common/messages.ts (the sidebar reads them too).
+export type { ErrorCode } from '../common/messages';
 
 export class EnrichError extends Error {
   readonly code: ErrorCode;

@@ -10,6 +10,7 @@
 //   running, paused --cancel--> cancelled          running --finish--> done
 //   running --fail--> error                        running --note--> running (its message only)
 import type { JobState } from '../common/contract';
+import type { ErrorCode } from '../common/messages';
 
 export type PausedBy = 'user' | 'problem';
 
@@ -19,6 +20,11 @@ export interface Lifecycle {
   pausedBy: PausedBy | null;
   /** What the sidebar says about the state (a problem, an error, a passing note while running). */
   message: string | null;
+  /**
+   * The message's code, for the sidebar's advice: null when it has none; absent in jobs saved
+   * before codes were kept (their message is all there is).
+   */
+  problemCode?: ErrorCode | null;
 }
 
 export type JobEvent =
@@ -31,9 +37,9 @@ export type JobEvent =
   /** Every row written (both passes). */
   | { type: 'finish' }
   /** A problem the user must fix first (a rejected key, no credits, repeated failures): paused. */
-  | { type: 'problem'; message: string }
+  | { type: 'problem'; message: string; code: ErrorCode | null }
   /** The job cannot go on at all (sheet, columns or rows gone): it ends in an error. */
-  | { type: 'fail'; message: string }
+  | { type: 'fail'; message: string; code?: ErrorCode | null }
   /** A running job's message changes (a passing problem, or cleared after a block); nothing else. */
   | { type: 'note'; message: string | null };
 
@@ -48,27 +54,30 @@ export function transition(current: Lifecycle | null, event: JobEvent): Lifecycl
   const state = current?.state ?? null;
   switch (event.type) {
     case 'start':
-      return state === null || !isActiveState(state) ? { state: 'running', pausedBy: null, message: null } : null;
+      return state === null || !isActiveState(state) ? { state: 'running', pausedBy: null, message: null, problemCode: null } : null;
     case 'pause':
-      return state === 'running' ? { state: 'paused', pausedBy: 'user', message: null } : null;
+      return state === 'running' ? { state: 'paused', pausedBy: 'user', message: null, problemCode: null } : null;
     case 'resume':
       if (state !== 'paused') return null;
       if (event.by === 'background' && current?.pausedBy !== 'user') return null;
-      return { state: 'running', pausedBy: null, message: null };
+      return { state: 'running', pausedBy: null, message: null, problemCode: null };
     case 'cancel':
-      return state !== null && isActiveState(state) ? { state: 'cancelled', pausedBy: null, message: null } : null;
+      return state !== null && isActiveState(state) ? { state: 'cancelled', pausedBy: null, message: null, problemCode: null } : null;
     case 'finish':
-      return state === 'running' ? { state: 'done', pausedBy: null, message: null } : null;
+      return state === 'running' ? { state: 'done', pausedBy: null, message: null, problemCode: null } : null;
     case 'problem':
-      return state === 'running' ? { state: 'paused', pausedBy: 'problem', message: event.message } : null;
+      return state === 'running' ? { state: 'paused', pausedBy: 'problem', message: event.message, problemCode: event.code } : null;
     case 'fail':
-      return state === 'running' ? { state: 'error', pausedBy: null, message: event.message } : null;
+      return state === 'running' ? { state: 'error', pausedBy: null, message: event.message, problemCode: event.code ?? null } : null;
     case 'note':
-      return state === 'running' ? { state: 'running', pausedBy: null, message: event.message } : null;
+      return state === 'running' ? { state: 'running', pausedBy: null, message: event.message, problemCode: null } : null;
   }
 }
 
 /** The lifecycle part of a stored job. */
 export function lifecycleOf(job: Lifecycle): Lifecycle {
-  return { state: job.state, pausedBy: job.pausedBy, message: job.message };
+  const life: Lifecycle = { state: job.state, pausedBy: job.pausedBy, message: job.message };
+  // A job saved before codes were kept stays without one, so its message still picks the advice.
+  if (job.problemCode !== undefined) life.problemCode = job.problemCode;
+  return life;
 }

@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import type { KeyValueStore } from './ports';
 import { lazySchema, parseStoredJson } from './schemas';
 import type { JobProgress } from '../common/contract';
+import { codeOfLegacyMessage, ERROR_CODES } from '../common/messages';
 
 export const JOB_KEY_PREFIX = 'crustdata.job.';
 export const SETTINGS_KEY_PREFIX = 'crustdata.settings.';
@@ -80,6 +81,11 @@ const storedJobSchema = lazySchema(() => {
     workMs: count,
     etaSeconds: z.nullable(z.number()),
     message: z.nullable(z.string()),
+    /**
+     * The message's problem code (src/common/messages.ts), which picks the sidebar's advice. Absent
+     * in jobs saved before codes were kept; a code this version does not know reads as none.
+     */
+    problemCode: z.optional(z.catch(z.nullable(z.enum(ERROR_CODES)), null)),
     /** Slices in a row that threw; the job pauses itself after a few. */
     consecutiveErrors: count,
     continueInBackground: z.boolean(),
@@ -163,6 +169,7 @@ export function toProgress(job: StoredJob): JobProgress {
     creditsUsed: job.creditsUsed,
     creditCap: job.creditCap ?? null,
     stoppedBy: job.state === 'paused' ? (job.stoppedBy ?? null) : null,
+    problemCode: job.problemCode !== undefined ? job.problemCode : codeOfLegacyMessage(job.message),
     // Only while the wait is still ahead of the job's last update: a stale time says nothing.
     waitingUntil: job.state === 'running' && job.waitingUntil != null && job.waitingUntil > job.updatedAt ? job.waitingUntil : null,
   };

@@ -44,6 +44,7 @@
 // add writes that outlive the run for days, and a sheet holds only 30,000 characters of it, which
 // the bulk job's anchors and column marks share. Both re-read the identifiers of a block just
 // before writing it and write nothing when they moved.
+import { ROW_MESSAGES } from '../common/messages';
 import { toSheetValue } from './cellText';
 import { FATAL_CODES } from './errors';
 import { withLock, type Lock } from './ports';
@@ -230,7 +231,7 @@ const ENRICHED = /^Enriched (\d{4}-\d{2}-\d{2})$/;
 const NOT_FOUND_ON_REFRESH = /^Not found (\d{4}-\d{2}-\d{2})(?:; kept (?:data from (\d{4}-\d{2}-\d{2})|(earlier data)))?$/;
 const INVALID_PREFIX = 'Invalid identifier: ';
 const ERROR_PREFIX = 'Error: ';
-const NOT_FOUND = 'Not found';
+const NOT_FOUND = ROW_MESSAGES.notFound;
 
 export function statusText(status: RowStatus): string {
   switch (status.kind) {

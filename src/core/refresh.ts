@@ -21,7 +21,7 @@ import {
   trackedColumnsOf,
   type PassPhase,
 } from './changeTracking';
-import { isEnrichError } from './errors';
+import { isEnrichError, type ErrorCode } from './errors';
 import { flattenPerson } from './flatten';
 import { classifyIdentifier } from './identifiers';
 import { loadJob } from './jobState';
@@ -175,7 +175,7 @@ export type RunOutcome =
 type PassResult =
   | { kind: 'done' }
   | { kind: 'continues' }
-  | { kind: 'fatal'; message: string }
+  | { kind: 'fatal'; message: string; code: ErrorCode }
   | { kind: 'blocked'; message: string }
   /** Rows moved while this run worked: the next run finds its place again. */
   | { kind: 'moved' }
@@ -327,7 +327,7 @@ function finishRun(deps: RefreshDeps, tuning: RefreshTuning, token: string, run:
         // ends it: the range it describes is gone.
         state.pass = result.kind === 'fatal' ? pass : null;
         const run = recordRun(state, summaryOf(pass, 'stopped', now, `Stopped: ${result.message}`));
-        pauseSchedule(deps, result.message);
+        pauseSchedule(deps, result.message, result.kind === 'fatal' ? result.code : null);
         outcome = { kind: 'paused', message: result.message, summary: run };
         break;
       }
@@ -343,9 +343,9 @@ function refreshStateIo(deps: RefreshDeps): RecordIo<RefreshState> {
   return { load: () => loadRefreshState(deps.store), save: (state) => saveRefreshState(deps.store, state) };
 }
 
-function pauseSchedule(deps: RefreshDeps, reason: string): void {
+function pauseSchedule(deps: RefreshDeps, reason: string, code: ErrorCode | null): void {
   const schedule = loadSchedule(deps.store);
-  if (schedule && schedule.enabled) saveSchedule(deps.store, { ...schedule, pausedReason: reason, updatedAt: deps.clock.now() });
+  if (schedule && schedule.enabled) saveSchedule(deps.store, { ...schedule, pausedReason: reason, pausedCode: code, updatedAt: deps.clock.now() });
 }
 
 /** An unexpected failure: the pass stays for the next run, and a few in a row pause the schedule. */
@@ -358,7 +358,7 @@ function recordFailure(deps: RefreshDeps, tuning: RefreshTuning, token: string, 
     state.consecutiveErrors = failure.inARow;
     if (failure.pause) {
       const message = `The refresh stopped after ${state.consecutiveErrors} failed runs in a row. Last problem: ${detail}`;
-      pauseSchedule(deps, message);
+      pauseSchedule(deps, message, isEnrichError(error) ? error.code : null);
       state.consecutiveErrors = 0;
       saveRefreshState(deps.store, state);
       return { kind: 'paused', message, summary: state.lastRun };
@@ -448,7 +448,7 @@ class PassRun {
       if (clock.now() >= this.until - this.tuning.maxRequestMs) return { kind: 'continues' };
       const block = due.slice(i, i + this.tuning.blockSize);
       // The run's credit cap is checked before a request, never after (src/core/spend.ts).
-      if (capReached(pass.creditCap, pass.creditsUsed ?? 0, selection)) return { kind: 'fatal', message: capMessage(pass.creditCap!, pass.creditsUsed ?? 0, 'run') + ' Set a higher cap in Keep fresh.' };
+      if (capReached(pass.creditCap, pass.creditsUsed ?? 0, selection)) return { kind: 'fatal', message: capMessage(pass.creditCap!, pass.creditsUsed ?? 0, 'run') + ' Set a higher cap in Keep fresh.', code: 'credit_cap' };
       const result = this.deps.engine.enrich(
         block.map((row) => sources[row - 1]),
         {
@@ -470,9 +470,9 @@ class PassRun {
         if (!this.commit()) return { kind: 'lost' };
       }
       i += cut;
-      if (fatal) return { kind: 'fatal', message: fatal.message };
+      if (fatal) return { kind: 'fatal', message: fatal.message, code: fatal.code };
       if (result.stoppedBy === 'credit_cap' && cut < block.length) {
-        return { kind: 'fatal', message: capMessage(pass.creditCap ?? 0, pass.creditsUsed ?? 0, 'run') + ' Set a higher cap in Keep fresh.' };
+        return { kind: 'fatal', message: capMessage(pass.creditCap ?? 0, pass.creditsUsed ?? 0, 'run') + ' Set a higher cap in Keep fresh.', code: 'credit_cap' };
       }
       if (cut < block.length) return { kind: 'continues' };
     }

@@ -6,6 +6,7 @@
 // refresh is due is decided here, in code, from the settings and the spreadsheet's time zone.
 // The trigger is found by the id kept in the user's properties (src/core/triggerRecord.ts), and a
 // run without its document stops cleanly (onTickWithoutDocument).
+import { codeOfLegacyMessage, PROBLEMS, type ErrorCode } from '../common/messages';
 import { EnrichError } from './errors';
 import { listJobs } from './jobState';
 import { comparableText } from './changeTracking';
@@ -49,7 +50,7 @@ export interface ControlDeps extends RefreshDeps, TriggerHome {
   continueBackgroundJobs?(budgetMs: number): unknown;
 }
 
-const BUSY_MESSAGE = 'The spreadsheet is busy with another add-on task. Try again in a moment.';
+const BUSY_MESSAGE = PROBLEMS.busy.message;
 
 // ---- The trigger ---------------------------------------------------------------------------------
 
@@ -201,7 +202,7 @@ export function setSchedule(deps: ControlDeps, request: unknown): ScheduleStatus
   const now = deps.clock.now();
   const saved = withLock(deps.lock, tuningOf(deps).lockTimeoutMs, () => {
     const state = loadRefreshState(deps.store);
-    const schedule: StoredSchedule = { v: 1, enabled: true, settings, target, pausedReason: null, triggerId, updatedAt: now };
+    const schedule: StoredSchedule = { v: 1, enabled: true, settings, target, pausedReason: null, pausedCode: null, triggerId, updatedAt: now };
     // The first run is the next scheduled time, not now (Refresh now is there for that).
     const slot = lastSlotAtOrBefore(settings, deps.zone, now);
     state.servedSlot = state.servedSlot === null ? slot : Math.max(state.servedSlot, slot);
@@ -221,7 +222,7 @@ export function stopSchedule(deps: ControlDeps): ScheduleStatus {
   const now = deps.clock.now();
   const saved = withLock(deps.lock, tuningOf(deps).lockTimeoutMs, () => {
     const schedule = loadSchedule(deps.store);
-    if (schedule) saveSchedule(deps.store, { ...schedule, enabled: false, pausedReason: null, updatedAt: now });
+    if (schedule) saveSchedule(deps.store, { ...schedule, enabled: false, pausedReason: null, pausedCode: null, updatedAt: now });
     const state = loadRefreshState(deps.store);
     if (state.pass) {
       state.pass = null;
@@ -271,8 +272,15 @@ export function scheduleStatus(deps: RefreshDeps & TargetDeps & Pick<TriggerHome
     lastRun: state.lastRun,
     recentRuns: state.recentRuns ?? (state.lastRun ? [state.lastRun] : []),
     pausedReason,
+    pausedCode: pausedCodeOf(schedule, enabled),
     triggerNotice,
   };
+}
+
+/** The code of the reason a schedule paused itself; for one saved before codes were kept, read from its words. */
+function pausedCodeOf(schedule: StoredSchedule | null, enabled: boolean): ErrorCode | null {
+  if (!schedule || !enabled || !schedule.pausedReason) return null;
+  return schedule.pausedCode !== undefined ? schedule.pausedCode : codeOfLegacyMessage(schedule.pausedReason);
 }
 
 /** The next scheduled time, or the next hourly run when a pass is due or carrying on. */
@@ -315,7 +323,7 @@ export function refreshNow(deps: ControlDeps): RefreshNowResult {
       const schedule = loadSchedule(deps.store);
       if (schedule && schedule.enabled && schedule.pausedReason && (outcome.summary.refreshed || outcome.summary.notFound)) {
         const triggerId = ensureTrigger(deps);
-        saveSchedule(deps.store, { ...schedule, pausedReason: null, triggerId, updatedAt: deps.clock.now() });
+        saveSchedule(deps.store, { ...schedule, pausedReason: null, pausedCode: null, triggerId, updatedAt: deps.clock.now() });
         message += ' The schedule is running again.';
       }
       break;

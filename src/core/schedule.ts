@@ -7,6 +7,7 @@ import { EnrichError } from './errors';
 import type { KeyValueStore, TimeZone } from './ports';
 import { lazySchema, parseStoredJson } from './schemas';
 import { scheduleRequestSchema, type ScheduleRequest } from '../common/requests';
+import { ERROR_CODES } from '../common/messages';
 
 export const SCHEDULE_KEY = 'crustdata.schedule';
 export const DEFAULT_MAX_AGE_DAYS = 7;
@@ -86,6 +87,8 @@ const storedScheduleSchema = lazySchema(() =>
     target: targetSchema(),
     /** Why the schedule stopped itself (key rejected, credits, sheet gone); null while it runs. */
     pausedReason: z.nullable(z.string()),
+    /** That reason's code (src/common/messages.ts); absent in schedules saved before codes were kept. */
+    pausedCode: z.optional(z.catch(z.nullable(z.enum(ERROR_CODES)), null)),
     /**
      * The trigger that runs it (its unique id, as in the event's triggerUid). Another user's
      * trigger in the same document leaves the refresh to this one, so two never share the work.

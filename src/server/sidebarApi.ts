@@ -281,7 +281,7 @@ function scheduleOrDefault(): ScheduleStatus {
     return refreshApi.scheduleStatus() as ScheduleStatus;
   } catch {
     // The schedule is another part of the add-on; its trouble must not keep the sidebar from opening.
-    return { enabled: false, target: null, settings: null, nextRunAt: null, lastRun: null, pausedReason: null, triggerNotice: null };
+    return { enabled: false, target: null, settings: null, nextRunAt: null, lastRun: null, pausedReason: null, pausedCode: null, triggerNotice: null };
   }
 }
 

@@ -640,7 +640,8 @@ describe('killed executions', () => {
       w.engine.clock.advance(500);
     }
     const job = loadJob(w.store, SHEET)!;
-    expect(job).toMatchObject({ state: 'paused', pausedBy: 'problem' });
+    // No code: a plain exception's words are all there is (the sidebar gives its general advice).
+    expect(job).toMatchObject({ state: 'paused', pausedBy: 'problem', problemCode: null });
     expect(job.message).toMatch(/^Stopped after repeated problems: Service Spreadsheets timed out/);
     expect(continueBackgroundJobs(w.deps, 60_000)).toEqual([]);
     expect(controlJob(w.deps, (response as { job: { jobId: string } }).job.jobId, 'resume')).toMatchObject({ state: 'running', pausedBy: null });
@@ -983,7 +984,8 @@ describe('problems', () => {
     const before = w.sheets.grid(SHEET).map((row) => [...row]);
     start(w, w.source);
     const paused = runSlice(w.deps, SHEET)!;
-    expect(paused).toMatchObject({ state: 'paused', pausedBy: 'problem', headersPending: true });
+    expect(paused).toMatchObject({ state: 'paused', pausedBy: 'problem', headersPending: true, problemCode: 'invalid_api_key' });
+    expect(toProgress(paused).problemCode).toBe('invalid_api_key');
     expect(w.sheets.writes).toEqual([]);
     expect(w.sheets.grid(SHEET)).toEqual(before);
 

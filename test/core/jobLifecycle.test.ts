@@ -9,8 +9,10 @@ const EVENTS: JobEvent[] = [
   { type: 'resume', by: 'background' },
   { type: 'cancel' },
   { type: 'finish' },
-  { type: 'problem', message: 'The key was rejected.' },
+  { type: 'problem', message: 'The key was rejected.', code: 'invalid_api_key' },
+  { type: 'problem', message: 'Stopped after repeated problems: Service Spreadsheets failed', code: null },
   { type: 'fail', message: 'The sheet of this job was deleted.' },
+  { type: 'fail', message: 'Crustdata refuses every request: bad version', code: 'bad_request' },
   { type: 'note', message: 'A problem interrupted the job; it carries on.' },
   { type: 'note', message: null },
 ];
@@ -26,7 +28,7 @@ const STATES: Array<Lifecycle | null> = [
 ];
 
 const name = (life: Lifecycle | null) => (life ? `${life.state}${life.pausedBy ? ` by ${life.pausedBy}` : ''}${life.message ? ' (message)' : ''}` : 'no job');
-const eventName = (event: JobEvent) => `${event.type}${'by' in event ? ` by ${event.by}` : ''}${'message' in event ? (event.message ? ' (message)' : ' (cleared)') : ''}`;
+const eventName = (event: JobEvent) => `${event.type}${'by' in event ? ` by ${event.by}` : ''}${'message' in event ? (event.message ? ' (message)' : ' (cleared)') : ''}${'code' in event && event.code ? ` [${event.code}]` : ''}`;
 
 /** The table the add-on relies on: what each event does from each state, null where it is refused. */
 function expected(from: Lifecycle | null, event: JobEvent): Lifecycle | null {
@@ -34,23 +36,23 @@ function expected(from: Lifecycle | null, event: JobEvent): Lifecycle | null {
   const active = state === 'running' || state === 'paused';
   switch (event.type) {
     case 'start':
-      return active ? null : { state: 'running', pausedBy: null, message: null };
+      return active ? null : { state: 'running', pausedBy: null, message: null, problemCode: null };
     case 'pause':
-      return state === 'running' ? { state: 'paused', pausedBy: 'user', message: null } : null;
+      return state === 'running' ? { state: 'paused', pausedBy: 'user', message: null, problemCode: null } : null;
     case 'resume':
       if (state !== 'paused') return null;
       // The hourly trigger carries on only what the user paused, never a problem the user must fix.
-      return event.by === 'background' && from!.pausedBy === 'problem' ? null : { state: 'running', pausedBy: null, message: null };
+      return event.by === 'background' && from!.pausedBy === 'problem' ? null : { state: 'running', pausedBy: null, message: null, problemCode: null };
     case 'cancel':
-      return active ? { state: 'cancelled', pausedBy: null, message: null } : null;
+      return active ? { state: 'cancelled', pausedBy: null, message: null, problemCode: null } : null;
     case 'finish':
-      return state === 'running' ? { state: 'done', pausedBy: null, message: null } : null;
+      return state === 'running' ? { state: 'done', pausedBy: null, message: null, problemCode: null } : null;
     case 'problem':
-      return state === 'running' ? { state: 'paused', pausedBy: 'problem', message: event.message } : null;
+      return state === 'running' ? { state: 'paused', pausedBy: 'problem', message: event.message, problemCode: event.code } : null;
     case 'fail':
-      return state === 'running' ? { state: 'error', pausedBy: null, message: event.message } : null;
+      return state === 'running' ? { state: 'error', pausedBy: null, message: event.message, problemCode: event.code ?? null } : null;
     case 'note':
-      return state === 'running' ? { state: 'running', pausedBy: null, message: event.message } : null;
+      return state === 'running' ? { state: 'running', pausedBy: null, message: event.message, problemCode: null } : null;
   }
 }
 
@@ -73,10 +75,18 @@ describe('transition', () => {
 
   test("a slice's events against a job the user paused or cancelled meanwhile are refused: the user's state stands", () => {
     for (const from of [{ state: 'paused', pausedBy: 'user', message: null }, { state: 'cancelled', pausedBy: null, message: null }] as Lifecycle[]) {
-      for (const event of [{ type: 'finish' }, { type: 'problem', message: 'x' }, { type: 'fail', message: 'x' }, { type: 'note', message: null }] as JobEvent[]) {
+      for (const event of [{ type: 'finish' }, { type: 'problem', message: 'x', code: null }, { type: 'fail', message: 'x' }, { type: 'note', message: null }] as JobEvent[]) {
         expect(transition(from, event)).toBeNull();
       }
     }
+  });
+
+  test('a problem or an error keeps the code of its message; every other event clears it', () => {
+    const running: Lifecycle = { state: 'running', pausedBy: null, message: null, problemCode: null };
+    expect(transition(running, { type: 'problem', message: 'No credits left.', code: 'insufficient_credits' })?.problemCode).toBe('insufficient_credits');
+    const paused = transition(running, { type: 'problem', message: 'No credits left.', code: 'insufficient_credits' });
+    expect(transition(paused, { type: 'resume', by: 'user' })?.problemCode).toBeNull();
+    expect(transition(paused, { type: 'cancel' })?.problemCode).toBeNull();
   });
 
   test('never returns a paused state without who paused it, or another state with one', () => {

@@ -104,6 +104,21 @@ describe('stored job', () => {
     expect(loadJob(store, 42)!.pendingBlock!.retried).toHaveLength(500);
   });
 
+  test("a problem's code is kept; a job saved before codes were kept still reads, and an unknown code reads as none", () => {
+    const store = new FakeStore();
+    const paused = job({ state: 'paused', pausedBy: 'problem', message: 'Your Crustdata account is out of credits.', problemCode: 'insufficient_credits' });
+    saveJob(store, paused);
+    expect(loadJob(store, 42)).toEqual(paused);
+    // Saved by a version without codes: exactly the fields it had, no code.
+    const old = job({ state: 'paused', pausedBy: 'problem', message: 'Crustdata rejected the API key. Set a new one in Extensions → Crustdata → Set API key…' });
+    expect('problemCode' in old).toBe(false);
+    const read = parseStoredJob(JSON.stringify(old));
+    expect(read).toEqual(old);
+    expect(read!.problemCode).toBeUndefined();
+    // A newer version's code this one does not know: the job still reads, without a code.
+    expect(parseStoredJob(JSON.stringify({ ...paused, problemCode: 'quota_exceeded' }))).toEqual({ ...paused, problemCode: null });
+  });
+
   test('jobs are found by id across sheets; other keys are ignored', () => {
     const store = new FakeStore();
     saveJob(store, job());
@@ -131,6 +146,7 @@ describe('progress for the sidebar', () => {
       etaSeconds: 8,
       message: null,
       pausedBy: null,
+      problemCode: null,
       continueInBackground: false,
       waitingUntil: null,
     });
@@ -151,6 +167,17 @@ describe('progress for the sidebar', () => {
     // A stale value left from an earlier pause never shows once the job runs or ends.
     expect(toProgress(job({ state: 'running', pausedBy: 'user' })).pausedBy).toBeNull();
     expect(toProgress(job({ state: 'error', pausedBy: 'problem' })).pausedBy).toBeNull();
+  });
+
+  test("the problem's code goes to the sidebar; for a job saved before codes, it is read from the message", () => {
+    const credits = 'Your Crustdata account is out of credits. Add credits in the Crustdata dashboard, then try again.';
+    // The stored code decides, whatever the words.
+    expect(toProgress(job({ state: 'paused', pausedBy: 'problem', message: 'Stopped after repeated problems: no credits header', problemCode: null })).problemCode).toBeNull();
+    expect(toProgress(job({ state: 'paused', pausedBy: 'problem', message: credits, problemCode: 'insufficient_credits' })).problemCode).toBe('insufficient_credits');
+    // Saved before codes were kept (no problemCode at all): the wording such jobs hold names it.
+    expect(toProgress(job({ state: 'paused', pausedBy: 'problem', message: credits })).problemCode).toBe('insufficient_credits');
+    expect(toProgress(job({ state: 'paused', pausedBy: 'problem', message: 'Crustdata rejected the API key. Set a new one in Extensions → Crustdata → Set API key…' })).problemCode).toBe('invalid_api_key');
+    expect(toProgress(job({ state: 'paused', pausedBy: 'problem', message: 'Stopped after repeated problems: Service Spreadsheets failed' })).problemCode).toBeNull();
   });
 
   test('the second pass over failed rows shows every row processed and says what it does', () => {

@@ -3,7 +3,7 @@
 import { saveJob } from '../../src/core/jobState';
 import { ensureTrigger, NO_DOCUMENT_MESSAGE, onTick, onTickWithoutDocument, refreshNow, scheduleStatus, setSchedule, stopSchedule, TRIGGER_HANDLER } from '../../src/core/refreshControl';
 import { loadRefreshState } from '../../src/core/refreshState';
-import { loadSchedule } from '../../src/core/schedule';
+import { loadSchedule, saveSchedule } from '../../src/core/schedule';
 import { STATUS_HEADER } from '../../src/core/sheetTarget';
 import { loadTriggerRecord, saveTriggerRecord, TRIGGER_RECORD_PREFIX } from '../../src/core/triggerRecord';
 import type { ScheduleRequest } from '../../src/common/contract';
@@ -225,12 +225,19 @@ describe('the hourly trigger', () => {
     expect(tick(w)).toMatchObject({ refresh: 'paused', triggerRemoved: true });
     expect(w.triggers.list()).toEqual([]);
     const shown = scheduleStatus(w.deps);
-    expect(shown).toMatchObject({ enabled: true, nextRunAt: null, pausedReason: 'The API key was rejected (401). Check it in Set API key….' });
+    expect(shown).toMatchObject({ enabled: true, nextRunAt: null, pausedReason: 'The API key was rejected (401). Check it in Set API key….', pausedCode: 'invalid_api_key' });
     expect(shown.lastRun!.summary).toMatch(/Stopped: The API key was rejected/);
+    expect(loadSchedule(w.store)!.pausedCode).toBe('invalid_api_key');
+    // A schedule paused before codes were kept: its reason's words give the code.
+    const { pausedCode: _code, ...saved } = loadSchedule(w.store)!;
+    saveSchedule(w.store, { ...saved, pausedReason: 'Your Crustdata account is out of credits. Add credits in the Crustdata dashboard, then try again.' });
+    expect(scheduleStatus(w.deps).pausedCode).toBe('insufficient_credits');
+    saveSchedule(w.store, { ...saved, pausedReason: 'The refresh stopped after 3 failed runs in a row. Last problem: Service error', pausedCode: null });
+    expect(scheduleStatus(w.deps).pausedCode).toBeNull();
 
     // Keep fresh again (after fixing the key) resumes where it stopped.
     w.setPerson(1, person('Person 1', 'Globex', 'Title 1'));
-    expect(setSchedule(w.deps, DAILY_6).pausedReason).toBeNull();
+    expect(setSchedule(w.deps, DAILY_6)).toMatchObject({ pausedReason: null, pausedCode: null });
     expect(loadRefreshState(w.store).pass).not.toBeNull();
     w.clock.advance(HOUR);
     expect(tick(w).refresh).toBe('ran');
@@ -303,7 +310,7 @@ describe('status', () => {
     const w = refreshWorld();
     // Identifiers in A, status in B, the six result columns in C:H; header and 10 rows.
     expect(w.columns).toHaveLength(6);
-    expect(scheduleStatus(w.deps)).toEqual({ enabled: false, target: { sheetName: 'Leads', rangeA1: 'Leads!A1:H11' }, settings: null, nextRunAt: null, lastRun: null, recentRuns: [], pausedReason: null, triggerNotice: null });
+    expect(scheduleStatus(w.deps)).toEqual({ enabled: false, target: { sheetName: 'Leads', rangeA1: 'Leads!A1:H11' }, settings: null, nextRunAt: null, lastRun: null, recentRuns: [], pausedReason: null, pausedCode: null, triggerNotice: null });
   });
 });
 

@@ -33,6 +33,7 @@ function job(overrides: Partial<JobProgress> = {}): JobProgress {
     etaSeconds: 250,
     message: null,
     pausedBy: null,
+    problemCode: null,
     continueInBackground: false,
     waitingUntil: null,
     ...overrides,

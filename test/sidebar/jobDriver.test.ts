@@ -37,6 +37,7 @@ class FakeJobServer implements JobDriverServer {
       continueInBackground: false,
       waitingUntil: null,
       pausedBy: null,
+      problemCode: null,
     };
   }
 

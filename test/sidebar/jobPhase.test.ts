@@ -1,7 +1,7 @@
 // The Run section's phase and buttons for each job state and sidebar activity.
 import type { JobProgress } from '../../src/common/contract';
-import { MESSAGES } from '../../src/core/crustdataClient';
-import { countLines, doneWithFailures, jobButtons, jobHeadline, jobPhase, PHASE_TITLE, problemAdvice, progressLine, resumeLabel } from '../../sidebar/src/jobPhase';
+import { PROBLEMS } from '../../src/common/messages';
+import { countLines, doneWithFailures, jobButtons, jobHeadline, jobPhase, PHASE_TITLE, needsNewKey, problemAdvice, progressLine, resumeLabel } from '../../sidebar/src/jobPhase';
 
 const job = (state: JobProgress['state'], counts: Partial<JobProgress['counts']> = {}): JobProgress => ({
   jobId: 'j',
@@ -20,7 +20,11 @@ const job = (state: JobProgress['state'], counts: Partial<JobProgress['counts']>
   continueInBackground: false,
   waitingUntil: null,
   pausedBy: null,
+  problemCode: null,
 });
+
+/** Paused because Crustdata rejected the key. */
+const byProblem: JobProgress = { ...job('paused'), pausedBy: 'problem', message: PROBLEMS.invalid_api_key.message, problemCode: 'invalid_api_key' };
 
 test('phase follows the server state, what this sidebar does, and pending control calls', () => {
   expect(jobPhase({ job: null, driving: false, pending: null, problem: null })).toBe('idle');
@@ -58,7 +62,6 @@ test('counts list done, matched, not found, invalid, failed, and skipped only wh
 });
 
 test('a job paused by a problem is its own phase, distinct from a pause by the user', () => {
-  const byProblem = { ...job('paused'), pausedBy: 'problem' as const, message: MESSAGES.invalidKey };
   expect(jobPhase({ job: byProblem, driving: false, pending: null, problem: null })).toBe('problem');
   expect(jobPhase({ job: { ...job('paused'), pausedBy: 'user' }, driving: false, pending: null, problem: null })).toBe('paused');
   expect(jobPhase({ job: byProblem, driving: false, pending: 'resume', problem: null })).toBe('resuming');
@@ -69,13 +72,26 @@ test('a job paused by a problem is its own phase, distinct from a pause by the u
   expect((['start', 'pause', 'resume', 'cancel'] as const).filter((k) => b[k])).toEqual(['resume', 'cancel']);
 });
 
-test('the advice for a problem pause says what to fix before Resume', () => {
-  expect(problemAdvice(MESSAGES.invalidKey)).toBe('Set a new key in the API key section above (Replace key), then press Resume.');
-  expect(problemAdvice(MESSAGES.missingKey)).toMatch(/^Set a new key/);
-  expect(problemAdvice(MESSAGES.insufficientCredits)).toBe('Add credits in the Crustdata dashboard, then press Resume.');
-  expect(problemAdvice(MESSAGES.permissionDenied)).toMatch(/enable those field groups.*Resume.*Cancel/);
-  expect(problemAdvice('Stopped after repeated problems: Service Spreadsheets failed')).toMatch(/^Fix what the message says, then press Resume/);
-  expect(problemAdvice(null)).toMatch(/then press Resume/);
+test('the advice for a problem pause comes from its code, whatever the message says', () => {
+  const paused = (problemCode: JobProgress['problemCode'], message: string): JobProgress => ({ ...byProblem, problemCode, message });
+  expect(problemAdvice(paused('invalid_api_key', PROBLEMS.invalid_api_key.message))).toBe('Set a new key in the API key section above (Replace key), then press Resume.');
+  expect(problemAdvice(paused('missing_api_key', PROBLEMS.missing_api_key.message))).toMatch(/^Set a new key/);
+  expect(problemAdvice(paused('insufficient_credits', PROBLEMS.insufficient_credits.message))).toBe('Add credits in the Crustdata dashboard, then press Resume.');
+  expect(problemAdvice(paused('permission_denied', PROBLEMS.permission_denied.message))).toMatch(/enable those field groups.*Resume.*Cancel/);
+  // The code decides, not the words: a repeated failure whose detail mentions credits is no credit problem.
+  expect(problemAdvice(paused(null, 'Stopped after repeated problems: could not read credits used'))).toMatch(/^Fix what the message says, then press Resume/);
+  expect(problemAdvice(paused('invalid_api_key', 'Stopped after repeated problems: out of credits?'))).toMatch(/^Set a new key/);
+  expect(problemAdvice(paused('server_error', 'Stopped after repeated problems: Crustdata had a server error'))).toBe('Press Resume to try again. The rows written so far are kept.');
+});
+
+test('only a job paused by its key opens the API key section', () => {
+  expect(needsNewKey({ ...byProblem, problemCode: 'invalid_api_key' })).toBe(true);
+  expect(needsNewKey({ ...byProblem, problemCode: 'missing_api_key' })).toBe(true);
+  expect(needsNewKey({ ...byProblem, problemCode: 'insufficient_credits' })).toBe(false);
+  const keyWordsNoCode: JobProgress = { ...byProblem, problemCode: null, message: PROBLEMS.invalid_api_key.message };
+  expect(needsNewKey(keyWordsNoCode)).toBe(false);
+  expect(needsNewKey({ ...job('running'), problemCode: 'invalid_api_key' })).toBe(false);
+  expect(needsNewKey(null)).toBe(false);
 });
 
 test('the headline of a finished job says what came of it, and failed rows make it amber, not a plain success', () => {

@@ -18,6 +18,7 @@ const job = (overrides: Partial<JobProgress> = {}): JobProgress => ({
   creditsUsed: 96,
   creditCap: 100,
   stoppedBy: 'credit_cap',
+  problemCode: 'credit_cap',
   ...overrides,
 });
 

@@ -47,7 +47,7 @@ test('estimate lines show rows, unique, cached, requests, credits and time', () 
 test('the last run reads as one line with its counts', () => {
   const now = new Date(2025, 10, 12, 9, 0).getTime();
   const status: ScheduleStatus = {
-    enabled: true, target: null, settings: null, nextRunAt: null, pausedReason: null, triggerNotice: null,
+    enabled: true, target: null, settings: null, nextRunAt: null, pausedReason: null, pausedCode: null, triggerNotice: null,
     lastRun: { at: new Date(2025, 10, 12, 6, 2).getTime(), refreshed: 300, changed: 14, notFound: 2, failed: 0, summary: '14 people changed jobs.' },
   };
   expect(describeLastRun(status, now)).toBe('Last run Wed 12 Nov 06:02: 14 people changed jobs.');

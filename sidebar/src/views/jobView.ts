@@ -182,7 +182,7 @@ export function jobView(actions: JobViewActions): JobView {
         message.textContent = job.message ?? '';
         message.className = phase === 'error' || phase === 'problem' ? 'job-message error' : 'job-message';
         show(message, Boolean(job.message));
-        advice.textContent = phase === 'problem' ? (job.stoppedBy === 'credit_cap' ? 'Enter a higher cap below, then press Resume.' : problemAdvice(job.message)) : '';
+        advice.textContent = phase === 'problem' ? problemAdvice(job) : '';
         show(advice, phase === 'problem');
         creditsText.textContent = creditsLine(job);
         const raising = job.state === 'paused' && job.stoppedBy === 'credit_cap';
