@@ -147,6 +147,9 @@ describe('progress for the sidebar', () => {
       message: null,
       pausedBy: null,
       problemCode: null,
+      creditsUsed: 48,
+      creditCap: null,
+      stoppedBy: null,
       continueInBackground: false,
       waitingUntil: null,
     });
@@ -215,5 +218,15 @@ describe('start-up cost', () => {
     expect(module.parseStoredJob(stored)?.jobId).toBe('job1');
     expect(module.parseStoredJob('{"v":2}')).toBeNull();
     expect(builds()).toBe(afterFirstRead);
+  });
+});
+
+describe('spend in the stored job', () => {
+  test('credits may be fractions; the cap and a spend stop reach the progress, the stop only while paused', () => {
+    expect(toProgress(job({ creditsUsed: 12.5, creditCap: 100 }))).toMatchObject({ creditsUsed: 12.5, creditCap: 100, stoppedBy: null });
+    expect(toProgress(job({ state: 'paused', pausedBy: 'problem', stoppedBy: 'credit_cap', problemCode: 'credit_cap' })).stoppedBy).toBe('credit_cap');
+    expect(toProgress(job({ state: 'running', stoppedBy: 'credit_cap' })).stoppedBy).toBeNull();
+    expect(parseStoredJob(JSON.stringify(job({ creditsUsed: 12.5, creditCap: 100, stoppedBy: 'fetch_quota' })))).toMatchObject({ creditsUsed: 12.5, creditCap: 100, stoppedBy: 'fetch_quota' });
+    expect(parseStoredJob(JSON.stringify(job({ creditCap: -1 })))).toBeNull();
   });
 });
