@@ -52,7 +52,7 @@ export function jobView(actions: JobViewActions): JobView {
   const capInput = el('input', { className: 'cap-input', attrs: { type: 'text', inputmode: 'numeric', placeholder: 'No cap', autocomplete: 'off' } });
   const capError = el('p', { className: 'error cap-error', attrs: { role: 'alert' } });
   show(capError, false);
-  const capField = field('Credit cap for this job', capInput, 'The job pauses itself before a request that could take it past this many credits. Empty: no cap.');
+  const capField = field('Credit cap for this job', capInput, 'The job pauses before a request that could pass it. Empty: no cap.');
   const raisedInput = el('input', { className: 'raise-cap-input', attrs: { type: 'text', inputmode: 'numeric', autocomplete: 'off' } });
   const raisedError = el('p', { className: 'error raise-cap-error', attrs: { role: 'alert' } });
   show(raisedError, false);
@@ -112,13 +112,14 @@ export function jobView(actions: JobViewActions): JobView {
     barStatus,
     startHint,
     el('div', { className: 'buttons' }, [startButton, pauseButton, resumeButton, cancelButton]),
+    // After the buttons: Start stays a short way in by keyboard, the cap beside it.
+    capField,
+    capError,
   ]);
 
   const root = el('section', { className: 'block run', attrs: { 'aria-labelledby': headingId } }, [
     el('h2', { id: headingId, text: 'Run' }),
     reenrich.root,
-    capField,
-    capError,
     progressPanel,
     estimateSlot,
     background.root,
@@ -214,6 +215,8 @@ export function jobView(actions: JobViewActions): JobView {
       cancelButton.disabled = buttons.busy;
 
       show(startButton, buttons.start);
+      show(capField, buttons.start);
+      if (!buttons.start) show(capError, false);
       startButton.textContent = phase === 'idle' ? 'Start' : 'Start again';
       startButton.disabled = startBlockedBy !== null;
       startHint.textContent = buttons.start && startBlockedBy ? startBlockedBy : '';
