@@ -167,8 +167,6 @@ export interface JobProgress {
   creditsUsed: number;
   /** The most this job may be charged; null: no cap. */
   creditCap: number | null;
-  /** While paused: it stopped itself at the credit cap (Resume asks for a higher one) or before the daily UrlFetch quota. */
-  stoppedBy: 'credit_cap' | 'fetch_quota' | null;
   /** Let the hourly trigger carry on while the sidebar is closed. */
   continueInBackground: boolean;
   /**

@@ -391,7 +391,6 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
       requests: 0,
       creditsUsed: 0,
       creditCap: options.creditCap ?? null,
-      stoppedBy: null,
       startedAt: now,
       updatedAt: now,
       workMs: 0,
@@ -918,8 +917,8 @@ class SliceSession {
   }
 
   /** Paused by the credit cap or the UrlFetch quota: a problem the user settles (a higher cap, another day). */
-  private stopForSpend(stoppedBy: 'credit_cap' | 'fetch_quota', message: string, sheetName: string): void {
-    this.commit({ etaSeconds: null, sheetName, stoppedBy, waitingUntil: null }, { type: 'problem', message, code: stoppedBy });
+  private stopForSpend(code: 'credit_cap' | 'fetch_quota', message: string, sheetName: string): void {
+    this.commit({ etaSeconds: null, sheetName, waitingUntil: null }, { type: 'problem', message, code });
   }
 
   /** What this sheet's answers showed, for the likely credits of the next estimate (best effort). */
@@ -1168,7 +1167,7 @@ export function controlJob(
     if (continueInBackground !== undefined) job.continueInBackground = continueInBackground;
     if (action === 'resume' && changes.creditCap !== undefined) job.creditCap = changes.creditCap;
     // A job paused at its cap resumes only under a cap that leaves room for another request.
-    if (action === 'resume' && job.state === 'paused' && job.stoppedBy === 'credit_cap' && capReached(job.creditCap, job.creditsUsed, parseFieldSelection(job.fields))) {
+    if (action === 'resume' && job.state === 'paused' && job.problemCode === 'credit_cap' && capReached(job.creditCap, job.creditsUsed, parseFieldSelection(job.fields))) {
       job.message = `${capMessage(job.creditCap ?? 0, job.creditsUsed)} The cap must be above ${job.creditsUsed}.`;
       job.updatedAt = deps.clock.now();
       saveJob(deps.store, job);
@@ -1179,10 +1178,7 @@ export function controlJob(
     if (life) {
       Object.assign(job, life);
       // A resume starts the count of failures in a row afresh; a cancelled job has no time left.
-      if (action === 'resume') {
-        job.consecutiveErrors = 0;
-        job.stoppedBy = null;
-      }
+      if (action === 'resume') job.consecutiveErrors = 0;
       if (action === 'cancel') {
         cancelled = true;
         job.etaSeconds = null;

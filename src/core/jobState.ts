@@ -73,8 +73,6 @@ const storedJobSchema = lazySchema(() => {
     creditsUsed: z.number().check(z.gte(0)),
     /** The most this job may be charged (src/core/spend.ts); absent or null: no cap. */
     creditCap: z.optional(z.nullable(z.number().check(z.gte(0)))),
-    /** Paused before a request that could pass the credit cap or exhaust the daily UrlFetch quota. */
-    stoppedBy: z.optional(z.nullable(z.enum(['credit_cap', 'fetch_quota']))),
     startedAt: z.number(),
     updatedAt: z.number(),
     /** Time spent inside slices, for the rate shown to the user. */
@@ -168,7 +166,6 @@ export function toProgress(job: StoredJob): JobProgress {
     pausedBy: job.state === 'paused' ? job.pausedBy : null,
     creditsUsed: job.creditsUsed,
     creditCap: job.creditCap ?? null,
-    stoppedBy: job.state === 'paused' ? (job.stoppedBy ?? null) : null,
     problemCode: job.problemCode !== undefined ? job.problemCode : codeOfLegacyMessage(job.message),
     // Only while the wait is still ahead of the job's last update: a stale time says nothing.
     waitingUntil: job.state === 'running' && job.waitingUntil != null && job.waitingUntil > job.updatedAt ? job.waitingUntil : null,

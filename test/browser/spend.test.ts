@@ -38,7 +38,7 @@ test('a credit cap pauses the job before it could pass it; Resume asks for a hig
   await panel.locator('.job-message.error', { hasText: /Paused at the credit cap: this job has been charged [\d,]+ credits? of its 40 credits/ }).waitFor();
   await panel.locator('.job-advice', { hasText: 'Enter a higher cap below, then press Resume.' }).waitFor();
   const paused = await currentJob(s);
-  expect(paused).toMatchObject({ state: 'paused', stoppedBy: 'credit_cap', creditCap: 40 });
+  expect(paused).toMatchObject({ state: 'paused', problemCode: 'credit_cap', creditCap: 40 });
   expect(charged(s)).toBeLessThanOrEqual(40);
   expect(paused.creditsUsed).toBe(charged(s));
   await panel.locator('.credits-line', { hasText: `Credits charged: ${paused.creditsUsed} (cap 40)` }).waitFor();

@@ -1602,7 +1602,7 @@ describe('spend', () => {
     // okServer matches every identifier and charges 1 per match.
     expect(job.creditsUsed).toBe(charged(w));
     expect(job.creditsUsed).toBeGreaterThan(0);
-    expect(toProgress(job)).toMatchObject({ creditsUsed: job.creditsUsed, creditCap: null, stoppedBy: null });
+    expect(toProgress(job)).toMatchObject({ creditsUsed: job.creditsUsed, creditCap: null, problemCode: null });
   });
 
   test('pauses itself before a request that could pass the cap; Resume needs a higher cap, then it finishes', () => {
@@ -1611,7 +1611,7 @@ describe('spend', () => {
     const jobId = (response as { job: { jobId: string } }).job.jobId;
     drive(w);
     const paused = loadJob(w.store, SHEET)!;
-    expect(paused).toMatchObject({ state: 'paused', pausedBy: 'problem', stoppedBy: 'credit_cap', creditCap: 60 });
+    expect(paused).toMatchObject({ state: 'paused', pausedBy: 'problem', problemCode: 'credit_cap', creditCap: 60 });
     expect(paused.creditsUsed).toBeLessThanOrEqual(60);
     expect(paused.creditsUsed).toBe(charged(w));
     expect(paused.message).toMatch(/credit cap/);
@@ -1619,14 +1619,14 @@ describe('spend', () => {
 
     // Resume without a higher cap: still paused, and it says what it needs.
     const refused = controlJob(w.deps, jobId, 'resume')!;
-    expect(refused).toMatchObject({ state: 'paused', stoppedBy: 'credit_cap' });
+    expect(refused).toMatchObject({ state: 'paused', problemCode: 'credit_cap' });
     expect(refused.message).toMatch(new RegExp(`above ${paused.creditsUsed}`));
     expect(w.engine.http.log.length).toBe(sentBefore);
     // The hourly trigger never carries on a job paused at its cap.
     expect(controlJob(w.deps, jobId, 'resume', undefined, 'background')).toMatchObject({ state: 'paused' });
 
     const resumed = controlJob(w.deps, jobId, 'resume', undefined, 'user', { creditCap: 10_000 })!;
-    expect(resumed).toMatchObject({ state: 'running', stoppedBy: null, creditCap: 10_000 });
+    expect(resumed).toMatchObject({ state: 'running', problemCode: null, creditCap: 10_000 });
     drive(w);
     const done = loadJob(w.store, SHEET)!;
     expect(done.state).toBe('done');
@@ -1640,7 +1640,7 @@ describe('spend', () => {
     start(w, w.source);
     drive(w);
     const job = loadJob(w.store, SHEET)!;
-    expect(job).toMatchObject({ state: 'paused', pausedBy: 'problem', stoppedBy: 'fetch_quota', message: 'Paused before the daily limit.' });
+    expect(job).toMatchObject({ state: 'paused', pausedBy: 'problem', problemCode: 'fetch_quota', message: 'Paused before the daily limit.' });
     expect(w.engine.http.log.length).toBe(0);
     left = 1000;
     controlJob(w.deps, job.jobId, 'resume');

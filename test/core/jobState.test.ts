@@ -149,7 +149,6 @@ describe('progress for the sidebar', () => {
       problemCode: null,
       creditsUsed: 48,
       creditCap: null,
-      stoppedBy: null,
       continueInBackground: false,
       waitingUntil: null,
     });
@@ -222,11 +221,10 @@ describe('start-up cost', () => {
 });
 
 describe('spend in the stored job', () => {
-  test('credits may be fractions; the cap and a spend stop reach the progress, the stop only while paused', () => {
-    expect(toProgress(job({ creditsUsed: 12.5, creditCap: 100 }))).toMatchObject({ creditsUsed: 12.5, creditCap: 100, stoppedBy: null });
-    expect(toProgress(job({ state: 'paused', pausedBy: 'problem', stoppedBy: 'credit_cap', problemCode: 'credit_cap' })).stoppedBy).toBe('credit_cap');
-    expect(toProgress(job({ state: 'running', stoppedBy: 'credit_cap' })).stoppedBy).toBeNull();
-    expect(parseStoredJob(JSON.stringify(job({ creditsUsed: 12.5, creditCap: 100, stoppedBy: 'fetch_quota' })))).toMatchObject({ creditsUsed: 12.5, creditCap: 100, stoppedBy: 'fetch_quota' });
+  test('credits may be fractions; the cap and the code of a spend stop reach the progress', () => {
+    expect(toProgress(job({ creditsUsed: 12.5, creditCap: 100 }))).toMatchObject({ creditsUsed: 12.5, creditCap: 100 });
+    expect(toProgress(job({ state: 'paused', pausedBy: 'problem', problemCode: 'credit_cap' })).problemCode).toBe('credit_cap');
+    expect(parseStoredJob(JSON.stringify(job({ creditsUsed: 12.5, creditCap: 100, problemCode: 'fetch_quota' })))).toMatchObject({ creditsUsed: 12.5, creditCap: 100, problemCode: 'fetch_quota' });
     expect(parseStoredJob(JSON.stringify(job({ creditCap: -1 })))).toBeNull();
   });
 });

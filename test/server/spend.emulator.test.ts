@@ -53,7 +53,7 @@ describe('credit cap', () => {
     const cap = 150;
     const job = startOk(world, startRequest(source, FIELDS, { creditCap: cap }));
     const paused = driveJob(world, job.jobId).progress;
-    expect(paused).toMatchObject({ state: 'paused', pausedBy: 'problem', stoppedBy: 'credit_cap', creditCap: cap });
+    expect(paused).toMatchObject({ state: 'paused', pausedBy: 'problem', problemCode: 'credit_cap', creditCap: cap });
     expect(paused.message).toMatch(/credit cap/);
     expect(charged(world)).toBeLessThanOrEqual(cap);
     expect(paused.creditsUsed).toBe(charged(world));
@@ -62,7 +62,7 @@ describe('credit cap', () => {
     // Resume without a higher cap: nothing is sent, and it says what it needs.
     const requests = world.api.requestLog().length;
     const refused = control(world, { jobId: job.jobId, action: 'resume' });
-    expect(refused).toMatchObject({ state: 'paused', stoppedBy: 'credit_cap' });
+    expect(refused).toMatchObject({ state: 'paused', problemCode: 'credit_cap' });
     expect(refused.message).toMatch(/must be above/);
     expect(world.api.requestLog().length).toBe(requests);
 
@@ -70,11 +70,11 @@ describe('credit cap', () => {
     expect(control(world, { jobId: job.jobId, action: 'resume', creditCap: Math.max(1, Math.floor(paused.creditsUsed)) }).state).toBe('paused');
 
     const higher = 400;
-    expect(control(world, { jobId: job.jobId, action: 'resume', creditCap: higher })).toMatchObject({ state: 'running', creditCap: higher, stoppedBy: null });
+    expect(control(world, { jobId: job.jobId, action: 'resume', creditCap: higher })).toMatchObject({ state: 'running', creditCap: higher, problemCode: null });
     const after = driveJob(world, job.jobId).progress;
     expect(charged(world)).toBeLessThanOrEqual(higher);
     expect(after.creditsUsed).toBe(charged(world));
-    if (after.state === 'paused') expect(after.stoppedBy).toBe('credit_cap');
+    if (after.state === 'paused') expect(after.problemCode).toBe('credit_cap');
     else expect(after.state).toBe('done');
   });
 });
@@ -93,7 +93,7 @@ describe('UrlFetch daily quota', () => {
 
     const job = startOk(world, startRequest(source, FIELDS));
     const { progress } = driveJob(world, job.jobId);
-    expect(progress).toMatchObject({ state: 'paused', pausedBy: 'problem', stoppedBy: 'fetch_quota' });
+    expect(progress).toMatchObject({ state: 'paused', pausedBy: 'problem', problemCode: 'fetch_quota' });
     expect(progress.message).toMatch(/daily limit of 20,000 web requests/);
     const made = world.emu.urlFetchCountToday() - fetchesBefore;
     expect(made).toBeGreaterThan(0);

@@ -23,7 +23,6 @@ function job(overrides: Partial<JobProgress> = {}): JobProgress {
     sheetName: 'Leads',
     creditsUsed: 0,
     creditCap: null,
-    stoppedBy: null,
     state: 'running',
     total: 300,
     processed: 120,

@@ -25,7 +25,6 @@ class FakeJobServer implements JobDriverServer {
       sheetName: 'Leads',
     creditsUsed: 0,
     creditCap: null,
-    stoppedBy: null,
       state: 'running',
       total,
       processed: 0,

@@ -8,7 +8,6 @@ const job = (state: JobProgress['state'], counts: Partial<JobProgress['counts']>
   sheetName: 'S',
   creditsUsed: 0,
   creditCap: null,
-  stoppedBy: null,
   state,
   total: 10,
   processed: 4,

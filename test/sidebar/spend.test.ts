@@ -17,7 +17,6 @@ const job = (overrides: Partial<JobProgress> = {}): JobProgress => ({
   waitingUntil: null,
   creditsUsed: 96,
   creditCap: 100,
-  stoppedBy: 'credit_cap',
   problemCode: 'credit_cap',
   ...overrides,
 });

@@ -186,7 +186,7 @@ export function jobView(actions: JobViewActions): JobView {
         advice.textContent = phase === 'problem' ? problemAdvice(job) : '';
         show(advice, phase === 'problem');
         creditsText.textContent = creditsLine(job);
-        const raising = job.state === 'paused' && job.stoppedBy === 'credit_cap';
+        const raising = job.state === 'paused' && job.problemCode === 'credit_cap';
         if (raising && raiseShownFor !== `${job.jobId}:${job.creditsUsed}`) {
           raiseShownFor = `${job.jobId}:${job.creditsUsed}`;
           raisedInput.value = String(suggestedCap(job));
