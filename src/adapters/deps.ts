@@ -144,6 +144,7 @@ export function controlDeps(): ControlDeps {
     documentId: spreadsheet.getId(),
     activeSheetId: () => spreadsheet.getActiveSheet()?.getSheetId() ?? null,
     continueBackgroundJobs: (budgetMs) => continueBackgroundJobs(jobDeps(), budgetMs),
+    fetchQuota: { callsLeft: () => fetchCallsLeft(userStore(), appsScriptClock.now(), ACCOUNT_KIND), message: fetchQuotaMessage(ACCOUNT_KIND, 'run') },
   };
 }
 

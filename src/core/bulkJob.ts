@@ -44,7 +44,7 @@ import {
   type RecordIo,
 } from './jobWorker';
 import { flushingJobDeps } from './sheetFlush';
-import { addToHistory, capMessage, capReached, creditBudget, emptyHistory, likelyCredits, loadHistory, saveHistory } from './spend';
+import { addToHistory, type FetchQuota, capMessage, capReached, creditBudget, emptyHistory, likelyCredits, loadHistory, saveHistory } from './spend';
 import { lifecycleOf, transition, type JobEvent } from './jobLifecycle';
 import { isFailedRow, planBlock, writeOut } from './blockPlan';
 import { clearPlan, linkDuplicates, planCovers, PLAN_CHUNK_ROWS, readPlanChunk, savePlan, type Pass, type PlanHeader } from './duplicatePlan';
@@ -109,12 +109,6 @@ export interface JobDeps {
   tuning?: Partial<JobTuning>;
   /** This user's UrlFetch calls left today (src/core/spend.ts); absent: not counted. */
   fetchQuota?: FetchQuota;
-}
-
-export interface FetchQuota {
-  callsLeft(): number;
-  /** What the job says when it pauses for the quota. */
-  message: string;
 }
 
 /** The identifier column of a job, its sheet named by id as well as by name. */

@@ -6,7 +6,7 @@
 // when they cannot be found the run stops with a reason instead of writing in the wrong place.
 // The lease, the commit protocol (each block's runs announced before they are written, so a kill
 // before the save costs no count) and the status texts are the job worker's (src/core/jobWorker.ts).
-import { capMessage, capReached, creditBudget } from './spend';
+import { capMessage, capReached, creditBudget, type FetchQuota } from './spend';
 import { columnsFor, parseFieldSelection, type Column } from './catalog';
 import {
   CHANGE_HIGHLIGHT,
@@ -100,6 +100,8 @@ export interface RefreshDeps {
   engine: RefreshEngine;
   newId(): string;
   tuning?: Partial<RefreshTuning>;
+  /** This user's UrlFetch calls left today (src/core/spend.ts); absent: not counted. */
+  fetchQuota?: FetchQuota;
 }
 
 export const tuningOf = (deps: RefreshDeps): RefreshTuning => ({ ...DEFAULT_REFRESH_TUNING, ...deps.tuning });
@@ -448,6 +450,9 @@ class PassRun {
       if (clock.now() >= this.until - this.tuning.maxRequestMs) return { kind: 'continues' };
       const block = due.slice(i, i + this.tuning.blockSize);
       // The run's credit cap is checked before a request, never after (src/core/spend.ts).
+      const quota = this.deps.fetchQuota;
+      const callsLeft = quota?.callsLeft();
+      if (quota && callsLeft !== undefined && callsLeft < 1) return { kind: 'fatal', message: quota.message, code: 'fetch_quota' };
       if (capReached(pass.creditCap, pass.creditsUsed ?? 0, selection)) return { kind: 'fatal', message: capMessage(pass.creditCap!, pass.creditsUsed ?? 0, 'run') + ' Set a higher cap in Keep fresh.', code: 'credit_cap' };
       const result = this.deps.engine.enrich(
         block.map((row) => sources[row - 1]),
@@ -458,6 +463,7 @@ class PassRun {
           maxCacheAgeMs: Math.max(1, clock.now() - pass.freshSinceMs),
           forceFetch: pass.forceFetch,
           creditBudget: creditBudget(pass.creditCap, pass.creditsUsed ?? 0),
+          fetchCallsLeft: callsLeft,
         },
       );
       pass.creditsUsed = (pass.creditsUsed ?? 0) + result.stats.creditsUsed;
@@ -474,6 +480,7 @@ class PassRun {
       if (result.stoppedBy === 'credit_cap' && cut < block.length) {
         return { kind: 'fatal', message: capMessage(pass.creditCap ?? 0, pass.creditsUsed ?? 0, 'run') + ' Set a higher cap in Keep fresh.', code: 'credit_cap' };
       }
+      if (quota && result.stoppedBy === 'fetch_quota' && cut < block.length) return { kind: 'fatal', message: quota.message, code: 'fetch_quota' };
       if (cut < block.length) return { kind: 'continues' };
     }
     pass.cursorRow = lastRow + 1;

@@ -146,6 +146,13 @@ export const FETCH_RESERVE = 200;
 
 export const FETCH_COUNT_PREFIX = 'crustdata.urlfetch.';
 
+/** What a job or a Keep fresh run is told about the quota (the adapter knows whose it is). */
+export interface FetchQuota {
+  callsLeft(): number;
+  /** What it says when it pauses for the quota. */
+  message: string;
+}
+
 function dayOf(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 10);
 }
@@ -168,9 +175,7 @@ export function fetchCallsLeft(store: KeyValueStore, now: number, account: Accou
   return Math.max(0, URL_FETCH_DAILY_CALLS[account] - FETCH_RESERVE - fetchCallsToday(store, now));
 }
 
-export function fetchQuotaMessage(account: AccountKind): string {
-  return (
-    `Paused before Google's daily limit of ${URL_FETCH_DAILY_CALLS[account].toLocaleString('en-US')} web requests ` +
-    `for your account runs out (Apps Script's UrlFetch quota). Press Resume tomorrow: the job carries on from here.`
-  );
+export function fetchQuotaMessage(account: AccountKind, what: 'job' | 'run' = 'job'): string {
+  const then = what === 'job' ? 'Press Resume tomorrow: the job carries on from here.' : 'Turn Keep fresh on again tomorrow: the refresh carries on from here.';
+  return `Paused before Google's daily limit of ${URL_FETCH_DAILY_CALLS[account].toLocaleString('en-US')} web requests for your account runs out (Apps Script's UrlFetch quota). ${then}`;
 }

@@ -513,6 +513,22 @@ describe('credits', () => {
     expect(w.engine.calls.filter((call) => call.sent).map((call) => call.options.creditBudget)).toEqual([50, 950]);
   });
 
+  it("pauses before this user's UrlFetch calls left today run out, sending nothing, and keeps its pass", () => {
+    const w = refreshWorld({ rows: 30, enrichedOn: '2025-12-20' });
+    scheduleFor(w);
+    let left = 0;
+    w.deps.fetchQuota = { callsLeft: () => left, message: 'Paused before the daily limit.' };
+    expect(refresh(w)).toMatchObject({ kind: 'paused', message: 'Paused before the daily limit.' });
+    expect(w.engine.calls).toHaveLength(0);
+    expect(loadRefreshState(w.store).pass).not.toBeNull();
+    expect(loadSchedule(w.store)?.pausedReason).toBe('Paused before the daily limit.');
+    // The next day: the engine is told how many calls it may make.
+    left = 500;
+    scheduleFor(w);
+    expect(refresh(w)).toMatchObject({ kind: 'ran', phase: 'done' });
+    expect(w.engine.calls.every((call) => call.options.fetchCallsLeft === 500)).toBe(true);
+  });
+
   it('without a cap nothing is held back, and the run still says what it was charged', () => {
     const w = refreshWorld({ rows: 30, enrichedOn: '2025-12-20' });
     w.engine.creditsPerMatch = 3;
