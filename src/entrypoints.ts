@@ -56,19 +56,21 @@ export function menuHelp() {
  * company domain, Current start date, Other current roles, Profile URL. A row that cannot be
  * enriched shows a short message in its first cell ("Not found", "Invalid LinkedIn URL", "Rate
  * limit reached — recalculate in a minute, or use the sidebar for large columns"); a blank row
- * stays blank. Results are cached for 6 hours, so recalculating or copying the formula costs no
- * credits while the cache holds, and a column of =CRUSTDATA_ENRICH(A2) formulas filled down is
- * fetched 25 rows per request, like one range formula. Needs an API key shared with this
- * spreadsheet's formulas: Extensions → Crustdata → Open sidebar, API key, Share with formulas.
+ * stays blank. Results are cached for 6 hours per identifier, fields and options, so recalculating
+ * or copying the formula costs no credits while the cache holds, and a column of
+ * =CRUSTDATA_ENRICH(A2) formulas filled down is fetched 25 rows per request, like one range
+ * formula. Needs an API key shared with this spreadsheet's formulas: Extensions → Crustdata → Open
+ * sidebar, API key, Share with formulas.
  *
  * @param {A2:A100} identifiers One cell or one column of LinkedIn profile URLs (any pasted form) or business emails; both may be mixed.
- * @param {"basic_profile, experience"} fields Optional. Comma-separated field groups (basic_profile, experience, education, skills, contact, social_handles, dev_platform_profiles, professional_network, certifications, honors) or dot-paths such as basic_profile.name, or a range holding them. Empty: the default columns.
+ * @param {"basic_profile, experience"} fields Optional. Comma-separated field groups (basic_profile, experience, education, skills, contact, social_handles, dev_platform_profiles, professional_network, certifications, honors) or dot-paths such as basic_profile.name, or a range holding them. "match" adds columns about the match itself (confidence score, match type, candidates, ambiguous; no extra credits), or pick one such as match.confidence_score. Empty: the default columns.
  * @param {FALSE} header Optional. TRUE adds one header row on top. Default FALSE, so output row i belongs to input row i and the formula can sit beside its input.
+ * @param {"min_score=0.8, live"} options Optional text. min_score=0.8: for business emails, keep only matches with at least this confidence (0 to 1; no extra cost, a row with no match left costs nothing). live: rows that come back "Not found" are tried again on Crustdata's live endpoint, which is slower and costs more per row found (Crustdata does not publish the price; the add-on assumes up to 2 credits more per profile found, nothing for a row still not found). Anything else is an error naming the valid options.
  * @return One row per input row (after the header row, if asked for), one column per field.
  * @customfunction
  */
-export function CRUSTDATA_ENRICH(identifiers: unknown, fields?: unknown, header?: unknown) {
-  return customFunction.crustdataEnrich(identifiers, fields, header);
+export function CRUSTDATA_ENRICH(identifiers: unknown, fields?: unknown, header?: unknown, options?: unknown) {
+  return customFunction.crustdataEnrich(identifiers, fields, header, options);
 }
 
 // ---- Sidebar calls (google.script.run) -------------------------------------------------

@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'busy',
   'credit_cap',
   'fetch_quota',
+  /** Two candidates too close to call, under "leave it for me to check" (core/matches.ts): a settled status, not retried. */
+  'ambiguous_match',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -93,6 +95,10 @@ export const PROBLEMS = {
     message: "Paused before Google's daily limit of web requests (Apps Script's UrlFetch quota) runs out.",
     advice: 'Press Resume tomorrow, when the daily limit has freed up. The rows written so far are kept.',
   },
+  ambiguous_match: {
+    message: 'Ambiguous: several people match with close scores. Check this row by hand, or choose "take the best" to fill it with the top match.',
+    advice: 'Check the rows marked "Ambiguous" by hand; press Resume to carry on with the other rows.',
+  },
 } as const satisfies { readonly [C in ErrorCode]: ProblemTexts };
 
 /** Texts for rows that have no answer (yet), shared by the status column and formula cells. */
@@ -103,6 +109,10 @@ export const ROW_MESSAGES = {
   pendingAfterError: 'Not fetched yet: Crustdata failed and the time ran out before another try. Run again to finish it.',
   /** A formula's rows the rate window left for later. */
   formulaPending: 'Rate limit reached — recalculate in a minute, or use the sidebar for large columns',
+  /** Rows left when the next request could have passed the credit cap (core/enrich.ts creditBudget). */
+  creditCap: 'Not fetched: the credit cap was reached before this row. Raise the cap to go on; nothing was spent on this row.',
+  /** Rows left when the day's UrlFetch calls were nearly used up (core/enrich.ts fetchCallsLeft). */
+  fetchQuota: "Not fetched: Google's daily limit of web requests for this account is nearly used up. It frees up within 24 hours; nothing was spent on this row.",
   /** A formula's rows another formula's fetch is still working on. */
   formulaBusy: 'Still fetching for other cells — recalculate in a minute, or use the sidebar for large columns',
 } as const;

@@ -3,9 +3,11 @@
 // (enrich.ts, EnrichRun.send) carries the decision out on its rows, the result cache, the key's
 // memo and the rate window. Pacing (rateWindow.ts) decides when a request may leave; this decides
 // what an answer means; retry.ts says how long to back off. The three stay separate layers.
+import type { EnrichEndpoint } from './apiOptions';
 import { looseMatchKey, MESSAGES, type EnrichVerdict } from './crustdataClient';
 import type { ErrorCode } from './errors';
 import { AUTH_MEMO_SECONDS, CREDITS_MEMO_SECONDS, type KeyRefusal } from './keyVerdict';
+import { pickMatch } from './matches';
 import { retryAt, type RetryPolicy } from './retry';
 import type { EnrichMatch, EnrichResultEntry } from './schemas';
 import type { IdentifierKind, PersonData } from './types';
@@ -15,6 +17,8 @@ export interface SentBatch {
   identifiers: string[];
   /** Failed sends before this one (the halves of a split batch start at 0). */
   failures: number;
+  /** Which endpoint it went to; default 'cached'. The match facts record it ("Profile URL (live)"). */
+  endpoint?: EnrichEndpoint;
 }
 
 /** What the run has seen before this answer; the decision reads it, the engine keeps it. */
@@ -32,7 +36,11 @@ export interface Problem {
   message: string;
 }
 
-/** One identifier's share of an accepted answer; `missing` when the answer left it out. */
+/**
+ * One identifier's share of an accepted answer; `missing` when the answer left it out. The
+ * person carries its match facts under MATCH_INFO_KEY (matches.ts pickMatch), so the result
+ * cache keeps them with it.
+ */
 export type AcceptedRow = { identifier: string; person: PersonData | null } | { identifier: string; missing: true };
 
 /** The engine counter an answer adds one to. */
@@ -71,7 +79,7 @@ export function decideBatch(answer: EnrichVerdict, batch: SentBatch, policy: Ret
         kind: 'accept',
         rows: batch.identifiers.map((identifier, i) => {
           const entry = joined[i];
-          return entry ? { identifier, person: bestMatch(entry.matches) } : { identifier, missing: true as const };
+          return entry ? { identifier, person: pickMatch(entry, batch.endpoint ?? 'cached').person } : { identifier, missing: true as const };
         }),
       };
     }
@@ -159,7 +167,10 @@ export function joinOnMatchedOn(sent: string[], entries: EnrichResultEntry[]): A
   return sent.map((identifier) => exact.get(identifier) ?? loose.get(looseMatchKey(identifier)));
 }
 
-/** The candidate with the highest confidence (the first on a tie); null when none has data. */
+/**
+ * The candidate with the highest confidence (the first on a tie); null when none has data.
+ * The same choice as pickMatch, without the match facts.
+ */
 export function bestMatch(matches: EnrichResultEntry['matches']): PersonData | null {
   let best: { score: number; person: PersonData } | null = null;
   for (const match of matches ?? []) {

@@ -1,7 +1,8 @@
-// The pure part of =CRUSTDATA_ENRICH(identifiers, [fields], [header]): the arguments as Sheets
+// The pure part of =CRUSTDATA_ENRICH(identifiers, [fields], [header], [options]): the arguments as Sheets
 // passes them, the neighbour batch a single-cell formula fetches for the formulas around it, the
 // rectangular output, and the run itself over ports (engine, document lock, sheet reader).
 import { PROBLEMS, ROW_MESSAGES, textsOf } from '../common/messages';
+import { parseFormulaOptions, resultCacheKey, type ApiOptions } from './apiOptions';
 import { columnsFor, parseFieldSelection, selectionKey, type Column } from './catalog';
 import { truncateCellText } from './cellText';
 import { enrichCells, type EnrichContext, type EnrichOptions, type EnrichResult } from './enrich';
@@ -35,6 +36,13 @@ export const CUSTOM_FUNCTION_BUDGET_MS = 25_000;
  * this, so a slow answer still lands before the 30 s limit (UrlFetch's own timeout is 60 s).
  */
 export const CUSTOM_FUNCTION_MAX_REQUEST_MS = 12_000;
+/**
+ * Identifiers per live request from a formula. The live endpoint fetches from the web and is
+ * slow per identifier (its latency is not documented; the mock takes 3 s + 1 s each), so a full
+ * batch of 25 would not land inside CUSTOM_FUNCTION_MAX_REQUEST_MS. Five keep a live request
+ * near half of it on the mock; rows beyond wait for the next recalculation like any pending row.
+ */
+export const CUSTOM_FUNCTION_LIVE_BATCH_SIZE = 5;
 /** Time kept after waiting for the document lock, so a late cell still answers from the cache. */
 const LOCK_RESERVE_MS = 2_000;
 
@@ -298,7 +306,7 @@ function sameSheet(a: string | null, b: string | null, callerSheet: string): boo
 /**
  * Which identifier cells the block's formulas ask for: those whose formula holds exactly one
  * CRUSTDATA_ENRICH call, on a single cell of the same column as the caller's, with the same fields
- * argument as written (so the same cache entry answers them). Returns null when the caller's own
+ * and options arguments as written (so the same cache entry answers them). Returns null when the caller's own
  * formula is not such a call (a literal, a range, an expression): then nothing is prefetched,
  * because prefetching rows nobody asked for would spend the user's credits.
  */
@@ -314,6 +322,8 @@ export function planNeighbours(
   const ownRef = parseCellReference(ownCalls[0].args[0] ?? '');
   if (!ownRef) return null;
   const fieldsKey = argumentKey(ownCalls[0].args[1]);
+  // Another options text is another cache entry (and maybe other costs): never fetched for it.
+  const optionsKey = argumentKey(ownCalls[0].args[3]);
 
   const rows = new Set<number>([ownRef.row]);
   const unsettled = new Set<number>([ownRef.row]);
@@ -321,7 +331,7 @@ export function planNeighbours(
     const formulaRow = blockStartRow + index;
     if (formulaRow === caller.row || !formula) return;
     const calls = findEnrichCalls(formula);
-    if (calls.length !== 1 || argumentKey(calls[0].args[1]) !== fieldsKey) return;
+    if (calls.length !== 1 || argumentKey(calls[0].args[1]) !== fieldsKey || argumentKey(calls[0].args[3]) !== optionsKey) return;
     const ref = parseCellReference(calls[0].args[0] ?? '');
     if (!ref || ref.column !== ownRef.column || !sameSheet(ref.sheetName, ownRef.sheetName, caller.sheetName)) return;
     // A block's formulas point at nearby rows; a stray far reference would only widen the read.
@@ -509,24 +519,30 @@ export const FAILURE_MEMO_SECONDS: Partial<Record<ErrorCode, number>> = {
 };
 const FAILURE_MEMO_PREFIX = 'cd:cf-fail:';
 
-function failureMemoKey(ctx: EnrichContext, identifier: string, selection: FieldSelection): string {
+/** What one call asks for: the field selection and the API options (each its own cache entry). */
+export interface FormulaRequest {
+  selection: FieldSelection;
+  api: ApiOptions;
+}
+
+function failureMemoKey(ctx: EnrichContext, identifier: string, request: FormulaRequest): string {
   // The engine hashes the same identifiers for its cache keys: share its per-execution memo.
-  return FAILURE_MEMO_PREFIX + memoizedHasher(ctx.hasher).sha256Hex(`${identifier}\n${selectionKey(selection)}`);
+  return FAILURE_MEMO_PREFIX + memoizedHasher(ctx.hasher).sha256Hex(`${identifier}\n${resultCacheKey(selectionKey(request.selection), request.api)}`);
 }
 
 /** Pending rows that failed a moment ago get that failure back instead of another try. */
-function applyFailureMemo(ctx: EnrichContext, outcomes: RowOutcome[], selection: FieldSelection): RowOutcome[] {
+function applyFailureMemo(ctx: EnrichContext, outcomes: RowOutcome[], request: FormulaRequest): RowOutcome[] {
   const pending = outcomes.filter((o): o is Extract<RowOutcome, { status: 'pending' }> => o.status === 'pending');
   if (!pending.length) return outcomes;
   let memo: Record<string, string>;
   try {
-    memo = ctx.resultCache.getAll([...new Set(pending.map((o) => failureMemoKey(ctx, o.identifier, selection)))]);
+    memo = ctx.resultCache.getAll([...new Set(pending.map((o) => failureMemoKey(ctx, o.identifier, request)))]);
   } catch {
     return outcomes;
   }
   return outcomes.map((outcome) => {
     if (outcome.status !== 'pending') return outcome;
-    const raw = memo[failureMemoKey(ctx, outcome.identifier, selection)];
+    const raw = memo[failureMemoKey(ctx, outcome.identifier, request)];
     if (!raw) return outcome;
     try {
       const { code, message } = JSON.parse(raw) as { code: ErrorCode; message: string };
@@ -537,14 +553,14 @@ function applyFailureMemo(ctx: EnrichContext, outcomes: RowOutcome[], selection:
   });
 }
 
-function rememberFailures(ctx: EnrichContext, outcomes: RowOutcome[], selection: FieldSelection): void {
+function rememberFailures(ctx: EnrichContext, outcomes: RowOutcome[], request: FormulaRequest): void {
   const byTtl = new Map<number, Record<string, string>>();
   for (const outcome of outcomes) {
     if (outcome.status !== 'failed') continue;
     const ttl = FAILURE_MEMO_SECONDS[outcome.code];
     if (!ttl) continue;
     const entries = byTtl.get(ttl) ?? {};
-    entries[failureMemoKey(ctx, outcome.identifier, selection)] = JSON.stringify({
+    entries[failureMemoKey(ctx, outcome.identifier, request)] = JSON.stringify({
       code: outcome.code,
       message: redactKey(outcome.message, ctx.apiKey),
     });
@@ -561,10 +577,26 @@ function rememberFailures(ctx: EnrichContext, outcomes: RowOutcome[], selection:
  * What the cache (and the engine's memo of a rejected key) can answer without a request: a
  * deadline that has already passed lets the engine start nothing.
  */
-function cacheOnly(host: CustomFunctionHost, cells: unknown[], selection: FieldSelection): RowOutcome[] {
+function cacheOnly(host: CustomFunctionHost, cells: unknown[], request: FormulaRequest): RowOutcome[] {
   const now = host.ctx.clock.now();
-  const outcomes = host.enrich(host.ctx, cells, { selection, deadline: now, maxRequestMs: CUSTOM_FUNCTION_MAX_REQUEST_MS }).outcomes;
-  return applyFailureMemo(host.ctx, outcomes, selection);
+  const outcomes = host.enrich(host.ctx, cells, engineOptions(request, now)).outcomes;
+  return applyFailureMemo(host.ctx, outcomes, request);
+}
+
+/**
+ * What the formula asks of the engine. The ambiguity policy stays "take the best": a formula's
+ * result cannot be corrected by hand without deleting the formula, so "leave it for me to check"
+ * would leave nothing to check; the `match` columns (match.ambiguous, match.confidence_score)
+ * show which rows deserve a look instead.
+ */
+function engineOptions(request: FormulaRequest, deadline: number): EnrichOptions {
+  return {
+    selection: request.selection,
+    api: request.api,
+    deadline,
+    maxRequestMs: CUSTOM_FUNCTION_MAX_REQUEST_MS,
+    liveBatchSize: CUSTOM_FUNCTION_LIVE_BATCH_SIZE,
+  };
 }
 
 /**
@@ -637,12 +669,13 @@ const unusable = (what: string) => () => {
  * A single cell's answer when it needs neither the key nor a request, or null: then run the call
  * as usual. Arguments are checked as runCustomFunction checks them.
  */
-export function answerBeforeTheKey(host: KeylessHost, identifiers: unknown, fields?: unknown, header?: unknown): CellValue[][] | null {
+export function answerBeforeTheKey(host: KeylessHost, identifiers: unknown, fields?: unknown, header?: unknown, options?: unknown): CellValue[][] | null {
   if (!isPackable(identifiers)) return null;
   const input = normalizeIdentifiers(identifiers);
   const selection = parseFieldSelection(normalizeFieldsInput(fields));
   const columns = columnsFor(selection);
   const withHeader = normalizeHeader(header);
+  const request: FormulaRequest = { selection, api: parseFormulaOptions(options) };
   const ctx: EnrichContext = {
     http: { fetchAll: unusable('UrlFetch') },
     clock: host.clock,
@@ -656,7 +689,7 @@ export function answerBeforeTheKey(host: KeylessHost, identifiers: unknown, fiel
   };
   const now = host.clock.now();
   // Without a key the engine answers from the cache and marks every other row as missing the key.
-  const [outcome] = enrichCells(ctx, input.cells, { selection, deadline: now, maxRequestMs: CUSTOM_FUNCTION_MAX_REQUEST_MS }).outcomes;
+  const [outcome] = enrichCells(ctx, input.cells, engineOptions(request, now)).outcomes;
   const shape = (outcomes: RowOutcome[]) => shapeOutput(outcomes, { columns, header: withHeader, pendingMessage: MESSAGES.pending });
   if (outcome && (outcome.status === 'matched' || outcome.status === 'not_found' || outcome.status === 'blank' || outcome.status === 'invalid')) return shape([outcome]);
   if (!outcome || outcome.status !== 'failed' || outcome.code !== 'missing_api_key') return null;
@@ -670,7 +703,7 @@ export function answerBeforeTheKey(host: KeylessHost, identifiers: unknown, fiel
   if (!Number.isFinite(fullUntil) || fullUntil <= latestStart) return null;
   const pending: RowOutcome = { status: 'pending', identifier: outcome.identifier, message: MESSAGES.pending };
   // A row that failed a moment ago shows that failure, as it would after reading the key.
-  return shape(applyFailureMemo(ctx, [pending], selection));
+  return shape(applyFailureMemo(ctx, [pending], request));
 }
 
 /** Runs one CRUSTDATA_ENRICH call. Throws EnrichError for call-level failures (arguments, key). */
@@ -679,6 +712,7 @@ export function runCustomFunction(
   identifiers: unknown,
   fields?: unknown,
   header?: unknown,
+  options?: unknown,
 ): CustomFunctionRun {
   // Results of single-cell formulas go in packs, so a long filled-down column fits the cache.
   const ctx: EnrichContext = isPackable(identifiers) ? { ...host.ctx, resultCache: new PackedResultCache(host.ctx.resultCache, host.ctx.clock) } : host.ctx;
@@ -689,6 +723,7 @@ export function runCustomFunction(
   const selection = parseFieldSelection(normalizeFieldsInput(fields));
   const columns = columnsFor(selection);
   const withHeader = normalizeHeader(header);
+  const request: FormulaRequest = { selection, api: parseFormulaOptions(options) };
   const trace = { requests: 0, cacheOnly: true, neighbours: 0, lockTimedOut: false };
 
   const finish = (outcomes: RowOutcome[], pendingMessage: string): CustomFunctionRun => {
@@ -701,17 +736,17 @@ export function runCustomFunction(
   };
 
   // Recalculation, reopening and copies: answered from the cache without waiting for anyone.
-  let outcomes = cacheOnly(host, input.cells, selection);
+  let outcomes = cacheOnly(host, input.cells, request);
   if (!outcomes.some(unresolved)) return finish(outcomes, MESSAGES.pending);
 
   const waitMs = Math.max(0, deadline - ctx.clock.now() - LOCK_RESERVE_MS);
   if (!host.documentLock.tryLock(waitMs)) {
     trace.lockTimedOut = true;
-    return finish(cacheOnly(host, input.cells, selection), MESSAGES.busy);
+    return finish(cacheOnly(host, input.cells, request), MESSAGES.busy);
   }
   try {
     // Whoever held the lock may have fetched our rows meanwhile.
-    outcomes = cacheOnly(host, input.cells, selection);
+    outcomes = cacheOnly(host, input.cells, request);
     if (!outcomes.some(unresolved)) return finish(outcomes, MESSAGES.pending);
     const slotAt = input.singleCell && host.nextRequestSlotAt ? host.nextRequestSlotAt(ctx) : null;
     if (slotAt !== null && slotAt > deadline - CUSTOM_FUNCTION_MAX_REQUEST_MS) {
@@ -725,14 +760,14 @@ export function runCustomFunction(
     if (input.singleCell) {
       const cells = neighbourCells(host, input.cells[0]);
       trace.neighbours = cells.length - 1;
-      const result = host.enrich(ctx, cells, { selection, deadline, maxRequestMs: CUSTOM_FUNCTION_MAX_REQUEST_MS });
+      const result = host.enrich(ctx, cells, engineOptions(request, deadline));
       trace.requests = result.stats.requests;
-      rememberFailures(ctx, result.outcomes, selection);
+      rememberFailures(ctx, result.outcomes, request);
       outcomes = result.outcomes.slice(0, 1);
     } else {
-      const result = host.enrich(ctx, input.cells, { selection, deadline, maxRequestMs: CUSTOM_FUNCTION_MAX_REQUEST_MS });
+      const result = host.enrich(ctx, input.cells, engineOptions(request, deadline));
       trace.requests = result.stats.requests;
-      rememberFailures(ctx, result.outcomes, selection);
+      rememberFailures(ctx, result.outcomes, request);
       outcomes = result.outcomes;
     }
   } finally {

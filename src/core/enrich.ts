@@ -2,7 +2,12 @@
 // Cache first; the rest in batches of 25 per identifier type, sent in bursts the shared rate
 // window allows (rateWindow.ts), each answer decided on by batchDecision.ts (accept, retry after
 // retry.ts's backoff, split, fail), retried inside the caller's deadline, joined on matched_on.
-import { selectionKey } from './catalog';
+// Options (apiOptions.ts) shape each request; with `live`, rows the cached endpoint did not find
+// get one more try on the live endpoint in the same call, through the same window. A credit
+// budget and a count of UrlFetch calls left stop the call before a request that could pass them.
+import { ROW_MESSAGES } from '../common/messages';
+import { DEFAULT_API_OPTIONS, resultCacheKey, type ApiOptions, type EnrichEndpoint } from './apiOptions';
+import { creditsPerMatch, selectionKey } from './catalog';
 import { decideBatch, type BatchDecision, type SentBatch } from './batchDecision';
 import {
   apiKeyFingerprint,
@@ -16,6 +21,7 @@ import {
   type EnrichVerdict,
 } from './crustdataClient';
 import type { ErrorCode } from './errors';
+import { ambiguityVerdict, type AmbiguityPolicy } from './matches';
 import { dedupeIdentifiers, type UniqueIdentifier } from './identifiers';
 import { forgetKeyVerdictIn, KEY_WORKS_SECONDS, readKeyVerdict, rememberKeyRefused, rememberKeyWorks, type KeyRefusal } from './keyVerdict';
 import type { Cache, Clock, Hasher, Http, HttpResponse, Lock } from './ports';
@@ -66,11 +72,49 @@ export interface EnrichOptions {
   retry?: Partial<RetryPolicy>;
   /** Extra release delay of the rate window's slots (default 1 s); see rateWindow.ts. */
   windowMarginMs?: number;
-  /** No request whose worst-case charge could take this call's creditsUsed past this; rows left are pending (stoppedBy 'credit_cap'). */
+  /**
+   * The API's optional settings (default DEFAULT_API_OPTIONS). min_score goes with email batches
+   * only; live: rows not found on the cached endpoint get one more try on the live endpoint in
+   * this call, paced like everything else; force_fetch / enrich_realtime go as body flags
+   * (optionalBody decides). `forceFetch` above stays as an alias of api.forceFetch.
+   */
+  api?: ApiOptions;
+  /** Identifiers per live request (default 25). The live endpoint is slow per identifier: a 30 s formula sends fewer. */
+  liveBatchSize?: number;
+  /** Default 'take_best'. 'leave_for_review': an ambiguous match fails its row with code 'ambiguous_match' and a readable status. */
+  ambiguity?: AmbiguityPolicy;
+  /**
+   * No request is sent whose worst-case charge (worstCaseCredits) would take this call's
+   * creditsUsed past this; the rows left are pending and result.stoppedBy is 'credit_cap'.
+   */
   creditBudget?: number;
-  /** UrlFetch calls this call may make (the daily quota); rows left are pending (stoppedBy 'fetch_quota'). */
+  /** UrlFetch calls this call may make (the daily quota's rest); past it: pending, stoppedBy 'fetch_quota'. */
   fetchCallsLeft?: number;
 }
+
+/**
+ * The live endpoint's price on top of the cached one, per profile found. Undocumented: this is
+ * the assumption docs/CRUSTDATA-API.md states (and the mock charges); only worst-case bounds use
+ * it, the credits counted are always x-credits-used.
+ */
+export const LIVE_EXTRA_CREDITS_PER_MATCH = 2;
+
+/**
+ * The most a request for `identifiers` identifiers may charge: every one found with every priced
+ * datum of the selection (catalog prices), plus the live surcharge on the live endpoint.
+ */
+export function worstCaseCredits(selection: FieldSelection, identifiers: number, endpoint: EnrichEndpoint): number {
+  const perMatch = creditsPerMatch(selection).max + (endpoint === 'live' ? LIVE_EXTRA_CREDITS_PER_MATCH : 0);
+  return Math.max(0, identifiers) * perMatch;
+}
+
+/** What a row left by a stop says: what happened and what to do. */
+export const STOP_MESSAGES = {
+  credit_cap: ROW_MESSAGES.creditCap,
+  fetch_quota: ROW_MESSAGES.fetchQuota,
+} as const;
+
+export type StopReason = keyof typeof STOP_MESSAGES;
 
 export interface EngineStats extends EnrichStats {
   /** 400 answers (each one split its batch, or isolated a bad identifier). */
@@ -85,6 +129,10 @@ export interface EngineStats extends EnrichStats {
   bursts: number;
   /** Time spent sleeping for the rate window or a backoff. */
   waitedMs: number;
+  /** Requests sent to the live endpoint (part of `requests`). */
+  liveRequests: number;
+  /** x-credits-used of the live endpoint's answers (part of `creditsUsed`). */
+  liveCreditsUsed: number;
 }
 
 export interface EnrichResult {
@@ -94,8 +142,8 @@ export interface EnrichResult {
   fatal?: { code: ErrorCode; message: string };
   /** Rows are pending: the earliest time another run could send something. */
   resumeAt?: number;
-  /** Rows are pending because the credit budget or the UrlFetch calls left would not cover another request. */
-  stoppedBy?: 'credit_cap' | 'fetch_quota';
+  /** Rows are pending because the next request could pass the credit budget or the UrlFetch calls left. */
+  stoppedBy?: StopReason;
 }
 
 /** Where the engine keeps the key's rate window (its owner's cache; see EnrichContext.sharedCache). */
@@ -110,6 +158,7 @@ type Resolution =
   | { status: 'pending'; message: string };
 
 interface Batch extends SentBatch {
+  endpoint: EnrichEndpoint;
   notBefore: number;
   /** The first row it serves, so the rows at the top of a column are fetched first. */
   firstRow: number;
@@ -129,6 +178,8 @@ export function emptyStats(): EngineStats {
     transportErrors: 0,
     bursts: 0,
     waitedMs: 0,
+    liveRequests: 0,
+    liveCreditsUsed: 0,
   };
 }
 
@@ -137,8 +188,9 @@ export function enrichCells(ctx: EnrichContext, cells: unknown[], options: Enric
   const stats = emptyStats();
   const { classified, unique } = dedupeIdentifiers(cells);
   const resolutions = new Map<string, Resolution>();
+  const api = apiOptionsOf(options);
   const finish = (extra: Partial<EnrichResult> = {}): EnrichResult => ({
-    outcomes: buildOutcomes(classified, unique, resolutions),
+    outcomes: buildOutcomes(classified, unique, resolutions, options.ambiguity ?? 'take_best'),
     stats,
     ...extra,
   });
@@ -146,17 +198,24 @@ export function enrichCells(ctx: EnrichContext, cells: unknown[], options: Enric
 
   if (!ctx.apiKey) {
     // Cached results need no key, but a missing key is worth saying on every other row.
-    const cache = new ResultCache(ctx.resultCache, ctx.hasher, selectionKey(options.selection));
+    const cache = new ResultCache(ctx.resultCache, ctx.hasher, resultCacheKey(selectionKey(options.selection), api));
     resolveFromCache(cache, unique, resolutions, stats, ctx.clock.now(), options.maxCacheAgeMs);
     failUnresolved(unique, resolutions, 'missing_api_key', MESSAGES.missingKey);
     return finish({ fatal: { code: 'missing_api_key', message: MESSAGES.missingKey } });
   }
 
-  const run = new EnrichRun(ctx, options, stats, resolutions);
+  const run = new EnrichRun(ctx, options, api, stats, resolutions);
   run.resolveFromCache(unique);
   const toFetch = unique.filter((id) => !resolutions.has(refKey(id)));
   if (toFetch.length) run.fetch(toFetch);
   return finish(run.summary());
+}
+
+/** The call's API options: the defaults, what it asks, and the `forceFetch` alias. */
+function apiOptionsOf(options: EnrichOptions): ApiOptions {
+  const api: ApiOptions = { ...DEFAULT_API_OPTIONS, ...options.api };
+  if (options.forceFetch) api.forceFetch = true;
+  return api;
 }
 
 /**
@@ -184,13 +243,22 @@ function rateWindowOf(ctx: EnrichContext, fingerprint: string, marginMs?: number
 
 /** One call of the engine with its mutable state; enrichCells is its only user. */
 class EnrichRun {
+  /** Final answers under this call's options (with live: after the live try). */
   private readonly cache: ResultCache;
+  /**
+   * With live: the cached endpoint's own answers, under the same options without live (which is
+   * exactly what that key means). A row it holds as "not found" goes straight to the live try.
+   */
+  private readonly cachedEndpointCache: ResultCache | null;
   private readonly window: RateWindow;
   private readonly fingerprint: string;
   private readonly retryPolicy: RetryPolicy;
   private readonly latestStart: number;
   private fatal?: { code: ErrorCode; message: string };
   private resumeAt?: number;
+  private stoppedBy?: StopReason;
+  /** Identifiers the cached endpoint did not find, waiting for their live try: by refKey. */
+  private readonly awaitingLive = new Set<string>();
   private successes = 0;
   private isolatedBadIdentifiers = 0;
   /** Until when the key counts as seen working (keyVerdict.ts); null: its next burst is one request. */
@@ -199,12 +267,15 @@ class EnrichRun {
   constructor(
     private readonly ctx: EnrichContext,
     private readonly options: EnrichOptions,
+    private readonly api: ApiOptions,
     private readonly stats: EngineStats,
     private readonly resolutions: Map<string, Resolution>,
   ) {
     const apiKey = ctx.apiKey as string;
     this.fingerprint = apiKeyFingerprint(memoizedHasher(ctx.hasher), apiKey);
-    this.cache = new ResultCache(ctx.resultCache, ctx.hasher, selectionKey(options.selection));
+    const selection = selectionKey(options.selection);
+    this.cache = new ResultCache(ctx.resultCache, ctx.hasher, resultCacheKey(selection, api));
+    this.cachedEndpointCache = api.live ? new ResultCache(ctx.resultCache, ctx.hasher, resultCacheKey(selection, { ...api, live: false })) : null;
     this.window = rateWindowOf(ctx, this.fingerprint, options.windowMarginMs);
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.latestStart = options.deadline - (options.maxRequestMs ?? DEFAULT_MAX_REQUEST_MS);
@@ -213,12 +284,25 @@ class EnrichRun {
   summary(): Partial<EnrichResult> {
     const out: Partial<EnrichResult> = {};
     if (this.fatal) out.fatal = this.fatal;
-    if (this.resumeAt != null && [...this.resolutions.values()].some((r) => r.status === 'pending')) out.resumeAt = this.resumeAt;
+    const pending = [...this.resolutions.values()].some((r) => r.status === 'pending');
+    if (this.resumeAt != null && pending) out.resumeAt = this.resumeAt;
+    if (this.stoppedBy && pending) out.stoppedBy = this.stoppedBy;
     return out;
   }
 
   resolveFromCache(unique: UniqueIdentifier[]): void {
-    resolveFromCache(this.cache, unique, this.resolutions, this.stats, this.ctx.clock.now(), this.options.maxCacheAgeMs);
+    const now = this.ctx.clock.now();
+    resolveFromCache(this.cache, unique, this.resolutions, this.stats, now, this.options.maxCacheAgeMs);
+    if (!this.cachedEndpointCache) return;
+    // With live, the cached endpoint's answer decides what is left: a match is the answer, a
+    // "not found" skips straight to the live try (a resumed call does not ask the cache again).
+    const left = unique.filter((id) => !this.resolutions.has(refKey(id)));
+    for (const [key, hit] of this.cachedEndpointCache.getMany(left, now, this.options.maxCacheAgeMs)) {
+      if (hit.person) {
+        this.stats.cacheHits++;
+        this.resolutions.set(key, { status: 'matched', person: hit.person, fetchedAt: hit.fetchedAt, fromCache: true });
+      } else this.awaitingLive.add(key);
+    }
   }
 
   fetch(ids: UniqueIdentifier[]): void {
@@ -228,7 +312,11 @@ class EnrichRun {
       return;
     }
     if (verdict.kind === 'works') this.keyWorksUntil = verdict.until;
-    const queue = planBatches(ids, this.ctx.clock.now());
+    const now0 = this.ctx.clock.now();
+    const queue = [
+      ...planBatches(ids.filter((id) => !this.awaitingLive.has(refKey(id))), now0),
+      ...planBatches(ids.filter((id) => this.awaitingLive.has(refKey(id))), now0, 'live', this.liveBatchSize()),
+    ].sort((a, b) => a.firstRow - b.firstRow);
     const clock = this.ctx.clock;
     while (queue.length && !this.fatal) {
       const now = clock.now();
@@ -241,7 +329,9 @@ class EnrichRun {
       }
       // A key not seen working lately sends one request first: if the key is refused, that one
       // is the only refused request, not a whole burst.
-      const wanted = this.keyWorksUntil != null && this.keyWorksUntil > now ? ready.length : 1;
+      const keyWanted = this.keyWorksUntil != null && this.keyWorksUntil > now ? ready.length : 1;
+      const wanted = this.affordable(ready, keyWanted, queue);
+      if (wanted === 0) break;
       // A window this execution already saw full is waited out without asking it again: each
       // failed reservation is a lock, and a long job would pay one per block.
       const forecast = this.window.forecast(wanted);
@@ -269,10 +359,57 @@ class EnrichRun {
           key,
           this.fatal
             ? { status: 'failed', code: this.fatal.code, message: this.fatal.message }
-            : { status: 'pending', message: batch.lastError ? `${MESSAGES.pendingAfterError} (${batch.lastError.message})` : MESSAGES.pending },
+            : this.stoppedBy
+              ? { status: 'pending', message: STOP_MESSAGES[this.stoppedBy] }
+              : { status: 'pending', message: batch.lastError ? `${MESSAGES.pendingAfterError} (${batch.lastError.message})` : MESSAGES.pending },
         );
       }
     }
+  }
+
+  private liveBatchSize(): number {
+    const size = Math.floor(this.options.liveBatchSize ?? MAX_IDENTIFIERS_PER_REQUEST);
+    return Math.min(MAX_IDENTIFIERS_PER_REQUEST, Math.max(1, size));
+  }
+
+  /**
+   * How many of the ready batches (a prefix, at most `wanted`) may go without passing the UrlFetch
+   * calls left or the credit budget at their worst case. When not even the first fits the budget
+   * whole, its first identifiers that do fit go alone (the rest goes back to the queue), so the
+   * budget is used up to the last row it can pay for. 0: the call stops here (stoppedBy set).
+   */
+  private affordable(ready: Batch[], wanted: number, queue: Batch[]): number {
+    let count = wanted;
+    if (this.options.fetchCallsLeft != null) {
+      const callsLeft = Math.floor(this.options.fetchCallsLeft) - this.stats.requests;
+      if (callsLeft <= 0) {
+        this.stoppedBy = 'fetch_quota';
+        return 0;
+      }
+      count = Math.min(count, callsLeft);
+    }
+    if (this.options.creditBudget == null) return count;
+    let left = this.options.creditBudget - this.stats.creditsUsed;
+    let fits = 0;
+    for (const batch of ready.slice(0, count)) {
+      const worst = worstCaseCredits(this.options.selection, batch.identifiers.length, batch.endpoint);
+      if (worst > left) break;
+      left -= worst;
+      fits++;
+    }
+    if (fits > 0) return fits;
+    const first = ready[0];
+    const perIdentifier = worstCaseCredits(this.options.selection, 1, first.endpoint);
+    const identifiers = perIdentifier > 0 ? Math.floor(left / perIdentifier) : first.identifiers.length;
+    if (identifiers < 1) {
+      this.stoppedBy = 'credit_cap';
+      return 0;
+    }
+    // ready[0] is queue's earliest ready batch: its rest waits behind it, same rows order.
+    const rest: Batch = { ...first, identifiers: first.identifiers.slice(identifiers) };
+    first.identifiers = first.identifiers.slice(0, identifiers);
+    queue.splice(queue.indexOf(first) + 1, 0, rest);
+    return 1;
   }
 
   /**
@@ -309,10 +446,12 @@ class EnrichRun {
         kind: batch.kind,
         identifiers: batch.identifiers,
         fields: options.selection.fields,
-        forceFetch: options.forceFetch,
+        options: this.api,
+        endpoint: batch.endpoint,
       }),
     );
     this.stats.requests += requests.length;
+    this.stats.liveRequests += burst.filter((batch) => batch.endpoint === 'live').length;
     this.stats.bursts++;
     this.stats.retries += burst.filter((batch) => batch.failures > 0).length;
     /** The answers, or the one verdict of a fetchAll lost in transport. */
@@ -331,30 +470,58 @@ class EnrichRun {
     const answers = burst.map((_, i): { rate: ServerRateInfo; verdict: EnrichVerdict } => {
       if (!Array.isArray(responses)) return { rate: {}, verdict: responses };
       const response = responses[i] ?? { status: 0, headers: {}, body: '' };
-      this.stats.creditsUsed += creditsUsed(response.headers);
+      const credits = creditsUsed(response.headers);
+      this.stats.creditsUsed += credits;
+      if (burst[i].endpoint === 'live') this.stats.liveCreditsUsed += credits;
       return readAnswer(response, now);
     });
     const requeue: Batch[] = [];
-    const toCache: Array<{ id: IdentifierRef; result: CachedResult }> = [];
+    const toCache: CacheWrites = { final: [], cachedEndpoint: [] };
     const keyEffects: KeyEffects = { accepted: false };
+    const toLive: Array<{ id: IdentifierRef; firstRow: number }> = [];
     burst.forEach((batch, i) => {
       const decision = decideBatch(answers[i].verdict, batch, this.retryPolicy, {
         now,
         successes: this.successes,
         isolatedBadIdentifiers: this.isolatedBadIdentifiers,
       });
-      requeue.push(...this.carryOut(batch, decision, now, toCache, keyEffects));
+      requeue.push(...this.carryOut(batch, decision, now, toCache, keyEffects, toLive));
     });
     // Paid-for answers first: nothing before this takes a lock.
-    if (toCache.length) this.cache.putMany(toCache);
+    if (toCache.final.length) this.cache.putMany(toCache.final);
+    if (toCache.cachedEndpoint.length) this.cachedEndpointCache?.putMany(toCache.cachedEndpoint);
+    requeue.push(...this.liveBatches(toLive, now));
     this.noteKeyVerdict(keyEffects, now);
     if (keyEffects.blockUntil != null) this.window.blockUntil(keyEffects.blockUntil);
     this.observeRate(answers.map((answer) => answer.rate), sentAt);
     return requeue;
   }
 
+  /** The live tries for rows the cached endpoint did not find, in batches of one identifier type. */
+  private liveBatches(toLive: Array<{ id: IdentifierRef; firstRow: number }>, now: number): Batch[] {
+    const batches: Batch[] = [];
+    const open: Partial<Record<IdentifierKind, Batch>> = {};
+    for (const { id, firstRow } of toLive) {
+      let batch = open[id.kind];
+      if (!batch || batch.identifiers.length >= this.liveBatchSize()) {
+        batch = { kind: id.kind, identifiers: [], failures: 0, notBefore: now, firstRow, endpoint: 'live' };
+        open[id.kind] = batch;
+        batches.push(batch);
+      }
+      batch.identifiers.push(id.normalized);
+    }
+    return batches;
+  }
+
   /** Does what the decision says for the batch's rows; returns the batches to send again. */
-  private carryOut(batch: Batch, decision: BatchDecision, now: number, toCache: Array<{ id: IdentifierRef; result: CachedResult }>, key: KeyEffects): Batch[] {
+  private carryOut(
+    batch: Batch,
+    decision: BatchDecision,
+    now: number,
+    toCache: CacheWrites,
+    key: KeyEffects,
+    toLive: Array<{ id: IdentifierRef; firstRow: number }>,
+  ): Batch[] {
     if (decision.tally) this.stats[decision.tally]++;
     switch (decision.kind) {
       case 'accept':
@@ -366,8 +533,17 @@ class EnrichRun {
             this.resolve(id, { status: 'failed', code: 'malformed_response', message: MESSAGES.missingFromResponse });
             continue;
           }
+          const result = { person: row.person, fetchedAt: now };
+          if (this.cachedEndpointCache && batch.endpoint === 'cached') {
+            toCache.cachedEndpoint.push({ id, result });
+            if (!row.person) {
+              // Not in the cached dataset: its answer is the live try's.
+              toLive.push({ id, firstRow: batch.firstRow });
+              continue;
+            }
+          }
           this.resolve(id, row.person ? { status: 'matched', person: row.person, fetchedAt: now, fromCache: false } : { status: 'not_found', fetchedAt: now, fromCache: false });
-          toCache.push({ id, result: { person: row.person, fetchedAt: now } });
+          toCache.final.push({ id, result });
         }
         return [];
       case 'retry-later':
@@ -377,7 +553,7 @@ class EnrichRun {
         batch.notBefore = decision.at;
         return [batch];
       case 'split':
-        return decision.halves.map((identifiers) => ({ kind: batch.kind, identifiers, failures: 0, notBefore: now, firstRow: batch.firstRow }));
+        return decision.halves.map((identifiers) => ({ kind: batch.kind, identifiers, failures: 0, notBefore: now, firstRow: batch.firstRow, endpoint: batch.endpoint }));
       case 'fail-rows':
         if (decision.blockKeyUntil != null) key.blockUntil = Math.max(key.blockUntil ?? 0, decision.blockKeyUntil);
         if (decision.isolatedBadIdentifier) this.isolatedBadIdentifiers++;
@@ -424,6 +600,12 @@ class EnrichRun {
   }
 }
 
+/** A burst's answers for the result cache: final ones, and (with live) the cached endpoint's own. */
+interface CacheWrites {
+  final: Array<{ id: IdentifierRef; result: CachedResult }>;
+  cachedEndpoint: Array<{ id: IdentifierRef; result: CachedResult }>;
+}
+
 /** What one burst's answers said about the key, carried out after its answers are cached. */
 interface KeyEffects {
   accepted: boolean;
@@ -467,14 +649,14 @@ function failUnresolved(unique: UniqueIdentifier[], resolutions: Map<string, Res
   for (const id of unique) if (!resolutions.has(refKey(id))) resolutions.set(refKey(id), { status: 'failed', code, message });
 }
 
-/** Batches of at most 25 of one identifier type, in the order their rows appear. */
-export function planBatches(ids: UniqueIdentifier[], now: number): Batch[] {
+/** Batches of at most 25 (or `size`) of one identifier type, in the order their rows appear. */
+export function planBatches(ids: UniqueIdentifier[], now: number, endpoint: EnrichEndpoint = 'cached', size = MAX_IDENTIFIERS_PER_REQUEST): Batch[] {
   const batches: Batch[] = [];
   const open: Partial<Record<IdentifierKind, Batch>> = {};
   for (const id of ids) {
     let batch = open[id.kind];
-    if (!batch || batch.identifiers.length >= MAX_IDENTIFIERS_PER_REQUEST) {
-      batch = { kind: id.kind, identifiers: [], failures: 0, notBefore: now, firstRow: Math.min(...id.rows) };
+    if (!batch || batch.identifiers.length >= size) {
+      batch = { kind: id.kind, identifiers: [], failures: 0, notBefore: now, firstRow: Math.min(...id.rows), endpoint };
       open[id.kind] = batch;
       batches.push(batch);
     }
@@ -487,15 +669,27 @@ function buildOutcomes(
   classified: ClassifiedIdentifier[],
   unique: UniqueIdentifier[],
   resolutions: Map<string, Resolution>,
+  ambiguity: AmbiguityPolicy,
 ): RowOutcome[] {
   const outcomes: RowOutcome[] = classified.map((cell) =>
     cell.kind === 'blank' ? { status: 'blank' } : cell.kind === 'invalid' ? { status: 'invalid', message: cell.message } : { status: 'pending', identifier: cell.normalized, message: MESSAGES.pending },
   );
   for (const id of unique) {
-    const resolution = resolutions.get(refKey(id)) ?? { status: 'pending', message: MESSAGES.pending };
+    const resolution = settle(resolutions.get(refKey(id)) ?? { status: 'pending', message: MESSAGES.pending }, ambiguity);
     for (const row of id.rows) outcomes[row] = { ...resolution, identifier: id.normalized } as RowOutcome;
   }
   return outcomes;
+}
+
+/**
+ * A match too close to call, under "leave it for me to check", becomes a settled failure with a
+ * readable status instead of a guess. Applied to cached answers too: the cache keeps the person
+ * with its match facts, whatever the policy, so changing the policy needs no new request.
+ */
+function settle(resolution: Resolution, ambiguity: AmbiguityPolicy): Resolution {
+  if (resolution.status !== 'matched') return resolution;
+  const verdict = ambiguityVerdict(resolution.person, ambiguity);
+  return verdict.kind === 'review' ? { status: 'failed', code: 'ambiguous_match', message: verdict.status } : resolution;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The seams between the pure core and Apps Script, all in this one file. The core only ever
 // sees these interfaces; src/adapters/ implements them over Apps Script services, and tests
 // pass stateful fakes. Every call here is synchronous, as in Apps Script.
+import type { ApiOptions } from './apiOptions';
 import type { EnrichOptions, EnrichResult } from './enrich';
 import type { NewRowAnchor, RowAnchor } from './rowAnchors';
 import type { ChangesMark, ColumnMark } from './sheetTarget';
@@ -227,8 +228,11 @@ export interface TriggerPort {
 /** What the job needs from the engine (src/core/enrich.ts, bound to a context by the server). */
 export interface JobEngine {
   enrich(cells: unknown[], options: EnrichOptions): EnrichResult;
-  /** Which of these identifiers the result cache holds for the selection, as identifierKey()s (one cache read). */
-  cachedKeys(identifiers: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection): Set<string>;
+  /**
+   * Which of these identifiers the result cache holds for the selection (under these API options,
+   * default none: apiOptions.ts resultCacheKey), as identifierKey()s (one cache read).
+   */
+  cachedKeys(identifiers: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection, api?: ApiOptions): Set<string>;
   requestsPerMinute: number;
 }
 

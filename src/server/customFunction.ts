@@ -9,7 +9,7 @@ import { enrichCells, nextRequestSlotAt } from '../core/enrich';
 import type { CellValue } from '../core/types';
 import { documentLock, enrichContextFor, resultCache } from '../adapters/deps';
 
-export function crustdataEnrich(identifiers: unknown, fields?: unknown, header?: unknown): CellValue[][] {
+export function crustdataEnrich(identifiers: unknown, fields?: unknown, header?: unknown, options?: unknown): CellValue[][] {
   const startedAt = Date.now();
   let apiKey: string | null = null;
   try {
@@ -20,6 +20,7 @@ export function crustdataEnrich(identifiers: unknown, fields?: unknown, header?:
       identifiers,
       fields,
       header,
+      options,
     );
     if (early) return early;
     const ctx = enrichContextFor('formula');
@@ -31,6 +32,7 @@ export function crustdataEnrich(identifiers: unknown, fields?: unknown, header?:
       identifiers,
       fields,
       header,
+      options,
     ).values;
   } catch (error) {
     // Sheets shows the message under #ERROR!; a plain Error keeps it free of class names.

@@ -102,9 +102,9 @@ describe('dist/Code.js in a node:vm context', () => {
 
   it('keeps CRUSTDATA_ENRICH\'s JSDoc: @customfunction and a @param line per parameter', () => {
     const enrich = declared.get('CRUSTDATA_ENRICH')!;
-    expect(enrich.params).toEqual(['identifiers', 'fields', 'header']);
+    expect(enrich.params).toEqual(['identifiers', 'fields', 'header', 'options']);
     expect(enrich.customFunction).toBe(true);
-    for (const param of ['identifiers', 'fields', 'header']) {
+    for (const param of ['identifiers', 'fields', 'header', 'options']) {
       expect(enrich.jsDoc).toMatch(new RegExp(`@param \\{[^}]*\\} ${param} \\S`));
     }
     expect(enrich.jsDoc).toBe(entries.find((e) => e.name === 'CRUSTDATA_ENRICH')!.jsDoc);

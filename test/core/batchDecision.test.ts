@@ -3,6 +3,7 @@
 import { BAD_IDENTIFIERS_BEFORE_STOPPING, bestMatch, decideBatch, joinOnMatchedOn, type RunSoFar, type SentBatch } from '../../src/core/batchDecision';
 import { interpretResponse, MESSAGES, type EnrichVerdict } from '../../src/core/crustdataClient';
 import { AUTH_MEMO_SECONDS, CREDITS_MEMO_SECONDS } from '../../src/core/keyVerdict';
+import { MATCH_INFO_KEY, matchInfoOf } from '../../src/core/matches';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../src/core/retry';
 
 const NOW = Date.UTC(2026, 0, 5, 9, 0, 0);
@@ -38,11 +39,41 @@ describe('accept', () => {
     expect(decideBatch(answer, batch(3), policy(), run())).toEqual({
       kind: 'accept',
       rows: [
-        { identifier: url(0), person: { basic_profile: { name: 'Zero' } } },
+        { identifier: url(0), person: { basic_profile: { name: 'Zero' }, [MATCH_INFO_KEY]: expect.objectContaining({ confidenceScore: 1, candidateCount: 1, source: 'cached' }) } },
         { identifier: url(1), missing: true },
         { identifier: url(2), person: null },
       ],
     });
+  });
+
+  test('200 for emails: the best candidate, with its score, the match type, the candidate count and the runner-up in the person record', () => {
+    const mail = 'ann@acme.example';
+    const answer: EnrichVerdict = {
+      kind: 'ok',
+      entries: [
+        {
+          matched_on: mail,
+          match_type: 'business_email',
+          matches: [
+            { confidence_score: 0.62, person_data: { basic_profile: { name: 'Colleague' } } },
+            { confidence_score: 0.91, person_data: { basic_profile: { name: 'Ann' } } },
+            { confidence_score: 0.9, person_data: { basic_profile: { name: 'Namesake' } } },
+          ],
+        },
+      ],
+    };
+    const sent: SentBatch = { kind: 'business_email', identifiers: [mail], failures: 0 };
+    const decision = decideBatch(answer, sent, policy(), run());
+    expect(decision.kind).toBe('accept');
+    const [row] = (decision as { rows: Array<{ person: Record<string, unknown> }> }).rows;
+    expect((row.person.basic_profile as { name: string }).name).toBe('Ann');
+    expect(matchInfoOf(row.person)).toEqual({ confidenceScore: 0.91, matchType: 'business_email', candidateCount: 3, runnerUpScore: 0.9, ambiguous: true, source: 'cached' });
+  });
+
+  test('a batch sent to the live endpoint marks its matches as found live', () => {
+    const decision = decideBatch({ kind: 'ok', entries: [entry(url(0), 'Zero')] }, { ...batch(1), endpoint: 'live' }, policy(), run());
+    const [row] = (decision as { rows: Array<{ person: Record<string, unknown> }> }).rows;
+    expect(matchInfoOf(row.person)?.source).toBe('live');
   });
 
   test('404: every identifier is answered "no match"', () => {

@@ -5,6 +5,7 @@ import { columnsFor, parseFieldSelection } from '../../src/core/catalog';
 import {
   answerBeforeTheKey,
   CUSTOM_FUNCTION_BUDGET_MS,
+  CUSTOM_FUNCTION_LIVE_BATCH_SIZE,
   MESSAGES,
   NEIGHBOUR_BLOCK_ROWS,
   callLevelError,
@@ -23,6 +24,7 @@ import {
   type CustomFunctionHost,
 } from '../../src/core/customFunction';
 import type { CallingCell, SheetReader } from '../../src/core/ports';
+import { DEFAULT_API_OPTIONS } from '../../src/core/apiOptions';
 import { EnrichError, isEnrichError, type ErrorCode } from '../../src/core/errors';
 import type { Lock } from '../../src/core/ports';
 import type { PersonData, RowOutcome } from '../../src/core/types';
@@ -729,5 +731,54 @@ describe('answerBeforeTheKey: what a single cell answers without reading Propert
     expect(answerBeforeTheKey(host, [[url(1)], [url(2)]])).toBeNull();
     expect(() => answerBeforeTheKey(host, url(1), 'nonsense')).toThrow(/Unknown field "nonsense"/);
     expect(answerBeforeTheKey(host, 'not a url')?.[0][0]).toMatch(/LinkedIn|identifier|valid/i);
+  });
+});
+// ---- The options argument --------------------------------------------------------------------
+
+describe('the options argument', () => {
+  function host(engine: ReturnType<typeof fakeEngine>, lock: Lock = countingLock(), sheet: SheetReader | null = null): CustomFunctionHost {
+    return { ctx: engine.ctx, enrich: engine.enrich, documentLock: lock, sheet };
+  }
+
+  it.each([
+    ['min_score=2', /min_score must be a number from 0 to 1.*Valid options: min_score=0\.8, live/],
+    ['force_fetch', /force_fetch is not a formula option.*Valid options/],
+    ['colour=blue', /Unknown option "colour=blue".*Valid options: min_score=0\.8, live/],
+    [true, /options must be text.*Valid options/],
+  ])('%s is a clear error before anything is read or sent', (options, message) => {
+    const engine = fakeEngine();
+    const lock = countingLock();
+    const attempt = () => runCustomFunction(host(engine, lock), [[url(1)]], undefined, undefined, options);
+    expect(attempt).toThrow(message);
+    expect(engine.calls).toHaveLength(0);
+    expect(lock.acquired).toBe(0);
+    const keyless = () =>
+      answerBeforeTheKey({ resultCache: new FakeCache(engine.clock), windowNoteCache: new FakeCache(engine.clock), hasher: nodeHasher, clock: engine.clock }, url(1), undefined, undefined, options);
+    expect(keyless).toThrow(message);
+  });
+
+  it('reach the engine as API options, always with "take the best" and a small live batch', () => {
+    const engine = fakeEngine();
+    runCustomFunction(host(engine), [[url(1)], ['a@x.example']], 'basic_profile, match', undefined, 'min_score=0.8, live');
+    expect(engine.calls.length).toBeGreaterThan(0);
+    for (const call of engine.calls) {
+      expect(call.options.api).toEqual({ minScore: 0.8, live: true, forceFetch: false, enrichRealtime: false });
+      expect(call.options.ambiguity).toBeUndefined();
+      expect(call.options.liveBatchSize).toBe(CUSTOM_FUNCTION_LIVE_BATCH_SIZE);
+    }
+    expect(engine.calls[0].options.selection.computed).toEqual(['match']);
+  });
+
+  it('no options is the defaults', () => {
+    const engine = fakeEngine();
+    runCustomFunction(host(engine), [[url(1)]]);
+    runCustomFunction(host(engine), [[url(2)]], undefined, undefined, '');
+    for (const call of engine.calls) expect(call.options.api).toEqual(DEFAULT_API_OPTIONS);
+  });
+
+  it('neighbours are fetched only for formulas with the same options, as written', () => {
+    const formulas = ['', '=CRUSTDATA_ENRICH(A2, , , "live")', '=CRUSTDATA_ENRICH(A3, , , "live")', '=CRUSTDATA_ENRICH(A4)', '=CRUSTDATA_ENRICH(A5, , , "min_score=0.8")', '=CRUSTDATA_ENRICH(A6;;;"live")'];
+    const plan = planNeighbours({ sheetName: 'Leads', row: 2, column: 2, formula: formulas[1] }, 1, formulas);
+    expect(plan?.rows).toEqual([2, 3, 6]);
   });
 });

@@ -28,7 +28,7 @@ export interface FakeCellEngineOptions {
 export function fakeEngine(options: FakeCellEngineOptions = {}) {
   const cache = new Map<string, PersonData | null>();
   const log: { kind: string; identifiers: string[] }[] = [];
-  const calls: { cells: number; deadline: number }[] = [];
+  const calls: { cells: number; deadline: number; options: EnrichOptions }[] = [];
   let now = 0;
   const clock = {
     now: () => now,
@@ -40,7 +40,7 @@ export function fakeEngine(options: FakeCellEngineOptions = {}) {
   const ctx = { clock, apiKey: 'sk_test_secret_key', hasher: nodeHasher, resultCache } as unknown as EnrichContext;
   let failuresLeft = options.failTimes ?? Infinity;
   const enrich = (_ctx: EnrichContext, cells: unknown[], opts: EnrichOptions): EnrichResult => {
-    calls.push({ cells: cells.length, deadline: opts.deadline });
+    calls.push({ cells: cells.length, deadline: opts.deadline, options: opts });
     const classified = cells.map(classifyIdentifier);
     const missing = new Map<string, string[]>();
     for (const id of classified) {

@@ -1,6 +1,9 @@
 // The engine's rules, each with numbers: requests per identifier type, the matched_on join,
 // fan-out, cache, auth failures, 400 bisection, retries, pacing, deadlines, malformed answers.
-import { enrichCells, forgetKeyVerdict, nextRequestSlotAt, rateWindowKey, type EnrichOptions } from '../../src/core/enrich';
+import { DEFAULT_API_OPTIONS, ENDPOINT_PATHS } from '../../src/core/apiOptions';
+import {
+  enrichCells, forgetKeyVerdict, LIVE_EXTRA_CREDITS_PER_MATCH, nextRequestSlotAt, rateWindowKey, STOP_MESSAGES, worstCaseCredits, type EnrichOptions,
+} from '../../src/core/enrich';
 import { identifierKey } from '../../src/core/jobWorker';
 import { dedupeIdentifiers } from '../../src/core/identifiers';
 import { jobEngineFor } from '../../src/core/jobEngine';
@@ -9,6 +12,7 @@ import { apiKeyFingerprint, MESSAGES } from '../../src/core/crustdataClient';
 import { seededRandom } from '../../src/core/retry';
 import { ResultCache } from '../../src/core/resultCache';
 import { selectionKey } from '../../src/core/catalog';
+import { MATCH_INFO_KEY, matchInfoOf } from '../../src/core/matches';
 import type { RowOutcome } from '../../src/core/types';
 import { countingHasher, email, fakeWorld, nodeHasher, okServer, personFor, profileUrl, T0, type FakeReply, type FakeWorld, type LoggedRequest } from './fakes';
 
@@ -797,7 +801,10 @@ describe("the job's estimate (jobEngineFor(ctx).cachedKeys)", () => {
     enrichCells(world.ctx, [profileUrl(1)], options());
     const cache = new ResultCache(world.resultCache, nodeHasher, selectionKey(selection));
     const hit = cache.getMany([{ kind: 'profile_url', normalized: profileUrl(1) }], world.clock.now());
-    expect([...hit.values()][0].person).toEqual(personFor(profileUrl(1)));
+    expect([...hit.values()][0].person).toEqual({
+      ...personFor(profileUrl(1)),
+      [MATCH_INFO_KEY]: { confidenceScore: 1, matchType: 'professional_network_profile_url', candidateCount: 1, runnerUpScore: null, ambiguous: false, source: 'cached' },
+    });
     expect(jobEngineFor(world.ctx).cachedKeys(dedupeIdentifiers([profileUrl(1), profileUrl(2)]).unique, selection).size).toBe(1);
   });
 });
@@ -865,5 +872,206 @@ describe('nextRequestSlotAt', () => {
     expect(next).toBeLessThan(sentAt + 70_000);
     world.clock.sleep(next - world.clock.now());
     expect(nextRequestSlotAt(world.ctx)).toBe(world.clock.now());
+  });
+});
+
+// ---- API options: what reaches which request, the live second pass, ambiguity, the caps ----
+
+const LIVE_URL_END = ENDPOINT_PATHS.live;
+const isLive = (request: LoggedRequest) => request.url.endsWith(LIVE_URL_END);
+
+/**
+ * The cached endpoint answers like okServer with `cachedMisses` not found; the live endpoint finds
+ * everyone but `liveMisses` and charges 3 per profile found (its own rule, seen only in the header).
+ */
+function liveServer(cachedMisses: Set<string>, liveMisses = new Set<string>()): (request: LoggedRequest, now: number) => FakeReply {
+  const cached = okServer({ notFound: cachedMisses });
+  const live = okServer({ notFound: liveMisses });
+  return (request, now) => {
+    if (!isLive(request)) return cached(request, now);
+    const reply = live(request, now) as { headers: Record<string, string> };
+    const found = request.identifiers.filter((id) => !liveMisses.has(id)).length;
+    return { ...reply, headers: { ...reply.headers, 'x-credits-used': String(3 * found) } };
+  };
+}
+
+describe('API options in the request body', () => {
+  test('min_similarity_score goes with email batches only; force_fetch and enrich_realtime with every request', () => {
+    const world = fakeWorld();
+    enrichCells(world.ctx, [profileUrl(1), email(1), email(2)], options({ api: { minScore: 0.8, live: false, forceFetch: true, enrichRealtime: true } }));
+    const byKind = new Map(world.http.log.map((request) => [request.kind, request.body]));
+    expect(byKind.get('business_email')).toMatchObject({ min_similarity_score: 0.8, force_fetch: true, enrich_realtime: true });
+    expect(byKind.get('profile_url')).toMatchObject({ force_fetch: true, enrich_realtime: true });
+    expect(byKind.get('profile_url')).not.toHaveProperty('min_similarity_score');
+    expect(world.http.log.some(isLive)).toBe(false);
+  });
+
+  test('default options add nothing to the body, and the forceFetch alias still sends force_fetch', () => {
+    const world = fakeWorld();
+    enrichCells(world.ctx, [email(1)], options());
+    expect(Object.keys(world.http.log[0].body).sort()).toEqual(['business_emails', 'fields']);
+    enrichCells(world.ctx, [email(2)], options({ forceFetch: true }));
+    expect(world.http.log[1].body).toMatchObject({ force_fetch: true });
+  });
+});
+
+describe('the live second pass', () => {
+  const cells = [profileUrl(1), profileUrl(2), email(3), profileUrl(4)];
+  const misses = new Set([profileUrl(2), email(3), profileUrl(4)]);
+
+  test('without live, a row not found stays not found and nothing goes to the live endpoint', () => {
+    const world = fakeWorld({ server: liveServer(misses) });
+    const result = enrichCells(world.ctx, cells, options());
+    expect(result.outcomes.map((o) => o.status)).toEqual(['matched', 'not_found', 'not_found', 'not_found']);
+    expect(world.http.log.some(isLive)).toBe(false);
+    expect(result.stats).toMatchObject({ liveRequests: 0, liveCreditsUsed: 0 });
+  });
+
+  test('with live, only the rows not found go to the live endpoint, one request per identifier type, counted apart', () => {
+    const world = fakeWorld({ server: liveServer(misses, new Set([profileUrl(4)])) });
+    const result = enrichCells(world.ctx, cells, options({ api: { ...DEFAULT_API_OPTIONS, live: true } }));
+    const liveRequests = world.http.log.filter(isLive);
+    expect(liveRequests.map((r) => r.identifiers).sort()).toEqual([[profileUrl(2), profileUrl(4)], [email(3)]]);
+    expect(result.outcomes.map((o) => o.status)).toEqual(['matched', 'matched', 'matched', 'not_found']);
+    expect(matchInfoOf((result.outcomes[1] as { person: Record<string, unknown> }).person)?.source).toBe('live');
+    expect(matchInfoOf((result.outcomes[0] as { person: Record<string, unknown> }).person)?.source).toBe('cached');
+    // Cached pass: 1 found (1 credit); live pass: 2 found at 3 each.
+    expect(result.stats).toMatchObject({ requests: 4, liveRequests: 2, creditsUsed: 7, liveCreditsUsed: 6 });
+  });
+
+  test('each option set has its own cache: a live answer is never returned without live, and back', () => {
+    const world = fakeWorld({ server: liveServer(misses) });
+    enrichCells(world.ctx, cells, options({ api: { ...DEFAULT_API_OPTIONS, live: true } }));
+    const sent = world.http.log.length;
+    // Without live: the cached endpoint's own answers, kept by the live run, nothing sent.
+    const plain = enrichCells(world.ctx, cells, options());
+    expect(plain.outcomes.map((o) => o.status)).toEqual(['matched', 'not_found', 'not_found', 'not_found']);
+    // With live again: the live answers, nothing sent.
+    const again = enrichCells(world.ctx, cells, options({ api: { ...DEFAULT_API_OPTIONS, live: true } }));
+    expect(again.outcomes.map((o) => o.status)).toEqual(['matched', 'matched', 'matched', 'matched']);
+    expect(world.http.log.length).toBe(sent);
+    // Another min score is another answer: sent again.
+    enrichCells(world.ctx, [email(3)], options({ api: { ...DEFAULT_API_OPTIONS, minScore: 0.5 } }));
+    expect(world.http.log.length).toBe(sent + 1);
+  });
+
+  test('a call that runs out of time between the passes leaves those rows pending; the next goes straight to the live endpoint', () => {
+    const world = fakeWorld({ server: liveServer(misses), latencyMs: 9_000 });
+    const live = { ...DEFAULT_API_OPTIONS, live: true };
+    const first = enrichCells(world.ctx, cells, options({ api: live, deadline: T0 + 20_000, maxRequestMs: 12_000 }));
+    expect(first.outcomes.map((o) => o.status)).toEqual(['matched', 'pending', 'pending', 'pending']);
+    expect(world.http.log.some(isLive)).toBe(false);
+    const before = world.http.log.length;
+    const second = enrichCells(world.ctx, cells, options({ api: live }));
+    expect(world.http.log.slice(before).every(isLive)).toBe(true);
+    expect(second.outcomes.map((o) => o.status)).toEqual(['matched', 'matched', 'matched', 'matched']);
+  });
+
+  test('live batches hold at most liveBatchSize identifiers', () => {
+    const many = range(12).map(profileUrl);
+    const world = fakeWorld({ server: liveServer(new Set(many)) });
+    enrichCells(world.ctx, many, options({ api: { ...DEFAULT_API_OPTIONS, live: true }, liveBatchSize: 5 }));
+    expect(world.http.log.filter(isLive).map((r) => r.identifiers.length)).toEqual([5, 5, 2]);
+  });
+});
+
+describe('ambiguous matches', () => {
+  const close = (request: LoggedRequest) => ({
+    status: 200,
+    headers: { 'x-credits-used': String(request.identifiers.length) },
+    body: JSON.stringify(
+      request.identifiers.map((identifier) => ({
+        matched_on: identifier,
+        match_type: 'business_email',
+        matches:
+          identifier === email(1)
+            ? [
+                { confidence_score: 0.81, person_data: { basic_profile: { name: 'Runner-up' } } },
+                { confidence_score: 0.83, person_data: { basic_profile: { name: 'Best' } } },
+              ]
+            : [{ confidence_score: 0.9, person_data: { basic_profile: { name: 'Clear' } } }],
+      })),
+    ),
+  });
+
+  test('take the best (default) writes the best; leave for review fails only that row with a readable status, from the cache too', () => {
+    const world = fakeWorld({ server: close });
+    const best = enrichCells(world.ctx, [email(1), email(2)], options());
+    expect(names(best.outcomes)).toEqual(['Best', 'Clear']);
+    const review = enrichCells(world.ctx, [email(1), email(2)], options({ ambiguity: 'leave_for_review' }));
+    expect(world.http.log).toHaveLength(1);
+    expect(review.outcomes[0]).toMatchObject({ status: 'failed', code: 'ambiguous_match' });
+    expect((review.outcomes[0] as { message: string }).message).toMatch(/^Ambiguous: 2 people match with close scores \(0\.83 and 0\.81\)/);
+    expect(names(review.outcomes)).toEqual([null, 'Clear']);
+  });
+});
+
+/** What liveServer charged for one request (the fake's rule: 1 a profile found cached, 3 live). */
+function okCredits(request: LoggedRequest): number {
+  const found = request.identifiers.filter((id) => isLive(request) || !liveServerMisses.has(id)).length;
+  return isLive(request) ? 3 * found : found;
+}
+let liveServerMisses = new Set<string>();
+
+describe('credit budget and UrlFetch calls left', () => {
+  test('worst case: the selection\'s top price per identifier, plus the live surcharge', () => {
+    expect(worstCaseCredits({ fields: ['basic_profile'] }, 25, 'cached')).toBe(25);
+    expect(worstCaseCredits({ fields: ['basic_profile', 'contact'] }, 10, 'cached')).toBe(60);
+    expect(worstCaseCredits({ fields: ['basic_profile'] }, 10, 'live')).toBe(10 * (1 + LIVE_EXTRA_CREDITS_PER_MATCH));
+  });
+
+  test('nothing is sent that could pass the budget: a batch is cut to what it can pay for, then the call stops', () => {
+    const world = fakeWorld();
+    const result = enrichCells(world.ctx, range(60).map(profileUrl), options({ creditBudget: 30 }));
+    expect(world.http.log.map((r) => r.identifiers.length)).toEqual([25, 5]);
+    expect(result.stats.creditsUsed).toBe(30);
+    expect(result.stoppedBy).toBe('credit_cap');
+    expect(result.outcomes.filter((o) => o.status === 'matched')).toHaveLength(30);
+    expect(result.outcomes[30]).toMatchObject({ status: 'pending', message: STOP_MESSAGES.credit_cap });
+  });
+
+  test('rows found cost less than the worst case: what is left of the budget keeps going', () => {
+    const cells = range(50).map(profileUrl);
+    const world = fakeWorld({ server: okServer({ notFound: new Set(cells.filter((_, i) => i % 2 === 0)) }) });
+    const result = enrichCells(world.ctx, cells, options({ creditBudget: 30 }));
+    // 25 sent (worst 25) cost 12 or 13; the next 17 or 18 fit whole within what is left.
+    expect(result.stats.creditsUsed).toBeLessThanOrEqual(30);
+    expect(world.http.log[0].identifiers).toHaveLength(25);
+    expect(world.http.log.reduce((n, r) => n + r.identifiers.length, 0)).toBeGreaterThan(25);
+  });
+
+  test.each([0, 1, 7, 26, 49, 73])('the budget is never exceeded, at its worst case, with live and priced fields (budget %i)', (budget) => {
+    const cells = [...range(40).map(profileUrl), ...range(20).map(email)];
+    liveServerMisses = new Set(cells.filter((_, i) => i % 3 === 0));
+    const world = fakeWorld({ server: liveServer(liveServerMisses) });
+    const result = enrichCells(world.ctx, cells, options({ creditBudget: budget, selection: { fields: ['basic_profile', 'contact'] }, api: { ...DEFAULT_API_OPTIONS, live: true } }));
+    expect(result.stats.creditsUsed).toBeLessThanOrEqual(budget);
+    // Every burst's worst case fitted what was left when it went.
+    let spent = 0;
+    for (let call = 0; call < world.http.calls; call++) {
+      const burst = world.http.log.filter((request) => request.call === call);
+      const worst = burst.reduce((n, r) => n + worstCaseCredits({ fields: ['basic_profile', 'contact'] }, r.identifiers.length, isLive(r) ? 'live' : 'cached'), 0);
+      expect(spent + worst).toBeLessThanOrEqual(budget);
+      spent += burst.reduce((n, r) => n + okCredits(r), 0);
+    }
+    expect(spent).toBe(result.stats.creditsUsed);
+    if (budget < 6) expect(world.http.log).toHaveLength(0);
+    expect(result.stoppedBy).toBe('credit_cap');
+  });
+
+  test('no more requests than the UrlFetch calls left; the rest is pending with a message saying why', () => {
+    const world = fakeWorld();
+    const result = enrichCells(world.ctx, range(100).map(profileUrl), options({ fetchCallsLeft: 3 }));
+    expect(world.http.log).toHaveLength(3);
+    expect(result.stoppedBy).toBe('fetch_quota');
+    expect(result.outcomes[99]).toMatchObject({ status: 'pending', message: STOP_MESSAGES.fetch_quota });
+    expect(result.outcomes.filter((o) => o.status === 'matched')).toHaveLength(75);
+  });
+
+  test('a call that finishes within its caps says nothing about them', () => {
+    const world = fakeWorld();
+    const result = enrichCells(world.ctx, range(10).map(profileUrl), options({ creditBudget: 10, fetchCallsLeft: 1 }));
+    expect(result.stoppedBy).toBeUndefined();
+    expect(result.outcomes.every((o) => o.status === 'matched')).toBe(true);
   });
 });
