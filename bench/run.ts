@@ -13,6 +13,7 @@ import { allChecks, renderMarkdown, renderSummary, renderText, type RunInfo, typ
 import { callEconomySection } from './scenarios/callEconomy';
 import { cpuMemorySection } from './scenarios/cpuMemory';
 import { faultToleranceSection } from './scenarios/faultTolerance';
+import { likelyCreditsSection } from './scenarios/likelyCredits';
 import { parallelCellsSection } from './scenarios/parallelCells';
 import { requestsPerRowSection } from './scenarios/requestsPerRow';
 import { throughputSection } from './scenarios/throughput';
@@ -25,6 +26,7 @@ export const SECTIONS: Record<number, (sizes: BenchSizes) => Promise<Section> | 
   4: cpuMemorySection,
   5: faultToleranceSection,
   6: parallelCellsSection,
+  7: likelyCreditsSection,
 };
 
 export const RESULTS_FILE = path.join(__dirname, 'RESULTS.md');

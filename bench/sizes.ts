@@ -22,6 +22,9 @@ export interface BenchSizes {
   parallelRows: number;
   /** Scenario 6: unique identifiers of the shuffled column filled down (packs need > 750). */
   parallelUniqueColumn: number;
+  /** Scenario 7: rows of the column whose credits are estimated, and the top rows a first job enriches. */
+  likelyRows: number;
+  likelySampleRows: number;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -37,6 +40,8 @@ export const FULL_SIZES: BenchSizes = {
   faultShare: 0.1,
   parallelRows: 300,
   parallelUniqueColumn: 5_000,
+  likelyRows: 2_000,
+  likelySampleRows: 200,
 };
 
 export const SMOKE_SIZES: BenchSizes = {
@@ -53,4 +58,6 @@ export const SMOKE_SIZES: BenchSizes = {
   faultShare: 0.5,
   parallelRows: 30,
   parallelUniqueColumn: 250,
+  likelyRows: 150,
+  likelySampleRows: 50,
 };

@@ -1,5 +1,6 @@
 // The sidebar application: loads the state, wires the sections to the typed server client, runs
 // the estimate as choices change, starts jobs (asking on conflicts) and hands them to the driver.
+import { parseCreditCap, parseRaisedCap } from './spend';
 import type {
   SidebarState,
   SourceRange,
@@ -122,7 +123,7 @@ export class SidebarApp {
     this.run = jobView({
       start: () => void this.start(),
       pause: () => void this.driver.pause(this.run.background()),
-      resume: () => void this.driver.resume(this.run.background()),
+      resume: () => void this.resume(),
       cancel: () => void this.driver.cancel(this.run.background()),
       showFailed: () => this.showFailed(),
       reenrichChanged: (on) => {
@@ -340,15 +341,33 @@ export class SidebarApp {
     }, this.estimateDebounceMs);
   }
 
+  /** Resume; a job paused at its credit cap goes on only under the higher cap typed for it. */
+  private async resume(): Promise<void> {
+    const job = this.driver.snapshot().job;
+    const raised = this.run.capFields().raised;
+    if (job && raised !== null) {
+      const cap = parseRaisedCap(raised, job);
+      this.run.capProblem('raised', cap.ok ? null : cap.message);
+      if (!cap.ok) return;
+      await this.driver.resume(this.run.background(), cap.cap);
+      return;
+    }
+    await this.driver.resume(this.run.background());
+  }
+
   private async start(answer: ConflictAnswer = null): Promise<void> {
     const options = this.optionsSection.current();
     if (this.startBlockedBy() !== null || !this.source || !options) return;
+    const cap = parseCreditCap(this.run.capFields().cap);
+    this.run.capProblem('cap', cap.ok ? null : cap.message);
+    if (!cap.ok) return;
     this.starting = true;
     this.refreshRun();
     const request: StartJobRequest = {
       source: this.source,
       settings: { fields: this.fields, reenrich: this.reenrich, options },
       continueInBackground: this.run.background(),
+      creditCap: cap.cap,
     };
     if (answer) {
       request.onConflict = answer.choice;

@@ -90,7 +90,7 @@ export class JobDriver {
   }
 
   /** Resumes a paused or failed job, or picks up a running job nobody is driving. */
-  async resume(continueInBackground: boolean): Promise<void> {
+  async resume(continueInBackground: boolean, creditCap?: number | null): Promise<void> {
     const job = this.job;
     if (!job || this.driving || this.pending) return;
     this.problem = null;
@@ -98,7 +98,7 @@ export class JobDriver {
       this.drive(job.jobId);
       return;
     }
-    const updated = await this.control({ jobId: job.jobId, action: 'resume', continueInBackground });
+    const updated = await this.control({ jobId: job.jobId, action: 'resume', continueInBackground, ...(creditCap !== undefined ? { creditCap } : {}) });
     if (updated && updated.state === 'running') this.drive(updated.jobId);
   }
 

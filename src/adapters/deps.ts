@@ -22,7 +22,8 @@ import { documentStore, readPersonalKey, readRequestsPerMinute, readSharedKey, u
 import { continueBackgroundJobs, type JobDeps, type JobTuning } from '../core/bulkJob';
 import { enrichCells, type EnrichContext } from '../core/enrich';
 import { jobEngineFor } from '../core/jobEngine';
-import { reentrantLock, type Lock } from '../core/ports';
+import { reentrantLock, type Http, type Lock } from '../core/ports';
+import { fetchCallsLeft, fetchQuotaMessage, recordFetchCalls, type AccountKind } from '../core/spend';
 import type { ControlDeps, DetachedDeps } from '../core/refreshControl';
 
 export const API_BASE_URL = 'https://api.crustdata.com';
@@ -64,11 +65,36 @@ function keyHome(use: KeyUse): { apiKey: string | null; cache: GoogleAppsScript.
   return { apiKey, cache: CacheService.getUserCache(), lock: lazyLockOf(() => LockService.getUserLock()) };
 }
 
+/**
+ * Whose UrlFetch quota a job counts against: the documented consumer figure, the lower one
+ * (Apps Script does not tell a script which kind of account runs it), so a Workspace user's job
+ * pauses early rather than anyone's job failing mid-way.
+ */
+const ACCOUNT_KIND: AccountKind = 'consumer';
+
+/**
+ * UrlFetch as a job uses it, each request counted in this user's properties (the quota is the
+ * user's). Formula cells are not counted: a custom function's writes go to the owner's store;
+ * the reserve a job keeps back covers them (src/core/spend.ts).
+ */
+function countedHttp(): Http {
+  return {
+    fetchAll(requests) {
+      try {
+        recordFetchCalls(userStore(), appsScriptClock.now(), requests.length);
+      } catch {
+        // A count that could not be saved only makes the next job's figure a little low.
+      }
+      return appsScriptHttp.fetchAll(requests);
+    },
+  };
+}
+
 /** The engine's context for a formula cell or for this user's jobs. */
 export function enrichContextFor(use: KeyUse): EnrichContext {
   const home = keyHome(use);
   return {
-    http: appsScriptHttp,
+    http: use === 'job' ? countedHttp() : appsScriptHttp,
     clock: appsScriptClock,
     hasher: appsScriptHasher,
     resultCache: cacheStore(resultCache()),
@@ -96,6 +122,7 @@ export function jobDeps(tuning?: Partial<JobTuning>): JobDeps {
     engine: jobEngineFor(enrichContextFor('job')),
     newId: shortId(),
     tuning,
+    fetchQuota: { callsLeft: () => fetchCallsLeft(userStore(), appsScriptClock.now(), ACCOUNT_KIND), message: fetchQuotaMessage(ACCOUNT_KIND) },
   };
 }
 
@@ -117,6 +144,7 @@ export function controlDeps(): ControlDeps {
     documentId: spreadsheet.getId(),
     activeSheetId: () => spreadsheet.getActiveSheet()?.getSheetId() ?? null,
     continueBackgroundJobs: (budgetMs) => continueBackgroundJobs(jobDeps(), budgetMs),
+    fetchQuota: { callsLeft: () => fetchCallsLeft(userStore(), appsScriptClock.now(), ACCOUNT_KIND), message: fetchQuotaMessage(ACCOUNT_KIND, 'run') },
   };
 }
 

@@ -112,6 +112,12 @@ export interface Estimate {
   requests: number;
   /** Credits if every identifier matched (no-match costs nothing). */
   creditsMax: number;
+  /**
+   * The credits the job will likely be charged: matches times their likely price, from what this
+   * sheet's earlier answers showed (basis 'sheet'), else typical rates (basis 'typical', a rough guess).
+   */
+  creditsLikely: number;
+  likelyBasis: 'sheet' | 'typical';
   minutes: number;
   headers: string[];
   /** A1 notation of where the results would go, e.g. "Sheet1!B1:H301". */
@@ -160,6 +166,10 @@ export interface JobProgress {
   problemCode: ErrorCode | null;
   /** Who paused it: the user, or a problem (rejected key, no credits, repeated failures) to fix first. */
   pausedBy: 'user' | 'problem' | null;
+  /** Credits charged so far: the sum of the API's x-credits-used answers. */
+  creditsUsed: number;
+  /** The most this job may be charged; null: no cap. */
+  creditCap: number | null;
   /** Let the hourly trigger carry on while the sidebar is closed. */
   continueInBackground: boolean;
   /** The live second pass for "Not found" rows: its requests and the credits they charged; absent: none sent. */
@@ -182,6 +192,8 @@ export interface LastRunSummary {
   changed: number;
   notFound: number;
   failed: number;
+  /** Credits charged in this run (sum of x-credits-used); absent in runs recorded before it was counted. */
+  creditsUsed?: number;
   summary: string;
 }
 

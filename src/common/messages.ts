@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'deadline',
   'invalid_argument',
   'busy',
+  'credit_cap',
+  'fetch_quota',
   /** Two candidates too close to call, under "leave it for me to check" (core/matches.ts): a settled status, not retried. */
   'ambiguous_match',
 ] as const;
@@ -85,6 +87,14 @@ export const PROBLEMS = {
   deadline: { message: 'The time ran out before this finished. Run it again to carry on.', advice: TRY_AGAIN_ADVICE },
   invalid_argument: { message: 'A value given is missing or not valid.', advice: GENERIC_ADVICE },
   busy: { message: 'The spreadsheet is busy with another add-on task. Try again in a moment.', advice: TRY_AGAIN_ADVICE },
+  credit_cap: {
+    message: 'Paused at the credit cap: the next request could take this past it. Raise the cap to go on.',
+    advice: 'Enter a higher cap below, then press Resume.',
+  },
+  fetch_quota: {
+    message: "Paused before Google's daily limit of web requests (Apps Script's UrlFetch quota) runs out.",
+    advice: 'Press Resume tomorrow, when the daily limit has freed up. The rows written so far are kept.',
+  },
   ambiguous_match: {
     message: 'Ambiguous: several people match with close scores. Check this row by hand, or choose "take the best" to fill it with the top match.',
     advice: 'Check the rows marked "Ambiguous" by hand; press Resume to carry on with the other rows.',

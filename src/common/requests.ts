@@ -13,6 +13,8 @@ const MAX_COLUMN = 18_278;
 // top level, and a custom-function cell or a trigger never validates a sidebar request.
 const rowSchema = lazySchema(() => z.number().check(z.int(), z.gte(1), z.lte(MAX_ROW)));
 const columnSchema = lazySchema(() => z.number().check(z.int(), z.gte(1), z.lte(MAX_COLUMN)));
+/** A credit cap: a whole number of credits; null or absent, no cap. */
+export const creditCapSchema = lazySchema(() => z.nullable(z.number().check(z.int(), z.gte(1), z.lte(100_000_000))));
 const jobIdSchema = lazySchema(() => z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9_-]+$/)));
 
 export const sourceRangeSchema = lazySchema(() =>
@@ -61,6 +63,7 @@ export const startJobRequestSchema = lazySchema(() =>
     onConflict: z.optional(z.enum(['insert', 'overwrite', 'elsewhere'])),
     targetColumn: z.optional(columnSchema()),
     continueInBackground: z.optional(z.boolean()),
+    creditCap: z.optional(creditCapSchema()),
   }),
 );
 
@@ -72,6 +75,8 @@ export const controlJobRequestSchema = lazySchema(() =>
       jobId: jobIdSchema(),
       action: z.enum(['pause', 'resume', 'cancel', 'background']),
       continueInBackground: z.optional(z.boolean()),
+      /** With resume: the job's new credit cap (a job paused at its cap resumes only under a higher one). */
+      creditCap: z.optional(creditCapSchema()),
     })
     .check(
       // 'background' exists only to change the switch: without it, it would silently do nothing.
@@ -101,6 +106,8 @@ export const scheduleRequestSchema = lazySchema(() =>
     forceFetch: z.boolean(),
     /** Rows the cached dataset has not found get a second, live try (costs more). Absent: off. */
     live: z.optional(z.boolean()),
+    /** The most one Keep fresh run may be charged; absent or null: no cap. */
+    creditCap: z.optional(creditCapSchema()),
     trackedHeaders: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(100))).check(z.maxLength(20))),
   }),
 );

@@ -45,6 +45,7 @@ import {
   type RecordIo,
 } from './jobWorker';
 import { flushingJobDeps } from './sheetFlush';
+import { addToHistory, type FetchQuota, capMessage, capReached, creditBudget, emptyHistory, likelyCredits, loadHistory, saveHistory } from './spend';
 import { lifecycleOf, transition, type JobEvent } from './jobLifecycle';
 import { isFailedRow, planBlock, writeOut } from './blockPlan';
 import { clearPlan, linkDuplicates, planCovers, PLAN_CHUNK_ROWS, readPlanChunk, savePlan, type Pass, type PlanHeader } from './duplicatePlan';
@@ -107,6 +108,8 @@ export interface JobDeps {
   engine: JobEngine;
   newId(): string;
   tuning?: Partial<JobTuning>;
+  /** This user's UrlFetch calls left today (src/core/spend.ts); absent: not counted. */
+  fetchQuota?: FetchQuota;
 }
 
 /** The identifier column of a job, its sheet named by id as well as by name. */
@@ -131,6 +134,8 @@ export interface StartOptions extends Placement {
   continueInBackground?: boolean;
   /** Match and freshness options (jobOptions.ts); absent: the defaults. */
   options?: Partial<JobApiOptions>;
+  /** The most the job may be charged, in credits; null or absent: no cap. */
+  creditCap?: number | null;
 }
 
 /** Which identifiers the result cache holds for a job with these options (JobEngine.cachedKeys). */
@@ -286,11 +291,17 @@ export function estimateJob(deps: JobDeps, source: JobSource, options: StartOpti
     toFetch,
     requests,
     creditsMax: toFetch * creditsPerMatch(selection).max,
+    ...likelyOf(toFetch, selection, loadHistory(deps.store, source.sheetId)),
     minutes: Math.round((requests / perMinute) * 10) / 10,
     headers: [STATUS_HEADER, ...plan.columns.map((column) => column.header)],
     targetRange: sheetRangeA1(source.sheetName, rangeA1(source.firstRow, plan.firstColumn, source.lastRow - source.firstRow + 1, plan.numColumns)),
     conflictCells: plan.conflicts.cells,
   };
+}
+
+function likelyOf(toFetch: number, selection: FieldSelection, history: ReturnType<typeof loadHistory>): Pick<Estimate, 'creditsLikely' | 'likelyBasis'> {
+  const likely = likelyCredits(toFetch, selection, history);
+  return { creditsLikely: likely.likely, likelyBasis: likely.basis };
 }
 
 // ---- Start -----------------------------------------------------------------------------------
@@ -396,6 +407,7 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
       counts: emptyCounts(),
       requests: 0,
       creditsUsed: 0,
+      creditCap: options.creditCap ?? null,
       startedAt: now,
       updatedAt: now,
       workMs: 0,
@@ -679,6 +691,10 @@ class SliceSession {
 
       let result: EnrichResult | null = null;
       if (plan.fetchCells.length) {
+        // Spend limits are checked before the request, never after it (src/core/spend.ts).
+        if (capReached(this.job.creditCap, this.job.creditsUsed, selection)) return this.stopForSpend('credit_cap', capMessage(this.job.creditCap!, this.job.creditsUsed), sheetName);
+        const callsLeft = deps.fetchQuota?.callsLeft();
+        if (callsLeft !== undefined && callsLeft < 1) return this.stopForSpend('fetch_quota', deps.fetchQuota!.message, sheetName);
         const padding = this.fillers(plan.fetchCells, window, to + 1, lastRow, settledHere, links, eligible, selection);
         // Fillers only warm the cache for the rows ahead; their outcomes are not written now.
         result = deps.engine.enrich(plan.fetchCells.concat(padding), {
@@ -686,6 +702,8 @@ class SliceSession {
           deadline: this.sendUntil + this.tuning.maxRequestMs,
           maxRequestMs: this.tuning.maxRequestMs,
           ...engineOptionsOf(this.options(), this.job.startedAt, deps.clock.now()),
+          creditBudget: creditBudget(this.job.creditCap, this.job.creditsUsed),
+          fetchCallsLeft: callsLeft,
         });
         this.job.requests += result.stats.requests;
         this.job.creditsUsed += result.stats.creditsUsed;
@@ -693,6 +711,7 @@ class SliceSession {
           const live = this.job.live ?? { requests: 0, credits: 0 };
           this.job.live = { requests: live.requests + result.stats.liveRequests, credits: live.credits + (result.stats.liveCreditsUsed ?? 0) };
         }
+        this.recordSpend(result, selection);
       }
 
       const out = writeOut({ from, to, target, retrying, dataColumns: columns.length }, plan, result, this.job.counts, {
@@ -730,6 +749,10 @@ class SliceSession {
         if (++this.pairsSinceTidy >= PAIRS_BEFORE_TIDY) this.tidyAnchors();
       }
       if (fatal) return this.stop({ type: 'problem', message: fatal.message, code: fatal.code }, sheetName);
+      if (result?.stoppedBy && cut <= to) {
+        const message = result.stoppedBy === 'credit_cap' ? capMessage(this.job.creditCap ?? 0, this.job.creditsUsed) : (deps.fetchQuota?.message ?? 'Paused before the daily UrlFetch quota runs out.');
+        return this.stopForSpend(result.stoppedBy, message, sheetName);
+      }
       if (cut === from && result?.resumeAt !== undefined) {
         // Nothing could be sent before the slice's end: the rate window (or a Retry-After) opens
         // later. Wait for it here, once, rather than answer at once and have the sidebar call
@@ -924,6 +947,23 @@ class SliceSession {
 
   private finish(patch: ProgressPatch): void {
     this.commit({ ...patch, etaSeconds: null, pendingBlock: null }, { type: 'finish' });
+  }
+
+  /** Paused by the credit cap or the UrlFetch quota: a problem the user settles (a higher cap, another day). */
+  private stopForSpend(code: 'credit_cap' | 'fetch_quota', message: string, sheetName: string): void {
+    this.commit({ etaSeconds: null, sheetName, waitingUntil: null }, { type: 'problem', message, code });
+  }
+
+  /** What this sheet's answers showed, for the likely credits of the next estimate (best effort). */
+  private recordSpend(result: EnrichResult, selection: FieldSelection): void {
+    try {
+      const { store } = this.deps;
+      const before = loadHistory(store, this.job.sheetId) ?? emptyHistory();
+      const after = addToHistory(before, result.outcomes, result.stats.creditsUsed, selection);
+      if (after !== before) saveHistory(store, this.job.sheetId, after);
+    } catch {
+      // Only the estimate's guess is poorer for it.
+    }
   }
 
   private stop(event: Extract<JobEvent, { type: 'problem' | 'fail' }>, sheetName?: string): void {
@@ -1144,7 +1184,14 @@ class DuplicateLinks {
 /** 'background' changes only continueInBackground, whatever the state. */
 export type ControlAction = 'pause' | 'resume' | 'cancel' | 'background';
 
-export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, continueInBackground?: boolean, by: 'user' | 'background' = 'user'): StoredJob | null {
+export function controlJob(
+  deps: JobDeps,
+  jobId: string,
+  action: ControlAction,
+  continueInBackground?: boolean,
+  by: 'user' | 'background' = 'user',
+  changes: { creditCap?: number | null } = {},
+): StoredJob | null {
   deps = flushingJobDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
   const tuning = tuningOf(deps);
   let cancelled = false;
@@ -1152,6 +1199,14 @@ export function controlJob(deps: JobDeps, jobId: string, action: ControlAction, 
     const job = findJob(deps.store, jobId);
     if (!job) return null;
     if (continueInBackground !== undefined) job.continueInBackground = continueInBackground;
+    if (action === 'resume' && changes.creditCap !== undefined) job.creditCap = changes.creditCap;
+    // A job paused at its cap resumes only under a cap that leaves room for another request.
+    if (action === 'resume' && job.state === 'paused' && job.problemCode === 'credit_cap' && capReached(job.creditCap, job.creditsUsed, parseFieldSelection(job.fields))) {
+      job.message = `${capMessage(job.creditCap ?? 0, job.creditsUsed)} The cap must be above ${job.creditsUsed}.`;
+      job.updatedAt = deps.clock.now();
+      saveJob(deps.store, job);
+      return job;
+    }
     const event: JobEvent | null = action === 'pause' ? { type: 'pause' } : action === 'resume' ? { type: 'resume', by } : action === 'cancel' ? { type: 'cancel' } : null;
     const life = event && transition(lifecycleOf(job), event);
     if (life) {

@@ -80,9 +80,12 @@ const storedJobSchema = lazySchema(() => {
     rowMarks: z.optional(z.object({ seq: count, passSeq: count, top: z.boolean(), after: z.boolean() })),
     counts: countsSchema,
     requests: count,
-    creditsUsed: count,
+    /** Sum of x-credits-used (some endpoints price in fractions, so not only whole numbers). */
+    creditsUsed: z.number().check(z.gte(0)),
+    /** The most this job may be charged (src/core/spend.ts); absent or null: no cap. */
+    creditCap: z.optional(z.nullable(z.number().check(z.gte(0)))),
     /** The live second pass's share of requests and creditsUsed (absent: none yet). */
-    live: z.optional(z.object({ requests: count, credits: count })),
+    live: z.optional(z.object({ requests: count, credits: z.number().check(z.gte(0)) })),
     startedAt: z.number(),
     updatedAt: z.number(),
     /** Time spent inside slices, for the rate shown to the user. */
@@ -175,6 +178,8 @@ export function toProgress(job: StoredJob): JobProgress {
     continueInBackground: job.continueInBackground,
     ...(job.live && job.live.requests > 0 ? { live: { ...job.live } } : {}),
     pausedBy: job.state === 'paused' ? job.pausedBy : null,
+    creditsUsed: job.creditsUsed,
+    creditCap: job.creditCap ?? null,
     problemCode: job.problemCode !== undefined ? job.problemCode : codeOfLegacyMessage(job.message),
     // Only while the wait is still ahead of the job's last update: a stale time says nothing.
     waitingUntil: job.state === 'running' && job.waitingUntil != null && job.waitingUntil > job.updatedAt ? job.waitingUntil : null,

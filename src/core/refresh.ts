@@ -7,6 +7,7 @@
 // The lease, the commit protocol (each block's runs announced before they are written, so a kill
 // before the save costs no count) and the status texts are the job worker's (src/core/jobWorker.ts).
 import { DEFAULT_API_OPTIONS } from './apiOptions';
+import { capMessage, capReached, creditBudget, type FetchQuota } from './spend';
 import { columnsFor, parseFieldSelection, type Column } from './catalog';
 import {
   CHANGE_HIGHLIGHT,
@@ -100,6 +101,8 @@ export interface RefreshDeps {
   engine: RefreshEngine;
   newId(): string;
   tuning?: Partial<RefreshTuning>;
+  /** This user's UrlFetch calls left today (src/core/spend.ts); absent: not counted. */
+  fetchQuota?: FetchQuota;
 }
 
 export const tuningOf = (deps: RefreshDeps): RefreshTuning => ({ ...DEFAULT_REFRESH_TUNING, ...deps.tuning });
@@ -246,7 +249,11 @@ function claimPass(deps: RefreshDeps, tuning: RefreshTuning, request: RunRequest
     }
   }
 
-  const pass = state.pass && state.pass.sheetId === target.sheetId ? { ...state.pass, layoutId: target.layoutId, sheetName: target.sheetName } : newPass(deps, settings, target, request.origin);
+  // A pass stopped at its credit cap goes on under the cap set since (raised to let it finish).
+  const pass =
+    state.pass && state.pass.sheetId === target.sheetId
+      ? { ...state.pass, layoutId: target.layoutId, sheetName: target.sheetName, creditCap: settings.creditCap ?? null }
+      : newPass(deps, settings, target, request.origin);
   state.pass = pass;
   claimLease(state, token, now, now + tuning.leaseMs);
   saveRefreshState(deps.store, state);
@@ -271,6 +278,8 @@ function newPass(deps: RefreshDeps, settings: ScheduleRequest, target: RefreshTa
     cursorRow: 1,
     anchor: null,
     counts: emptyPassCounts(),
+    creditsUsed: 0,
+    creditCap: settings.creditCap ?? null,
     runs: 0,
     firstFailure: null,
   };
@@ -286,6 +295,7 @@ function summaryOf(pass: RefreshPass, phase: PassPhase, at: number, extra?: stri
     changed: c.changed,
     notFound: c.notFound,
     failed: c.failed,
+    creditsUsed: pass.creditsUsed ?? 0,
     summary: [text + failure, extra].filter(Boolean).join(' '),
   };
 }
@@ -441,6 +451,11 @@ class PassRun {
     for (let i = 0; i < due.length; ) {
       if (clock.now() >= this.until - this.tuning.maxRequestMs) return { kind: 'continues' };
       const block = due.slice(i, i + this.tuning.blockSize);
+      // The run's credit cap is checked before a request, never after (src/core/spend.ts).
+      const quota = this.deps.fetchQuota;
+      const callsLeft = quota?.callsLeft();
+      if (quota && callsLeft !== undefined && callsLeft < 1) return { kind: 'fatal', message: quota.message, code: 'fetch_quota' };
+      if (capReached(pass.creditCap, pass.creditsUsed ?? 0, selection)) return { kind: 'fatal', message: capMessage(pass.creditCap!, pass.creditsUsed ?? 0, 'run') + ' Set a higher cap in Keep fresh.', code: 'credit_cap' };
       const result = this.deps.engine.enrich(
         block.map((row) => sources[row - 1]),
         {
@@ -450,8 +465,11 @@ class PassRun {
           maxCacheAgeMs: Math.max(1, clock.now() - pass.freshSinceMs),
           forceFetch: pass.forceFetch,
           api: { ...DEFAULT_API_OPTIONS, forceFetch: pass.forceFetch, live: pass.live === true },
+          creditBudget: creditBudget(pass.creditCap, pass.creditsUsed ?? 0),
+          fetchCallsLeft: callsLeft,
         },
       );
+      pass.creditsUsed = (pass.creditsUsed ?? 0) + result.stats.creditsUsed;
       // Rows are settled up to the first the engine could not answer (out of time, or a key
       // problem that stops every request); the cursor never passes an unanswered row.
       const { cut, fatal } = answeredPrefix(result.outcomes.slice(0, block.length), result.fatal);
@@ -462,6 +480,10 @@ class PassRun {
       }
       i += cut;
       if (fatal) return { kind: 'fatal', message: fatal.message, code: fatal.code };
+      if (result.stoppedBy === 'credit_cap' && cut < block.length) {
+        return { kind: 'fatal', message: capMessage(pass.creditCap ?? 0, pass.creditsUsed ?? 0, 'run') + ' Set a higher cap in Keep fresh.', code: 'credit_cap' };
+      }
+      if (quota && result.stoppedBy === 'fetch_quota' && cut < block.length) return { kind: 'fatal', message: quota.message, code: 'fetch_quota' };
       if (cut < block.length) return { kind: 'continues' };
     }
     pass.cursorRow = lastRow + 1;

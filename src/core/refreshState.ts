@@ -54,6 +54,10 @@ const passSchema = lazySchema(() =>
      */
     anchor: z.nullable(z.string()),
     counts: passCountsSchema(),
+    /** Credits charged in this pass (sum of x-credits-used); absent in passes saved before it was counted. */
+    creditsUsed: z.optional(z.number().check(z.gte(0))),
+    /** The most this pass may be charged (the schedule's setting); absent or null: no cap. */
+    creditCap: z.optional(z.nullable(z.number().check(z.gte(0)))),
     runs: count(),
     /** A failure worth showing in the summary (the first one of the pass). */
     firstFailure: z.nullable(z.string()),
@@ -88,6 +92,7 @@ const runSummarySchema = lazySchema(() =>
     changed: count(),
     notFound: count(),
     failed: count(),
+    creditsUsed: z.optional(z.number().check(z.gte(0))),
     summary: z.string(),
   }),
 );

@@ -218,6 +218,7 @@ export function startJob(request: unknown): StartJobResponse {
     onConflict: parsed.onConflict,
     targetColumn: parsed.targetColumn,
     continueInBackground: parsed.continueInBackground,
+    creditCap: parsed.creditCap ?? null,
   });
 }
 
@@ -230,13 +231,13 @@ export function continueJob(request: unknown): JobProgress {
 }
 
 export function controlJob(request: unknown): JobProgress {
-  const { jobId, action, continueInBackground } = parseRequest(controlJobRequestSchema(), request, 'The job control request');
+  const { jobId, action, continueInBackground, creditCap } = parseRequest(controlJobRequestSchema(), request, 'The job control request');
   const deps = jobDeps();
   const stored = requireJob(deps, jobId);
   if (continueInBackground && action !== 'cancel') refreshApi.ensureHourlyTrigger();
   // Resume after a problem is the user's word that it is fixed (credits added): ask Crustdata again.
   if (action === 'resume' && stored.state === 'paused' && stored.pausedBy === 'problem') forgetKeyVerdict(enrichContextFor('job'));
-  const after = job.controlJob(deps, jobId, action, continueInBackground);
+  const after = job.controlJob(deps, jobId, action, continueInBackground, 'user', creditCap === undefined ? {} : { creditCap });
   if (!after) throw new EnrichError('invalid_argument', 'This job no longer exists.');
   return toProgress(after);
 }

@@ -40,7 +40,7 @@ test('at 300×600 Start is in view without scrolling, a short way in by keyboard
     expect(await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.textContent, { x: box.x + box.width / 2, y: box.y + box.height / 2 })).toBe('Start');
     // The estimate in one line next to it.
     const bar = page.locator('.action-bar .bar-status');
-    expect(await bar.textContent()).toMatch(/^300 rows: \d+ requests?, up to [\d,]+ credits, .+ at 15\/min\.$/);
+    expect(await bar.textContent()).toMatch(/^300 rows: \d+ requests?, about [\d,]+ credits? \(up to [\d,]+\), .+ at 15\/min\.$/);
     // Nothing wider than the sidebar.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(300);
 

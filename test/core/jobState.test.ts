@@ -147,6 +147,8 @@ describe('progress for the sidebar', () => {
       message: null,
       pausedBy: null,
       problemCode: null,
+      creditsUsed: 48,
+      creditCap: null,
       continueInBackground: false,
       waitingUntil: null,
     });
@@ -215,5 +217,14 @@ describe('start-up cost', () => {
     expect(module.parseStoredJob(stored)?.jobId).toBe('job1');
     expect(module.parseStoredJob('{"v":2}')).toBeNull();
     expect(builds()).toBe(afterFirstRead);
+  });
+});
+
+describe('spend in the stored job', () => {
+  test('credits may be fractions; the cap and the code of a spend stop reach the progress', () => {
+    expect(toProgress(job({ creditsUsed: 12.5, creditCap: 100 }))).toMatchObject({ creditsUsed: 12.5, creditCap: 100 });
+    expect(toProgress(job({ state: 'paused', pausedBy: 'problem', problemCode: 'credit_cap' })).problemCode).toBe('credit_cap');
+    expect(parseStoredJob(JSON.stringify(job({ creditsUsed: 12.5, creditCap: 100, problemCode: 'fetch_quota' })))).toMatchObject({ creditsUsed: 12.5, creditCap: 100, problemCode: 'fetch_quota' });
+    expect(parseStoredJob(JSON.stringify(job({ creditCap: -1 })))).toBeNull();
   });
 });

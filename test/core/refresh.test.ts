@@ -502,3 +502,50 @@ describe('a run killed while it writes', () => {
     expect(Math.max(...statusWrites(w, kill.writes))).toBe(1);
   });
 });
+
+describe('credits', () => {
+  const settings = (creditCap?: number) => ({ frequency: 'daily' as const, hour: 6, maxAgeDays: 7, forceFetch: false, ...(creditCap ? { creditCap } : {}) });
+
+  it("counts each run's credits in its history, and stops a pass at its cap before a request could pass it; a raised cap finishes it", () => {
+    const w = refreshWorld({ rows: 60, enrichedOn: '2025-12-20' });
+    w.engine.creditsPerMatch = 2;
+    scheduleFor(w, { settings: settings(50) });
+    const stopped = refresh(w);
+    expect(stopped.kind).toBe('paused');
+    const state = loadRefreshState(w.store);
+    expect(state.lastRun?.creditsUsed).toBe(50);
+    expect(state.lastRun?.summary).toMatch(/credit cap/);
+    expect(state.pass).not.toBeNull(); // kept: it carries on where it stopped
+    expect(loadSchedule(w.store)?.pausedReason).toMatch(/Paused at the credit cap: this run has been charged 50 credits of its 50 credits/);
+    expect(state.pass?.creditsUsed).toBe(50);
+
+    // The user raises the cap and turns Keep fresh on again: the same pass finishes.
+    scheduleFor(w, { settings: settings(1000) });
+    expect(refresh(w)).toMatchObject({ kind: 'ran', phase: 'done' });
+    expect(loadRefreshState(w.store).lastRun).toMatchObject({ refreshed: 60, creditsUsed: 120 });
+    expect(w.engine.calls.filter((call) => call.sent).map((call) => call.options.creditBudget)).toEqual([50, 950]);
+  });
+
+  it("pauses before this user's UrlFetch calls left today run out, sending nothing, and keeps its pass", () => {
+    const w = refreshWorld({ rows: 30, enrichedOn: '2025-12-20' });
+    scheduleFor(w);
+    let left = 0;
+    w.deps.fetchQuota = { callsLeft: () => left, message: 'Paused before the daily limit.' };
+    expect(refresh(w)).toMatchObject({ kind: 'paused', message: 'Paused before the daily limit.' });
+    expect(w.engine.calls).toHaveLength(0);
+    expect(loadRefreshState(w.store).pass).not.toBeNull();
+    expect(loadSchedule(w.store)?.pausedReason).toBe('Paused before the daily limit.');
+    // The next day: the engine is told how many calls it may make.
+    left = 500;
+    scheduleFor(w);
+    expect(refresh(w)).toMatchObject({ kind: 'ran', phase: 'done' });
+    expect(w.engine.calls.every((call) => call.options.fetchCallsLeft === 500)).toBe(true);
+  });
+
+  it('without a cap nothing is held back, and the run still says what it was charged', () => {
+    const w = refreshWorld({ rows: 30, enrichedOn: '2025-12-20' });
+    w.engine.creditsPerMatch = 3;
+    expect(refresh(w)).toMatchObject({ kind: 'ran', phase: 'done', summary: { refreshed: 30, creditsUsed: 90 } });
+    expect(w.engine.calls.every((call) => call.options.creditBudget === undefined)).toBe(true);
+  });
+});

@@ -263,6 +263,8 @@ export class FakeEngine {
   answers = new Map<string, Answer>();
   msPerCall = 20_000;
   fetchedAt: number | null = null;
+  /** Credits each match is charged (x-credits-used); also the worst case the credit budget is held to. */
+  creditsPerMatch = 0;
   constructor(private readonly clock: FakeClock) {}
 
   enrich(cells: unknown[], options: EnrichOptions): EnrichResult {
@@ -281,8 +283,13 @@ export class FakeEngine {
     this.clock.advance(this.msPerCall);
     const now = this.fetchedAt ?? this.clock.now();
     let fatal: EnrichResult['fatal'];
+    const stats = emptyStats();
+    let stoppedBy: EnrichResult['stoppedBy'];
     const outcomes = ids.map((id): RowOutcome => {
       if (!('normalized' in id)) return id.kind === 'blank' ? { status: 'blank' } : { status: 'invalid', message: id.message };
+      // As the engine: nothing is sent whose worst case would pass the credit budget; the rest waits.
+      if (!stoppedBy && options.creditBudget !== undefined && stats.creditsUsed + this.creditsPerMatch > options.creditBudget) stoppedBy = 'credit_cap';
+      if (stoppedBy) return { status: 'pending', identifier: id.normalized, message: 'credit cap' };
       if (fatal) return { status: 'failed', identifier: id.normalized, code: fatal.code, message: fatal.message };
       const answer = this.answers.get(id.normalized) ?? 'not_found';
       if (answer === 'not_found') return { status: 'not_found', identifier: id.normalized, fetchedAt: now, fromCache: false };
@@ -291,9 +298,10 @@ export class FakeEngine {
         if (FATAL_CODES.has(answer.failed)) fatal = { code: answer.failed, message };
         return { status: 'failed', identifier: id.normalized, code: answer.failed, message };
       }
+      stats.creditsUsed += this.creditsPerMatch;
       return { status: 'matched', identifier: id.normalized, person: answer.person, fetchedAt: now, fromCache: false };
     });
-    return { outcomes, stats: emptyStats(), ...(fatal ? { fatal } : {}) };
+    return { outcomes, stats, ...(fatal ? { fatal } : {}), ...(stoppedBy ? { stoppedBy } : {}) };
   }
 
   /** Identifiers sent, over every call that sent (blank and invalid cells are never sent). */

@@ -21,6 +21,8 @@ function job(overrides: Partial<JobProgress> = {}): JobProgress {
   return {
     jobId: 'j1',
     sheetName: 'Leads',
+    creditsUsed: 0,
+    creditCap: null,
     state: 'running',
     total: 300,
     processed: 120,

@@ -23,6 +23,8 @@ class FakeJobServer implements JobDriverServer {
     this.job = {
       jobId: 'job-1',
       sheetName: 'Leads',
+    creditsUsed: 0,
+    creditCap: null,
       state: 'running',
       total,
       processed: 0,

@@ -6,6 +6,8 @@ import { countLines, doneWithFailures, jobButtons, jobHeadline, jobPhase, PHASE_
 const job = (state: JobProgress['state'], counts: Partial<JobProgress['counts']> = {}): JobProgress => ({
   jobId: 'j',
   sheetName: 'S',
+  creditsUsed: 0,
+  creditCap: null,
   state,
   total: 10,
   processed: 4,

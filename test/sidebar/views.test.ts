@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Estimate, ScheduleStatus } from '../../src/common/contract';
-import { estimateDisplaySummary, estimateLines, estimateSummary } from '../../sidebar/src/views/estimateView';
+import { creditsText, estimateDisplaySummary, estimateLines, estimateSummary } from '../../sidebar/src/views/estimateView';
 import { choiceSummary } from '../../sidebar/src/views/fieldsView';
 import { formulaKeyText, keyFormRequest } from '../../sidebar/src/views/apiKeyView';
 import { describeEarlierRuns, describeLastRun, describeTarget } from '../../sidebar/src/views/scheduleView';
@@ -28,7 +28,7 @@ test('the guess says how the column was found', () => {
 test('estimate lines show rows, unique, cached, requests, credits and time', () => {
   const estimate: Estimate = {
     rows: 300, blank: 9, invalid: 5, uniqueIdentifiers: 273, profileUrls: 242, emails: 31, cached: 20, alreadyEnriched: 3,
-    toFetch: 250, requests: 11, creditsMax: 1500, minutes: 0.7, headers: [], targetRange: 'Leads!B1:G301', conflictCells: 0,
+    toFetch: 250, requests: 11, creditsMax: 1500, creditsLikely: 900, likelyBasis: 'sheet', minutes: 0.7, headers: [], targetRange: 'Leads!B1:G301', conflictCells: 0,
   };
   const lines = Object.fromEntries(estimateLines(estimate, 15));
   expect(lines).toEqual({
@@ -38,7 +38,7 @@ test('estimate lines show rows, unique, cached, requests, credits and time', () 
     'Already enriched': '3',
     'To fetch': '250',
     Requests: '11',
-    Credits: 'up to 1,500',
+    Credits: 'about 900, up to 1,500',
     Time: 'under a minute at 15/min',
   });
   expect(Object.fromEntries(estimateLines({ ...estimate, requests: 0, creditsMax: 0 }, 15))).toMatchObject({ Time: 'no requests needed', Credits: '0' });
@@ -122,12 +122,21 @@ test('no sidebar source writes HTML from strings', () => {
 test('the action bar says the estimate in one line; the fields section names the columns it writes', () => {
   const estimate: Estimate = {
     rows: 300, blank: 9, invalid: 5, uniqueIdentifiers: 273, profileUrls: 242, emails: 31, cached: 20, alreadyEnriched: 3,
-    toFetch: 250, requests: 11, creditsMax: 1500, minutes: 0.7, headers: ['Crustdata status', 'Name', 'Headline'], targetRange: 'Leads!B1:D301', conflictCells: 0,
+    toFetch: 250, requests: 11, creditsMax: 1500, creditsLikely: 900, likelyBasis: 'sheet', minutes: 0.7, headers: ['Crustdata status', 'Name', 'Headline'], targetRange: 'Leads!B1:D301', conflictCells: 0,
   };
-  expect(estimateSummary(estimate, 15)).toBe('300 rows: 11 requests, up to 1,500 credits, under a minute at 15/min.');
+  expect(estimateSummary(estimate, 15)).toBe('300 rows: 11 requests, about 900 credits (up to 1,500), under a minute at 15/min.');
   expect(estimateSummary({ ...estimate, requests: 0, creditsMax: 0 }, 15)).toBe('300 rows, no requests needed.');
   expect(estimateDisplaySummary({ kind: 'empty', reason: 'Choose fields to see an estimate.' })).toBe('Choose fields to see an estimate.');
   expect(estimateDisplaySummary({ kind: 'ready', estimate, requestsPerMinute: 15 })).toBe(estimateSummary(estimate, 15));
   expect(choiceSummary('6 fields', null)).toBe('Chosen: 6 fields.');
   expect(choiceSummary('6 fields', 8)).toBe('Chosen: 6 fields, written as 8 columns and a status column.');
+});
+
+test('a typical-rate guess says so; nothing to fetch costs nothing', () => {
+  const estimate: Estimate = {
+    rows: 10, blank: 0, invalid: 0, uniqueIdentifiers: 10, profileUrls: 10, emails: 0, cached: 0, alreadyEnriched: 0,
+    toFetch: 10, requests: 1, creditsMax: 70, creditsLikely: 28, likelyBasis: 'typical', minutes: 0.1, headers: [], targetRange: 'Leads!B1:G11', conflictCells: 0,
+  };
+  expect(creditsText(estimate)).toBe('about 28 (rough guess), up to 70');
+  expect(creditsText({ ...estimate, creditsMax: 0, creditsLikely: 0 })).toBe('0');
 });

@@ -25,16 +25,23 @@ export function estimateLines(estimate: Estimate, requestsPerMinute: number): Ar
     ['Already enriched', formatCount(estimate.alreadyEnriched)],
     ['To fetch', formatCount(estimate.toFetch)],
     ['Requests', formatCount(estimate.requests)],
-    ['Credits', estimate.creditsMax > 0 ? `up to ${formatCount(estimate.creditsMax)}` : '0'],
+    ['Credits', creditsText(estimate)],
     ['Time', estimate.requests === 0 ? 'no requests needed' : `${formatMinutes(estimate.minutes)} at ${formatCount(requestsPerMinute)}/min`],
   ];
+}
+
+/** Likely credits, and the upper bound; a guess from typical rates says so. */
+export function creditsText(estimate: Estimate): string {
+  if (estimate.creditsMax <= 0) return '0';
+  const guess = estimate.likelyBasis === 'typical' ? ' (rough guess)' : '';
+  return `about ${formatCount(estimate.creditsLikely)}${guess}, up to ${formatCount(estimate.creditsMax)}`;
 }
 
 /** The estimate in one line, for the action bar next to Start. */
 export function estimateSummary(estimate: Estimate, requestsPerMinute: number): string {
   if (estimate.rows === 0) return 'No rows to enrich in the chosen range.';
   if (estimate.requests === 0) return `${plural(estimate.rows, 'row')}, no requests needed.`;
-  const credits = estimate.creditsMax > 0 ? `, up to ${plural(estimate.creditsMax, 'credit')}` : '';
+  const credits = estimate.creditsMax > 0 ? `, about ${plural(estimate.creditsLikely, 'credit')} (up to ${formatCount(estimate.creditsMax)})` : '';
   return `${plural(estimate.rows, 'row')}: ${plural(estimate.requests, 'request')}${credits}, ${formatMinutes(estimate.minutes)} at ${formatCount(requestsPerMinute)}/min.`;
 }
 

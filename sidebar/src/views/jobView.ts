@@ -1,9 +1,10 @@
 // Run section: re-enrich choice, the estimate, the job's progress with Show failed rows and the
 // hourly background switch; and the action bar (one line of status, Start, Pause, Resume, Cancel)
 // that the app keeps at the bottom of the sidebar, so Start is in reach without scrolling.
-import { button, checkbox, el, replaceChildren, show, uniqueId } from '../dom';
+import { button, checkbox, el, field, replaceChildren, show, uniqueId } from '../dom';
 import { formatCount, progressPercent, rowsDone } from '../format';
 import type { JobDriverSnapshot } from '../jobDriver';
+import { creditsLine, suggestedCap } from '../spend';
 import { countLines, doneWithFailures, jobButtons, jobHeadline, jobPhase, problemAdvice, progressLine, resumeLabel } from '../jobPhase';
 
 export interface JobViewActions {
@@ -14,6 +15,13 @@ export interface JobViewActions {
   showFailed(): Promise<string>;
   reenrichChanged(reenrich: boolean): void;
   backgroundChanged(on: boolean): void;
+}
+
+export interface CapFields {
+  /** The cap for the next Start, as typed. */
+  cap: string;
+  /** While a job is paused at its cap: the higher cap Resume sends, as typed; null otherwise. */
+  raised: string | null;
 }
 
 export interface JobView {
@@ -30,6 +38,10 @@ export interface JobView {
   /** The switch shows this value; while busy (a call under way) job updates leave it alone. */
   setBackground(on: boolean, busy: boolean): void;
   focusStart(): void;
+  /** What the cap fields hold. */
+  capFields(): CapFields;
+  /** Shows why a cap was refused next to its field (null clears it). */
+  capProblem(which: 'cap' | 'raised', message: string | null): void;
 }
 
 export function jobView(actions: JobViewActions): JobView {
@@ -37,6 +49,19 @@ export function jobView(actions: JobViewActions): JobView {
   const reenrich = checkbox('Re-enrich rows already enriched', (on) => actions.reenrichChanged(on), {
     description: 'Off: rows enriched earlier with the same fields are skipped.',
   });
+  const capInput = el('input', { className: 'cap-input', attrs: { type: 'text', inputmode: 'numeric', placeholder: 'No cap', autocomplete: 'off' } });
+  const capError = el('p', { className: 'error cap-error', attrs: { role: 'alert' } });
+  show(capError, false);
+  const capField = field('Credit cap for this job', capInput, 'The job pauses before a request that could pass it. Empty: no cap.');
+  const raisedInput = el('input', { className: 'raise-cap-input', attrs: { type: 'text', inputmode: 'numeric', autocomplete: 'off' } });
+  const raisedError = el('p', { className: 'error raise-cap-error', attrs: { role: 'alert' } });
+  show(raisedError, false);
+  const raisePanel = el('div', { className: 'raise-cap' }, [
+    field('New credit cap', raisedInput, 'Resume goes on under this cap. Empty: no cap.'),
+    raisedError,
+  ]);
+  let raiseShownFor: string | null = null;
+  const creditsText = el('p', { className: 'credits-line', attrs: { 'aria-live': 'polite' } });
   const estimateSlot = el('div', { className: 'estimate-slot' });
   const startHint = el('p', { className: 'gray hint start-hint' });
   const startButton = button('Start', () => actions.start(), 'action start');
@@ -75,8 +100,10 @@ export function jobView(actions: JobViewActions): JobView {
     progressBar,
     progressText,
     counts,
+    creditsText,
     message,
     advice,
+    raisePanel,
     problem,
     el('div', { className: 'buttons' }, [failedButton]),
     failedResult,
@@ -85,6 +112,9 @@ export function jobView(actions: JobViewActions): JobView {
     barStatus,
     startHint,
     el('div', { className: 'buttons' }, [startButton, pauseButton, resumeButton, cancelButton]),
+    // After the buttons: Start stays a short way in by keyboard, the cap beside it.
+    capField,
+    capError,
   ]);
 
   const root = el('section', { className: 'block run', attrs: { 'aria-labelledby': headingId } }, [
@@ -155,6 +185,16 @@ export function jobView(actions: JobViewActions): JobView {
         show(message, Boolean(job.message));
         advice.textContent = phase === 'problem' ? problemAdvice(job) : '';
         show(advice, phase === 'problem');
+        creditsText.textContent = creditsLine(job);
+        const raising = job.state === 'paused' && job.problemCode === 'credit_cap';
+        if (raising && raiseShownFor !== `${job.jobId}:${job.creditsUsed}`) {
+          raiseShownFor = `${job.jobId}:${job.creditsUsed}`;
+          raisedInput.value = String(suggestedCap(job));
+        }
+        if (!raising) raiseShownFor = null;
+        show(raisePanel, raising);
+      } else {
+        show(raisePanel, false);
       }
       problem.textContent = snapshot.problem ?? '';
       show(problem, Boolean(snapshot.problem));
@@ -175,6 +215,8 @@ export function jobView(actions: JobViewActions): JobView {
       cancelButton.disabled = buttons.busy;
 
       show(startButton, buttons.start);
+      show(capField, buttons.start);
+      if (!buttons.start) show(capError, false);
       startButton.textContent = phase === 'idle' ? 'Start' : 'Start again';
       startButton.disabled = startBlockedBy !== null;
       startHint.textContent = buttons.start && startBlockedBy ? startBlockedBy : '';
@@ -204,5 +246,14 @@ export function jobView(actions: JobViewActions): JobView {
       background.input.setAttribute('aria-busy', String(busy));
     },
     focusStart: () => startButton.focus(),
+    capFields: () => ({ cap: capInput.value, raised: raiseShownFor !== null ? raisedInput.value : null }),
+    capProblem(which, text) {
+      const target = which === 'cap' ? capError : raisedError;
+      const input = which === 'cap' ? capInput : raisedInput;
+      target.textContent = text ?? '';
+      show(target, text !== null);
+      input.setAttribute('aria-invalid', String(text !== null));
+      if (text !== null) input.focus();
+    },
   };
 }

@@ -4,6 +4,7 @@
 import type { ScheduleRequest, ScheduleStatus } from '../../../src/common/contract';
 import { button, checkbox, el, field, replaceChildren, show, uniqueId } from '../dom';
 import { LIVE_PASS_COST } from './optionsView';
+import { parseCreditCap } from '../spend';
 import { describeSchedule, formatCount, formatDateTime, formatHour, parsePositiveInt, weekdayName } from '../format';
 
 export interface ScheduleViewActions {
@@ -24,12 +25,17 @@ export function describeLastRun(status: ScheduleStatus, nowMs: number): string |
     run.failed ? `${formatCount(run.failed)} failed` : '',
   ].filter(Boolean);
   const summary = run.summary.trim() || `${counts.join(', ')}.`;
-  return `Last run ${formatDateTime(run.at, nowMs)}: ${summary}`;
+  return `Last run ${formatDateTime(run.at, nowMs)}: ${summary}${creditsOf(run)}`;
+}
+
+/** " Credits charged: 12." for runs that counted them (older servers' runs did not). */
+function creditsOf(run: { creditsUsed?: number }): string {
+  return run.creditsUsed === undefined ? '' : ` Credits charged: ${formatCount(run.creditsUsed)}.`;
 }
 
 /** The runs before the last one (the server keeps a few), one line each, newest first. */
 export function describeEarlierRuns(status: Pick<ScheduleStatus, 'recentRuns'>, nowMs: number): string[] {
-  return (status.recentRuns ?? []).slice(1).map((run) => `${formatDateTime(run.at, nowMs)}: ${run.summary.trim() || `${formatCount(run.refreshed)} refreshed, ${formatCount(run.changed)} changed.`}`);
+  return (status.recentRuns ?? []).slice(1).map((run) => `${formatDateTime(run.at, nowMs)}: ${run.summary.trim() || `${formatCount(run.refreshed)} refreshed, ${formatCount(run.changed)} changed.`}${creditsOf(run)}`);
 }
 
 /** Which rows the schedule keeps fresh, or would keep fresh if turned on here. */
@@ -78,6 +84,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
     description:
       'Sends force_fetch with each refresh. What it does and what it costs depend on your Crustdata account; check with them before relying on it.',
   });
+  const capInput = el('input', { className: 'narrow schedule-cap', attrs: { type: 'text', inputmode: 'numeric', placeholder: 'No cap', autocomplete: 'off' } });
   const weekdayField = field('On', weekday);
   frequency.addEventListener('change', () => show(weekdayField, frequency.value === 'weekly'));
 
@@ -99,6 +106,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
       field('Refresh rows older than (days)', maxAge),
       force.root,
       live.root,
+      field('Credit cap per run', capInput, 'A run stops before a request that could take it past this many credits, and Keep fresh pauses until you raise it. Empty: no cap.'),
       formError,
       el('div', { className: 'buttons' }, [saveButton, stopButton]),
     ],
@@ -127,6 +135,12 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
       maxAge.focus();
       return;
     }
+    const cap = parseCreditCap(capInput.value);
+    if (!cap.ok) {
+      formError.textContent = cap.message;
+      capInput.focus();
+      return;
+    }
     formError.textContent = '';
     const request: ScheduleRequest = {
       frequency: frequency.value === 'weekly' ? 'weekly' : 'daily',
@@ -136,6 +150,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
     };
     if (live.input.checked) request.live = true;
     if (request.frequency === 'weekly') request.weekday = Number(weekday.value);
+    if (cap.cap !== null) request.creditCap = cap.cap;
     saveButton.disabled = true;
     await actions.save(request);
     saveButton.disabled = false;
@@ -156,6 +171,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
       maxAge.value = String(settings.maxAgeDays);
       force.input.checked = settings.forceFetch;
       live.input.checked = settings.live === true;
+      capInput.value = settings.creditCap != null ? String(settings.creditCap) : '';
     }
     show(weekdayField, frequency.value === 'weekly');
     root.setAttribute('data-enabled', String(status.enabled));
