@@ -19,6 +19,7 @@ import { ConflictAnswer, conflictDialog } from './views/conflictDialog';
 import { EstimateDisplay, estimateDisplaySummary, estimateView } from './views/estimateView';
 import { fieldsView } from './views/fieldsView';
 import { jobView } from './views/jobView';
+import { DEFAULT_OPTIONS, optionsView } from './views/optionsView';
 import { scheduleView } from './views/scheduleView';
 import { sourceView } from './views/sourceView';
 
@@ -66,6 +67,7 @@ export class SidebarApp {
   private readonly keyView;
   private readonly sourceSection;
   private readonly fieldsSection;
+  private readonly optionsSection;
   private readonly estimate;
   private readonly run;
   private readonly schedule;
@@ -110,6 +112,10 @@ export class SidebarApp {
     });
     this.fieldsSection = fieldsView((fields) => {
       this.fields = fields;
+      this.refreshRun();
+      this.scheduleEstimate();
+    });
+    this.optionsSection = optionsView(() => {
       this.refreshRun();
       this.scheduleEstimate();
     });
@@ -195,6 +201,7 @@ export class SidebarApp {
       this.keyDetails,
       this.sourceSection.root,
       this.fieldsSection.root,
+      this.optionsSection.root,
       this.run.root,
       this.run.bar,
       this.schedule.root,
@@ -207,6 +214,7 @@ export class SidebarApp {
     this.sourceSection.update(state.sheetName, state.source);
     this.source = this.sourceSection.current();
     this.fieldsSection.update(this.catalog, this.fields);
+    this.optionsSection.update(state.settings.options ?? DEFAULT_OPTIONS);
     this.run.setReenrich(this.reenrich);
     this.schedule.update(state.schedule);
     const job = state.job;
@@ -289,6 +297,8 @@ export class SidebarApp {
     if (!this.state.apiKey.isSet) return 'Save an API key first.';
     if (!this.source) return 'Choose the source column and rows.';
     if (this.fields.length === 0) return 'Choose at least one group or field.';
+    const optionsProblem = this.optionsSection.problem();
+    if (optionsProblem) return optionsProblem;
     if (this.starting) return 'Starting…';
     return null;
   }
@@ -309,9 +319,11 @@ export class SidebarApp {
     if (!this.state) return;
     if (!this.source) return this.showEstimate({ kind: 'empty', reason: 'Choose the source column to see an estimate.' });
     if (this.fields.length === 0) return this.showEstimate({ kind: 'empty', reason: 'Choose fields to see an estimate.' });
+    const options = this.optionsSection.current();
+    if (!options) return this.showEstimate({ kind: 'empty', reason: 'Fix the minimum match score to see an estimate.' });
     if (this.jobActive()) return;
     this.showEstimate({ kind: 'loading' });
-    const request = { source: this.source, settings: { fields: this.fields, reenrich: this.reenrich } };
+    const request = { source: this.source, settings: { fields: this.fields, reenrich: this.reenrich, options } };
     this.estimateTimer = setTimeout(async () => {
       try {
         const estimate = await this.client.sidebarEstimate(request);
@@ -344,7 +356,8 @@ export class SidebarApp {
   }
 
   private async start(answer: ConflictAnswer = null): Promise<void> {
-    if (this.startBlockedBy() !== null || !this.source) return;
+    const options = this.optionsSection.current();
+    if (this.startBlockedBy() !== null || !this.source || !options) return;
     const cap = parseCreditCap(this.run.capFields().cap);
     this.run.capProblem('cap', cap.ok ? null : cap.message);
     if (!cap.ok) return;
@@ -352,7 +365,7 @@ export class SidebarApp {
     this.refreshRun();
     const request: StartJobRequest = {
       source: this.source,
-      settings: { fields: this.fields, reenrich: this.reenrich },
+      settings: { fields: this.fields, reenrich: this.reenrich, options },
       continueInBackground: this.run.background(),
       creditCap: cap.cap,
     };

@@ -63,7 +63,7 @@ export function describeSchedule(settings: ScheduleRequest): string {
       ? `every ${weekdayName(settings.weekday ?? 1)} at ${formatHour(settings.hour)}`
       : `every day at ${formatHour(settings.hour)}`;
   const age = `rows older than ${plural(settings.maxAgeDays, 'day')}`;
-  return `${when}, ${age}${settings.forceFetch ? ', fresh data requested' : ''}`;
+  return `${when}, ${age}${settings.forceFetch ? ', fresh data requested' : ''}${settings.live ? ', "Not found" rows tried live' : ''}`;
 }
 
 /** 1 → "A", 27 → "AA". */
@@ -154,7 +154,8 @@ export function describeProgress(progress: JobProgress): string {
  * and where to look, so a job with failures never reads as a plain success.
  */
 export function doneHeadline(progress: Pick<JobProgress, 'counts'>): string {
-  const enriched = `Done: ${plural(progress.counts.enriched, 'row')} enriched`;
+  const ambiguous = progress.counts.ambiguous ?? 0;
+  const enriched = `Done: ${plural(progress.counts.enriched, 'row')} enriched${ambiguous > 0 ? `, ${formatCount(ambiguous)} to check by hand (ambiguous)` : ''}`;
   return progress.counts.failed > 0 ? `${enriched}, ${formatCount(progress.counts.failed)} failed — see the status column` : enriched;
 }
 

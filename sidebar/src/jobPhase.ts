@@ -129,6 +129,12 @@ export function countLines(job: JobProgress): Array<[string, number]> {
     ['Failed', job.counts.failed],
   ];
   if (job.counts.skipped > 0) lines.push(['Skipped', job.counts.skipped]);
+  // Rows left for the user under "leave it for me to check"; the live pass's cost, apart from the rest.
+  if ((job.counts.ambiguous ?? 0) > 0) lines.push(['To check (ambiguous)', job.counts.ambiguous ?? 0]);
+  if (job.live) {
+    lines.push(['Live requests', job.live.requests]);
+    lines.push(['Live credits', job.live.credits]);
+  }
   return lines;
 }
 

@@ -21,6 +21,7 @@ export type {
   ConflictChoice,
   ControlJobRequest,
   EstimateRequest,
+  JobOptionsSettings,
   JobRef,
   JobSettings,
   KeyScope,
@@ -140,6 +141,8 @@ export interface JobCounts {
   failed: number;
   /** Already enriched with the same fields, or blank. */
   skipped: number;
+  /** Left for the user to check: two candidates too close to call ("leave it for me to check"). */
+  ambiguous?: number;
 }
 
 export interface JobProgress {
@@ -169,6 +172,8 @@ export interface JobProgress {
   creditCap: number | null;
   /** Let the hourly trigger carry on while the sidebar is closed. */
   continueInBackground: boolean;
+  /** The live second pass for "Not found" rows: its requests and the credits they charged; absent: none sent. */
+  live?: { requests: number; credits: number };
   /**
    * While running: no request may go before this time (epoch ms, the server's clock), because the
    * key's rate limit (or Crustdata's Retry-After) holds it back; null when requests are going out.

@@ -34,10 +34,23 @@ export const sourceRangeSchema = lazySchema(() =>
     ),
 );
 
+/** The per-sheet match and freshness options (src/core/jobOptions.ts); absent: the defaults. */
+export const jobOptionsSchema = lazySchema(() =>
+  z.object({
+    minScore: z.nullable(
+      z.number().check(z.refine((score) => Number.isFinite(score) && score >= 0 && score <= 1, { message: 'must be a number from 0 to 1, such as 0.8 (or blank for none)' })),
+    ),
+    ambiguity: z.enum(['take_best', 'leave_for_review']),
+    forceFetch: z.boolean(),
+    live: z.boolean(),
+  }),
+);
+
 export const jobSettingsSchema = lazySchema(() =>
   z.object({
     fields: z.array(z.string().check(z.maxLength(200))).check(z.maxLength(300)),
     reenrich: z.boolean(),
+    options: z.optional(jobOptionsSchema()),
   }),
 );
 
@@ -93,6 +106,8 @@ export const scheduleRequestSchema = lazySchema(() =>
     forceFetch: z.boolean(),
     /** The most one Keep fresh run may be charged; absent or null: no cap. */
     creditCap: z.optional(creditCapSchema()),
+    /** Rows the cached dataset has not found get a second, live try (costs more). Absent: off. */
+    live: z.optional(z.boolean()),
     trackedHeaders: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(100))).check(z.maxLength(20))),
   }),
 );
@@ -101,6 +116,7 @@ export const scheduleRequestSchema = lazySchema(() =>
 
 export type SourceRange = z.infer<ReturnType<typeof sourceRangeSchema>>;
 export type JobSettings = z.infer<ReturnType<typeof jobSettingsSchema>>;
+export type JobOptionsSettings = z.infer<ReturnType<typeof jobOptionsSchema>>;
 export type EstimateRequest = z.infer<ReturnType<typeof estimateRequestSchema>>;
 export type StartJobRequest = z.infer<ReturnType<typeof startJobRequestSchema>>;
 export type ConflictChoice = NonNullable<StartJobRequest['onConflict']>;

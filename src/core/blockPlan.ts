@@ -6,6 +6,7 @@
 // settled row on the sheet) arrives as functions, so the slice decides what to read and when.
 import type { EnrichResult } from './enrich';
 import { identifierKey, isSettled, parseStatus, statusText, stopsBlock, type Fatal } from './jobWorker';
+import { isSettledFor } from './jobOptions';
 import type { JobCounts } from '../common/contract';
 import type { ClassifiedIdentifier, IdentifierKind } from './types';
 
@@ -27,6 +28,8 @@ export interface BlockRows {
   retrying: boolean;
   /** Rows settled with the same fields are kept (counted as skipped). */
   skipSettled: boolean;
+  /** The live pass is on: a row settled as "Not found" is not kept but tried again (jobOptions.ts isSettledFor). */
+  liveRetry?: boolean;
   /** Rows a block killed before its commit may have written: this job's output, never skipped. */
   maybeOurs(row: number): boolean;
   /** Rows this slice settled so far, by identifierKey: their status and values. */
@@ -53,6 +56,10 @@ export interface BlockPlan {
   keptSettled: Array<{ id: ClassifiedIdentifier; resultRow: unknown[] }>;
 }
 
+/** The engine's code for a row left for review under "leave it for me to check" (EnrichOptions.ambiguity). */
+export const AMBIGUOUS_MATCH = 'ambiguous_match';
+
+/** A row that failed and the second pass tries again (a row left for review is not one). */
 export function isFailedRow(status: unknown, id: ClassifiedIdentifier): boolean {
   return parseStatus(status).kind === 'error' && id.kind !== 'blank' && id.kind !== 'invalid';
 }
@@ -85,7 +92,7 @@ export function planBlock(block: BlockRows, outside: OutsideRows): BlockPlan {
     const current = target[row - from];
     if (block.retrying && !isFailedRow(current[0], id)) slots[row - from] = { action: 'keep', counted: null };
     else if (id.kind === 'blank') slots[row - from] = { action: 'keep', counted: 'skipped' };
-    else if (block.skipSettled && !block.maybeOurs(row) && isSettled(parseStatus(current[0]))) slots[row - from] = { action: 'keep', counted: 'skipped' };
+    else if (block.skipSettled && !block.maybeOurs(row) && isSettledFor(parseStatus(current[0]), { live: block.liveRetry === true })) slots[row - from] = { action: 'keep', counted: 'skipped' };
     else continue;
     if ((id.kind === 'profile_url' || id.kind === 'business_email') && isSettled(parseStatus(current[0]))) {
       keptSettled.push({ id, resultRow: current });
@@ -186,6 +193,12 @@ export function writeOut(
         values = blankRow(block.dataColumns);
         status = statusText({ kind: 'not_found' });
         counted = 'notFound';
+      } else if (outcome.status === 'failed' && (outcome.code as string) === AMBIGUOUS_MATCH) {
+        // "Leave it for me to check": no guess is written, and what the row had stays. Not a
+        // failure: the second pass would get the same close call again.
+        values = target[index].slice(1);
+        status = statusText({ kind: 'review', message: outcome.message });
+        counted = 'ambiguous';
       } else if (outcome.status === 'failed') {
         // A row that failed keeps what it had: a later run can fill it.
         values = target[index].slice(1);
@@ -202,7 +215,7 @@ export function writeOut(
     if (counted !== null) {
       // A retried row leaves "failed" for whatever it is now (failed again included).
       if (block.retrying) counts.failed--;
-      counts[counted]++;
+      counts[counted] = (counts[counted] ?? 0) + 1;
     }
   }
   return { cut, fatal, cells, counts };

@@ -9,7 +9,7 @@
 // rows above them are found through the duplicate plan (src/core/duplicatePlan.ts), so a whole
 // job reads in proportion to its rows.
 // Pure: the sheet, document properties, lock, clock and engine arrive through ports.
-import { columnSpec, columnsFor, creditsPerMatch, parseFieldSelection, selectionKey, type Column } from './catalog';
+import { columnSpec, columnsFor, creditsPerMatch, parseFieldSelection, selectionEntries, selectionKey, type Column } from './catalog';
 import { CHANGE_HIGHLIGHT } from './changeTracking';
 import { toSheetValue } from './cellText';
 import { MAX_IDENTIFIERS_PER_REQUEST as MAX_PER_REQUEST, requestCount } from './crustdataClient';
@@ -18,6 +18,7 @@ import type { EnrichResult } from './enrich';
 import { isEnrichError } from './errors';
 import { PROBLEMS } from '../common/messages';
 import { classifyIdentifier } from './identifiers';
+import { checkJobOptions, engineOptionsOf, isDefaultJobOptions, isSettledFor, type JobApiOptions } from './jobOptions';
 import {
   emptyCounts,
   findJob,
@@ -133,6 +134,21 @@ export interface StartOptions extends Placement {
   continueInBackground?: boolean;
   /** The most the job may be charged, in credits; null or absent: no cap. */
   creditCap?: number | null;
+  /** Match and freshness options (jobOptions.ts); absent: the defaults. */
+  options?: Partial<JobApiOptions>;
+}
+
+/** Which identifiers the result cache holds for a job with these options (JobEngine.cachedKeys). */
+function cachedKeysFor(
+  engine: JobEngine,
+  ids: Array<{ kind: IdentifierKind; normalized: string }>,
+  selection: FieldSelection,
+  options: JobApiOptions,
+  startedAt: number,
+  now: number,
+): Set<string> {
+  const { api, maxCacheAgeMs } = engineOptionsOf(options, startedAt, now);
+  return engine.cachedKeys(ids, selection, api, maxCacheAgeMs);
 }
 
 const tuningOf = (deps: JobDeps): JobTuning => ({ ...DEFAULT_TUNING, ...deps.tuning });
@@ -220,6 +236,7 @@ function dataFirstRowOf(source: { firstRow: number; hasHeader: boolean }): numbe
 
 export function estimateJob(deps: JobDeps, source: JobSource, options: StartOptions): Estimate {
   const selection = parseFieldSelection(options.fields);
+  const jobOptions = checkJobOptions(options.options);
   const plan = planTarget(deps, source, selection, options);
   const dataFirstRow = dataFirstRowOf(source);
   const rows = Math.max(0, source.lastRow - dataFirstRow + 1);
@@ -228,7 +245,7 @@ export function estimateJob(deps: JobDeps, source: JobSource, options: StartOpti
   if (plan.sameSelectionLayout && !options.reenrich && rows) {
     const statuses = deps.gateway.readValues(source.sheetId, dataFirstRow, plan.firstColumn, rows, 1);
     statuses.forEach((row, i) => {
-      if (isSettled(parseStatus(row[0]))) settled.add(i);
+      if (isSettledFor(parseStatus(row[0]), jobOptions)) settled.add(i);
     });
   }
 
@@ -252,7 +269,9 @@ export function estimateJob(deps: JobDeps, source: JobSource, options: StartOpti
   });
   // A row whose identifier is settled in another row is copied from it, not fetched.
   const needed = [...unique.values()].filter((id) => !id.settled);
-  const cachedKeys = needed.length ? deps.engine.cachedKeys(needed, selection) : new Set<string>();
+  // Forcing fresh data, nothing is taken from the cache (the job starts now).
+  const now = deps.clock.now();
+  const cachedKeys = needed.length ? cachedKeysFor(deps.engine, needed, selection, jobOptions, now, now) : new Set<string>();
   const uncached = needed.filter((id) => !cachedKeys.has(identifierKey(id)));
   const cached = needed.length - uncached.length;
   const toFetch = uncached.length;
@@ -291,6 +310,8 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
   deps = flushingJobDeps(deps); // writes are flushed before a lock is released (sheetFlush.ts)
   const tuning = tuningOf(deps);
   const selection = parseFieldSelection(options.fields);
+  // Refused before anything is written or sent: "must be a number from 0 to 1".
+  const jobOptions = checkJobOptions(options.options);
   const outcome = withLock(deps.lock, tuning.lockTimeoutMs, (): StartJobResponse => {
     const previous = loadJob(deps.store, source.sheetId);
     const life = transition(previous, { type: 'start' });
@@ -329,7 +350,8 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
     const jobId = deps.newId();
     const ids = plan.columns.map((column) => column.id);
     const key = selectionKey(selection);
-    const incoming = layoutMarks(jobId, source.column, plan.firstColumn, ids, selection.fields, key, source.hasHeader);
+    // Every entry, computed ones included: the layout read back (Keep fresh) keeps the match columns.
+    const incoming = layoutMarks(jobId, source.column, plan.firstColumn, ids, selectionEntries(selection), key, source.hasHeader);
     const existing = deps.gateway.readColumnMarks(source.sheetId);
     // Columns of a layout this one replaces, outside the new columns, would keep stale data
     // under stale headers that no refresh updates: they are the add-on's, so they are cleared.
@@ -351,7 +373,7 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
     }
     // The header row waits for the first block (SliceSession.run): a job refused at its first
     // request writes nothing at all.
-    saveSettings(deps.store, source.sheetId, { fields: selection.fields, reenrich: options.reenrich });
+    saveSettings(deps.store, source.sheetId, { fields: selectionEntries(selection), reenrich: options.reenrich, options: jobOptions });
 
     const now = deps.clock.now();
     const dataFirstRow = dataFirstRowOf(source);
@@ -372,9 +394,10 @@ export function startJob(deps: JobDeps, source: JobSource, options: StartOptions
       firstRow: source.firstRow,
       dataFirstRow,
       lastRow: source.lastRow,
-      fields: selection.fields,
+      fields: selectionEntries(selection),
       selectionKey: key,
       reenrich: options.reenrich,
+      ...(isDefaultJobOptions(jobOptions) ? {} : { options: jobOptions }),
       skipSettled: !options.reenrich && plan.sameSelectionLayout !== null,
       retryPass: false,
       ...life,
@@ -551,6 +574,15 @@ class SliceSession {
     this.workMsBefore = job.workMs;
   }
 
+  /** The job's match and freshness options (the defaults for a job saved without them). */
+  private options(): JobApiOptions {
+    return checkJobOptions(this.job.options);
+  }
+
+  private cachedKeys(ids: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection): Set<string> {
+    return cachedKeysFor(this.deps.engine, ids, selection, this.options(), this.job.startedAt, this.deps.clock.now());
+  }
+
   run(): void {
     const { deps, job } = this;
     const { gateway } = deps;
@@ -610,7 +642,8 @@ class SliceSession {
       if (!settledHere.has(key)) settledHere.set(key, resultRow);
     };
     const hasError = (row: number) => isFailedRow(window.status(row), window.identifier(row));
-    const eligible = retrying ? hasError : this.job.skipSettled ? (row: number) => !isSettled(parseStatus(window.status(row))) : () => true;
+    const jobOptions = this.options();
+    const eligible = retrying ? hasError : this.job.skipSettled ? (row: number) => !isSettledFor(parseStatus(window.status(row)), jobOptions) : () => true;
     if (retrying && leftover) this.countRetriedByKilledBlock(leftover, lastRow, window);
     /** Rows read for a repeat whose answer the cache let go: their status and values, or null when not settled. */
     const fromSheet = new Map<number, unknown[] | null>();
@@ -639,13 +672,14 @@ class SliceSession {
           source: (row) => window.source(row),
           retrying,
           skipSettled: this.job.skipSettled,
+          liveRetry: jobOptions.live,
           maybeOurs: (row) => leftover !== null && row >= leftover.from && row <= leftover.to,
           settledHere,
           dataColumns: columns.length,
         },
         {
           linkOf: (row) => links.linkOf(row),
-          cachedKeys: (ids) => deps.engine.cachedKeys(ids, selection),
+          cachedKeys: (ids) => this.cachedKeys(ids, selection),
           settledRowAt: (link, key) => {
             if (!fromSheet.has(link)) fromSheet.set(link, this.settledRowAt(link, key, sourceColumn, statusColumn, width));
             return fromSheet.get(link) ?? null;
@@ -667,12 +701,17 @@ class SliceSession {
           selection,
           deadline: this.sendUntil + this.tuning.maxRequestMs,
           maxRequestMs: this.tuning.maxRequestMs,
+          ...engineOptionsOf(this.options(), this.job.startedAt, deps.clock.now()),
           creditBudget: creditBudget(this.job.creditCap, this.job.creditsUsed),
           fetchCallsLeft: callsLeft,
         });
         this.job.requests += result.stats.requests;
         this.job.creditsUsed += result.stats.creditsUsed;
         this.recordSpend(result, selection);
+        if (result.stats.liveRequests) {
+          const live = this.job.live ?? { requests: 0, credits: 0 };
+          this.job.live = { requests: live.requests + result.stats.liveRequests, credits: live.credits + (result.stats.liveCreditsUsed ?? 0) };
+        }
       }
 
       const out = writeOut({ from, to, target, retrying, dataColumns: columns.length }, plan, result, this.job.counts, {
@@ -854,7 +893,7 @@ class SliceSession {
       ahead.set(key, id);
     }
     if (!ahead.size) return [];
-    const cached = this.deps.engine.cachedKeys([...inBlock.values(), ...ahead.values()], selection);
+    const cached = this.cachedKeys([...inBlock.values(), ...ahead.values()], selection);
     const fillers: string[] = [];
     for (const kind of ['profile_url', 'business_email'] as const) {
       const sent = [...inBlock.entries()].filter(([key, id]) => id.kind === kind && !cached.has(key)).length;
@@ -965,6 +1004,7 @@ class SliceSession {
         counts: this.job.counts,
         requests: this.job.requests,
         creditsUsed: this.job.creditsUsed,
+        ...(this.job.live ? { live: this.job.live } : {}),
         pendingBlock: this.job.pendingBlock,
         consecutiveErrors: this.job.consecutiveErrors,
         ...patch,

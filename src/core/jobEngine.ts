@@ -11,8 +11,9 @@ export function jobEngineFor(ctx: EnrichContext): JobEngine {
   return {
     enrich: (cells, options) => enrichCells(ctx, cells, options),
     // One getAll for every identifier, as the engine's own cache lookup does.
-    cachedKeys: (identifiers, selection, api = DEFAULT_API_OPTIONS) => {
-      const found = new ResultCache(ctx.resultCache, ctx.hasher, resultCacheKey(selectionKey(selection), api)).getMany(identifiers, ctx.clock.now());
+    cachedKeys: (identifiers, selection, api = DEFAULT_API_OPTIONS, maxCacheAgeMs) => {
+      // The engine's own key (resultCacheKey): an answer fetched under other options is not this one.
+      const found = new ResultCache(ctx.resultCache, ctx.hasher, resultCacheKey(selectionKey(selection), api)).getMany(identifiers, ctx.clock.now(), maxCacheAgeMs);
       return new Set(identifiers.filter((id) => found.has(refKey(id))).map(identifierKey));
     },
     requestsPerMinute: ctx.requestsPerMinute,

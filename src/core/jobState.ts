@@ -13,12 +13,21 @@ export const SETTINGS_KEY_PREFIX = 'crustdata.settings.';
 /** Properties allow 9 KB per value; stay well below so a long message never breaks a save. */
 export const MAX_STATE_BYTES = 8000;
 
+const jobOptionsSchema = lazySchema(() =>
+  z.object({
+    minScore: z.nullable(z.number().check(z.gte(0), z.lte(1))),
+    ambiguity: z.enum(['take_best', 'leave_for_review']),
+    forceFetch: z.boolean(),
+    live: z.boolean(),
+  }),
+);
+
 // Built on first use (lazySchema): every Apps Script execution runs the bundle's top level, and
 // most of them (a custom-function cell, a menu) never read a job.
 const storedJobSchema = lazySchema(() => {
   const count = z.number().check(z.int(), z.gte(0));
   const row = z.number().check(z.int(), z.gte(1));
-  const countsSchema = z.object({ enriched: count, notFound: count, invalid: count, failed: count, skipped: count });
+  const countsSchema = z.object({ enriched: count, notFound: count, invalid: count, failed: count, skipped: count, ambiguous: z.optional(count) });
   return z.object({
     v: z.literal(1),
     jobId: z.string(),
@@ -36,6 +45,8 @@ const storedJobSchema = lazySchema(() => {
     fields: z.array(z.string()),
     selectionKey: z.string(),
     reenrich: z.boolean(),
+    /** Match and freshness options (jobOptions.ts); absent: the defaults (jobs saved before they existed). */
+    options: z.optional(jobOptionsSchema()),
     /** Rows already enriched with the same fields in these columns are left as they are. */
     skipSettled: z.boolean(),
     /** The second pass, over the rows that failed in the first (the cursor starts again at the top). */
@@ -73,6 +84,8 @@ const storedJobSchema = lazySchema(() => {
     creditsUsed: z.number().check(z.gte(0)),
     /** The most this job may be charged (src/core/spend.ts); absent or null: no cap. */
     creditCap: z.optional(z.nullable(z.number().check(z.gte(0)))),
+    /** The live second pass's share of requests and creditsUsed (absent: none yet). */
+    live: z.optional(z.object({ requests: count, credits: z.number().check(z.gte(0)) })),
     startedAt: z.number(),
     updatedAt: z.number(),
     /** Time spent inside slices, for the rate shown to the user. */
@@ -163,6 +176,7 @@ export function toProgress(job: StoredJob): JobProgress {
     etaSeconds: job.state === 'running' || job.state === 'paused' ? job.etaSeconds : null,
     message: job.message ?? (job.retryPass && job.state === 'running' ? `Trying the ${job.counts.failed} failed rows once more.` : null),
     continueInBackground: job.continueInBackground,
+    ...(job.live && job.live.requests > 0 ? { live: { ...job.live } } : {}),
     pausedBy: job.state === 'paused' ? job.pausedBy : null,
     creditsUsed: job.creditsUsed,
     creditCap: job.creditCap ?? null,
@@ -174,7 +188,7 @@ export function toProgress(job: StoredJob): JobProgress {
 
 // ---- Last settings per sheet ----------------------------------------------------------------
 
-const settingsSchema = lazySchema(() => z.object({ fields: z.array(z.string()), reenrich: z.boolean() }));
+const settingsSchema = lazySchema(() => z.object({ fields: z.array(z.string()), reenrich: z.boolean(), options: z.optional(jobOptionsSchema()) }));
 
 export type StoredSettings = z.infer<ReturnType<typeof settingsSchema>>;
 
@@ -183,5 +197,5 @@ export function loadSettings(store: KeyValueStore, sheetId: number): StoredSetti
 }
 
 export function saveSettings(store: KeyValueStore, sheetId: number, settings: StoredSettings): void {
-  store.set(SETTINGS_KEY_PREFIX + sheetId, JSON.stringify({ fields: settings.fields, reenrich: settings.reenrich }));
+  store.set(SETTINGS_KEY_PREFIX + sheetId, JSON.stringify({ fields: settings.fields, reenrich: settings.reenrich, ...(settings.options ? { options: settings.options } : {}) }));
 }

@@ -224,6 +224,8 @@ export type RowStatus =
   | { kind: 'not_found' }
   | { kind: 'invalid'; message: string }
   | { kind: 'error'; message: string }
+  /** Left for the user to check ("leave it for me to check"): the text says why (matches.ts ambiguousStatus). */
+  | { kind: 'review'; message: string }
   | { kind: 'none' };
 
 const ENRICHED = /^Enriched (\d{4}-\d{2}-\d{2})$/;
@@ -232,6 +234,8 @@ const NOT_FOUND_ON_REFRESH = /^Not found (\d{4}-\d{2}-\d{2})(?:; kept (?:data fr
 const INVALID_PREFIX = 'Invalid identifier: ';
 const ERROR_PREFIX = 'Error: ';
 const NOT_FOUND = ROW_MESSAGES.notFound;
+/** How matches.ts ambiguousStatus begins. */
+const REVIEW_PREFIX = 'Ambiguous: ';
 
 export function statusText(status: RowStatus): string {
   switch (status.kind) {
@@ -243,6 +247,8 @@ export function statusText(status: RowStatus): string {
       return INVALID_PREFIX + status.message;
     case 'error':
       return ERROR_PREFIX + status.message;
+    case 'review':
+      return status.message.startsWith(REVIEW_PREFIX) ? status.message : REVIEW_PREFIX + status.message;
     case 'none':
       return '';
   }
@@ -256,6 +262,7 @@ export function parseStatus(cell: unknown): RowStatus {
   if (text === NOT_FOUND || NOT_FOUND_ON_REFRESH.test(text)) return { kind: 'not_found' };
   if (text.startsWith(INVALID_PREFIX)) return { kind: 'invalid', message: text.slice(INVALID_PREFIX.length) };
   if (text.startsWith(ERROR_PREFIX)) return { kind: 'error', message: text.slice(ERROR_PREFIX.length) };
+  if (text.startsWith(REVIEW_PREFIX)) return { kind: 'review', message: text };
   return { kind: 'none' };
 }
 
@@ -287,6 +294,8 @@ export function parseRefreshStatus(cell: unknown): RefreshRowStatus {
       return { kind: 'error' };
     case 'invalid':
       return { kind: 'invalid' };
+    // A row left for the user to check stays theirs: Keep fresh does not fill it with a guess.
+    case 'review':
     default:
       return { kind: 'none' };
   }

@@ -230,9 +230,10 @@ export interface JobEngine {
   enrich(cells: unknown[], options: EnrichOptions): EnrichResult;
   /**
    * Which of these identifiers the result cache holds for the selection (under these API options,
-   * default none: apiOptions.ts resultCacheKey), as identifierKey()s (one cache read).
+   * default none: apiOptions.ts resultCacheKey), as identifierKey()s (one cache read). With
+   * maxCacheAgeMs, only answers at most that old count (a force_fetch job: those of this job).
    */
-  cachedKeys(identifiers: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection, api?: ApiOptions): Set<string>;
+  cachedKeys(identifiers: Array<{ kind: IdentifierKind; normalized: string }>, selection: FieldSelection, api?: ApiOptions, maxCacheAgeMs?: number): Set<string>;
   requestsPerMinute: number;
 }
 

@@ -7,6 +7,7 @@
 // The lease, the commit protocol (each block's runs announced before they are written, so a kill
 // before the save costs no count) and the status texts are the job worker's (src/core/jobWorker.ts).
 import { capMessage, capReached, creditBudget, type FetchQuota } from './spend';
+import { DEFAULT_API_OPTIONS } from './apiOptions';
 import { columnsFor, parseFieldSelection, type Column } from './catalog';
 import {
   CHANGE_HIGHLIGHT,
@@ -272,6 +273,7 @@ function newPass(deps: RefreshDeps, settings: ScheduleRequest, target: RefreshTa
     cutoffDate: cutoff.date,
     freshSinceMs: cutoff.freshSinceMs,
     forceFetch: settings.forceFetch,
+    live: settings.live === true,
     trackedHeaders: trackedHeadersOf(settings),
     cursorRow: 1,
     anchor: null,
@@ -462,6 +464,7 @@ class PassRun {
           maxRequestMs: this.tuning.maxRequestMs,
           maxCacheAgeMs: Math.max(1, clock.now() - pass.freshSinceMs),
           forceFetch: pass.forceFetch,
+          api: { ...DEFAULT_API_OPTIONS, forceFetch: pass.forceFetch, live: pass.live === true },
           creditBudget: creditBudget(pass.creditCap, pass.creditsUsed ?? 0),
           fetchCallsLeft: callsLeft,
         },

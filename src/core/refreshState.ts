@@ -43,6 +43,8 @@ const passSchema = lazySchema(() =>
     /** Cached results fetched since then are fresh enough. */
     freshSinceMs: z.number(),
     forceFetch: z.boolean(),
+    /** Rows not found get a second, live try (absent in passes saved before the option existed: off). */
+    live: z.optional(z.boolean()),
     trackedHeaders: z.array(z.string()),
     /** The next row to look at. */
     cursorRow: z.number().check(z.int(), z.gte(1)),

@@ -26,6 +26,7 @@ const FIELD_WORDS: Record<string, string> = {
   maxAgeDays: 'Days must be a whole number from 1 to 365.',
   forceFetch: '"Request fresh data" must be on or off.',
   creditCap: 'The credit cap must be a whole number of credits, at least 1 (or empty for no cap).',
+  live: '"Try Not found rows live" must be on or off.',
   trackedHeaders: 'The tracked columns must be a list of at most 20 column headers.',
 };
 
@@ -45,6 +46,8 @@ export function parseScheduleRequest(input: unknown): ScheduleRequest {
     maxAgeDays: settings.maxAgeDays,
     forceFetch: settings.forceFetch,
   };
+  // Only when on: a schedule saved before the option existed reads the same.
+  if (settings.live) out.live = true;
   if (settings.frequency === 'weekly') out.weekday = settings.weekday ?? 1;
   if (settings.creditCap != null) out.creditCap = settings.creditCap;
   if (settings.trackedHeaders) {

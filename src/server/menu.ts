@@ -3,6 +3,7 @@
 import * as job from '../core/bulkJob';
 import type { JobDeps, JobSource } from '../core/bulkJob';
 import { DEFAULT_FIELDS } from '../core/catalog';
+import { defaultJobFields } from '../core/jobOptions';
 import { loadJob, loadSettings, toProgress } from '../core/jobState';
 import { columnLetter } from '../core/sheetTarget';
 import type { JobProgress, StartJobResponse } from '../common/contract';
@@ -65,8 +66,14 @@ export function enrichSelection(): void {
     return;
   }
   if (!running || running.state !== 'running') {
-    const settings = loadSettings(deps.store, source.sheetId) ?? { fields: [...DEFAULT_FIELDS], reenrich: false };
-    const estimate = job.estimateJob(deps, source, settings);
+    const saved = loadSettings(deps.store, source.sheetId);
+    let settings = saved ?? { fields: [...DEFAULT_FIELDS], reenrich: false };
+    let estimate = job.estimateJob(deps, source, settings);
+    // No choice on this sheet yet and mostly business emails: the match columns come too, as in the sidebar.
+    if (!saved && estimate.emails > estimate.profileUrls) {
+      settings = { ...settings, fields: defaultJobFields(true) };
+      estimate = job.estimateJob(deps, source, settings);
+    }
     const confirm = ui.alert(
       'Enrich selected rows?',
       [

@@ -3,12 +3,13 @@
 // answer is plain data. The work itself is the bulk job core (src/core/bulkJob.ts).
 import * as job from '../core/bulkJob';
 import type { JobDeps, JobSource } from '../core/bulkJob';
-import { DEFAULT_FIELDS, FIELD_GROUPS, FIELD_PATHS, parseFieldSelection } from '../core/catalog';
+import { COMPUTED_FIELD_PATHS, COMPUTED_GROUPS, FIELD_GROUPS, FIELD_PATHS, parseFieldSelection, selectionEntries } from '../core/catalog';
 import { buildEnrichRequest, interpretResponse, readRateHeaders } from '../core/crustdataClient';
 import { forgetKeyVerdict } from '../core/enrich';
 import { EnrichError, isEnrichError } from '../core/errors';
 import { classifyIdentifier } from '../core/identifiers';
 import { findJob, loadJob, loadSettings, toProgress } from '../core/jobState';
+import { checkJobOptions, defaultJobFields, type JobApiOptions } from '../core/jobOptions';
 import { columnLetter } from '../core/sheetTarget';
 import { HttpTransportError } from '../core/ports';
 import {
@@ -48,14 +49,16 @@ export function getState(): SidebarState {
   const sheet = SpreadsheetApp.getActiveSheet();
   const store = documentStore();
   const stored = loadJob(store, sheet.getSheetId());
+  const source = detectSource();
   return {
     sheetName: sheet.getName(),
     apiKey: apiKeyStatus(),
     requestsPerMinute: readRequestsPerMinute(),
-    groups: FIELD_GROUPS.map(({ name, label, description, extraCredits, costNote, isDefault }) => ({ name, label, description, extraCredits, costNote, isDefault })),
-    paths: FIELD_PATHS.map(({ path, group, header }) => ({ path, group, header })),
-    settings: lastSettings(sheet.getSheetId()),
-    source: detectSource(),
+    // The match group after the API's: computed from the answer, it costs nothing.
+    groups: [...FIELD_GROUPS, ...COMPUTED_GROUPS].map(({ name, label, description, extraCredits, costNote, isDefault }) => ({ name, label, description, extraCredits, costNote, isDefault })),
+    paths: [...FIELD_PATHS, ...COMPUTED_FIELD_PATHS].map(({ path, group, header }) => ({ path, group, header })),
+    settings: lastSettings(sheet.getSheetId(), source),
+    source,
     job: stored ? toProgress(stored) : null,
     schedule: scheduleOrDefault(),
   };
@@ -185,7 +188,7 @@ export function estimate(request: unknown): Estimate {
   const { source, settings } = parseRequest(estimateRequestSchema(), request, 'The estimate request');
   const jobSource = resolveSource(source);
   const fields = checkedFields(settings);
-  return job.estimateJob(jobDeps(), jobSource, { fields, reenrich: settings.reenrich });
+  return job.estimateJob(jobDeps(), jobSource, { fields, reenrich: settings.reenrich, options: checkedOptions(settings) });
 }
 
 export function startJob(request: unknown): StartJobResponse {
@@ -195,8 +198,10 @@ export function startJob(request: unknown): StartJobResponse {
     return { ok: false, reason: 'no_api_key', message: 'Set your Crustdata API key first (API key section, or Extensions → Crustdata → Set API key…).' };
   }
   let fields: string[];
+  let options: JobApiOptions;
   try {
     fields = checkedFields(parsed.settings);
+    options = checkedOptions(parsed.settings);
   } catch (error) {
     return { ok: false, reason: 'invalid', message: isEnrichError(error) ? error.message : 'The field selection is not valid.' };
   }
@@ -209,6 +214,7 @@ export function startJob(request: unknown): StartJobResponse {
   return job.startJob(jobDeps(), jobSource, {
     fields,
     reenrich: parsed.settings.reenrich,
+    options,
     onConflict: parsed.onConflict,
     targetColumn: parsed.targetColumn,
     continueInBackground: parsed.continueInBackground,
@@ -272,8 +278,27 @@ function apiKeyStatus(): ApiKeyStatus {
   };
 }
 
-function lastSettings(sheetId: number): JobSettings {
-  return loadSettings(documentStore(), sheetId) ?? { fields: [...DEFAULT_FIELDS], reenrich: false };
+/** The sheet's last choice; else the defaults, with the match columns when the column holds business emails. */
+function lastSettings(sheetId: number, source: SourceGuess | null): JobSettings {
+  const saved = loadSettings(documentStore(), sheetId);
+  if (saved) return { fields: saved.fields, reenrich: saved.reenrich, options: checkJobOptions(saved.options) };
+  return { fields: defaultJobFields(source !== null && holdsEmails(source)), reenrich: false, options: checkJobOptions(null) };
+}
+
+/** More business emails than profile URLs in the first rows of the detected column. */
+function holdsEmails(source: SourceGuess): boolean {
+  const sheet = SpreadsheetApp.getActiveSpreadsheet().getSheetByName(source.sheetName);
+  const first = source.firstRow + (source.hasHeader ? 1 : 0);
+  const rows = Math.min(SNIFF_ROWS, source.lastRow - first + 1);
+  if (!sheet || rows <= 0) return false;
+  let emails = 0;
+  let urls = 0;
+  for (const [cell] of sheet.getRange(first, source.column, rows, 1).getValues()) {
+    const kind = classifyIdentifier(cell).kind;
+    if (kind === 'business_email') emails++;
+    else if (kind === 'profile_url') urls++;
+  }
+  return emails > urls;
 }
 
 function scheduleOrDefault(): ScheduleStatus {
@@ -296,7 +321,13 @@ export function resolveSource(source: SourceRange): JobSource {
 
 function checkedFields(settings: JobSettings): string[] {
   // Throws EnrichError('unknown_field') with a suggestion for anything the catalog does not know.
-  return parseFieldSelection(settings.fields).fields;
+  // Computed entries (the match group) are kept: they are columns, not API fields.
+  return selectionEntries(parseFieldSelection(settings.fields));
+}
+
+function checkedOptions(settings: JobSettings): JobApiOptions {
+  // The schema checked the range already; this names the rule again for any other caller.
+  return checkJobOptions(settings.options);
 }
 
 function requireJob(deps: JobDeps, jobId: string) {

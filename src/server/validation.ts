@@ -30,6 +30,10 @@ const WHAT: Record<string, string> = {
   targetColumn: 'The target column',
   continueInBackground: 'Continue in the background',
   jobId: 'The job',
+  minScore: 'The minimum match score',
+  ambiguity: 'What to do with ambiguous matches',
+  forceFetch: 'Request fresh data',
+  live: 'Try "Not found" rows live',
   action: 'The action',
 };
 

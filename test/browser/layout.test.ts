@@ -50,14 +50,15 @@ test('at 300×600 Start is in view without scrolling, a short way in by keyboard
     expect((await keySummary.boundingBox())!.height).toBeLessThan(40);
     expect(await page.getByRole('button', { name: 'Replace key' }).isVisible()).toBe(false);
 
-    // By keyboard from the top: Start within 20 presses (it took 51 before; the ten field groups are most of them).
+    // By keyboard from the top: Start within 22 presses (it took 51 before; the eleven field groups
+    // are most of them, and the folded Match options line is one stop, its controls none until opened).
     let presses = 0;
     while (presses < 60) {
       await page.keyboard.press('Tab');
       presses++;
       if (await start.evaluate((el) => el === document.activeElement)) break;
     }
-    expect(presses).toBeLessThanOrEqual(20);
+    expect(presses).toBeLessThanOrEqual(22);
     // And it is still in view once focused there.
     const focused = (await start.boundingBox())!;
     expect(focused.y + focused.height).toBeLessThanOrEqual(600);

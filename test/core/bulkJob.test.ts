@@ -1672,3 +1672,125 @@ describe('spend', () => {
     expect(Math.abs(estimate.creditsLikely - spent)).toBeLessThanOrEqual(0.15 * spent);
   });
 });
+
+describe('match and freshness options', () => {
+  /** Records the options of every engine call; rows of `ambiguous` come back as the engine's review outcome. */
+  function recording(w: World, ambiguous: Set<string> = new Set()) {
+    const calls: Array<Parameters<JobDeps['engine']['enrich']>[1]> = [];
+    const inner = w.deps.engine;
+    w.deps.engine = {
+      ...inner,
+      cachedKeys: (ids, selection, api, maxCacheAgeMs) => inner.cachedKeys(ids, selection, api, maxCacheAgeMs),
+      enrich: (cells, options) => {
+        calls.push(options);
+        const result = inner.enrich(cells, options);
+        const outcomes = result.outcomes.map((outcome, i) =>
+          outcome.status === 'matched' && ambiguous.has(String(cells[i]))
+            ? { status: 'failed' as const, identifier: outcome.identifier, code: 'ambiguous_match' as never, message: 'Ambiguous: 2 people match with close scores (0.81 and 0.8). Check this row by hand, or choose "take the best" to fill it with the top match.' }
+            : outcome,
+        );
+        return { ...result, outcomes };
+      },
+    };
+    return calls;
+  }
+
+  test('the options reach every engine call, and are kept with the job and the sheet', () => {
+    const w = setup(60);
+    const calls = recording(w);
+    const options = { minScore: 0.8, ambiguity: 'leave_for_review' as const, live: true };
+    expect(start(w, w.source, { options }).ok).toBe(true);
+    drive(w);
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) {
+      expect(call.api).toEqual({ minScore: 0.8, live: true, forceFetch: false, enrichRealtime: false });
+      expect(call.ambiguity).toBe('leave_for_review');
+      expect(call.maxCacheAgeMs).toBeUndefined();
+    }
+    expect(loadJob(w.store, SHEET)?.options).toEqual({ minScore: 0.8, ambiguity: 'leave_for_review', forceFetch: false, live: true });
+    expect(JSON.parse(w.store.get(`crustdata.settings.${SHEET}`) ?? '{}').options).toEqual({ minScore: 0.8, ambiguity: 'leave_for_review', forceFetch: false, live: true });
+  });
+
+  test('without options the engine gets the defaults, and the stored job carries none', () => {
+    const w = setup(30);
+    const calls = recording(w);
+    start(w, w.source);
+    drive(w);
+    expect(calls.every((call) => call.api?.minScore === null && call.api.live === false && call.ambiguity === 'take_best')).toBe(true);
+    expect(loadJob(w.store, SHEET)?.options).toBeUndefined();
+  });
+
+  test('force_fetch: every identifier is fetched though the cache holds it, and once per job only', () => {
+    const w = setup(60);
+    start(w, w.source);
+    drive(w);
+    const firstRun = sentIdentifiers(w).length;
+    w.engine.clock.advance(60_000);
+    expect(estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: true }).cached).toBeGreaterThan(0);
+    // Forcing fresh data, the estimate counts nothing as cached.
+    const forced = estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: true, options: { forceFetch: true } });
+    expect(forced.cached).toBe(0);
+    expect(forced.toFetch).toBe(forced.uniqueIdentifiers);
+    const calls = recording(w);
+    start(w, w.source, { reenrich: true, options: { forceFetch: true } });
+    drive(w);
+    expect(calls.every((call) => call.api?.forceFetch === true && typeof call.maxCacheAgeMs === 'number')).toBe(true);
+    const unique = new Set(sentIdentifiers(w).slice(firstRun).map((id) => id.toLowerCase()));
+    // Each identifier sent once more, none twice.
+    expect(sentIdentifiers(w).length - firstRun).toBe(unique.size);
+    expect(unique.size).toBe(forced.uniqueIdentifiers);
+    expect(w.engine.http.log.slice(-1)[0].body).toMatchObject({ force_fetch: true });
+  });
+
+  test('turning the live pass on after a run: the "Not found" rows get their try, the enriched rows stay as they are', () => {
+    const missing = new Set([profileUrl(2), profileUrl(11), profileUrl(25)]);
+    const w = setup(40, { server: okServer({ notFound: missing }) });
+    start(w, w.source);
+    drive(w);
+    const firstRun = sentIdentifiers(w).length;
+    // One of them is repeated further down in another form: rows, not identifiers.
+    const notFoundRows = loadJob(w.store, SHEET)!.counts.notFound;
+    expect(notFoundRows).toBeGreaterThanOrEqual(missing.size);
+    // The estimate counts just those rows as to fetch.
+    expect(estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false, options: { live: true } }).toFetch).toBe(missing.size);
+    expect(estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false }).toFetch).toBe(0);
+    const calls = recording(w);
+    start(w, w.source, { options: { live: true } });
+    drive(w);
+    expect([...new Set(sentIdentifiers(w).slice(firstRun))].sort()).toEqual([...missing].sort());
+    expect(calls.every((call) => call.api?.live === true)).toBe(true);
+    // The fake has no live endpoint of its own: still not found, and nothing else touched.
+    expect(loadJob(w.store, SHEET)?.counts).toMatchObject({ notFound: notFoundRows, enriched: 0 });
+  });
+
+  test('a minimum score outside 0–1 is refused before anything is written or sent', () => {
+    const w = setup(20);
+    expect(() => start(w, w.source, { options: { minScore: 1.2 } })).toThrow(/must be a number from 0 to 1/);
+    expect(() => estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false, options: { minScore: -1 } })).toThrow(/must be a number from 0 to 1/);
+    expect(loadJob(w.store, SHEET)).toBeNull();
+    expect(w.engine.http.log).toHaveLength(0);
+    expect(w.sheets.readValues(SHEET, 1, 2, 1, 1)[0][0]).toBe('');
+  });
+
+  test('"leave it for me to check": an ambiguous row gets a readable status, keeps what it had, is counted apart and not retried', () => {
+    const w = setup(30);
+    const column = sampleColumn(30);
+    const target = String(column.find((cell, i) => i > 0 && typeof cell === 'string' && cell.startsWith('https://') && cell === profileUrl(i - 1)));
+    const row = column.indexOf(target) + 1;
+    const calls = recording(w, new Set([target]));
+    start(w, w.source, { options: { ambiguity: 'leave_for_review' } });
+    drive(w);
+    const status = w.sheets.readValues(SHEET, row, 2, 1, 1)[0][0];
+    expect(status).toMatch(/^Ambiguous: 2 people match with close scores/);
+    expect(parseStatus(status)).toEqual({ kind: 'review', message: status });
+    expect(w.sheets.readValues(SHEET, row, 3, 1, 2)[0]).toEqual(['', '']);
+    const job = loadJob(w.store, SHEET)!;
+    expect(job.counts.ambiguous).toBe(1);
+    expect(job.counts.failed).toBe(0);
+    expect(job.state).toBe('done');
+    // The second pass (failed rows) never ran for it: it was sent once.
+    expect(calls.every((call) => call.ambiguity === 'leave_for_review')).toBe(true);
+    expect(sentIdentifiers(w).filter((id) => id.toLowerCase() === target.toLowerCase())).toHaveLength(1);
+    expect(toProgress(job).counts.ambiguous).toBe(1);
+  });
+});

@@ -178,6 +178,16 @@ describe('row statuses', () => {
     }
   });
 
+  test('a row left for review reads back as such: not settled, not failed, and Keep fresh leaves it alone', () => {
+    const text = statusText({ kind: 'review', message: 'Ambiguous: 2 people match with close scores (0.81 and 0.8). Check this row by hand.' });
+    expect(text).toBe('Ambiguous: 2 people match with close scores (0.81 and 0.8). Check this row by hand.');
+    expect(parseStatus(text)).toEqual({ kind: 'review', message: text });
+    expect(isSettled(parseStatus(text))).toBe(false);
+    expect(parseRefreshStatus(text).kind).toBe('none');
+    // A message without the prefix gets it, so it always reads back as a review.
+    expect(parseStatus(statusText({ kind: 'review', message: 'close call' })).kind).toBe('review');
+  });
+
   it('reads the bulk job statuses and its own dated "Not found"', () => {
     expect(parseRefreshStatus('Enriched 2026-01-02')).toEqual({ kind: 'enriched', date: '2026-01-02' });
     expect(parseRefreshStatus('Not found')).toEqual({ kind: 'not_found', checked: null, keptFrom: null, keptData: false });

@@ -71,6 +71,19 @@ describe('a refresh pass', () => {
     expect(loadRefreshState(w.store).lastRun).toMatchObject({ refreshed: 5, changed: 0, notFound: 0, failed: 0 });
   });
 
+  it('with the live opt-in, the engine is asked to try rows not found live; without it, not', () => {
+    const w = refreshWorld({ rows: 3, enrichedOn: '2025-12-20' });
+    scheduleFor(w, { settings: { frequency: 'daily', hour: 6, maxAgeDays: 7, forceFetch: false, live: true } });
+    expect(refresh(w).kind).toBe('ran');
+    expect(w.engine.calls.length).toBeGreaterThan(0);
+    for (const call of w.engine.calls) expect(call.options.api).toMatchObject({ live: true, forceFetch: false, minScore: null });
+
+    const plain = refreshWorld({ rows: 3, enrichedOn: '2025-12-20' });
+    scheduleFor(plain);
+    expect(refresh(plain).kind).toBe('ran');
+    for (const call of plain.engine.calls) expect(call.options.api).toMatchObject({ live: false });
+  });
+
   it('flushes its writes before it releases the lock or its lease (Google: flush before releaseLock)', () => {
     const w = refreshWorld({ rows: 120, enrichedOn: '2025-12-20' });
     w.setPerson(2, person('Person 2', 'Globex', 'Title 2'));

@@ -25,6 +25,9 @@ describe('parseScheduleRequest', () => {
   it('accepts what the sidebar sends and fills in the weekday of a weekly schedule', () => {
     expect(parseScheduleRequest(daily(6))).toEqual(daily(6));
     expect(parseScheduleRequest({ frequency: 'weekly', hour: 23, maxAgeDays: 30, forceFetch: true })).toEqual({ frequency: 'weekly', hour: 23, weekday: 1, maxAgeDays: 30, forceFetch: true });
+    // The live opt-in is kept when on, and left out when off (a schedule saved before it reads the same).
+    expect(parseScheduleRequest({ ...daily(6), live: true })).toEqual({ ...daily(6), live: true });
+    expect(parseScheduleRequest({ ...daily(6), live: false })).toEqual(daily(6));
     // A weekday on a daily schedule means nothing and is dropped.
     expect(parseScheduleRequest({ ...daily(6), weekday: 3 })).toEqual(daily(6));
   });
@@ -38,6 +41,7 @@ describe('parseScheduleRequest', () => {
       [{ ...daily(6), maxAgeDays: 0 }, /Days must be a whole number from 1 to 365/],
       [{ ...daily(6), maxAgeDays: '7' }, /Days/],
       [{ ...daily(6), forceFetch: 'yes' }, /Request fresh data/],
+      [{ ...daily(6), live: 'yes' }, /Try Not found rows live/],
       [null, /incomplete/],
       [{ ...daily(6), trackedHeaders: 'Current title' }, /tracked columns/],
       [{ ...daily(6), trackedHeaders: ['Shoe size'] }, /"Shoe size" is not a column this add-on writes/],

@@ -1,6 +1,6 @@
 // The add-on menu in the emulator with the real dist/Code.js: onOpen in every auth mode, the
 // sidebar, the API key prompt, Enrich selected rows with its confirmations, Help.
-import { syntheticProfileUrl } from '../../dev/mock-api/dataset';
+import { syntheticBusinessEmail, syntheticProfileUrl } from '../../dev/mock-api/dataset';
 import { TEST_KEY, jobWorld, type JobWorld } from './jobHarness';
 
 const CAPTIONS = ['Open sidebar', 'Enrich selected rows', 'Refresh now', 'Set API key…', 'Help'];
@@ -102,6 +102,19 @@ describe('menu items', () => {
     // Google: flush before releaseLock, so the rows are committed while the job still holds them.
     expect(result.calls['SpreadsheetApp.flush']).toBeGreaterThan(0);
     expect(world.emu.unflushedLockReleases).toEqual([]);
+  });
+
+  test('Enrich selected rows on business emails with no choice on the sheet yet: the match columns come too', () => {
+    const world = jobWorld();
+    const sheet = world.emu.model.addSheet('Leads', [['Email'], ...Array.from({ length: 10 }, (_, n) => [syntheticBusinessEmail(n)])]);
+    world.emu.model.activateSheet(sheet);
+    world.emu.properties.user(world.emu.users[0]).values.set('crustdata.apiKey', TEST_KEY);
+    world.emu.openDocument('LIMITED');
+    world.emu.model.select('Leads!A1:A11');
+    world.emu.ui.answerNext('YES', 'OK');
+    expect(world.emu.clickMenuItem('Enrich selected rows').ok).toBe(true);
+    const headers = world.emu.model.sheet('Leads').displayValues()[0];
+    expect(headers).toEqual(expect.arrayContaining(['Match confidence', 'Match type', 'Match candidates', 'Match ambiguous']));
   });
 
   test('Enrich selected rows: No writes nothing; data in the way asks insert or overwrite', () => {

@@ -28,7 +28,10 @@ describe('state and key', () => {
     expect(state.sheetName).toBe('Leads');
     expect(state.apiKey).toEqual({ isSet: true, masked: `••••${TEST_KEY.slice(-4)}`, scope: 'user', hasOwnKey: true, formulas: null });
     expect(JSON.stringify(state)).not.toContain(TEST_KEY);
-    expect(state.groups.map((group) => group.name)).toHaveLength(10);
+    // The ten groups of the API, then the match group (computed from the answer, no credits).
+    expect(state.groups.map((group) => group.name)).toHaveLength(11);
+    expect(state.groups[10]).toMatchObject({ name: 'match', extraCredits: 0 });
+    expect(state.paths.map((path) => path.path)).toContain('match.confidence_score');
     expect(state.paths.length).toBeGreaterThan(20);
     expect(state.settings.reenrich).toBe(false);
     expect(state.settings.fields.length).toBeGreaterThan(0);
@@ -223,7 +226,11 @@ describe('running a job from the sidebar', () => {
     expect(more.processed).toBeGreaterThan(paused.processed);
     const cancelled = world.emu.callFromSidebar('sidebarControlJob', { jobId: job.jobId, action: 'cancel' }) as JobProgress;
     expect(cancelled).toMatchObject({ state: 'cancelled', etaSeconds: null });
-    expect((world.emu.callFromSidebar('sidebarGetState') as SidebarState).settings).toEqual({ fields, reenrich: false });
+    expect((world.emu.callFromSidebar('sidebarGetState') as SidebarState).settings).toEqual({
+      fields,
+      reenrich: false,
+      options: { minScore: null, ambiguity: 'take_best', forceFetch: false, live: false },
+    });
     expect(world.emu.callFromSidebar('sidebarJobStatus', { jobId: 'unknown' })).toBeNull();
   });
 

@@ -46,3 +46,22 @@ test('same rules and messages as before: ranges, key shape, absent key allowed',
   expect(parseRequest(saveApiKeyRequestSchema(), { apiKey: null, scope: 'user' }, 'x')).toEqual({ apiKey: null, scope: 'user' });
   expect(() => parseRequest(saveApiKeyRequestSchema(), { apiKey: 'has a space', scope: 'user' }, 'x')).toThrow(/^The API key/);
 });
+
+test('the match options: a score outside 0–1 or not a number, an unknown policy, each named in words', () => {
+  const { validation } = loadCounting();
+  const { parseRequest, startJobRequestSchema } = validation;
+  const withOptions = (options: unknown) => ({ source, settings: { fields: [], reenrich: false, options } });
+  const good = { minScore: 0.8, ambiguity: 'leave_for_review', forceFetch: true, live: true };
+  expect(parseRequest(startJobRequestSchema(), withOptions(good), 'x').settings.options).toEqual(good);
+  expect(parseRequest(startJobRequestSchema(), withOptions({ ...good, minScore: null }), 'x').settings.options?.minScore).toBeNull();
+  for (const minScore of [1.2, -0.1, 80]) {
+    expect(() => parseRequest(startJobRequestSchema(), withOptions({ ...good, minScore }), 'x')).toThrow(
+      'The minimum match score: must be a number from 0 to 1, such as 0.8 (or blank for none).',
+    );
+  }
+  expect(() => parseRequest(startJobRequestSchema(), withOptions({ ...good, minScore: '0.8' }), 'x')).toThrow('The minimum match score is missing or not valid.');
+  expect(() => parseRequest(startJobRequestSchema(), withOptions({ ...good, ambiguity: 'guess' }), 'x')).toThrow(
+    'What to do with ambiguous matches is missing or not valid.',
+  );
+  expect(() => parseRequest(startJobRequestSchema(), withOptions({ ...good, live: 'yes' }), 'x')).toThrow('Try "Not found" rows live is missing or not valid.');
+});

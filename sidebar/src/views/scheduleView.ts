@@ -4,6 +4,7 @@
 import type { ScheduleRequest, ScheduleStatus } from '../../../src/common/contract';
 import { button, checkbox, el, field, replaceChildren, show, uniqueId } from '../dom';
 import { parseCreditCap } from '../spend';
+import { LIVE_PASS_COST } from './optionsView';
 import { describeSchedule, formatCount, formatDateTime, formatHour, parsePositiveInt, weekdayName } from '../format';
 
 export interface ScheduleViewActions {
@@ -75,6 +76,9 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
     className: 'narrow',
     attrs: { type: 'number', min: 1, max: 365, step: 1, inputmode: 'numeric', value: DEFAULT_MAX_AGE_DAYS },
   });
+  const live = checkbox('Try "Not found" rows live', () => undefined, {
+    description: LIVE_PASS_COST,
+  });
   const force = checkbox('Request fresh data', () => undefined, {
     switchRole: true,
     description:
@@ -102,6 +106,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
       field('Refresh rows older than (days)', maxAge),
       force.root,
       field('Credit cap per run', capInput, 'A run stops before a request that could take it past this many credits, and Keep fresh pauses until you raise it. Empty: no cap.'),
+      live.root,
       formError,
       el('div', { className: 'buttons' }, [saveButton, stopButton]),
     ],
@@ -143,6 +148,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
       maxAgeDays: days,
       forceFetch: force.input.checked,
     };
+    if (live.input.checked) request.live = true;
     if (request.frequency === 'weekly') request.weekday = Number(weekday.value);
     if (cap.cap !== null) request.creditCap = cap.cap;
     saveButton.disabled = true;
@@ -165,6 +171,7 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
       maxAge.value = String(settings.maxAgeDays);
       force.input.checked = settings.forceFetch;
       capInput.value = settings.creditCap != null ? String(settings.creditCap) : '';
+      live.input.checked = settings.live === true;
     }
     show(weekdayField, frequency.value === 'weekly');
     root.setAttribute('data-enabled', String(status.enabled));
