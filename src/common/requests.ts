@@ -104,10 +104,10 @@ export const scheduleRequestSchema = lazySchema(() =>
     weekday: z.optional(z.number().check(z.int(), z.gte(1), z.lte(7))),
     maxAgeDays: z.number().check(z.int(), z.gte(1), z.lte(365)),
     forceFetch: z.boolean(),
-    /** Rows the cached dataset has not found get a second, live try (costs more). Absent: off. */
-    live: z.optional(z.boolean()),
     /** The most one Keep fresh run may be charged; absent or null: no cap. */
     creditCap: z.optional(creditCapSchema()),
+    /** Rows the cached dataset has not found get a second, live try (costs more). Absent: off. */
+    live: z.optional(z.boolean()),
     trackedHeaders: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(100))).check(z.maxLength(20))),
   }),
 );

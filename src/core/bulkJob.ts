@@ -132,10 +132,10 @@ export interface StartOptions extends Placement {
   fields: string[];
   reenrich: boolean;
   continueInBackground?: boolean;
-  /** Match and freshness options (jobOptions.ts); absent: the defaults. */
-  options?: Partial<JobApiOptions>;
   /** The most the job may be charged, in credits; null or absent: no cap. */
   creditCap?: number | null;
+  /** Match and freshness options (jobOptions.ts); absent: the defaults. */
+  options?: Partial<JobApiOptions>;
 }
 
 /** Which identifiers the result cache holds for a job with these options (JobEngine.cachedKeys). */
@@ -707,11 +707,11 @@ class SliceSession {
         });
         this.job.requests += result.stats.requests;
         this.job.creditsUsed += result.stats.creditsUsed;
+        this.recordSpend(result, selection);
         if (result.stats.liveRequests) {
           const live = this.job.live ?? { requests: 0, credits: 0 };
           this.job.live = { requests: live.requests + result.stats.liveRequests, credits: live.credits + (result.stats.liveCreditsUsed ?? 0) };
         }
-        this.recordSpend(result, selection);
       }
 
       const out = writeOut({ from, to, target, retrying, dataColumns: columns.length }, plan, result, this.job.counts, {

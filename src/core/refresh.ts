@@ -6,8 +6,8 @@
 // when they cannot be found the run stops with a reason instead of writing in the wrong place.
 // The lease, the commit protocol (each block's runs announced before they are written, so a kill
 // before the save costs no count) and the status texts are the job worker's (src/core/jobWorker.ts).
-import { DEFAULT_API_OPTIONS } from './apiOptions';
 import { capMessage, capReached, creditBudget, type FetchQuota } from './spend';
+import { DEFAULT_API_OPTIONS } from './apiOptions';
 import { columnsFor, parseFieldSelection, type Column } from './catalog';
 import {
   CHANGE_HIGHLIGHT,

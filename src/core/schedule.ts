@@ -25,8 +25,8 @@ const FIELD_WORDS: Record<string, string> = {
   weekday: 'The weekday must be a whole number from 1 (Monday) to 7 (Sunday).',
   maxAgeDays: 'Days must be a whole number from 1 to 365.',
   forceFetch: '"Request fresh data" must be on or off.',
-  live: '"Try Not found rows live" must be on or off.',
   creditCap: 'The credit cap must be a whole number of credits, at least 1 (or empty for no cap).',
+  live: '"Try Not found rows live" must be on or off.',
   trackedHeaders: 'The tracked columns must be a list of at most 20 column headers.',
 };
 

@@ -1588,6 +1588,91 @@ test('personFor is what the fake server answers (guards the name check above)', 
   expect(personFor('x')).toMatchObject({ basic_profile: { name: 'Person x' } });
 });
 
+// ---- Spend: credits charged, the credit cap, the UrlFetch quota, the likely estimate ---------
+
+describe('spend', () => {
+  /** Credits every answer charged, as the fake API's x-credits-used headers said. */
+  const charged = (w: World) => w.engine.http.log.reduce((sum, request) => sum + request.identifiers.length, 0);
+
+  test('the job counts the credits charged; the progress carries them', () => {
+    const w = setup(120);
+    start(w, w.source);
+    drive(w);
+    const job = loadJob(w.store, SHEET)!;
+    // okServer matches every identifier and charges 1 per match.
+    expect(job.creditsUsed).toBe(charged(w));
+    expect(job.creditsUsed).toBeGreaterThan(0);
+    expect(toProgress(job)).toMatchObject({ creditsUsed: job.creditsUsed, creditCap: null, problemCode: null });
+  });
+
+  test('pauses itself before a request that could pass the cap; Resume needs a higher cap, then it finishes', () => {
+    const w = setup(200);
+    const response = start(w, w.source, { creditCap: 60 });
+    const jobId = (response as { job: { jobId: string } }).job.jobId;
+    drive(w);
+    const paused = loadJob(w.store, SHEET)!;
+    expect(paused).toMatchObject({ state: 'paused', pausedBy: 'problem', problemCode: 'credit_cap', creditCap: 60 });
+    expect(paused.creditsUsed).toBeLessThanOrEqual(60);
+    expect(paused.creditsUsed).toBe(charged(w));
+    expect(paused.message).toMatch(/credit cap/);
+    const sentBefore = w.engine.http.log.length;
+
+    // Resume without a higher cap: still paused, and it says what it needs.
+    const refused = controlJob(w.deps, jobId, 'resume')!;
+    expect(refused).toMatchObject({ state: 'paused', problemCode: 'credit_cap' });
+    expect(refused.message).toMatch(new RegExp(`above ${paused.creditsUsed}`));
+    expect(w.engine.http.log.length).toBe(sentBefore);
+    // The hourly trigger never carries on a job paused at its cap.
+    expect(controlJob(w.deps, jobId, 'resume', undefined, 'background')).toMatchObject({ state: 'paused' });
+
+    const resumed = controlJob(w.deps, jobId, 'resume', undefined, 'user', { creditCap: 10_000 })!;
+    expect(resumed).toMatchObject({ state: 'running', problemCode: null, creditCap: 10_000 });
+    drive(w);
+    const done = loadJob(w.store, SHEET)!;
+    expect(done.state).toBe('done');
+    expect(done.creditsUsed).toBe(charged(w));
+  });
+
+  test('pauses with a clear message, sending nothing, when the UrlFetch calls left today are used up', () => {
+    const w = setup(60);
+    let left = 0;
+    w.deps.fetchQuota = { callsLeft: () => left, message: 'Paused before the daily limit.' };
+    start(w, w.source);
+    drive(w);
+    const job = loadJob(w.store, SHEET)!;
+    expect(job).toMatchObject({ state: 'paused', pausedBy: 'problem', problemCode: 'fetch_quota', message: 'Paused before the daily limit.' });
+    expect(w.engine.http.log.length).toBe(0);
+    left = 1000;
+    controlJob(w.deps, job.jobId, 'resume');
+    drive(w);
+    expect(loadJob(w.store, SHEET)!.state).toBe('done');
+  });
+
+  test("the estimate's likely credits come from this sheet's answers once it has some, within 15% of the charge", () => {
+    const notFound = new Set<string>();
+    const w = setup(400, { server: (request, now) => okServer({ notFound })(request, now) });
+    // Every third identifier has no match: 2/3 of the lookups are charged.
+    for (let i = 0; i < 400; i++) if (i % 3 === 0) notFound.add(profileUrl(i));
+    const first = estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false });
+    expect(first.likelyBasis).toBe('typical');
+    expect(first.creditsLikely).toBeLessThanOrEqual(first.creditsMax);
+
+    // A first job over the top 100 rows teaches the sheet its match rate.
+    start(w, { ...w.source, lastRow: 101 });
+    drive(w);
+    const before = loadJob(w.store, SHEET)!.creditsUsed;
+    expect(loadJob(w.store, SHEET)!.counts.notFound).toBeGreaterThan(10);
+    const estimate = estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false });
+    expect(estimate.likelyBasis).toBe('sheet');
+    start(w, w.source);
+    drive(w);
+    const spent = loadJob(w.store, SHEET)!.creditsUsed;
+    expect(before).toBeGreaterThan(0);
+    expect(spent).toBeLessThanOrEqual(estimate.creditsMax);
+    expect(Math.abs(estimate.creditsLikely - spent)).toBeLessThanOrEqual(0.15 * spent);
+  });
+});
+
 describe('match and freshness options', () => {
   /** Records the options of every engine call; rows of `ambiguous` come back as the engine's review outcome. */
   function recording(w: World, ambiguous: Set<string> = new Set()) {
@@ -1707,90 +1792,5 @@ describe('match and freshness options', () => {
     expect(calls.every((call) => call.ambiguity === 'leave_for_review')).toBe(true);
     expect(sentIdentifiers(w).filter((id) => id.toLowerCase() === target.toLowerCase())).toHaveLength(1);
     expect(toProgress(job).counts.ambiguous).toBe(1);
-  });
-});
-
-// ---- Spend: credits charged, the credit cap, the UrlFetch quota, the likely estimate ---------
-
-describe('spend', () => {
-  /** Credits every answer charged, as the fake API's x-credits-used headers said. */
-  const charged = (w: World) => w.engine.http.log.reduce((sum, request) => sum + request.identifiers.length, 0);
-
-  test('the job counts the credits charged; the progress carries them', () => {
-    const w = setup(120);
-    start(w, w.source);
-    drive(w);
-    const job = loadJob(w.store, SHEET)!;
-    // okServer matches every identifier and charges 1 per match.
-    expect(job.creditsUsed).toBe(charged(w));
-    expect(job.creditsUsed).toBeGreaterThan(0);
-    expect(toProgress(job)).toMatchObject({ creditsUsed: job.creditsUsed, creditCap: null, problemCode: null });
-  });
-
-  test('pauses itself before a request that could pass the cap; Resume needs a higher cap, then it finishes', () => {
-    const w = setup(200);
-    const response = start(w, w.source, { creditCap: 60 });
-    const jobId = (response as { job: { jobId: string } }).job.jobId;
-    drive(w);
-    const paused = loadJob(w.store, SHEET)!;
-    expect(paused).toMatchObject({ state: 'paused', pausedBy: 'problem', problemCode: 'credit_cap', creditCap: 60 });
-    expect(paused.creditsUsed).toBeLessThanOrEqual(60);
-    expect(paused.creditsUsed).toBe(charged(w));
-    expect(paused.message).toMatch(/credit cap/);
-    const sentBefore = w.engine.http.log.length;
-
-    // Resume without a higher cap: still paused, and it says what it needs.
-    const refused = controlJob(w.deps, jobId, 'resume')!;
-    expect(refused).toMatchObject({ state: 'paused', problemCode: 'credit_cap' });
-    expect(refused.message).toMatch(new RegExp(`above ${paused.creditsUsed}`));
-    expect(w.engine.http.log.length).toBe(sentBefore);
-    // The hourly trigger never carries on a job paused at its cap.
-    expect(controlJob(w.deps, jobId, 'resume', undefined, 'background')).toMatchObject({ state: 'paused' });
-
-    const resumed = controlJob(w.deps, jobId, 'resume', undefined, 'user', { creditCap: 10_000 })!;
-    expect(resumed).toMatchObject({ state: 'running', problemCode: null, creditCap: 10_000 });
-    drive(w);
-    const done = loadJob(w.store, SHEET)!;
-    expect(done.state).toBe('done');
-    expect(done.creditsUsed).toBe(charged(w));
-  });
-
-  test('pauses with a clear message, sending nothing, when the UrlFetch calls left today are used up', () => {
-    const w = setup(60);
-    let left = 0;
-    w.deps.fetchQuota = { callsLeft: () => left, message: 'Paused before the daily limit.' };
-    start(w, w.source);
-    drive(w);
-    const job = loadJob(w.store, SHEET)!;
-    expect(job).toMatchObject({ state: 'paused', pausedBy: 'problem', problemCode: 'fetch_quota', message: 'Paused before the daily limit.' });
-    expect(w.engine.http.log.length).toBe(0);
-    left = 1000;
-    controlJob(w.deps, job.jobId, 'resume');
-    drive(w);
-    expect(loadJob(w.store, SHEET)!.state).toBe('done');
-  });
-
-  test("the estimate's likely credits come from this sheet's answers once it has some, within 15% of the charge", () => {
-    const notFound = new Set<string>();
-    const w = setup(400, { server: (request, now) => okServer({ notFound })(request, now) });
-    // Every third identifier has no match: 2/3 of the lookups are charged.
-    for (let i = 0; i < 400; i++) if (i % 3 === 0) notFound.add(profileUrl(i));
-    const first = estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false });
-    expect(first.likelyBasis).toBe('typical');
-    expect(first.creditsLikely).toBeLessThanOrEqual(first.creditsMax);
-
-    // A first job over the top 100 rows teaches the sheet its match rate.
-    start(w, { ...w.source, lastRow: 101 });
-    drive(w);
-    const before = loadJob(w.store, SHEET)!.creditsUsed;
-    expect(loadJob(w.store, SHEET)!.counts.notFound).toBeGreaterThan(10);
-    const estimate = estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false });
-    expect(estimate.likelyBasis).toBe('sheet');
-    start(w, w.source);
-    drive(w);
-    const spent = loadJob(w.store, SHEET)!.creditsUsed;
-    expect(before).toBeGreaterThan(0);
-    expect(spent).toBeLessThanOrEqual(estimate.creditsMax);
-    expect(Math.abs(estimate.creditsLikely - spent)).toBeLessThanOrEqual(0.15 * spent);
   });
 });

@@ -3,8 +3,8 @@
 // an hourly run that could not reach the spreadsheet, and Stop refreshing.
 import type { ScheduleRequest, ScheduleStatus } from '../../../src/common/contract';
 import { button, checkbox, el, field, replaceChildren, show, uniqueId } from '../dom';
-import { LIVE_PASS_COST } from './optionsView';
 import { parseCreditCap } from '../spend';
+import { LIVE_PASS_COST } from './optionsView';
 import { describeSchedule, formatCount, formatDateTime, formatHour, parsePositiveInt, weekdayName } from '../format';
 
 export interface ScheduleViewActions {
@@ -105,8 +105,8 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
       el('div', { className: 'inline-fields' }, [field('How often', frequency), weekdayField, field('At (spreadsheet time)', hour)]),
       field('Refresh rows older than (days)', maxAge),
       force.root,
-      live.root,
       field('Credit cap per run', capInput, 'A run stops before a request that could take it past this many credits, and Keep fresh pauses until you raise it. Empty: no cap.'),
+      live.root,
       formError,
       el('div', { className: 'buttons' }, [saveButton, stopButton]),
     ],
@@ -170,8 +170,8 @@ export function scheduleView(actions: ScheduleViewActions, now: () => number): {
       weekday.value = String(settings.weekday ?? 1);
       maxAge.value = String(settings.maxAgeDays);
       force.input.checked = settings.forceFetch;
-      live.input.checked = settings.live === true;
       capInput.value = settings.creditCap != null ? String(settings.creditCap) : '';
+      live.input.checked = settings.live === true;
     }
     show(weekdayField, frequency.value === 'weekly');
     root.setAttribute('data-enabled', String(status.enabled));
