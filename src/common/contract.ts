@@ -118,6 +118,13 @@ export interface Estimate {
    */
   creditsLikely: number;
   likelyBasis: 'sheet' | 'typical';
+  /**
+   * With the live second pass on, its own charge, apart from the figures above (which bound the
+   * cached pass alone): its upper bound, and its likely figure when this sheet's answers tell how
+   * many rows will come back Not found (else null). Both null when the live pass is off.
+   */
+  liveCreditsMax: number | null;
+  liveCreditsLikely: number | null;
   minutes: number;
   headers: string[];
   /** A1 notation of where the results would go, e.g. "Sheet1!B1:H301". */

@@ -45,7 +45,7 @@ import {
   type RecordIo,
 } from './jobWorker';
 import { flushingJobDeps } from './sheetFlush';
-import { addToHistory, type FetchQuota, capMessage, capReached, creditBudget, emptyHistory, likelyCredits, loadHistory, saveHistory } from './spend';
+import { addToHistory, type FetchQuota, capMessage, capReached, creditBudget, emptyHistory, likelyCredits, liveCredits, loadHistory, saveHistory } from './spend';
 import { lifecycleOf, transition, type JobEvent } from './jobLifecycle';
 import { isFailedRow, planBlock, writeOut } from './blockPlan';
 import { clearPlan, linkDuplicates, planCovers, PLAN_CHUNK_ROWS, readPlanChunk, savePlan, type Pass, type PlanHeader } from './duplicatePlan';
@@ -279,6 +279,7 @@ export function estimateJob(deps: JobDeps, source: JobSource, options: StartOpti
   // The job fills each request to 25 from the rows ahead, so this is what it sends without faults.
   const requests = requestCount(urlsToFetch, toFetch - urlsToFetch);
   const perMinute = Math.max(1, deps.engine.requestsPerMinute);
+  const history = loadHistory(deps.store, source.sheetId);
   return {
     rows,
     blank,
@@ -291,7 +292,8 @@ export function estimateJob(deps: JobDeps, source: JobSource, options: StartOpti
     toFetch,
     requests,
     creditsMax: toFetch * creditsPerMatch(selection).max,
-    ...likelyOf(toFetch, selection, loadHistory(deps.store, source.sheetId)),
+    ...likelyOf(toFetch, selection, history),
+    ...liveOf(jobOptions.live, toFetch, selection, history),
     minutes: Math.round((requests / perMinute) * 10) / 10,
     headers: [STATUS_HEADER, ...plan.columns.map((column) => column.header)],
     targetRange: sheetRangeA1(source.sheetName, rangeA1(source.firstRow, plan.firstColumn, source.lastRow - source.firstRow + 1, plan.numColumns)),
@@ -302,6 +304,12 @@ export function estimateJob(deps: JobDeps, source: JobSource, options: StartOpti
 function likelyOf(toFetch: number, selection: FieldSelection, history: ReturnType<typeof loadHistory>): Pick<Estimate, 'creditsLikely' | 'likelyBasis'> {
   const likely = likelyCredits(toFetch, selection, history);
   return { creditsLikely: likely.likely, likelyBasis: likely.basis };
+}
+
+function liveOf(live: boolean, toFetch: number, selection: FieldSelection, history: ReturnType<typeof loadHistory>): Pick<Estimate, 'liveCreditsMax' | 'liveCreditsLikely'> {
+  if (!live) return { liveCreditsMax: null, liveCreditsLikely: null };
+  const credits = liveCredits(toFetch, selection, history);
+  return { liveCreditsMax: credits.max, liveCreditsLikely: credits.likely };
 }
 
 // ---- Start -----------------------------------------------------------------------------------
@@ -958,6 +966,9 @@ class SliceSession {
   private recordSpend(result: EnrichResult, selection: FieldSelection): void {
     try {
       const { store } = this.deps;
+      // A call that went live found rows the cached endpoint did not, at the live price: counted
+      // in, it would make the cached pass look better matched and dearer than it is.
+      if (result.stats.liveRequests > 0) return;
       const before = loadHistory(store, this.job.sheetId) ?? emptyHistory();
       const after = addToHistory(before, result.outcomes, result.stats.creditsUsed, selection);
       if (after !== before) saveHistory(store, this.job.sheetId, after);

@@ -3,6 +3,7 @@
 // UrlFetch quota, counted so a job pauses before the quota runs out instead of failing mid-way.
 // Pure: stores arrive as ports.
 import { creditsPerMatch } from './catalog';
+import { LIVE_EXTRA_CREDITS_PER_MATCH } from './enrich';
 import type { KeyValueStore } from './ports';
 import type { FieldSelection, RowOutcome } from './types';
 
@@ -79,6 +80,31 @@ export function likelyCredits(toFetch: number, selection: FieldSelection, histor
   const likely = Math.round(toFetch * matchRate * (1 + extraMax * dataRate));
   const basis = known && (extraMax === 0 || dataKnown) ? 'sheet' : 'typical';
   return { likely: Math.min(likely, toFetch * max), basis, matchRate };
+}
+
+/** What the live second pass may cost, apart from the cached pass's own figures. */
+export interface LiveCredits {
+  /** Its bound: every identifier to fetch is not found by the cached endpoint and found live. */
+  max: number;
+  /**
+   * The identifiers this sheet's match rate says the cached endpoint will not find, each found
+   * live at its likely price plus the live surcharge. The live endpoint's own find rate is not
+   * known before it has answered, so all are counted as found. null: too few answers on this
+   * sheet to know its not-found rate.
+   */
+  likely: number | null;
+}
+
+/** Only rows the cached endpoint did not find go live, so the live pass is priced on its own. */
+export function liveCredits(toFetch: number, selection: FieldSelection, history: SpendHistory | null): LiveCredits {
+  const { max } = creditsPerMatch(selection);
+  const liveMax = max + LIVE_EXTRA_CREDITS_PER_MATCH;
+  const bound = Math.max(0, toFetch) * liveMax;
+  if (history === null || history.fetched < MIN_SAMPLE) return { max: bound, likely: null };
+  const notFound = Math.max(0, toFetch) * (1 - history.matched / history.fetched);
+  const dataRate = history.extraPossible > 0 ? Math.min(1, history.extraSeen / history.extraPossible) : TYPICAL_DATA_RATE;
+  const perFound = 1 + (max - 1) * dataRate + LIVE_EXTRA_CREDITS_PER_MATCH;
+  return { max: bound, likely: Math.min(bound, Math.round(notFound * perFound)) };
 }
 
 export function loadHistory(store: KeyValueStore, sheetId: number): SpendHistory | null {

@@ -80,6 +80,7 @@ export function enrichSelection(): void {
         `${estimate.rows} rows of column ${columnLetter(source.column)} in ${source.sheetName}: ${estimate.uniqueIdentifiers} unique identifiers, ${estimate.invalid} invalid, ${estimate.blank} blank.`,
         `Already enriched: ${estimate.alreadyEnriched}. In the cache: ${estimate.cached}.`,
         `To fetch: ${estimate.toFetch} in ${plural(estimate.requests, 'request')}, at most ${plural(estimate.creditsMax, 'credit')}, about ${plural(estimate.minutes, 'minute')}.`,
+        estimate.liveCreditsMax ? `Live pass for rows not found: at most ${plural(estimate.liveCreditsMax, 'credit')} more.` : '',
         `Results go to ${estimate.targetRange} (${estimate.headers.length} columns: ${estimate.headers.slice(0, 4).join(', ')}${estimate.headers.length > 4 ? ', …' : ''}).`,
         estimate.conflictCells ? `${estimate.conflictCells} cells there hold other data: you will be asked what to do.` : '',
       ]

@@ -12,7 +12,9 @@ import {
   type JobDeps,
   type JobSource,
 } from '../../src/core/bulkJob';
-import { columnsFor, parseFieldSelection } from '../../src/core/catalog';
+import { columnsFor, creditsPerMatch, parseFieldSelection } from '../../src/core/catalog';
+import { LIVE_EXTRA_CREDITS_PER_MATCH } from '../../src/core/enrich';
+import { loadHistory } from '../../src/core/spend';
 import { classifyIdentifier } from '../../src/core/identifiers';
 import { parseStatus } from '../../src/core/jobWorker';
 import { jobEngineFor } from '../../src/core/jobEngine';
@@ -1754,13 +1756,42 @@ describe('match and freshness options', () => {
     // The estimate counts just those rows as to fetch.
     expect(estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false, options: { live: true } }).toFetch).toBe(missing.size);
     expect(estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false }).toFetch).toBe(0);
+    const historyBefore = loadHistory(w.store, SHEET);
+    expect(historyBefore?.fetched).toBeGreaterThan(0);
     const calls = recording(w);
     start(w, w.source, { options: { live: true } });
     drive(w);
+    // The live try's answers stay out of what the sheet's cached answers showed.
+    expect(loadHistory(w.store, SHEET)).toEqual(historyBefore);
     expect([...new Set(sentIdentifiers(w).slice(firstRun))].sort()).toEqual([...missing].sort());
     expect(calls.every((call) => call.api?.live === true)).toBe(true);
     // The fake has no live endpoint of its own: still not found, and nothing else touched.
     expect(loadJob(w.store, SHEET)?.counts).toMatchObject({ notFound: notFoundRows, enriched: 0 });
+  });
+
+  test("the live pass's cost is its own line of the estimate: bounded, and likely from this sheet's not-found rate", () => {
+    const missing = new Set([profileUrl(2), profileUrl(11), profileUrl(25), profileUrl(30)]);
+    const w = setup(60, { server: okServer({ notFound: missing }) });
+    const liveMaxPerRow = creditsPerMatch(parseFieldSelection(FIELDS)).max + LIVE_EXTRA_CREDITS_PER_MATCH;
+    const off = estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false });
+    expect(off).toMatchObject({ liveCreditsMax: null, liveCreditsLikely: null });
+    // No answers yet: the bound counts every row to fetch as found live; no likely figure.
+    const fresh = estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false, options: { live: true } });
+    expect(fresh).toMatchObject({ liveCreditsMax: fresh.toFetch * liveMaxPerRow, liveCreditsLikely: null });
+    // The cached pass's own figures are those of the job without the live pass.
+    expect(fresh).toMatchObject({ creditsMax: off.creditsMax, creditsLikely: off.creditsLikely });
+
+    // A first job over the top 30 rows teaches the sheet its not-found rate.
+    start(w, { ...w.source, lastRow: 31 });
+    drive(w);
+    const history = loadHistory(w.store, SHEET)!;
+    expect(history.fetched - history.matched).toBeGreaterThan(0);
+    const rest = estimateJob(w.deps, w.source, { fields: FIELDS, reenrich: false, options: { live: true } });
+    const likelyNotFound = rest.toFetch * (1 - history.matched / history.fetched);
+    expect(rest.liveCreditsMax).toBe(rest.toFetch * liveMaxPerRow);
+    expect(rest.liveCreditsLikely).toBeGreaterThan(0);
+    expect(rest.liveCreditsLikely).toBeGreaterThanOrEqual(Math.round(likelyNotFound * (1 + LIVE_EXTRA_CREDITS_PER_MATCH)));
+    expect(rest.liveCreditsLikely).toBeLessThanOrEqual(Math.round(likelyNotFound * liveMaxPerRow));
   });
 
   test('a minimum score outside 0–1 is refused before anything is written or sent', () => {

@@ -7,6 +7,7 @@ import {
   fetchCallsLeft,
   fetchCallsToday,
   likelyCredits,
+  liveCredits,
   loadHistory,
   MIN_SAMPLE,
   recordFetchCalls,
@@ -17,6 +18,7 @@ import {
   worstCasePerIdentifier,
 } from '../../src/core/spend';
 import { parseFieldSelection } from '../../src/core/catalog';
+import { LIVE_EXTRA_CREDITS_PER_MATCH } from '../../src/core/enrich';
 import type { KeyValueStore } from '../../src/core/ports';
 import type { RowOutcome } from '../../src/core/types';
 
@@ -134,5 +136,27 @@ describe('UrlFetch daily quota', () => {
     recordFetchCalls(store, nextDay, 1);
     expect(fetchCallsToday(store, nextDay)).toBe(1);
     expect(store.keys()).toEqual(['crustdata.urlfetch.2026-03-11']);
+  });
+});
+
+describe('the live pass, priced apart', () => {
+  test('its bound counts every row to fetch as not found by the cached endpoint and found live', () => {
+    expect(liveCredits(100, CONTACT, null)).toEqual({ max: 100 * (6 + LIVE_EXTRA_CREDITS_PER_MATCH), likely: null });
+    expect(liveCredits(0, CONTACT, null)).toEqual({ max: 0, likely: null });
+    // Too few answers to know the not-found rate: no likely figure, the bound alone.
+    expect(liveCredits(100, BASIC, { fetched: MIN_SAMPLE - 1, matched: 5, extraSeen: 0, extraPossible: 0 }).likely).toBeNull();
+  });
+
+  test("with this sheet's not-found rate known, the rows likely not found are priced as found live", () => {
+    // 1 in 4 not found; matches carried 30% of the priced contact data.
+    const history = { fetched: 200, matched: 150, extraSeen: 225, extraPossible: 750 };
+    const live = liveCredits(100, CONTACT, history);
+    expect(live.likely).toBe(Math.round(25 * (1 + 5 * 0.3 + LIVE_EXTRA_CREDITS_PER_MATCH)));
+    expect(live.likely!).toBeLessThan(live.max);
+    // Every lookup matched so far: nothing is likely to go live.
+    expect(liveCredits(100, CONTACT, { fetched: 50, matched: 50, extraSeen: 0, extraPossible: 250 }).likely).toBe(0);
+    // Nothing matched so far: never above the bound.
+    const none = liveCredits(10, CONTACT, { fetched: 50, matched: 0, extraSeen: 0, extraPossible: 0 });
+    expect(none.likely!).toBeLessThanOrEqual(none.max);
   });
 });

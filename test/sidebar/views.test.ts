@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Estimate, ScheduleStatus } from '../../src/common/contract';
-import { creditsText, estimateDisplaySummary, estimateLines, estimateSummary } from '../../sidebar/src/views/estimateView';
+import { creditsText, estimateDisplaySummary, estimateLines, estimateSummary, liveCreditsText } from '../../sidebar/src/views/estimateView';
 import { choiceSummary } from '../../sidebar/src/views/fieldsView';
 import { formulaKeyText, keyFormRequest } from '../../sidebar/src/views/apiKeyView';
 import { describeEarlierRuns, describeLastRun, describeTarget } from '../../sidebar/src/views/scheduleView';
@@ -28,7 +28,7 @@ test('the guess says how the column was found', () => {
 test('estimate lines show rows, unique, cached, requests, credits and time', () => {
   const estimate: Estimate = {
     rows: 300, blank: 9, invalid: 5, uniqueIdentifiers: 273, profileUrls: 242, emails: 31, cached: 20, alreadyEnriched: 3,
-    toFetch: 250, requests: 11, creditsMax: 1500, creditsLikely: 900, likelyBasis: 'sheet', minutes: 0.7, headers: [], targetRange: 'Leads!B1:G301', conflictCells: 0,
+    toFetch: 250, requests: 11, creditsMax: 1500, creditsLikely: 900, likelyBasis: 'sheet', liveCreditsMax: null, liveCreditsLikely: null, minutes: 0.7, headers: [], targetRange: 'Leads!B1:G301', conflictCells: 0,
   };
   const lines = Object.fromEntries(estimateLines(estimate, 15));
   expect(lines).toEqual({
@@ -122,7 +122,7 @@ test('no sidebar source writes HTML from strings', () => {
 test('the action bar says the estimate in one line; the fields section names the columns it writes', () => {
   const estimate: Estimate = {
     rows: 300, blank: 9, invalid: 5, uniqueIdentifiers: 273, profileUrls: 242, emails: 31, cached: 20, alreadyEnriched: 3,
-    toFetch: 250, requests: 11, creditsMax: 1500, creditsLikely: 900, likelyBasis: 'sheet', minutes: 0.7, headers: ['Crustdata status', 'Name', 'Headline'], targetRange: 'Leads!B1:D301', conflictCells: 0,
+    toFetch: 250, requests: 11, creditsMax: 1500, creditsLikely: 900, likelyBasis: 'sheet', liveCreditsMax: null, liveCreditsLikely: null, minutes: 0.7, headers: ['Crustdata status', 'Name', 'Headline'], targetRange: 'Leads!B1:D301', conflictCells: 0,
   };
   expect(estimateSummary(estimate, 15)).toBe('300 rows: 11 requests, about 900 credits (up to 1,500), under a minute at 15/min.');
   expect(estimateSummary({ ...estimate, requests: 0, creditsMax: 0 }, 15)).toBe('300 rows, no requests needed.');
@@ -135,8 +135,25 @@ test('the action bar says the estimate in one line; the fields section names the
 test('a typical-rate guess says so; nothing to fetch costs nothing', () => {
   const estimate: Estimate = {
     rows: 10, blank: 0, invalid: 0, uniqueIdentifiers: 10, profileUrls: 10, emails: 0, cached: 0, alreadyEnriched: 0,
-    toFetch: 10, requests: 1, creditsMax: 70, creditsLikely: 28, likelyBasis: 'typical', minutes: 0.1, headers: [], targetRange: 'Leads!B1:G11', conflictCells: 0,
+    toFetch: 10, requests: 1, creditsMax: 70, creditsLikely: 28, likelyBasis: 'typical', liveCreditsMax: null, liveCreditsLikely: null, minutes: 0.1, headers: [], targetRange: 'Leads!B1:G11', conflictCells: 0,
   };
   expect(creditsText(estimate)).toBe('about 28 (rough guess), up to 70');
   expect(creditsText({ ...estimate, creditsMax: 0, creditsLikely: 0 })).toBe('0');
+});
+
+test('with the live pass on, its cost is a line of its own, apart from the credits of the cached pass', () => {
+  const estimate: Estimate = {
+    rows: 100, blank: 0, invalid: 0, uniqueIdentifiers: 100, profileUrls: 100, emails: 0, cached: 0, alreadyEnriched: 0,
+    toFetch: 100, requests: 4, creditsMax: 300, creditsLikely: 170, likelyBasis: 'sheet', liveCreditsMax: 500, liveCreditsLikely: 60,
+    minutes: 0.3, headers: [], targetRange: 'Leads!B1:D101', conflictCells: 0,
+  };
+  const lines = Object.fromEntries(estimateLines(estimate, 15));
+  expect(lines.Credits).toBe('about 170, up to 300');
+  expect(lines['Live pass']).toBe('for rows not found: about 60, up to 500 credits');
+  // The not-found rate is not known yet: the bound alone.
+  expect(liveCreditsText({ ...estimate, liveCreditsLikely: null })).toBe('for rows not found: up to 500 credits');
+  expect(liveCreditsText({ ...estimate, liveCreditsMax: 0, liveCreditsLikely: 0 })).toBe('nothing to try live');
+  expect(estimateSummary(estimate, 15)).toBe('100 rows: 4 requests, about 170 credits (up to 300) plus up to 500 for the live pass, under a minute at 15/min.');
+  // Live pass off: no such line.
+  expect(Object.keys(Object.fromEntries(estimateLines({ ...estimate, liveCreditsMax: null, liveCreditsLikely: null }, 15)))).not.toContain('Live pass');
 });

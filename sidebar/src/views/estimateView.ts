@@ -26,6 +26,7 @@ export function estimateLines(estimate: Estimate, requestsPerMinute: number): Ar
     ['To fetch', formatCount(estimate.toFetch)],
     ['Requests', formatCount(estimate.requests)],
     ['Credits', creditsText(estimate)],
+    ...(estimate.liveCreditsMax === null ? [] : [['Live pass', liveCreditsText(estimate)] as [string, string]]),
     ['Time', estimate.requests === 0 ? 'no requests needed' : `${formatMinutes(estimate.minutes)} at ${formatCount(requestsPerMinute)}/min`],
   ];
 }
@@ -37,12 +38,21 @@ export function creditsText(estimate: Estimate): string {
   return `about ${formatCount(estimate.creditsLikely)}${guess}, up to ${formatCount(estimate.creditsMax)}`;
 }
 
+/** The live second pass's own cost, apart from the credits above: only rows not found go live. */
+export function liveCreditsText(estimate: Estimate): string {
+  const max = estimate.liveCreditsMax ?? 0;
+  if (max <= 0) return 'nothing to try live';
+  const likely = estimate.liveCreditsLikely === null ? '' : `about ${formatCount(estimate.liveCreditsLikely)}, `;
+  return `for rows not found: ${likely}up to ${formatCount(max)} credits`;
+}
+
 /** The estimate in one line, for the action bar next to Start. */
 export function estimateSummary(estimate: Estimate, requestsPerMinute: number): string {
   if (estimate.rows === 0) return 'No rows to enrich in the chosen range.';
   if (estimate.requests === 0) return `${plural(estimate.rows, 'row')}, no requests needed.`;
   const credits = estimate.creditsMax > 0 ? `, about ${plural(estimate.creditsLikely, 'credit')} (up to ${formatCount(estimate.creditsMax)})` : '';
-  return `${plural(estimate.rows, 'row')}: ${plural(estimate.requests, 'request')}${credits}, ${formatMinutes(estimate.minutes)} at ${formatCount(requestsPerMinute)}/min.`;
+  const live = estimate.liveCreditsMax ? ` plus up to ${formatCount(estimate.liveCreditsMax)} for the live pass` : '';
+  return `${plural(estimate.rows, 'row')}: ${plural(estimate.requests, 'request')}${credits}${live}, ${formatMinutes(estimate.minutes)} at ${formatCount(requestsPerMinute)}/min.`;
 }
 
 /** What the bar says for each display of the estimate. */
