@@ -27,7 +27,10 @@ function ${NAIVE_FUNCTION}(identifier) {
     payload: JSON.stringify(body)
   });
   var entries = JSON.parse(response.getContentText());
-  var match = entries[0] && entries[0].matches && entries[0].matches[0];
+  // The best-scored candidate: the baseline is about requests, not about picking the wrong person.
+  var match = ((entries[0] && entries[0].matches) || []).reduce(function (best, m) {
+    return !best || (m.confidence_score || 0) > (best.confidence_score || 0) ? m : best;
+  }, null);
   if (!match) return 'Not found';
   var person = match.person_data || {};
   var row = ${JSON.stringify(DEFAULT_FIELDS)}.map(function (path) {
