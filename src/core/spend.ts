@@ -192,8 +192,11 @@ export function fetchCallsToday(store: KeyValueStore, now: number): number {
 export function recordFetchCalls(store: KeyValueStore, now: number, calls: number): void {
   if (calls <= 0) return;
   const key = FETCH_COUNT_PREFIX + dayOf(now);
-  store.set(key, String(fetchCallsToday(store, now) + calls));
-  for (const old of store.keys()) if (old.startsWith(FETCH_COUNT_PREFIX) && old !== key) store.delete(old);
+  const today = fetchCallsToday(store, now);
+  store.set(key, String(today + calls));
+  // Earlier days' counts are swept once, at a day's first count, not on every burst: listing
+  // every property is a read of the whole store.
+  if (today === 0) for (const old of store.keys()) if (old.startsWith(FETCH_COUNT_PREFIX) && old !== key) store.delete(old);
 }
 
 /** UrlFetch calls a job may still make today, the reserve kept back. */

@@ -2,16 +2,15 @@
 // with duplicates, invalid rows and injected 5xx, 429, cut-off and hung requests, checked request by
 // request against the mock's own log (the engine's promise: every request accounted for).
 import { parseFieldSelection } from '../../src/core/catalog';
-import { enrichCells, type EnrichContext, type EnrichResult } from '../../src/core/enrich';
+import { enrichCells, type EnrichResult } from '../../src/core/enrich';
 import { MAX_IDENTIFIERS_PER_REQUEST } from '../../src/core/crustdataClient';
 import { dedupeIdentifiers } from '../../src/core/identifiers';
 import { seededRandom } from '../../src/core/retry';
 import type { MockCrustdataApi, Fault } from '../../dev/mock-api/handler';
 import { mixedJob } from '../../bench/jobs';
-import { BENCH_KEY, RecordedApi, transportHttp } from '../../bench/world';
-import { FakeCache, FakeClock, FakeLock, nodeHasher, T0 } from './fakes';
-
-const KEY = BENCH_KEY;
+import type { RecordedApi } from '../../bench/world';
+import { engineOverMock } from '../helpers/engineOverMock';
+import { FakeClock, T0 } from './fakes';
 
 interface JobRun {
   api: MockCrustdataApi;
@@ -21,28 +20,6 @@ interface JobRun {
   durationMs: number;
   urls: number;
   emails: number;
-}
-
-/**
- * The engine over the mock through UrlFetchApp's fetchAll (bench/world.ts): every request of a
- * call reaches the mock at the same instant, the call lasts as long as its slowest answer, one
- * answer past 60 s fails it all, and what each answer really delivered is recorded.
- */
-function engineOverMock(perMinute: number, faultsAt: Map<number, Fault> = new Map()) {
-  const clock = new FakeClock();
-  const http = new RecordedApi({ requestsPerMinute: perMinute, faultsAt });
-  const ctx: EnrichContext = {
-    http: transportHttp(http.transport, clock),
-    clock,
-    hasher: nodeHasher,
-    resultCache: new FakeCache(clock),
-    sharedCache: new FakeCache(clock),
-    lock: new FakeLock(),
-    apiKey: KEY,
-    apiBaseUrl: 'https://api.crustdata.com',
-    requestsPerMinute: perMinute,
-  };
-  return { clock, http, api: http.api, ctx };
 }
 
 function runJob(cells: unknown[], perMinute: number, faultsAt: Map<number, Fault>): JobRun {

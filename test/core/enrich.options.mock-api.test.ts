@@ -7,45 +7,14 @@ import { DEFAULT_API_OPTIONS, type ApiOptions } from '../../src/core/apiOptions'
 import { parseFieldSelection } from '../../src/core/catalog';
 import { enrichCells, worstCaseCredits, type EnrichOptions, type EnrichResult } from '../../src/core/enrich';
 import { AMBIGUITY_MARGIN, matchInfoOf } from '../../src/core/matches';
-import type { Http, HttpRequest, HttpResponse } from '../../src/core/ports';
 import { seededRandom } from '../../src/core/retry';
 import { liveOnlyIdentifiers, syntheticBusinessEmail, syntheticIdentifiers, syntheticPerson } from '../../dev/mock-api/dataset';
 import { emailCandidates, emailMatchShape } from '../../dev/mock-api/emailMatches';
-import { MockCrustdataApi, type RequestLogEntry } from '../../dev/mock-api/handler';
-import { FakeCache, FakeClock, FakeLock, nodeHasher } from './fakes';
-
-const KEY = 'options-test-key';
-
-/** UrlFetchApp.fetchAll over the mock: the sum of the x-credits-used headers it handed back is kept. */
-class MockApiHttp implements Http {
-  sentCredits = 0;
-  constructor(private readonly api: MockCrustdataApi, private readonly clock: FakeClock) {}
-  fetchAll(requests: HttpRequest[]): HttpResponse[] {
-    const now = this.clock.now();
-    const responses = requests.map((request) =>
-      this.api.handle({ method: request.method, path: new URL(request.url).pathname, headers: request.headers, body: request.payload ?? '' }, now),
-    );
-    this.clock.advance(Math.max(...responses.map((r) => r.latencyMs)));
-    for (const response of responses) this.sentCredits += Number(response.headers['x-credits-used']);
-    return responses.map(({ status, headers, body }) => ({ status, headers, body }));
-  }
-}
+import type { RequestLogEntry } from '../../dev/mock-api/handler';
+import { engineOverMock } from '../helpers/engineOverMock';
 
 function world() {
-  const clock = new FakeClock();
-  const api = new MockCrustdataApi({ keys: { [KEY]: { label: 'options', requestsPerMinute: 60 } } });
-  const http = new MockApiHttp(api, clock);
-  const ctx = {
-    http,
-    clock,
-    hasher: nodeHasher,
-    resultCache: new FakeCache(clock),
-    sharedCache: new FakeCache(clock),
-    lock: new FakeLock(),
-    apiKey: KEY,
-    apiBaseUrl: 'https://api.crustdata.com',
-    requestsPerMinute: 60,
-  };
+  const { clock, http, api, ctx } = engineOverMock(60);
   const run = (cells: unknown[], options: Partial<EnrichOptions> & { api?: ApiOptions } = {}): EnrichResult =>
     enrichCells(ctx, cells, { selection: parseFieldSelection('basic_profile, contact'), deadline: clock.now() + 3_600_000, retry: { random: seededRandom(5) }, ...options });
   return { clock, api, http, run, log: (): readonly RequestLogEntry[] => api.requestLog() };
@@ -91,7 +60,7 @@ describe('what reaches which request', () => {
     }
     for (const id of missing) expect(byCell.get(id)?.status).toBe('not_found');
     // Credits: the engine's count is the sum of the headers the mock sent, and its live share is the mock's.
-    expect(result.stats.creditsUsed).toBe(w.http.sentCredits);
+    expect(result.stats.creditsUsed).toBe(w.http.deliveredCredits);
     expect(result.stats.creditsUsed).toBe(w.api.stats().creditsUsed);
     expect(result.stats.liveCreditsUsed).toBe(w.api.stats().perEndpoint.live.creditsUsed);
     expect(result.stats.liveCreditsUsed).toBeGreaterThan(0);

@@ -137,6 +137,16 @@ describe('UrlFetch daily quota', () => {
     expect(fetchCallsToday(store, nextDay)).toBe(1);
     expect(store.keys()).toEqual(['crustdata.urlfetch.2026-03-11']);
   });
+
+  test("the store is listed once a day, at the day's first count, not on every burst", () => {
+    const store = new MemoryStore();
+    const listed = jest.spyOn(store, 'keys');
+    recordFetchCalls(store, day, 12);
+    recordFetchCalls(store, day + 60_000, 12);
+    recordFetchCalls(store, day + 120_000, 12);
+    expect(listed).toHaveBeenCalledTimes(1);
+    expect(fetchCallsToday(store, day)).toBe(36);
+  });
 });
 
 describe('the live pass, priced apart', () => {
